@@ -1,0 +1,59 @@
+import { existsSync, statSync } from 'node:fs';
+import { loadConfig, redactedConfig, type Env } from '../config.ts';
+import { openSqlite } from '../db/client.ts';
+import { pendingMigrations } from '../db/migrate.ts';
+import { bundledMigrations } from '../db/migrations.ts';
+import { isAppError } from '../lib/errors.ts';
+import { REVISION, VERSION } from '../version.ts';
+
+/**
+ * `onsite doctor`: prints the configuration with every secret redacted and
+ * checks what can be checked without starting: config, data folder,
+ * database integrity, schema and sqlite-vec. Returns false when a check failed.
+ */
+export function runDoctor(env: Env, out: (line: string) => void): boolean {
+  out(`onsite ${VERSION} (${REVISION}), node ${process.version}`);
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    out(`✕ configuration: ${isAppError(err) ? err.message : String(err)}`);
+    return false;
+  }
+  out('configuration (secrets redacted):');
+  for (const [k, v] of Object.entries(redactedConfig(config))) out(`  ${k}=${v === undefined ? '' : String(v)}`);
+  let ok = true;
+  const check = (name: string, fn: () => string) => {
+    try {
+      out(`✓ ${name}: ${fn()}`);
+    } catch (err) {
+      ok = false;
+      out(`✕ ${name}: ${(err as Error).message}`);
+    }
+  };
+  check('data folder', () => {
+    if (!existsSync(config.dataDir)) return `${config.dataDir} (will be created at start)`;
+    if (!statSync(config.dataDir).isDirectory()) throw new Error(`${config.dataDir} is not a folder`);
+    return config.dataDir;
+  });
+  if (existsSync(config.dbPath)) {
+    const db = openSqlite(config.dbPath, { dataDir: config.dataDir, mustExist: true });
+    try {
+      check('database integrity', () => {
+        const r = db.pragma('integrity_check', { simple: true });
+        if (r !== 'ok') throw new Error(String(r));
+        return 'ok';
+      });
+      check('schema', () => {
+        const pending = pendingMigrations(db, bundledMigrations());
+        return pending.length ? `${pending.length} migration(s) will run at start` : 'current';
+      });
+      check('sqlite-vec', () => (db.prepare('SELECT vec_version() AS v').get() as { v: string }).v);
+    } finally {
+      db.close();
+    }
+  } else {
+    out(`· database: ${config.dbPath} does not exist yet (created at first start)`);
+  }
+  return ok;
+}

@@ -1,0 +1,82 @@
+import { parseArgs } from 'node:util';
+import { isAppError } from '../lib/errors.ts';
+import { REVISION, VERSION } from '../version.ts';
+import { runBackup, runMigrate, runRestore } from './db-commands.ts';
+import { runDoctor } from './doctor.ts';
+import { startServer } from './serve.ts';
+
+const USAGE = `onsite ${VERSION}: the self-hosted AI appliance
+
+usage: onsite <command> [options]
+
+commands:
+  serve [--dev]      run the server (--dev: generate local development secrets)
+  migrate            apply pending database migrations and exit
+  backup [FILE]      write a verified online backup (default: DATA/backups/)
+  restore FILE       replace the database with a verified backup (server stopped)
+  doctor             print the configuration (secrets redacted) and check it
+  version            print the version (also --version)
+
+configuration comes from environment variables; see the README.`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { dev: { type: 'boolean', default: false } } });
+  const server = await startServer(process.env, { dev: values.dev ?? false });
+  const shutdown = () => {
+    void server.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      return -1; // keeps running
+    case 'migrate':
+      await runMigrate({ env: process.env, out });
+      return 0;
+    case 'backup':
+      await runBackup({ env: process.env, out }, rest[0]);
+      return 0;
+    case 'restore':
+      if (!rest[0]) throw new UsageError('restore needs the backup FILE');
+      await runRestore({ env: process.env, out }, rest[0]);
+      return 0;
+    case 'doctor':
+      return runDoctor(process.env, out) ? 0 : 1;
+    case 'version':
+    case '--version':
+    case '-v':
+      out(`onsite ${VERSION} (${REVISION})`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command: ${command}`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`onsite: ${err.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`onsite: ${isAppError(err) ? `${err.message} [${err.code}]` : String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import { loadConfig, secretValues, type Config, type Env } from '../config.ts';
+import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
+import { createApp } from '../http/app.ts';
+import { createMetrics } from '../http/metrics.ts';
+import { createHealthService } from '../lib/health.ts';
+import { writePidFile } from '../lib/pidfile.ts';
+import { createLogger, type Log } from '../log.ts';
+import { REVISION, VERSION } from '../version.ts';
+import { openMigratedDatabase } from './database.ts';
+import { withDevSecrets } from './dev-secrets.ts';
+
+/** A running server, for tests and for the signal handlers. */
+export interface RunningServer {
+  config: Config;
+  /** Bound HTTP port (useful with PORT=0). */
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.closeAllConnections();
+    }, timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** Starts the server role: config, database, HTTP(S). */
+export async function startServer(env: Env, options: { dev?: boolean; log?: Log } = {}): Promise<RunningServer> {
+  let effectiveEnv = env;
+  let generated: string[] = [];
+  let devFile = '';
+  if (options.dev) ({ env: effectiveEnv, generated, file: devFile } = withDevSecrets(env));
+  const config = loadConfig(effectiveEnv, { dev: options.dev ?? false });
+  const log = options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretValues(config) });
+  if (config.dev) {
+    log.warn(
+      { file: devFile, generated },
+      'DEVELOPMENT MODE: secrets come from a local development file; never use --dev for a real installation',
+    );
+  }
+
+  const { db, migrations } = await openMigratedDatabase(config, log);
+  const health = createHealthService();
+  health.register('database', databaseCheck(db.sqlite, migrations));
+  const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite));
+  const app = createApp({
+    log,
+    metrics,
+    health,
+    version: VERSION,
+    maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
+    metricsToken: config.METRICS_TOKEN,
+  });
+
+  const servers: Server[] = [createAdaptorServer({ fetch: app.fetch }) as Server];
+  const port = await listen(servers[0]!, config.PORT, config.HOST);
+  if (config.TLS_CERT_PATH && config.TLS_KEY_PATH) {
+    const https = createAdaptorServer({
+      fetch: app.fetch,
+      createServer: createHttpsServer,
+      serverOptions: { cert: readFileSync(config.TLS_CERT_PATH), key: readFileSync(config.TLS_KEY_PATH) },
+    }) as Server;
+    servers.push(https);
+    await listen(https, config.TLS_PORT, config.HOST);
+  }
+  const removePid = writePidFile(join(config.dataDir, 'onsite.pid'));
+  log.info({ port, tls: servers.length > 1 ? config.TLS_PORT : undefined, version: VERSION, dataDir: config.dataDir }, 'onsite server listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        log.info('shutting down: no new connections, finishing requests');
+        await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));
+        db.close();
+        removePid();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

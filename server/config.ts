@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { AppError } from './lib/errors.ts';
+
+/** Secrets the server cannot start without. */
+export const REQUIRED_SECRETS = [
+  'SESSION_SECRET',
+  'DB_ENCRYPTION_KEY',
+  'MINER_ENROLLMENT_SECRET',
+  'BROWSER_SERVICE_AUTH_TOKEN',
+] as const;
+
+/** Secrets that may be absent but, when set, obey the same rules. */
+export const OPTIONAL_SECRETS = ['ONSITE_BOOTSTRAP_TOKEN', 'METRICS_TOKEN'] as const;
+
+/** Every variable whose value must never be printed or logged. */
+export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS];
+
+/** Shortest secret accepted, in characters. */
+export const MIN_SECRET_LENGTH = 32;
+
+// Values copied from examples, docs or habits: a secret containing one of
+// these was typed by a person, not generated.
+const EXAMPLE_MARKERS = /change.?me|example|replace.?me|placeholder|your.?(secret|token|key)|insecure|dummy|not.?secret|xxxxxx|secret.?here|todo|password|12345678|qwerty/i;
+
+/** Explains why a secret value is unacceptable, or returns undefined when it is fine. */
+export function secretProblem(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return 'missing';
+  if (value.length < MIN_SECRET_LENGTH) return `too short (${value.length} characters, at least ${MIN_SECRET_LENGTH})`;
+  if (EXAMPLE_MARKERS.test(value)) return 'looks like an example value, not a generated secret';
+  if (new Set(value).size < 12) return 'too few distinct characters to be random';
+  return undefined;
+}
+
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+const httpUrl = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
+
+const secret = z.string().optional();
+
+const schema = z
+  .object({
+    APP_BASE_URL: httpUrl('http://localhost:8000'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(8000, 1, 65535),
+    TLS_PORT: int(8443, 1, 65535),
+    TLS_CERT_PATH: optionalString,
+    TLS_KEY_PATH: optionalString,
+    ONSITE_DATA_DIR: z.string().min(1).default('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SESSION_SECRET: secret,
+    DB_ENCRYPTION_KEY: secret,
+    ONSITE_BOOTSTRAP_TOKEN: secret,
+    MINER_ENROLLMENT_SECRET: secret,
+    BROWSER_SERVICE_AUTH_TOKEN: secret,
+    METRICS_TOKEN: secret,
+    BROWSER_SERVICE_URL: httpUrl('http://browser:9020'),
+    NO_EXTERNAL_EGRESS: flag,
+    MAX_JSON_MB: int(10, 1, 1024),
+    MAX_UPLOAD_MB: int(25, 1, 4096),
+    RATE_LIMIT_PER_MINUTE: int(120, 1, 100_000),
+    MAX_CONCURRENT_STREAMS: int(50, 1, 10_000),
+    AUTH_IDLE_TIMEOUT_MINUTES: int(30, 1, 24 * 60),
+    SESSION_MAX_HOURS: int(24, 1, 24),
+    CHUNK_SIZE_TOKENS: int(512, 64, 8192),
+    CHUNK_OVERLAP_TOKENS: int(64, 0, 4096),
+    VECTOR_TOP_K: int(5, 1, 100),
+    MINER_HEARTBEAT_INTERVAL: int(15, 1, 3600),
+    MINER_QUEUE_SYNC_WAIT_S: int(60, 1, 3600),
+    BACKUP_RETENTION_DAYS: int(14, 1, 3650),
+    SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
+  })
+  .superRefine((c, ctx) => {
+    if (c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) {
+      ctx.addIssue({ code: 'custom', path: ['CHUNK_OVERLAP_TOKENS'], message: 'must be smaller than CHUNK_SIZE_TOKENS' });
+    }
+    if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) {
+      ctx.addIssue({ code: 'custom', path: ['TLS_CERT_PATH'], message: 'TLS_CERT_PATH and TLS_KEY_PATH must be set together' });
+    }
+    for (const key of REQUIRED_SECRETS) {
+      const problem = secretProblem(c[key]);
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    }
+    for (const key of OPTIONAL_SECRETS) {
+      const value = c[key];
+      const problem = value === undefined || value === '' ? undefined : secretProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+    }
+  });
+
+type Parsed = z.infer<typeof schema>;
+
+/** The server's validated, frozen configuration. */
+export type Config = Readonly<
+  Omit<Parsed, (typeof REQUIRED_SECRETS)[number]> & { [K in (typeof REQUIRED_SECRETS)[number]]: string } & {
+    /** Absolute data directory. */
+    dataDir: string;
+    /** Absolute path of the SQLite database. */
+    dbPath: string;
+    /** True when started with development secrets (`serve --dev`). */
+    dev: boolean;
+  }
+>;
+
+/** Environment variables as the process sees them. */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Applies `NAME_FILE` for every secret: the file's content (without a final
+ * newline) replaces `NAME`, as docker secrets expect. Unreadable files are
+ * reported by name.
+ */
+export function resolveSecretFiles(env: Env): { env: Env; problems: string[] } {
+  const out: Env = { ...env };
+  const problems: string[] = [];
+  for (const key of [...SECRET_KEYS, 'OPENAI_API_KEY']) {
+    const file = env[`${key}_FILE`];
+    if (!file) continue;
+    try {
+      out[key] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`${key}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return { env: out, problems };
+}
+
+/**
+ * Parses and validates the whole configuration at once. Throws an
+ * {@link AppError} `config_invalid` listing every bad key (never a value).
+ */
+export function loadConfig(env: Env, options: { dev?: boolean } = {}): Config {
+  const { env: resolved, problems } = resolveSecretFiles(env);
+  const result = schema.safeParse(resolved);
+  const issues = [...problems];
+  if (!result.success) {
+    for (const issue of result.error.issues) issues.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  if (issues.length > 0 || !result.success) {
+    throw new AppError('config_invalid', `invalid configuration:\n  - ${issues.join('\n  - ')}`, { issues });
+  }
+  const dataDir = resolve(result.data.ONSITE_DATA_DIR);
+  return Object.freeze({
+    ...(result.data as Parsed & { [K in (typeof REQUIRED_SECRETS)[number]]: string }),
+    dataDir,
+    dbPath: resolve(dataDir, 'onsite.db'),
+    dev: options.dev ?? false,
+  });
+}
+
+/** The values of every secret that is set, for log scrubbing. */
+export function secretValues(config: Config): string[] {
+  return SECRET_KEYS.map((k) => (config as unknown as Record<string, string | undefined>)[k]).filter(
+    (v): v is string => typeof v === 'string' && v.length > 0,
+  );
+}
+
+/** The configuration with every secret replaced by `[set]` or `[unset]`, for printing. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) {
+    out[k] = SECRET_KEYS.includes(k) ? (v ? '[set]' : '[unset]') : v;
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+/** The drizzle schema of the whole database, one file per domain. */
+export * from './meta.ts';

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ErrorCode } from '../lib/errors.ts';
+
+// The one place where error codes become HTTP statuses.
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+  config_invalid: 500,
+  schema_newer: 500,
+  schema_mismatch: 500,
+  foreign_database: 500,
+  migration_failed: 500,
+  backup_invalid: 400,
+  server_running: 409,
+};
+
+/** The HTTP status of an error code. */
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return STATUS[code];
+}
+
+/** The JSON error body every endpoint uses: `{"error":{"code","message"}}`. */
+export function errorBody(code: string, message: string, extra?: Record<string, unknown>) {
+  return { error: { code, message, ...extra } };
+}
+
+/** Responds with an error in the standard shape. */
+export function errorResponse(c: Context, code: ErrorCode, message: string, extra?: Record<string, unknown>) {
+  return c.json(errorBody(code, message, extra), statusOf(code));
+}

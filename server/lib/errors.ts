@@ -1,0 +1,40 @@
+/**
+ * Stable error codes the product reports. The HTTP layer maps each one to a
+ * status in one place (server/http/errors.ts); the CLI prints the message.
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable'
+  | 'config_invalid'
+  | 'schema_newer'
+  | 'schema_mismatch'
+  | 'foreign_database'
+  | 'migration_failed'
+  | 'backup_invalid'
+  | 'server_running';
+
+/** An expected failure with a stable code and a message fit for a person. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** Tells whether a value is an {@link AppError}, optionally with a given code. */
+export function isAppError(value: unknown, code?: ErrorCode): value is AppError {
+  return value instanceof AppError && (code === undefined || value.code === code);
+}
