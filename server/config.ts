@@ -50,8 +50,9 @@ const httpUrl = (def: string) =>
 
 const secret = z.string().optional();
 
-const schema = z
-  .object({
+// One schema per variable: each is checked on its own, so a start-up error
+// lists every bad key at once rather than stopping at the first.
+const fields = {
     APP_BASE_URL: httpUrl('http://localhost:8000'),
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: int(8000, 1, 65535),
@@ -81,24 +82,31 @@ const schema = z
     MINER_QUEUE_SYNC_WAIT_S: int(60, 1, 3600),
     BACKUP_RETENTION_DAYS: int(14, 1, 3650),
     SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
-  })
-  .superRefine((c, ctx) => {
-    if (c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) {
-      ctx.addIssue({ code: 'custom', path: ['CHUNK_OVERLAP_TOKENS'], message: 'must be smaller than CHUNK_SIZE_TOKENS' });
-    }
-    if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) {
-      ctx.addIssue({ code: 'custom', path: ['TLS_CERT_PATH'], message: 'TLS_CERT_PATH and TLS_KEY_PATH must be set together' });
-    }
-    for (const key of REQUIRED_SECRETS) {
-      const problem = secretProblem(c[key]);
-      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
-    }
-    for (const key of OPTIONAL_SECRETS) {
-      const value = c[key];
-      const problem = value === undefined || value === '' ? undefined : secretProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
-    }
-  });
+};
+
+const schema = z.object(fields);
+
+// Rules between variables, checked where each of them is valid on its own.
+function crossFieldProblems(c: Partial<z.infer<typeof schema>>): string[] {
+  const problems: string[] = [];
+  if (c.CHUNK_OVERLAP_TOKENS !== undefined && c.CHUNK_SIZE_TOKENS !== undefined && c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS: must be smaller than CHUNK_SIZE_TOKENS');
+  if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) problems.push('TLS_CERT_PATH: TLS_CERT_PATH and TLS_KEY_PATH must be set together');
+  return problems;
+}
+
+function secretProblems(env: Env): string[] {
+  const problems: string[] = [];
+  for (const key of REQUIRED_SECRETS) {
+    const problem = secretProblem(env[key]);
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
+  for (const key of OPTIONAL_SECRETS) {
+    const value = env[key];
+    const problem = value === undefined || value === '' ? undefined : secretProblem(value);
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
+  return problems;
+}
 
 type Parsed = z.infer<typeof schema>;
 
@@ -143,14 +151,19 @@ export function resolveSecretFiles(env: Env): { env: Env; problems: string[] } {
  */
 export function loadConfig(env: Env, options: { dev?: boolean } = {}): Config {
   const { env: resolved, problems } = resolveSecretFiles(env);
-  const result = schema.safeParse(resolved);
   const issues = [...problems];
-  if (!result.success) {
-    for (const issue of result.error.issues) issues.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  const values: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(fields)) {
+    const r = field.safeParse(resolved[key]);
+    if (r.success) values[key] = r.data;
+    else for (const issue of r.error.issues) issues.push(`${key}: ${issue.message}`);
   }
-  if (issues.length > 0 || !result.success) {
+  issues.push(...secretProblems(resolved));
+  issues.push(...crossFieldProblems(values));
+  if (issues.length > 0) {
     throw new AppError('config_invalid', `invalid configuration:\n  - ${issues.join('\n  - ')}`, { issues });
   }
+  const result = { data: values as Parsed };
   const dataDir = resolve(result.data.ONSITE_DATA_DIR);
   return Object.freeze({
     ...(result.data as Parsed & { [K in (typeof REQUIRED_SECRETS)[number]]: string }),

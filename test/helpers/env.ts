@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Env } from '../../server/config.ts';
+
+/** A fresh random secret, as init would make. */
+export const secret = (): string => randomBytes(32).toString('base64url');
+
+/** A complete, valid server environment rooted in `dataDir`. */
+export function validEnv(dataDir: string, extra: Env = {}): Env {
+  return {
+    ONSITE_DATA_DIR: dataDir,
+    SESSION_SECRET: secret(),
+    DB_ENCRYPTION_KEY: secret(),
+    MINER_ENROLLMENT_SECRET: secret(),
+    BROWSER_SERVICE_AUTH_TOKEN: secret(),
+    LOG_LEVEL: 'silent',
+    ...extra,
+  };
+}
+
+/** A temporary folder removed by the returned cleanup. */
+export function tempDir(prefix = 'onsite-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
