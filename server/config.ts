@@ -55,8 +55,8 @@ const secret = z.string().optional();
 const fields = {
     APP_BASE_URL: httpUrl('http://localhost:8000'),
     HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: int(8000, 1, 65535),
-    TLS_PORT: int(8443, 1, 65535),
+    PORT: int(8000, 0, 65535), // 0: any free port (tests)
+    TLS_PORT: int(8443, 0, 65535),
     TLS_CERT_PATH: optionalString,
     TLS_KEY_PATH: optionalString,
     ONSITE_DATA_DIR: z.string().min(1).default('./data'),

@@ -4,14 +4,10 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { loadConfig, secretValues, type Config, type Env } from '../config.ts';
-import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
-import { createApp } from '../http/app.ts';
-import { createMetrics } from '../http/metrics.ts';
-import { createHealthService } from '../lib/health.ts';
 import { writePidFile } from '../lib/pidfile.ts';
 import { createLogger, type Log } from '../log.ts';
-import { REVISION, VERSION } from '../version.ts';
-import { openMigratedDatabase } from './database.ts';
+import { VERSION } from '../version.ts';
+import { assembleServer } from './assemble.ts';
 import { withDevSecrets } from './dev-secrets.ts';
 
 /** A running server, for tests and for the signal handlers. */
@@ -62,29 +58,25 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log 
     );
   }
 
-  const { db, migrations } = await openMigratedDatabase(config, log);
-  const health = createHealthService();
-  health.register('database', databaseCheck(db.sqlite, migrations));
-  const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite));
-  const app = createApp({
-    log,
-    metrics,
-    health,
-    version: VERSION,
-    maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
-    metricsToken: config.METRICS_TOKEN,
-  });
-
-  const servers: Server[] = [createAdaptorServer({ fetch: app.fetch }) as Server];
-  const port = await listen(servers[0]!, config.PORT, config.HOST);
-  if (config.TLS_CERT_PATH && config.TLS_KEY_PATH) {
-    const https = createAdaptorServer({
-      fetch: app.fetch,
-      createServer: createHttpsServer,
-      serverOptions: { cert: readFileSync(config.TLS_CERT_PATH), key: readFileSync(config.TLS_KEY_PATH) },
-    }) as Server;
-    servers.push(https);
-    await listen(https, config.TLS_PORT, config.HOST);
+  const { app, close } = await assembleServer(config, log);
+  const servers: Server[] = [];
+  let port: number;
+  try {
+    servers.push(createAdaptorServer({ fetch: app.fetch }) as Server);
+    port = await listen(servers[0]!, config.PORT, config.HOST);
+    if (config.TLS_CERT_PATH && config.TLS_KEY_PATH) {
+      const https = createAdaptorServer({
+        fetch: app.fetch,
+        createServer: createHttpsServer,
+        serverOptions: { cert: readFileSync(config.TLS_CERT_PATH), key: readFileSync(config.TLS_KEY_PATH) },
+      }) as Server;
+      servers.push(https);
+      await listen(https, config.TLS_PORT, config.HOST);
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    close();
+    throw err;
   }
   const removePid = writePidFile(join(config.dataDir, 'onsite.pid'));
   log.info({ port, tls: servers.length > 1 ? config.TLS_PORT : undefined, version: VERSION, dataDir: config.dataDir }, 'onsite server listening');
@@ -97,7 +89,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log 
       stopping ??= (async () => {
         log.info('shutting down: no new connections, finishing requests');
         await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));
-        db.close();
+        close();
         removePid();
         log.info('stopped');
       })();

@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
+import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
+import { createLogger, type Log } from '../../server/log.ts';
+import { tempDir, validEnv } from './env.ts';
+
+/** Log lines captured from a logger, as written. */
+export interface CapturedLog {
+  log: Log;
+  lines: string[];
+  text(): string;
+}
+
+/** A logger writing into memory, with the product's redaction and scrubbing. */
+export function captureLog(secrets: readonly string[], level = 'trace'): CapturedLog {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const log = createLogger({ level, secrets, destination });
+  return { log, lines, text: () => lines.join('') };
+}
+
+/** An assembled server on a fresh data folder, its config and captured log. */
+export interface TestServer extends Assembled {
+  config: Config;
+  env: Env;
+  logs: CapturedLog;
+  cleanup(): void;
+}
+
+/** Assembles a server against a fresh temp data folder (real SQLite file). */
+export async function createTestServer(extra: Env = {}): Promise<TestServer> {
+  const tmp = tempDir();
+  const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', ...extra });
+  const config = loadConfig(env);
+  const logs = captureLog(secretValues(config));
+  const assembled = await assembleServer(config, logs.log);
+  return {
+    ...assembled,
+    config,
+    env,
+    logs,
+    cleanup() {
+      assembled.close();
+      tmp.cleanup();
+    },
+  };
+}
