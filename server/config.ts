@@ -84,10 +84,10 @@ const fields = {
     SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
 };
 
-const schema = z.object(fields);
+type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
 
 // Rules between variables, checked where each of them is valid on its own.
-function crossFieldProblems(c: Partial<z.infer<typeof schema>>): string[] {
+function crossFieldProblems(c: Partial<Fields>): string[] {
   const problems: string[] = [];
   if (c.CHUNK_OVERLAP_TOKENS !== undefined && c.CHUNK_SIZE_TOKENS !== undefined && c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS: must be smaller than CHUNK_SIZE_TOKENS');
   if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) problems.push('TLS_CERT_PATH: TLS_CERT_PATH and TLS_KEY_PATH must be set together');
@@ -108,7 +108,7 @@ function secretProblems(env: Env): string[] {
   return problems;
 }
 
-type Parsed = z.infer<typeof schema>;
+type Parsed = Fields;
 
 /** The server's validated, frozen configuration. */
 export type Config = Readonly<

@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// One-way imports (STYLE.md): cli → http/ui → services → stores → db; lib
+// and protocol import nothing of the app; miner/ and browser/ only use
+// server/protocol and server/lib; pages and routes never touch db/.
+const RANK: Array<[RegExp, number, string]> = [
+  [/^server\/(lib|protocol)\//, 0, 'lib'],
+  [/^server\/(config|log|version)\.ts$/, 1, 'core'],
+  [/^server\/db\//, 2, 'db'],
+  [/^server\/cli\//, 5, 'cli'],
+  [/^server\/(http|ui)\//, 4, 'http/ui'],
+  [/^server\//, 3, 'service'],
+];
+
+function layerOf(file: string): { rank: number; name: string } | undefined {
+  for (const [re, rank, name] of RANK) if (re.test(file)) return { rank, name };
+  return undefined;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.(ts|tsx)$/.test(name) ? [path] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  return specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)));
+}
+
+function violations(): string[] {
+  const found: string[] = [];
+  const files = ['server', 'miner', 'browser', 'licenses'].flatMap((d) => sources(d));
+  for (const file of files) {
+    const from = layerOf(file);
+    for (const target of imports(file)) {
+      const to = layerOf(target);
+      const rel = `${file} → ${relative('.', target)}`;
+      if (/^(miner|browser)\//.test(file)) {
+        if (target.startsWith('server/') && !/^server\/(lib|protocol)\//.test(target)) found.push(`${rel}: roles use only server/lib and server/protocol`);
+        continue;
+      }
+      if (/^licenses\//.test(file)) {
+        if (target.startsWith('server/') && !/^server\/lib\//.test(target)) found.push(`${rel}: licenses/ uses only server/lib`);
+        continue;
+      }
+      if (!from || !to) continue;
+      if (/^(miner|browser)\//.test(target) && from.name !== 'cli') found.push(`${rel}: only the CLI starts other roles`);
+      if (to.rank > from.rank) found.push(`${rel}: ${from.name} must not import ${to.name}`);
+      if (from.name === 'http/ui' && to.name === 'db') found.push(`${rel}: routes and pages never import db/`);
+    }
+  }
+  return found;
+}
+
+describe('architecture', () => {
+  it('imports point one way only', () => {
+    expect(violations()).toEqual([]);
+  });
+
+  it('detects a violation (the check itself works)', () => {
+    expect(layerOf('server/lib/x.ts')!.rank).toBeLessThan(layerOf('server/db/client.ts')!.rank);
+    expect(layerOf('server/http/app.ts')!.rank).toBeGreaterThan(layerOf('server/auth/service.ts')!.rank);
+    expect(imports('server/http/app.ts')).toContain(normalize('server/lib/errors.ts'));
+  });
+});

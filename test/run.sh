@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of Onsite on a fresh checkout: installs what the tests need,
+# type-checks, lints, builds the single binary and runs the whole suite.
+# Usage: bash test/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "test/run.sh: '$1' is required but missing: $2" >&2; exit 1; }
+}
+
+need node "install Node.js 20 or newer with npm"
+need npm "install npm (comes with Node.js)"
+need python3 "needed by node-gyp to compile better-sqlite3 (apt-get install python3)"
+need make "needed by node-gyp (apt-get install make)"
+need g++ "needed by node-gyp (apt-get install g++)"
+
+say "npm ci (Node 24 runtime from npm, native addons compiled for it)"
+npm ci --no-audit --no-fund
+
+say "typecheck"
+npm run --silent typecheck
+
+say "lint"
+npm run --silent lint
+
+say "build the single binary (dist/onsite)"
+npm run --silent build
+
+say "test suite"
+mkdir -p dist
+status=0
+npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile.json=dist/test-results.json || status=$?
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("dist/test-results.json", "utf8"));
+  if (r.numTotalTests === 0) { console.log("No tests ran."); process.exit(1); }
+  console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+  // A skipped test is a hidden failure here: every test must run.
+  if (r.numPendingTests + r.numTodoTests > 0) { console.log("Some tests were skipped; failing."); process.exit(1); }
+' || status=1
+exit "$status"
