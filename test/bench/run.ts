@@ -1,0 +1,20 @@
+// npm run bench: runs every benchmark in one process and prints medians.
+// Load stays on loopback; each run is bounded in time and stops by itself.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { benchFoundation } from './foundation.ts';
+
+if (!existsSync('dist/onsite')) {
+  console.log('building dist/onsite first (npm run build)…');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+}
+
+const print = (title: string, rows: Record<string, string>) => {
+  console.log(`\n## ${title}`);
+  const width = Math.max(...Object.keys(rows).map((k) => k.length));
+  for (const [k, v] of Object.entries(rows)) console.log(`${k.padEnd(width)}  ${v}`);
+};
+
+console.log(`onsite benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`);
+print('foundation: binary start, memory, HTTP overhead', await benchFoundation());
