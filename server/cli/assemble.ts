@@ -1,8 +1,10 @@
+import { createIdentity, type Identity } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
 import { createApp, type App } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 import { createHealthService, type HealthService } from '../lib/health.ts';
 import type { Log } from '../log.ts';
 import { REVISION, VERSION } from '../version.ts';
@@ -13,6 +15,7 @@ export interface Assembled {
   app: App;
   db: Db;
   health: HealthService;
+  identity: Identity;
   /** Releases what assembly opened (the database). */
   close(): void;
 }
@@ -22,18 +25,33 @@ export interface Assembled {
  * services, health checks, metrics and the HTTP app. The only place that
  * wires domains together; `serve` and the tests both use it.
  */
-export async function assembleServer(config: Config, log: Log): Promise<Assembled> {
+export async function assembleServer(config: Config, log: Log, clock: Clock = systemClock): Promise<Assembled> {
   const { db, migrations } = await openMigratedDatabase(config, log);
   const health = createHealthService();
   health.register('database', databaseCheck(db.sqlite, migrations));
+  const identity = createIdentity(db.orm, clock, {
+    bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
+    sessionSecret: config.SESSION_SECRET,
+    idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
+    maxHours: config.SESSION_MAX_HOURS,
+    baseUrl: config.APP_BASE_URL,
+  });
+  health.register('bootstrap', () => {
+    const s = identity.setup.status();
+    return s.claimed || s.tokenConfigured
+      ? { ok: true }
+      : { ok: false, reason: 'bootstrap_token_missing', message: 'no admin yet and no ONSITE_BOOTSTRAP_TOKEN: run the init script' };
+  });
   const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite));
   const app = createApp({
     log,
     metrics,
     health,
+    identity,
     version: VERSION,
+    baseUrl: config.APP_BASE_URL,
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
     metricsToken: config.METRICS_TOKEN,
   });
-  return { app, db, health, close: () => db.close() };
+  return { app, db, health, identity, close: () => db.close() };
 }

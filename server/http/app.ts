@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Identity } from '../auth/index.ts';
 import { isAppError } from '../lib/errors.ts';
 import type { HealthService } from '../lib/health.ts';
 import type { Log } from '../log.ts';
@@ -10,6 +11,13 @@ import { uiRoutes } from '../ui/routes.tsx';
 import { errorBody, errorResponse, statusOf } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { csrf } from './middleware/csrf.ts';
+import { identify } from './middleware/identity.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
+import { keysRoutes } from './routes/keys.ts';
+import { setupRoutes } from './routes/setup.ts';
+import { usersRoutes } from './routes/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { AppEnv } from './types.ts';
@@ -19,7 +27,9 @@ export interface AppDeps {
   log: Log;
   metrics: Metrics;
   health: HealthService;
+  identity: Identity;
   version: string;
+  baseUrl: string;
   maxJsonBytes: number;
   metricsToken?: string | undefined;
 }
@@ -64,11 +74,22 @@ export function createApp(deps: AppDeps) {
 
   app.route('/health', healthRoutes(deps.health));
   app.route('/metrics', metricsRoutes(deps.metrics, deps.metricsToken));
-  app.route('/', uiRoutes({ version: deps.version, health: deps.health }));
+
+  app.use(identify(deps.identity));
+  app.use(csrf(deps.identity, deps.baseUrl));
+  app.route('/api/setup', setupRoutes(deps.identity));
+  app.route('/api/auth', authRoutes(deps.identity));
+  app.route('/api/users', usersRoutes(deps.identity));
+  app.route('/api/keys', keysRoutes(deps.identity));
+  app.route('/api/audit', auditRoutes(deps.identity.audit));
+  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
-    if (isAppError(err)) return c.json(errorBody(err.code, err.message), statusOf(err.code));
+    if (isAppError(err)) {
+      if (err.code === 'account_locked' || err.code === 'address_locked' || err.code === 'rate_limited') c.header('retry-after', '900');
+      return c.json(errorBody(err.code, err.message), statusOf(err.code));
+    }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(errorBody(err.status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request'), err.status);
     }

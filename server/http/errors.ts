@@ -21,6 +21,17 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   migration_failed: 500,
   backup_invalid: 400,
   server_running: 409,
+  weak_password: 400,
+  invalid_credentials: 401,
+  account_locked: 429,
+  address_locked: 429,
+  setup_closed: 410,
+  setup_token_invalid: 403,
+  bootstrap_token_missing: 503,
+  csrf_failed: 403,
+  last_admin: 409,
+  email_taken: 409,
+  token_invalid: 400,
 };
 
 /** The HTTP status of an error code. */

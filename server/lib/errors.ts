@@ -19,7 +19,18 @@ export type ErrorCode =
   | 'foreign_database'
   | 'migration_failed'
   | 'backup_invalid'
-  | 'server_running';
+  | 'server_running'
+  | 'weak_password'
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'address_locked'
+  | 'setup_closed'
+  | 'setup_token_invalid'
+  | 'bootstrap_token_missing'
+  | 'csrf_failed'
+  | 'last_admin'
+  | 'email_taken'
+  | 'token_invalid';
 
 /** An expected failure with a stable code and a message fit for a person. */
 export class AppError extends Error {

@@ -1,39 +1,70 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
+import type { Caller } from '../http/types.ts';
 import { assetUrl } from './assets.ts';
 
 /** Props of {@link Layout}. */
 export interface LayoutProps {
   title: string;
+  caller?: Caller | undefined;
   children?: Child;
 }
 
+/** The hidden form field carrying the session's CSRF token. */
+export function CsrfField({ caller }: { caller?: Caller | undefined }) {
+  return caller?.via === 'session' ? <input type="hidden" name="_csrf" value={caller.csrfToken} /> : null;
+}
+
+function Nav({ caller }: { caller: Caller }) {
+  return (
+    <nav>
+      {caller.user.role === 'admin' ? (
+        <>
+          <a href="/admin/users">Users</a>
+          <a href="/admin/audit">Audit</a>
+        </>
+      ) : null}
+      <a href="/profile" data-testid="profile-link">
+        {caller.user.name}
+      </a>
+      <form method="post" action="/logout" class="inline">
+        <CsrfField caller={caller} />
+        <button type="submit" class="link" data-testid="sign-out">
+          Sign out
+        </button>
+      </form>
+    </nav>
+  );
+}
+
 /** The page shell: head with embedded assets only, header, main, footer. */
-export function Layout({ title, children }: LayoutProps) {
+export function Layout({ title, caller, children }: LayoutProps) {
   return (
     <>
-    {raw('<!DOCTYPE html>')}
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · Onsite`}</title>
-        <link rel="icon" href={assetUrl('logo.svg')} type="image/svg+xml" />
-        <link rel="stylesheet" href={assetUrl('app.css')} />
-        <script src={assetUrl('app.js')} defer></script>
-      </head>
-      <body>
-        <header class="top">
-          <a class="brand" href="/">
-            <img src={assetUrl('logo.svg')} alt="" width="24" height="24" />
-            Onsite
-          </a>
-        </header>
-        <main>{children}</main>
-        <footer>Onsite runs entirely on this network.</footer>
-      </body>
-    </html>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          {caller?.via === 'session' ? <meta name="csrf-token" content={caller.csrfToken} /> : null}
+          <title>{`${title} · Onsite`}</title>
+          <link rel="icon" href={assetUrl('logo.svg')} type="image/svg+xml" />
+          <link rel="stylesheet" href={assetUrl('app.css')} />
+          <script src={assetUrl('app.js')} defer></script>
+        </head>
+        <body>
+          <header class="top">
+            <a class="brand" href="/">
+              <img src={assetUrl('logo.svg')} alt="" width="24" height="24" />
+              Onsite
+            </a>
+            {caller ? <Nav caller={caller} /> : null}
+          </header>
+          <main>{children}</main>
+          <footer>Onsite runs entirely on this network.</footer>
+        </body>
+      </html>
     </>
   );
 }

@@ -1,14 +1,19 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { HealthService } from '../lib/health.ts';
+import type { Identity } from '../auth/index.ts';
 import type { AppEnv } from '../http/types.ts';
+import type { HealthService } from '../lib/health.ts';
 import { staticAsset } from './assets.ts';
 import { HomePage } from './pages/home.tsx';
+import { accountPages } from './routes/account-pages.tsx';
+import { adminPages } from './routes/admin-pages.tsx';
+import { authPages } from './routes/auth-pages.tsx';
 
 /** Dependencies of the UI routes. */
 export interface UiDeps {
   version: string;
   health: HealthService;
+  identity: Identity;
 }
 
 /** Server-rendered pages and the embedded static files. */
@@ -24,5 +29,13 @@ export function uiRoutes(deps: UiDeps) {
       c.header('content-type', asset.contentType);
       return c.body(asset.body);
     })
-    .get('/', async (c) => c.html(<HomePage version={deps.version} readiness={await deps.health.readiness()} />));
+    .get('/', async (c) => {
+      if (!deps.identity.setup.status().claimed) return c.redirect('/setup', 303);
+      const caller = c.get('caller');
+      if (!caller) return c.redirect('/login', 303);
+      return c.html(<HomePage version={deps.version} readiness={await deps.health.readiness()} caller={caller} />);
+    })
+    .route('/', authPages(deps.identity))
+    .route('/profile', accountPages(deps.identity))
+    .route('/admin', adminPages(deps.identity));
 }

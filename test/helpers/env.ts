@@ -15,6 +15,7 @@ export function validEnv(dataDir: string, extra: Env = {}): Env {
     DB_ENCRYPTION_KEY: secret(),
     MINER_ENROLLMENT_SECRET: secret(),
     BROWSER_SERVICE_AUTH_TOKEN: secret(),
+    ONSITE_BOOTSTRAP_TOKEN: secret(),
     LOG_LEVEL: 'silent',
     ...extra,
   };

@@ -1,2 +1,3 @@
 /** The drizzle schema of the whole database, one file per domain. */
 export * from './meta.ts';
+export * from './identity.ts';

@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import type { Caller } from '../../http/types.ts';
 import type { Readiness } from '../../lib/health.ts';
 import { Layout } from '../layout.tsx';
 
@@ -6,14 +7,16 @@ import { Layout } from '../layout.tsx';
 export interface HomeProps {
   version: string;
   readiness: Readiness;
+  caller: Caller;
 }
 
 /** The start page: what this appliance is and whether it is ready. */
-export function HomePage({ version, readiness }: HomeProps) {
+export function HomePage({ version, readiness, caller }: HomeProps) {
   return (
-    <Layout title="Home">
+    <Layout title="Home" caller={caller}>
       <section class="card">
         <h1>Onsite</h1>
+        <p data-testid="signed-in-as">Signed in as {caller.user.email} ({caller.user.role}).</p>
         <p>Your company's AI appliance: local models, your documents, nothing leaves the building.</p>
         <p class="muted">Version {version}</p>
       </section>

@@ -34,7 +34,7 @@ describe('HTTP app', () => {
   it('lists the readiness checks by name', async () => {
     const res = await s.app.request('/health/ready');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { database: { ok: true } } });
+    expect(await res.json()).toEqual({ status: 'ok', checks: { database: { ok: true }, bootstrap: { ok: true } } });
   });
 
   it('answers 413 for a body over MAX_JSON_MB, declared or streamed', async () => {
@@ -59,8 +59,11 @@ describe('HTTP app', () => {
     expect(streamed.status).toBe(413);
   });
 
-  it('renders the home page with embedded assets only', async () => {
-    const res = await s.app.request('/');
+  it('renders pages with embedded assets only', async () => {
+    const root = await s.app.request('/');
+    expect(root.status).toBe(303);
+    expect(root.headers.get('location')).toBe('/setup');
+    const res = await s.app.request('/setup');
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toMatch(/^<!DOCTYPE html>/);
@@ -109,7 +112,7 @@ describe('HTTP app', () => {
     t.db.close();
     const summary = await t.app.request('/health');
     expect(summary.status).toBe(503);
-    expect(await summary.json()).toEqual({ status: 'error', reasons: ['database_unreachable'] });
+    expect(((await summary.json()) as { reasons: string[] }).reasons).toContain('database_unreachable');
     const ready = await t.app.request('/health/ready');
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { checks: Record<string, { ok: boolean }> }).checks.database?.ok).toBe(false);

@@ -1,0 +1,51 @@
+import { createAuditService } from '../audit/service.ts';
+import { createAuditStore } from '../audit/store.ts';
+import type { Orm } from '../db/client.ts';
+import type { Clock } from '../lib/clock.ts';
+import { createAccountService } from './account-service.ts';
+import { createKeyService } from './key-service.ts';
+import { createKeysStore } from './keys-store.ts';
+import { createLoginService } from './login-service.ts';
+import { createOneTimeLinks } from './one-time-links.ts';
+import { createSessionService } from './session-service.ts';
+import { createSessionsStore } from './sessions-store.ts';
+import { createSetupService } from './setup-service.ts';
+import { createThrottleStore } from './throttle-store.ts';
+import { createTokensStore } from './tokens-store.ts';
+import { createUserService, type ActivationGuard } from './user-service.ts';
+import { createUsersStore } from './users-store.ts';
+
+/** Settings the identity services take from the configuration. */
+export interface IdentitySettings {
+  bootstrapToken: string | undefined;
+  sessionSecret: string;
+  idleMinutes: number;
+  maxHours: number;
+  baseUrl: string;
+}
+
+/** Builds the identity services (setup, sign-in, sessions, accounts, keys, audit) from their stores. */
+export function createIdentity(orm: Orm, clock: Clock, s: IdentitySettings, activationGuard?: ActivationGuard) {
+  const users = createUsersStore(orm);
+  const audit = createAuditService(createAuditStore(orm), clock);
+  const sessions = createSessionService({
+    sessions: createSessionsStore(orm),
+    users,
+    clock,
+    policy: { idleMinutes: s.idleMinutes, maxHours: s.maxHours, secret: s.sessionSecret },
+  });
+  const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
+  const login = createLoginService({ users, throttle: createThrottleStore(orm), sessions, audit, clock });
+  return {
+    audit,
+    sessions,
+    login,
+    setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
+    users: createUserService({ users, sessions, links, audit, clock, ...(activationGuard ? { activationGuard } : {}) }),
+    account: createAccountService({ users, sessions, links, login, audit, clock }),
+    keys: createKeyService({ keys: createKeysStore(orm), users, audit, clock }),
+  };
+}
+
+/** The identity services. */
+export type Identity = ReturnType<typeof createIdentity>;

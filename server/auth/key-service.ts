@@ -1,0 +1,62 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditService } from '../audit/service.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { secretsEqual, sha256Hex } from '../lib/secrets.ts';
+import type { ApiKey, KeysStore } from './keys-store.ts';
+import type { User, UsersStore } from './users-store.ts';
+
+const KEY_RE = /^(osk_[A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const TOUCH_EVERY_MS = 60_000;
+
+/** The public view of a key: never the key or its hash. */
+export function publicKey(k: ApiKey) {
+  return { id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
+}
+
+const alnum = (n: number) => {
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(n)].map((b) => chars[b % 62]).join('');
+};
+
+/**
+ * Per-user API keys `osk_<prefix>_<secret>`: 256 random bits, shown once;
+ * the database keeps the visible prefix and a SHA-256 of the whole key.
+ */
+export function createKeyService(deps: { keys: KeysStore; users: UsersStore; audit: AuditService; clock: Clock }) {
+  const { keys, users, audit, clock } = deps;
+  return {
+    create(user: User, name: string, ip?: string): { key: string; record: ApiKey } {
+      const prefix = `osk_${alnum(12)}`;
+      const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
+      const record = keys.insert({ id: randomUUID(), userId: user.id, name, prefix, keyHash: sha256Hex(key), createdAt: new Date(clock()) });
+      audit.record({ actor: { id: user.id, label: user.email }, action: 'key.create', target: record.id, ip, details: { prefix, name } });
+      return { key, record };
+    },
+
+    list: (userId: string) => keys.forUser(userId),
+
+    revoke(user: User, id: string, ip?: string): ApiKey {
+      const record = keys.revoke(id, user.id, new Date(clock()));
+      if (!record) throw new AppError('not_found', 'no such active key');
+      audit.record({ actor: { id: user.id, label: user.email }, action: 'key.revoke', target: id, ip, details: { prefix: record.prefix } });
+      return record;
+    },
+
+    /** Resolves a bearer key to its active user, or undefined. */
+    authenticate(presented: string | undefined): { user: User; key: ApiKey } | undefined {
+      const m = presented ? KEY_RE.exec(presented) : null;
+      if (!m) return undefined;
+      const record = keys.byPrefix(m[1]!);
+      if (!record || record.revokedAt || !secretsEqual(sha256Hex(presented!), record.keyHash)) return undefined;
+      const user = users.byId(record.userId);
+      if (!user || user.status !== 'active') return undefined;
+      const now = clock();
+      if (!record.lastUsedAt || now - record.lastUsedAt.getTime() >= TOUCH_EVERY_MS) keys.touch(record.id, new Date(now));
+      return { user, key: record };
+    },
+  };
+}
+
+/** The API key service. */
+export type KeyService = ReturnType<typeof createKeyService>;

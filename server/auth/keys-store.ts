@@ -1,0 +1,28 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Orm } from '../db/client.ts';
+import { apiKeys } from '../db/schema/index.ts';
+
+/** An API key row: prefix and hash only. */
+export type ApiKey = typeof apiKeys.$inferSelect;
+
+/** API keys: the only code touching that table. */
+export function createKeysStore(orm: Orm) {
+  return {
+    insert: (k: typeof apiKeys.$inferInsert): ApiKey => orm.insert(apiKeys).values(k).returning().get(),
+    byPrefix: (prefix: string): ApiKey | undefined => orm.select().from(apiKeys).where(eq(apiKeys.prefix, prefix)).get(),
+    forUser: (userId: string): ApiKey[] => orm.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt)).all(),
+    touch: (id: string, at: Date): void => {
+      orm.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();
+    },
+    revoke: (id: string, userId: string, at: Date): ApiKey | undefined =>
+      orm
+        .update(apiKeys)
+        .set({ revokedAt: at })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .returning()
+        .get(),
+  };
+}
+
+/** The API keys store. */
+export type KeysStore = ReturnType<typeof createKeysStore>;

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditService, Actor } from '../audit/service.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import type { OneTimeLinks } from './one-time-links.ts';
+import { checkPasswordPolicy, hashPassword } from './password.ts';
+import type { SessionService } from './session-service.ts';
+import type { User, UsersStore } from './users-store.ts';
+
+/** A new account: with a password, or without one to send an invite link. */
+export interface CreateUserInput {
+  email: string;
+  name: string;
+  role: User['role'];
+  password?: string | undefined;
+}
+
+/** Changes an admin may make to an account. */
+export interface UpdateUserInput {
+  name?: string | undefined;
+  role?: User['role'] | undefined;
+  status?: User['status'] | undefined;
+}
+
+/** Checks run before an account becomes active (seat limits); throws to refuse. */
+export type ActivationGuard = (change: 'create' | 'reactivate') => void;
+
+/** The public view of an account (no hash). */
+export function publicUser(u: User) {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, createdAt: u.createdAt, hasPassword: u.passwordHash !== null };
+}
+
+/** Account administration: create or invite, role and status changes, reset links. */
+export function createUserService(deps: {
+  users: UsersStore;
+  sessions: SessionService;
+  links: OneTimeLinks;
+  audit: AuditService;
+  clock: Clock;
+  activationGuard?: ActivationGuard;
+}) {
+  const { users, sessions, links, audit, clock } = deps;
+  const guard: ActivationGuard = deps.activationGuard ?? (() => undefined);
+
+  const mustGet = (id: string): User => {
+    const u = users.byId(id);
+    if (!u) throw new AppError('not_found', 'no such user');
+    return u;
+  };
+
+  return {
+    list: () => users.list(),
+    get: mustGet,
+
+    async create(input: CreateUserInput, actor: Actor, ip?: string): Promise<{ user: User; inviteUrl?: string }> {
+      const email = input.email.trim().toLowerCase();
+      if (users.byEmail(email)) throw new AppError('email_taken', 'an account with this email already exists');
+      if (input.password !== undefined) checkPasswordPolicy(input.password, email);
+      guard('create');
+      const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
+      const now = new Date(clock());
+      let user: User;
+      try {
+        user = users.insert({ id: randomUUID(), email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now, passwordChangedAt: passwordHash ? now : null });
+      } catch (err) {
+        if (/UNIQUE/.test((err as Error).message)) throw new AppError('email_taken', 'an account with this email already exists');
+        throw err;
+      }
+      const inviteUrl = passwordHash ? undefined : links.issue('invite', user.id, actor.id).url;
+      audit.record({ actor, action: inviteUrl ? 'user.invite' : 'user.create', target: user.id, ip, details: { email, role: input.role } });
+      return inviteUrl ? { user, inviteUrl } : { user };
+    },
+
+    update(id: string, input: UpdateUserInput, actor: Actor, ip?: string): User {
+      return users.transaction(() => {
+        const before = mustGet(id);
+        const losesAdmin =
+          before.role === 'admin' && before.status === 'active' && (input.role === 'user' || input.status === 'deactivated');
+        if (losesAdmin && users.countActiveAdmins(id) === 0) {
+          throw new AppError('last_admin', 'this is the last active admin; make another admin first');
+        }
+        if (before.status === 'deactivated' && input.status === 'active') guard('reactivate');
+        const after = users.update(id, {
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.role !== undefined ? { role: input.role } : {}),
+          ...(input.status !== undefined ? { status: input.status } : {}),
+        })!;
+        if (input.status === 'deactivated' && before.status !== 'deactivated') sessions.revokeAll(id);
+        const changes: Record<string, unknown> = {};
+        for (const k of ['name', 'role', 'status'] as const) if (before[k] !== after[k]) changes[k] = { from: before[k], to: after[k] };
+        if (Object.keys(changes).length > 0) audit.record({ actor, action: 'user.update', target: id, ip, details: changes });
+        return after;
+      });
+    },
+
+    /** A one-time link that lets the user set a new password. */
+    resetLink(id: string, actor: Actor, ip?: string): { url: string; expiresAt: Date } {
+      const user = mustGet(id);
+      const link = links.issue('reset', user.id, actor.id);
+      audit.record({ actor, action: 'user.reset_link', target: user.id, ip });
+      return link;
+    },
+  };
+}
+
+/** The user administration service. */
+export type UserService = ReturnType<typeof createUserService>;

@@ -1,0 +1,38 @@
+import { and, asc, count, eq, ne } from 'drizzle-orm';
+import type { Orm } from '../db/client.ts';
+import { setupClaim, users } from '../db/schema/index.ts';
+
+/** A user row. */
+export type User = typeof users.$inferSelect;
+/** Fields of a new user. */
+export type NewUser = typeof users.$inferInsert;
+/** The recorded first-admin claim. */
+export type SetupClaim = typeof setupClaim.$inferSelect;
+
+/** Users and the setup claim: the only code touching those tables. */
+export function createUsersStore(orm: Orm) {
+  return {
+    byId: (id: string): User | undefined => orm.select().from(users).where(eq(users.id, id)).get(),
+    byEmail: (email: string): User | undefined => orm.select().from(users).where(eq(users.email, email.toLowerCase())).get(),
+    list: (): User[] => orm.select().from(users).orderBy(asc(users.email)).all(),
+    insert: (user: NewUser): User => orm.insert(users).values({ ...user, email: user.email.toLowerCase() }).returning().get(),
+    update: (id: string, patch: Partial<Omit<NewUser, 'id'>>): User | undefined =>
+      orm.update(users).set({ ...patch, updatedAt: new Date() }).where(eq(users.id, id)).returning().get(),
+    countActiveAdmins: (exceptId?: string): number =>
+      orm
+        .select({ n: count() })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), eq(users.status, 'active'), exceptId ? ne(users.id, exceptId) : undefined))
+        .get()!.n,
+    countActive: (): number => orm.select({ n: count() }).from(users).where(eq(users.status, 'active')).get()!.n,
+    claim: (): SetupClaim | undefined => orm.select().from(setupClaim).get(),
+    insertClaim: (claim: Omit<SetupClaim, 'id'>): void => {
+      orm.insert(setupClaim).values({ id: 1, ...claim }).run();
+    },
+    /** Runs `fn` in one immediate (write-locking) transaction. */
+    transaction: <T>(fn: () => T): T => orm.transaction(() => fn(), { behavior: 'immediate' }),
+  };
+}
+
+/** The users store. */
+export type UsersStore = ReturnType<typeof createUsersStore>;

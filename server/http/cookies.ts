@@ -1,0 +1,25 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+
+// Over HTTPS the __Host- prefix pins the cookie to this host and path /, Secure.
+const PLAIN = 'onsite_session';
+const SECURE = '__Host-onsite_session';
+
+const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
+
+/** Reads the session cookie (either name). */
+export function readSessionCookie(c: Context): string | undefined {
+  return getCookie(c, isHttps(c) ? SECURE : PLAIN) ?? getCookie(c, PLAIN);
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, lifetime of the session. */
+export function writeSessionCookie(c: Context, token: string, maxAgeSeconds: number): void {
+  const https = isHttps(c);
+  setCookie(c, https ? SECURE : PLAIN, token, { httpOnly: true, sameSite: 'Lax', secure: https, path: '/', maxAge: maxAgeSeconds });
+}
+
+/** Clears the session cookie. */
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, PLAIN, { path: '/' });
+  if (isHttps(c)) deleteCookie(c, SECURE, { path: '/', secure: true });
+}

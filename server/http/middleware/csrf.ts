@@ -1,0 +1,42 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Identity } from '../../auth/index.ts';
+import { errorResponse } from '../errors.ts';
+import type { AppEnv } from '../types.ts';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * CSRF protection for state-changing requests. Any request a browser marks
+ * with a foreign Origin (or `Sec-Fetch-Site: cross-site`) is refused. A
+ * request authenticated by the session cookie must also carry a same-origin
+ * Origin or Referer and the session's CSRF token (`x-csrf-token` header or
+ * `_csrf` form field). API-key requests carry no ambient credential and pass.
+ */
+export function csrf(identity: Identity, baseUrl: string): MiddlewareHandler<AppEnv> {
+  const configured = new URL(baseUrl).origin;
+  return async (c, next) => {
+    if (SAFE.has(c.req.method)) return next();
+    const own = new URL(c.req.url).origin;
+    const allowed = (o: string) => o === own || o === configured;
+    const origin = c.req.header('origin');
+    const refererOrigin = (() => {
+      const r = c.req.header('referer');
+      return r && URL.canParse(r) ? new URL(r).origin : undefined;
+    })();
+    if ((origin && origin !== 'null' && !allowed(origin)) || origin === 'null' || c.req.header('sec-fetch-site') === 'cross-site') {
+      return errorResponse(c, 'csrf_failed', 'cross-site request refused');
+    }
+    const caller = c.get('caller');
+    if (caller?.via === 'session') {
+      const source = origin ?? refererOrigin;
+      if (!source || !allowed(source)) return errorResponse(c, 'csrf_failed', 'request origin missing or foreign');
+      let token = c.req.header('x-csrf-token');
+      if (!token && /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(c.req.header('content-type') ?? '')) {
+        const field = (await c.req.parseBody())._csrf;
+        token = typeof field === 'string' ? field : undefined;
+      }
+      if (!identity.sessions.verifyCsrf(caller.session, token)) return errorResponse(c, 'csrf_failed', 'CSRF token missing or wrong; reload the page');
+    }
+    return next();
+  };
+}

@@ -1,0 +1,29 @@
+import type { MiddlewareHandler } from 'hono';
+import { errorResponse } from '../errors.ts';
+import type { AppEnv, Caller } from '../types.ts';
+
+/** Lets signed-in callers through; others get 401. */
+export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('caller')) return errorResponse(c, 'unauthorized', 'sign in or send an API key');
+  return next();
+};
+
+/** Lets admins through; others get 401 or 403. */
+export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const caller = c.get('caller');
+  if (!caller) return errorResponse(c, 'unauthorized', 'sign in or send an API key');
+  if (caller.user.role !== 'admin') return errorResponse(c, 'forbidden', 'this needs an admin');
+  return next();
+};
+
+/** The caller of a guarded route. */
+export function callerOf(c: { get(key: 'caller'): Caller | undefined }): Caller {
+  const caller = c.get('caller');
+  if (!caller) throw new Error('callerOf used on an unguarded route');
+  return caller;
+}
+
+/** The audit actor for a caller. */
+export function actorOf(caller: Caller) {
+  return { id: caller.user.id, label: caller.user.email };
+}

@@ -1,0 +1,28 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { MiddlewareHandler } from 'hono';
+import type { Identity } from '../../auth/index.ts';
+import { readSessionCookie } from '../cookies.ts';
+import type { AppEnv } from '../types.ts';
+
+/**
+ * Works out who is calling: `Authorization: Bearer osk_…` (API key) or the
+ * session cookie. Anonymous requests go on without a caller; routes decide.
+ */
+export function identify(identity: Identity): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    try {
+      c.set('ip', getConnInfo(c).remote.address);
+    } catch {
+      // In-process requests (tests) have no socket.
+    }
+    const auth = c.req.header('authorization');
+    if (auth?.startsWith('Bearer ')) {
+      const found = identity.keys.authenticate(auth.slice(7).trim());
+      if (found) c.set('caller', { via: 'key', user: found.user, keyId: found.key.id });
+    } else {
+      const found = identity.sessions.authenticate(readSessionCookie(c));
+      if (found) c.set('caller', { via: 'session', ...found, csrfToken: identity.sessions.csrfToken(found.session) });
+    }
+    await next();
+  };
+}

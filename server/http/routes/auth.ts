@@ -1,0 +1,67 @@
+import { Hono } from 'hono';
+import type { Identity } from '../../auth/index.ts';
+import { publicUser } from '../../auth/user-service.ts';
+import { AppError } from '../../lib/errors.ts';
+import { clearSessionCookie, writeSessionCookie } from '../cookies.ts';
+import { callerOf, requireUser } from '../middleware/guards.ts';
+import { loginBody, passwordChangeBody, redeemBody } from '../schemas.ts';
+import type { AppEnv } from '../types.ts';
+import { jsonBody } from '../validate.ts';
+
+const publicSession = (s: { id: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date; ip: string | null; userAgent: string | null }, currentId?: string) => ({
+  id: s.id,
+  createdAt: s.createdAt,
+  lastSeenAt: s.lastSeenAt,
+  expiresAt: s.expiresAt,
+  ip: s.ip,
+  userAgent: s.userAgent,
+  current: s.id === currentId,
+});
+
+/** `/api/auth`: sign in and out, who am I, own sessions and password, invite/reset links. */
+export function authRoutes(identity: Identity) {
+  return new Hono<AppEnv>()
+    .post('/login', async (c) => {
+      const body = await jsonBody(c, loginBody);
+      const { user, token, session } = await identity.login.login(body.email, body.password, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
+      writeSessionCookie(c, token, identity.sessions.cookieMaxAge(session));
+      return c.json({ user: publicUser(user), csrfToken: identity.sessions.csrfToken(session) });
+    })
+    .post('/accept', async (c) => {
+      const body = await jsonBody(c, redeemBody);
+      const user = await identity.account.redeemLink(body.kind, body.token, body.password, c.get('ip'));
+      return c.json({ user: publicUser(user) });
+    })
+    .use(requireUser)
+    .post('/logout', (c) => {
+      const caller = callerOf(c);
+      if (caller.via === 'session') {
+        identity.sessions.revoke(caller.session.id, caller.user.id);
+        identity.audit.record({ actor: { id: caller.user.id, label: caller.user.email }, action: 'auth.logout', ip: c.get('ip') });
+      }
+      clearSessionCookie(c);
+      return c.json({ ok: true });
+    })
+    .get('/me', (c) => {
+      const caller = callerOf(c);
+      return c.json({ user: publicUser(caller.user), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
+    })
+    .get('/sessions', (c) => {
+      const caller = callerOf(c);
+      const current = caller.via === 'session' ? caller.session.id : undefined;
+      return c.json({ sessions: identity.sessions.list(caller.user.id).map((s) => publicSession(s, current)) });
+    })
+    .delete('/sessions/:id', (c) => {
+      const caller = callerOf(c);
+      if (!identity.sessions.revoke(c.req.param('id'), caller.user.id)) throw new AppError('not_found', 'no such session');
+      identity.audit.record({ actor: { id: caller.user.id, label: caller.user.email }, action: 'session.revoke', target: c.req.param('id'), ip: c.get('ip') });
+      return c.json({ ok: true });
+    })
+    .post('/password', async (c) => {
+      const caller = callerOf(c);
+      const body = await jsonBody(c, passwordChangeBody);
+      const keep = caller.via === 'session' ? caller.session.id : undefined;
+      await identity.account.changePassword(caller.user, body.currentPassword, body.newPassword, keep, c.get('ip'));
+      return c.json({ ok: true });
+    });
+}

@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { AppError } from '../lib/errors.ts';
+
+function explain(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+}
+
+/** Parses a JSON body against a schema; bad input is `validation_failed` (400). */
+export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new AppError('validation_failed', 'the body must be JSON');
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new AppError('validation_failed', explain(r.error));
+  return r.data;
+}
+
+/** Parses a URL-encoded or multipart form against a schema. */
+export async function formBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  const r = schema.safeParse(await c.req.parseBody());
+  if (!r.success) throw new AppError('validation_failed', explain(r.error));
+  return r.data;
+}
+
+/** Parses query parameters against a schema. */
+export function queryParams<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const r = schema.safeParse(c.req.query());
+  if (!r.success) throw new AppError('validation_failed', explain(r.error));
+  return r.data;
+}

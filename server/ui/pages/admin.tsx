@@ -1,0 +1,137 @@
+/** @jsxImportSource hono/jsx */
+import type { AuditEntry } from '../../audit/store.ts';
+import type { User } from '../../auth/users-store.ts';
+import type { Caller } from '../../http/types.ts';
+import { Field, Notice, when } from '../components.tsx';
+import { CsrfField, Layout } from '../layout.tsx';
+
+/** Props of {@link UsersPage}. */
+export interface UsersPageProps {
+  caller: Caller;
+  users: User[];
+  error?: string | undefined;
+  info?: string | undefined;
+  /** An invite or reset link just made, to hand to the user. */
+  link?: { label: string; url: string } | undefined;
+}
+
+/** Admin: accounts, invitations, roles, deactivation, reset links. */
+export function UsersPage({ caller, users, error, info, link }: UsersPageProps) {
+  return (
+    <Layout title="Users" caller={caller}>
+      <Notice error={error} info={info} />
+      {link ? (
+        <section class="card">
+          <p>{link.label}</p>
+          <p class="secret" data-testid="link">{link.url}</p>
+        </section>
+      ) : null}
+      <section class="card">
+        <h1>Users</h1>
+        <table>
+          <thead>
+            <tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th><th>Created</th><th>Actions</th></tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr data-email={u.email}>
+                <td>{u.name}</td>
+                <td>{u.email}</td>
+                <td>{u.role}</td>
+                <td>{u.status}{u.passwordHash ? '' : ' (invited)'}</td>
+                <td>{when(u.createdAt)}</td>
+                <td class="row">
+                  <form method="post" action={`/admin/users/${u.id}`} class="inline">
+                    <CsrfField caller={caller} />
+                    <input type="hidden" name="role" value={u.role === 'admin' ? 'user' : 'admin'} />
+                    <button type="submit" class="secondary">{u.role === 'admin' ? 'Make user' : 'Make admin'}</button>
+                  </form>
+                  <form method="post" action={`/admin/users/${u.id}`} class="inline">
+                    <CsrfField caller={caller} />
+                    <input type="hidden" name="status" value={u.status === 'active' ? 'deactivated' : 'active'} />
+                    <button type="submit" class={u.status === 'active' ? 'danger' : 'secondary'}>{u.status === 'active' ? 'Deactivate' : 'Reactivate'}</button>
+                  </form>
+                  <form method="post" action={`/admin/users/${u.id}/reset-link`} class="inline">
+                    <CsrfField caller={caller} />
+                    <button type="submit" class="secondary">Reset link</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card">
+        <h2>Add a user</h2>
+        <p class="muted">Leave the password empty to get an invite link (valid 72 hours) to hand over.</p>
+        <form method="post" action="/admin/users" class="stack">
+          <CsrfField caller={caller} />
+          <Field label="Name" name="name" />
+          <Field label="Email" name="email" type="email" />
+          <label class="field">
+            <span>Role</span>
+            <select name="role">
+              <option value="user">user</option>
+              <option value="admin">admin</option>
+            </select>
+          </label>
+          <Field label="Password (optional)" name="password" type="password" required={false} autocomplete="new-password" />
+          <button type="submit">Add user</button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+/** Props of {@link AuditPage}. */
+export interface AuditPageProps {
+  caller: Caller;
+  entries: AuditEntry[];
+  query: Record<string, string>;
+}
+
+/** Admin: the audit log with filters and export links. */
+export function AuditPage({ caller, entries, query }: AuditPageProps) {
+  const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v));
+  return (
+    <Layout title="Audit" caller={caller}>
+      <section class="card">
+        <h1>Audit log</h1>
+        <form method="get" action="/admin/audit" class="row">
+          <Field label="Action" name="action" value={query.action} required={false} />
+          <label class="field">
+            <span>Outcome</span>
+            <select name="outcome">
+              <option value="">any</option>
+              <option value="success" selected={query.outcome === 'success'}>success</option>
+              <option value="failure" selected={query.outcome === 'failure'}>failure</option>
+            </select>
+          </label>
+          <Field label="From (YYYY-MM-DD)" name="from" value={query.from} required={false} />
+          <Field label="To (YYYY-MM-DD)" name="to" value={query.to} required={false} />
+          <button type="submit">Filter</button>
+        </form>
+        <p>
+          Export: <a href={`/api/audit?${qs}&format=csv`}>CSV</a> · <a href={`/api/audit?${qs}&format=json`}>JSON</a>
+        </p>
+        <table>
+          <thead>
+            <tr><th>When</th><th>Who</th><th>Action</th><th>Outcome</th><th>Target</th><th>Address</th></tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr>
+                <td>{when(e.at)}</td>
+                <td>{e.actorLabel}</td>
+                <td>{e.action}</td>
+                <td class={e.outcome === 'success' ? 'ok' : 'bad'}>{e.outcome}</td>
+                <td>{e.target ?? ''}</td>
+                <td>{e.ip ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,71 @@
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { Identity } from '../../auth/index.ts';
+import { statusOf } from '../../http/errors.ts';
+import { actorOf, callerOf } from '../../http/middleware/guards.ts';
+import { email, name, role } from '../../http/schemas.ts';
+import type { AppEnv } from '../../http/types.ts';
+import { AppError, isAppError } from '../../lib/errors.ts';
+import { AuditPage, UsersPage } from '../pages/admin.tsx';
+import { pageAdmin } from './guards.ts';
+
+const createForm = z.object({ name, email, role: role.default('user'), password: z.string().max(256).optional().transform((p) => (p ? p : undefined)) });
+const updateForm = z.object({ role: role.optional(), status: z.enum(['active', 'deactivated']).optional() });
+const auditForm = z.object({ action: z.string().max(100).optional(), outcome: z.enum(['success', 'failure']).or(z.literal('')).optional(), from: z.string().max(30).optional(), to: z.string().max(30).optional() });
+
+type UsersExtra = { error?: string; info?: string; link?: { label: string; url: string } };
+
+/** Admin pages: users and the audit log. */
+export function adminPages(identity: Identity) {
+  const users = (c: Context<AppEnv>, extra: UsersExtra = {}, status = 200) =>
+    c.html(<UsersPage caller={callerOf(c)} users={identity.users.list()} {...extra} />, status as 200);
+  const attempt = async (c: Context<AppEnv>, action: () => Promise<UsersExtra> | UsersExtra) => {
+    try {
+      return users(c, await action());
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return users(c, { error: err.message }, statusOf(err.code));
+    }
+  };
+  const parse = <S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> => {
+    const r = schema.safeParse(raw);
+    if (!r.success) throw new AppError('validation_failed', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return r.data;
+  };
+
+  return new Hono<AppEnv>()
+    .use(pageAdmin)
+    .get('/users', (c) => users(c))
+    .post('/users', (c) =>
+      attempt(c, async () => {
+        const form = parse(createForm, await c.req.parseBody());
+        const { user, inviteUrl } = await identity.users.create(form, actorOf(callerOf(c)), c.get('ip'));
+        return inviteUrl ? { link: { label: `Invite link for ${user.email} (valid 72 hours, works once):`, url: inviteUrl } } : { info: `Added ${user.email}.` };
+      }),
+    )
+    .post('/users/:id', (c) =>
+      attempt(c, async () => {
+        const form = parse(updateForm, await c.req.parseBody());
+        const user = identity.users.update(c.req.param('id'), form, actorOf(callerOf(c)), c.get('ip'));
+        return { info: `Updated ${user.email}: ${user.role}, ${user.status}.` };
+      }),
+    )
+    .post('/users/:id/reset-link', (c) =>
+      attempt(c, () => {
+        const link = identity.users.resetLink(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));
+        return { link: { label: 'Password reset link (valid 1 hour, works once):', url: link.url } };
+      }),
+    )
+    .get('/audit', (c) => {
+      const q = parse(auditForm, c.req.query());
+      const entries = identity.audit.list({
+        action: q.action || undefined,
+        outcome: q.outcome || undefined,
+        from: q.from && !Number.isNaN(Date.parse(q.from)) ? new Date(q.from) : undefined,
+        to: q.to && !Number.isNaN(Date.parse(q.to)) ? new Date(q.to.length === 10 ? `${q.to}T23:59:59.999Z` : q.to) : undefined,
+        limit: 500,
+      });
+      return c.html(<AuditPage caller={callerOf(c)} entries={entries} query={{ action: q.action ?? '', outcome: q.outcome ?? '', from: q.from ?? '', to: q.to ?? '' }} />);
+    });
+}
