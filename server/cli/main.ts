@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isAppError } from '../lib/errors.ts';
 import { REVISION, VERSION } from '../version.ts';
+import { runAdmin } from './admin.ts';
 import { runBackup, runMigrate, runRestore } from './db-commands.ts';
 import { runDoctor } from './doctor.ts';
 import { startServer } from './serve.ts';
@@ -14,6 +15,9 @@ commands:
   migrate            apply pending database migrations and exit
   backup [FILE]      write a verified online backup (default: DATA/backups/)
   restore FILE       replace the database with a verified backup (server stopped)
+  admin reset-password EMAIL
+                     print a one-time reset link and lift the account's lockout
+  admin list         list accounts
   doctor             print the configuration (secrets redacted) and check it
   version            print the version (also --version)
 
@@ -47,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       if (!rest[0]) throw new UsageError('restore needs the backup FILE');
       await runRestore({ env: process.env, out }, rest[0]);
       return 0;
+    case 'admin':
+      return runAdmin(process.env, rest, out);
     case 'doctor':
       return runDoctor(process.env, out) ? 0 : 1;
     case 'version':

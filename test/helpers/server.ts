@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
+import type { Clock } from '../../server/lib/clock.ts';
 import { createLogger, type Log } from '../../server/log.ts';
 import { tempDir, validEnv } from './env.ts';
 
@@ -32,13 +33,25 @@ export interface TestServer extends Assembled {
   cleanup(): void;
 }
 
+/** A clock tests can move. */
+export interface TestClock {
+  now: Clock;
+  advance(ms: number): void;
+}
+
+/** A controllable clock starting at a fixed date. */
+export function testClock(start = Date.parse('2026-06-01T12:00:00Z')): TestClock {
+  let t = start;
+  return { now: () => t, advance: (ms) => void (t += ms) };
+}
+
 /** Assembles a server against a fresh temp data folder (real SQLite file). */
-export async function createTestServer(extra: Env = {}): Promise<TestServer> {
-  const tmp = tempDir();
+export async function createTestServer(extra: Env = {}, options: { clock?: Clock; dataDir?: string } = {}): Promise<TestServer> {
+  const tmp = options.dataDir ? { dir: options.dataDir, cleanup: () => undefined } : tempDir();
   const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', ...extra });
   const config = loadConfig(env);
   const logs = captureLog(secretValues(config));
-  const assembled = await assembleServer(config, logs.log);
+  const assembled = await assembleServer(config, logs.log, options.clock);
   return {
     ...assembled,
     config,

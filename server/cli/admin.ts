@@ -1,0 +1,46 @@
+import { createIdentity } from '../auth/index.ts';
+import { loadConfig, type Env } from '../config.ts';
+import { AppError } from '../lib/errors.ts';
+import { systemClock } from '../lib/clock.ts';
+import { createLogger } from '../log.ts';
+import { openMigratedDatabase } from './database.ts';
+
+const CLI_ACTOR = { label: 'cli' };
+
+/**
+ * `onsite admin reset-password EMAIL | list`: operator commands that need
+ * shell access to the host (lockout recovery). Every action is audited.
+ */
+export async function runAdmin(env: Env, args: string[], out: (line: string) => void): Promise<number> {
+  const [sub, arg] = args;
+  const config = loadConfig(env);
+  const { db } = await openMigratedDatabase(config, createLogger({ level: 'warn' }));
+  try {
+    const identity = createIdentity(db.orm, systemClock, {
+      bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
+      sessionSecret: config.SESSION_SECRET,
+      idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
+      maxHours: config.SESSION_MAX_HOURS,
+      baseUrl: config.APP_BASE_URL,
+    });
+    if (sub === 'list') {
+      for (const u of identity.users.list()) out(`${u.email}\t${u.role}\t${u.status}\t${u.name}`);
+      return 0;
+    }
+    if (sub === 'reset-password' && arg) {
+      const user = identity.users.list().find((u) => u.email === arg.trim().toLowerCase());
+      if (!user) throw new AppError('not_found', `no account with the email ${arg}`);
+      const link = identity.users.resetLink(user.id, CLI_ACTOR);
+      identity.login.unlock(user.email);
+      identity.audit.record({ actor: CLI_ACTOR, action: 'admin.reset_password', target: user.id, details: { email: user.email } });
+      out(`One-time password reset link for ${user.email} (valid until ${link.expiresAt.toISOString()}):`);
+      out(link.url);
+      out('Open it in a browser and choose a new password; every session of this account is signed out, and its lockout is lifted.');
+      return 0;
+    }
+    out('usage: onsite admin reset-password EMAIL | onsite admin list');
+    return 2;
+  } finally {
+    db.close();
+  }
+}
