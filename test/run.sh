@@ -16,6 +16,20 @@ need python3 "needed by node-gyp to compile better-sqlite3 (apt-get install pyth
 need make "needed by node-gyp (apt-get install make)"
 need g++ "needed by node-gyp (apt-get install g++)"
 
+# Debian packages the tests drive for real: Chromium for the browser tests.
+apt_packages=()
+[ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+if [ "${#apt_packages[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "apt-get install ${apt_packages[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+  else
+    echo "test/run.sh: missing Debian packages: ${apt_packages[*]} (install them, or run as root so this script can)" >&2
+    exit 1
+  fi
+fi
+
 say "npm ci (Node 24 runtime from npm, native addons compiled for it)"
 npm ci --no-audit --no-fund
 
