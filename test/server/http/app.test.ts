@@ -13,7 +13,7 @@ const SECURITY_HEADERS: Record<string, RegExp> = {
   'content-security-policy': /default-src 'self'.*script-src 'self'(?!.*unsafe-inline).*frame-ancestors 'none'/,
   'x-frame-options': /^DENY$/,
   'x-content-type-options': /^nosniff$/,
-  'referrer-policy': /^no-referrer$/,
+  'referrer-policy': /^same-origin$/,
 };
 
 describe('HTTP app', () => {
