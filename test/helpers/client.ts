@@ -35,7 +35,7 @@ export class TestClient {
       if (m) this.cookie = m[2] ? `${m[1]}=${m[2]}` : undefined;
     }
     const text = await res.text();
-    let parsed: Record<string, unknown> = {};
+    let parsed: Record<string, unknown>;
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
