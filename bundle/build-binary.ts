@@ -13,6 +13,7 @@
 //
 // Works offline: nothing is downloaded. Intermediate files go to dist/build/.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -83,6 +84,26 @@ function revision(): string {
 }
 
 const rev = revision();
+
+// License keys: a release build (ONSITE_RELEASE=1) trusts only the vendor's
+// public keys in licenses/keys/; any other build also trusts a development
+// key whose private half lives in dist/dev-license-key.json (never committed),
+// so tests can issue codes the built binary accepts.
+const release = process.env.ONSITE_RELEASE === '1';
+const vendorKeys = JSON.parse(readFileSync(join(root, 'licenses/keys/vendor-public-keys.json'), 'utf8')) as Record<string, string>;
+if (release && Object.keys(vendorKeys).length === 0) fail('a release build needs at least one vendor public key in licenses/keys/vendor-public-keys.json');
+const devKeyFile = join(distDir, 'dev-license-key.json');
+let devKeys: Record<string, string> = {};
+if (!release) {
+  if (!existsSync(devKeyFile)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    mkdirSync(distDir, { recursive: true });
+    writeFileSync(devKeyFile, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'development' }), { mode: 0o600 });
+  }
+  const dev = JSON.parse(readFileSync(devKeyFile, 'utf8')) as { kid: string; x: string };
+  devKeys = { [dev.kid]: dev.x };
+}
+console.log(`build-binary: ${release ? 'release build: vendor keys only' : `development build: also trusts the key in ${relative(root, devKeyFile)}`}`);
 rmSync(buildDir, { recursive: true, force: true });
 mkdirSync(buildDir, { recursive: true });
 const bundleFile = join(buildDir, 'onsite.cjs');
@@ -102,6 +123,7 @@ const result = await build({
   metafile: true,
   define: {
     __ONSITE_REVISION__: JSON.stringify(rev),
+    __ONSITE_DEV_LICENSE_KEYS__: JSON.stringify(devKeys),
     // CJS has no import.meta. Code that needs it (server/lib/embedded.ts,
     // outside the binary only) gets the bundle's own URL instead of undefined.
     'import.meta.url': '__onsite_import_meta_url',
@@ -119,9 +141,9 @@ const inputs = Object.keys(result.metafile.inputs);
 // Native addons cannot be bundled; nothing may try to.
 const nodeFiles = inputs.filter((f) => f.endsWith('.node'));
 if (nodeFiles.length) fail(`the bundle pulled in native files: ${nodeFiles.join(', ')}`);
-// The vendor's licensing tools (licenses/) never ship inside the product.
-const vendorFiles = inputs.filter((f) => f.startsWith('licenses/'));
-if (vendorFiles.length) fail(`the bundle pulled in vendor-only files from licenses/: ${vendorFiles.join(', ')}`);
+// The vendor's issuing tool (licenses/vendor/) never ships inside the product.
+const vendorFiles = inputs.filter((f) => f.startsWith('licenses/vendor/'));
+if (vendorFiles.length) fail(`the bundle pulled in vendor-only files: ${vendorFiles.join(', ')}`);
 done();
 
 // ---- 3. the SEA blob and its assets -----------------------------------------

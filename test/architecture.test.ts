@@ -49,6 +49,7 @@ function violations(): string[] {
         if (target.startsWith('server/') && !/^server\/lib\//.test(target)) found.push(`${rel}: licenses/ uses only server/lib`);
         continue;
       }
+      if (target.startsWith('licenses/vendor/') && !file.startsWith('licenses/vendor/')) found.push(`${rel}: the vendor tool is never part of the product`);
       if (!from || !to) continue;
       if (/^(miner|browser)\//.test(target) && from.name !== 'cli') found.push(`${rel}: only the CLI starts other roles`);
       if (to.rank > from.rank) found.push(`${rel}: ${from.name} must not import ${to.name}`);

@@ -51,6 +51,8 @@ export function createUserService(deps: {
   return {
     list: () => users.list(),
     get: mustGet,
+    /** Active accounts: the seats in use. */
+    activeCount: () => users.countActive(),
 
     async create(input: CreateUserInput, actor: Actor, ip?: string): Promise<{ user: User; inviteUrl?: string }> {
       const email = input.email.trim().toLowerCase();

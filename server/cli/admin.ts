@@ -1,9 +1,7 @@
-import { createIdentity } from '../auth/index.ts';
 import { loadConfig, type Env } from '../config.ts';
 import { AppError } from '../lib/errors.ts';
-import { systemClock } from '../lib/clock.ts';
 import { createLogger } from '../log.ts';
-import { openMigratedDatabase } from './database.ts';
+import { assembleServer } from './assemble.ts';
 
 const CLI_ACTOR = { label: 'cli' };
 
@@ -13,16 +11,8 @@ const CLI_ACTOR = { label: 'cli' };
  */
 export async function runAdmin(env: Env, args: string[], out: (line: string) => void): Promise<number> {
   const [sub, arg] = args;
-  const config = loadConfig(env);
-  const { db } = await openMigratedDatabase(config, createLogger({ level: 'warn' }));
+  const { identity, close } = await assembleServer(loadConfig(env), createLogger({ level: 'warn' }));
   try {
-    const identity = createIdentity(db.orm, systemClock, {
-      bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
-      sessionSecret: config.SESSION_SECRET,
-      idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
-      maxHours: config.SESSION_MAX_HOURS,
-      baseUrl: config.APP_BASE_URL,
-    });
     if (sub === 'list') {
       for (const u of identity.users.list()) out(`${u.email}\t${u.role}\t${u.status}\t${u.name}`);
       return 0;
@@ -41,6 +31,6 @@ export async function runAdmin(env: Env, args: string[], out: (line: string) => 
     out('usage: onsite admin reset-password EMAIL | onsite admin list');
     return 2;
   } finally {
-    db.close();
+    close();
   }
 }

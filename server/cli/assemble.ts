@@ -1,3 +1,5 @@
+import type { Keyring } from '../../licenses/activation-code.ts';
+import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createIdentity, type Identity } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -6,6 +8,8 @@ import { createApp, type App } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { createHealthService, type HealthService } from '../lib/health.ts';
+import { createLicenseService, type LicenseService } from '../license/service.ts';
+import { createLicenseStore } from '../license/store.ts';
 import type { Log } from '../log.ts';
 import { REVISION, VERSION } from '../version.ts';
 import { openMigratedDatabase } from './database.ts';
@@ -16,6 +20,7 @@ export interface Assembled {
   db: Db;
   health: HealthService;
   identity: Identity;
+  license: LicenseService;
   /** Releases what assembly opened (the database). */
   close(): void;
 }
@@ -25,7 +30,14 @@ export interface Assembled {
  * services, health checks, metrics and the HTTP app. The only place that
  * wires domains together; `serve` and the tests both use it.
  */
-export async function assembleServer(config: Config, log: Log, clock: Clock = systemClock): Promise<Assembled> {
+/** Options for tests: a movable clock and the license keys to trust (a test key instead of the build's). */
+export interface AssembleOptions {
+  clock?: Clock | undefined;
+  keyring?: Keyring | undefined;
+}
+
+export async function assembleServer(config: Config, log: Log, options: AssembleOptions = {}): Promise<Assembled> {
+  const clock = options.clock ?? systemClock;
   const { db, migrations } = await openMigratedDatabase(config, log);
   const health = createHealthService();
   health.register('database', databaseCheck(db.sqlite, migrations));
@@ -35,6 +47,19 @@ export async function assembleServer(config: Config, log: Log, clock: Clock = sy
     idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
     maxHours: config.SESSION_MAX_HOURS,
     baseUrl: config.APP_BASE_URL,
+  }, () => license.seatGuard());
+  const license: LicenseService = createLicenseService({
+    store: createLicenseStore(db.orm),
+    activeUsers: () => identity.users.activeCount(),
+    audit: identity.audit,
+    clock,
+    keyring: options.keyring ?? compiledKeyring(),
+    version: VERSION,
+  });
+  health.register('license', () => {
+    const l = license.state();
+    const summary = `${l.mode}, seats ${l.seatsUsed}/${l.seats}${l.daysLeft !== undefined ? `, ${l.daysLeft} days left` : ''}`;
+    return l.clockBehind ? { ok: false, reason: 'clock_behind', message: summary } : { ok: true, message: summary };
   });
   health.register('bootstrap', () => {
     const s = identity.setup.status();
@@ -42,16 +67,20 @@ export async function assembleServer(config: Config, log: Log, clock: Clock = sy
       ? { ok: true }
       : { ok: false, reason: 'bootstrap_token_missing', message: 'no admin yet and no ONSITE_BOOTSTRAP_TOKEN: run the init script' };
   });
-  const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite));
+  const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite), () => {
+    const l = license.state();
+    return { daysLeft: l.daysLeft, seatsUsed: l.seatsUsed, seatsTotal: l.seats };
+  });
   const app = createApp({
     log,
     metrics,
     health,
     identity,
+    license,
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
     metricsToken: config.METRICS_TOKEN,
   });
-  return { app, db, health, identity, close: () => db.close() };
+  return { app, db, health, identity, license, close: () => db.close() };
 }

@@ -4,6 +4,7 @@ import { REVISION, VERSION } from '../version.ts';
 import { runAdmin } from './admin.ts';
 import { runBackup, runMigrate, runRestore } from './db-commands.ts';
 import { runDoctor } from './doctor.ts';
+import { runLicense } from './license.ts';
 import { startServer } from './serve.ts';
 
 const USAGE = `onsite ${VERSION}: the self-hosted AI appliance
@@ -18,6 +19,10 @@ commands:
   admin reset-password EMAIL
                      print a one-time reset link and lift the account's lockout
   admin list         list accounts
+  license status     show the license state, seats and expiry
+  license request    print a request code for the vendor
+  license install CODE
+                     install an activation code from the vendor
   doctor             print the configuration (secrets redacted) and check it
   version            print the version (also --version)
 
@@ -53,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'admin':
       return runAdmin(process.env, rest, out);
+    case 'license':
+      return runLicense(process.env, rest, out);
     case 'doctor':
       return runDoctor(process.env, out) ? 0 : 1;
     case 'version':

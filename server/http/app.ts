@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Identity } from '../auth/index.ts';
 import { isAppError } from '../lib/errors.ts';
 import type { HealthService } from '../lib/health.ts';
+import type { LicenseService } from '../license/service.ts';
 import type { Log } from '../log.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { errorBody, errorResponse, statusOf } from './errors.ts';
@@ -13,9 +14,11 @@ import type { Metrics } from './metrics.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { csrf } from './middleware/csrf.ts';
 import { identify } from './middleware/identity.ts';
+import { licenseGate } from './middleware/license-gate.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { keysRoutes } from './routes/keys.ts';
+import { licenseRoutes } from './routes/license.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { usersRoutes } from './routes/users.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -28,6 +31,7 @@ export interface AppDeps {
   metrics: Metrics;
   health: HealthService;
   identity: Identity;
+  license: LicenseService;
   version: string;
   baseUrl: string;
   maxJsonBytes: number;
@@ -79,12 +83,14 @@ export function createApp(deps: AppDeps) {
 
   app.use(identify(deps.identity));
   app.use(csrf(deps.identity, deps.baseUrl));
+  app.use(licenseGate(deps.license));
   app.route('/api/setup', setupRoutes(deps.identity));
   app.route('/api/auth', authRoutes(deps.identity));
   app.route('/api/users', usersRoutes(deps.identity));
   app.route('/api/keys', keysRoutes(deps.identity));
   app.route('/api/audit', auditRoutes(deps.identity.audit));
-  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity }));
+  app.route('/api/license', licenseRoutes(deps.license));
+  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -32,6 +32,14 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   last_admin: 409,
   email_taken: 409,
   token_invalid: 400,
+  malformed: 400,
+  unknown_key: 400,
+  bad_signature: 400,
+  wrong_installation: 400,
+  expired: 400,
+  not_yet_valid: 400,
+  seats_exceeded: 409,
+  license_read_only: 403,
 };
 
 /** The HTTP status of an error code. */

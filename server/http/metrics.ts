@@ -19,7 +19,11 @@ export interface BuildInfo {
  * apps can live in one process) with process metrics, build info, request
  * counters and latency histograms by route, and the database size.
  */
-export function createMetrics(build: BuildInfo, dbSizeBytes: () => number): Metrics {
+export function createMetrics(
+  build: BuildInfo,
+  dbSizeBytes: () => number,
+  license?: () => { daysLeft?: number | undefined; seatsUsed: number; seatsTotal: number },
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'onsite_' });
   new Gauge({ name: 'onsite_build_info', help: 'Build of the running binary', labelNames: ['version', 'revision', 'node'], registers: [registry] }).set(
@@ -34,6 +38,29 @@ export function createMetrics(build: BuildInfo, dbSizeBytes: () => number): Metr
       this.set(dbSizeBytes());
     },
   });
+  if (license) {
+    new Gauge({
+      name: 'onsite_license_seats',
+      help: 'Licensed seats: total and used (active accounts)',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect() {
+        const l = license();
+        this.set({ kind: 'total' }, l.seatsTotal);
+        this.set({ kind: 'used' }, l.seatsUsed);
+      },
+    });
+    new Gauge({
+      name: 'onsite_license_days_left',
+      help: 'Days until the license expires (absent in evaluation mode)',
+      registers: [registry],
+      collect() {
+        const d = license().daysLeft;
+        this.reset();
+        if (d !== undefined) this.set(d);
+      },
+    });
+  }
   const requests = new Counter({
     name: 'onsite_http_requests_total',
     help: 'HTTP requests by method, route pattern and status',

@@ -30,7 +30,15 @@ export type ErrorCode =
   | 'csrf_failed'
   | 'last_admin'
   | 'email_taken'
-  | 'token_invalid';
+  | 'token_invalid'
+  | 'malformed'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'wrong_installation'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'seats_exceeded'
+  | 'license_read_only';
 
 /** An expected failure with a stable code and a message fit for a person. */
 export class AppError extends Error {

@@ -23,6 +23,7 @@ function Nav({ caller }: { caller: Caller }) {
         <>
           <a href="/admin/users">Users</a>
           <a href="/admin/audit">Audit</a>
+          <a href="/admin/license">License</a>
         </>
       ) : null}
       <a href="/profile" data-testid="profile-link">

@@ -3,22 +3,27 @@ import { Hono } from 'hono';
 import type { Identity } from '../auth/index.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { HealthService } from '../lib/health.ts';
+import type { LicenseService } from '../license/service.ts';
 import { staticAsset } from './assets.ts';
+import { bannerMiddleware } from './banner.ts';
 import { HomePage } from './pages/home.tsx';
 import { accountPages } from './routes/account-pages.tsx';
 import { adminPages } from './routes/admin-pages.tsx';
 import { authPages } from './routes/auth-pages.tsx';
+import { licensePages } from './routes/license-pages.tsx';
 
 /** Dependencies of the UI routes. */
 export interface UiDeps {
   version: string;
   health: HealthService;
   identity: Identity;
+  license: LicenseService;
 }
 
 /** Server-rendered pages and the embedded static files. */
 export function uiRoutes(deps: UiDeps) {
   return new Hono<AppEnv>()
+    .use(bannerMiddleware(() => deps.license.state()))
     .get('/static/:name', (c) => {
       const asset = staticAsset(c.req.param('name'));
       if (!asset) return c.notFound();
@@ -37,5 +42,6 @@ export function uiRoutes(deps: UiDeps) {
     })
     .route('/', authPages(deps.identity))
     .route('/profile', accountPages(deps.identity))
+    .route('/admin/license', licensePages(deps.license))
     .route('/admin', adminPages(deps.identity));
 }

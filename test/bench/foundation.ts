@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort, median, requestsPerSecond, rssMiB, spawn, stop, waitFor200 } from './lib.ts';
 
-const BINARY = 'dist/onsite';
+const BINARY = resolve('dist/onsite');
 
 function binaryEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
   const s = () => randomBytes(32).toString('base64url');

@@ -4,6 +4,7 @@ import { loadConfig, secretValues, type Config, type Env } from '../../server/co
 import type { Clock } from '../../server/lib/clock.ts';
 import { createLogger, type Log } from '../../server/log.ts';
 import { tempDir, validEnv } from './env.ts';
+import { issueCode, TEST_KEYRING } from './license.ts';
 
 /** Log lines captured from a logger, as written. */
 export interface CapturedLog {
@@ -46,12 +47,17 @@ export function testClock(start = Date.parse('2026-06-01T12:00:00Z')): TestClock
 }
 
 /** Assembles a server against a fresh temp data folder (real SQLite file). */
-export async function createTestServer(extra: Env = {}, options: { clock?: Clock; dataDir?: string } = {}): Promise<TestServer> {
+export async function createTestServer(extra: Env = {}, options: { clock?: Clock; dataDir?: string; license?: number | false } = {}): Promise<TestServer> {
   const tmp = options.dataDir ? { dir: options.dataDir, cleanup: () => undefined } : tempDir();
   const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', ...extra });
   const config = loadConfig(env);
   const logs = captureLog(secretValues(config));
-  const assembled = await assembleServer(config, logs.log, options.clock);
+  const assembled = await assembleServer(config, logs.log, { clock: options.clock, keyring: TEST_KEYRING });
+  // Most tests need more than the evaluation seat; license ones opt out.
+  if (options.license !== false) {
+    const now = Math.floor((options.clock ?? Date.now)() / 1000);
+    assembled.license.install(issueCode(assembled.license.installationId(), { seats: options.license ?? 50, nowSeconds: now }), { label: 'test' });
+  }
   return {
     ...assembled,
     config,

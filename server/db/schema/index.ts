@@ -1,3 +1,4 @@
 /** The drizzle schema of the whole database, one file per domain. */
 export * from './meta.ts';
 export * from './identity.ts';
+export * from './license.ts';

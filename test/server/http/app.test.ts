@@ -34,7 +34,10 @@ describe('HTTP app', () => {
   it('lists the readiness checks by name', async () => {
     const res = await s.app.request('/health/ready');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { database: { ok: true }, bootstrap: { ok: true } } });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      checks: { database: { ok: true }, bootstrap: { ok: true }, license: { ok: true, message: 'active, seats 0/50, 364 days left' } },
+    });
   });
 
   it('answers 413 for a body over MAX_JSON_MB, declared or streamed', async () => {

@@ -1,0 +1,36 @@
+import { loadConfig, type Env } from '../config.ts';
+import type { LicenseState } from '../license/service.ts';
+import { createLogger } from '../log.ts';
+import { assembleServer } from './assemble.ts';
+
+const CLI_ACTOR = { label: 'cli' };
+
+function describe(s: LicenseState, out: (line: string) => void): void {
+  out(`state: ${s.mode}`);
+  out(`installation: ${s.installationId}`);
+  out(`seats: ${s.seatsUsed} used of ${s.seats}${s.overSeats ? ' (over the limit: deactivate users)' : ''}`);
+  if (s.customer) out(`customer: ${s.customer} (${s.licenseId})`);
+  if (s.expiresAt) out(`expires: ${s.expiresAt.toISOString()} (${s.daysLeft} days left; grace until ${s.graceEndsAt?.toISOString()})`);
+  if (s.features.length) out(`features: ${s.features.join(', ')}`);
+  if (s.clockBehind) out(`WARNING: the system clock is behind the latest time seen (${s.latestSeen.toISOString()})`);
+}
+
+/** `onsite license status | request | install CODE`, for operators with shell access. */
+export async function runLicense(env: Env, args: string[], out: (line: string) => void): Promise<number> {
+  const [sub, code] = args;
+  const { license, close } = await assembleServer(loadConfig(env), createLogger({ level: 'warn' }));
+  try {
+    if (sub === 'status') describe(license.state(), out);
+    else if (sub === 'request') out(license.requestCode(CLI_ACTOR));
+    else if (sub === 'install' && code) {
+      describe(license.install(code, CLI_ACTOR), out);
+      out('activation code installed');
+    } else {
+      out('usage: onsite license status | request | install CODE');
+      return 2;
+    }
+    return 0;
+  } finally {
+    close();
+  }
+}

@@ -1,0 +1,16 @@
+import type { MiddlewareHandler } from 'hono';
+import type { LicenseService } from '../../license/service.ts';
+import type { AppEnv } from '../types.ts';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+// What must keep working when the license has run out: signing in and out,
+// installing a renewal, and setting a password from a link.
+const ALWAYS_ALLOWED = /^\/(api\/auth\/(login|logout|accept)|login|logout|api\/license(\/.*)?|admin\/license(\/.*)?|(invite|reset)\/[^/]+)$/;
+
+/** Past the grace period, refuses every write except the ones above (`license_read_only`). */
+export function licenseGate(license: LicenseService): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!SAFE.has(c.req.method) && !ALWAYS_ALLOWED.test(c.req.path)) license.assertWritable();
+    await next();
+  };
+}
