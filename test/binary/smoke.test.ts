@@ -23,7 +23,7 @@ function newestSource(): number {
     if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['server', 'bundle', 'package.json', 'package-lock.json', 'node_modules/better-sqlite3/build/Release/better_sqlite3.node']) visit(join(ROOT, p));
+  for (const p of ['server', 'bundle', 'package.json', 'package-lock.json', 'node_modules/better-sqlite3/prebuilds/linux-x64.node', 'licenses']) visit(join(ROOT, p));
   return newest;
 }
 
