@@ -194,3 +194,48 @@ describe('dist/onsite, the single executable', () => {
     expect(r.code, r.stdout).toBe(0);
   });
 });
+
+describe('licensing in dist/onsite', () => {
+  const devKeyFile = join(ROOT, 'dist', 'dev-license-key.json');
+
+  it('request code → vendor tool (development key) → install → status', async () => {
+    const request = await run(['license', 'request'], env, work);
+    expect(request.code, request.stderr).toBe(0);
+    const code = request.stdout.trim();
+    expect(code).toMatch(/^ONSR1-/);
+    const activation = execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'licenses/vendor/cli.ts'), 'issue', '--key', devKeyFile, '--request', code, '--customer', 'Binary Test', '--seats', '12', '--days', '90'],
+      { encoding: 'utf8' },
+    ).trim();
+    const install = await run(['license', 'install', activation], env, work);
+    expect(install.code, install.stdout + install.stderr).toBe(0);
+    const status = await run(['license', 'status'], env, work);
+    expect(status.stdout).toMatch(/^state: active$/m);
+    expect(status.stdout).toMatch(/^seats: 0 used of 12$/m);
+    expect(status.stdout).toMatch(/89 days left/);
+    // The same code again on another installation: refused, with its reason.
+    const other = await run(['license', 'install', activation], { ...env, ONSITE_DATA_DIR: join(tmp, 'other') }, work);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/\[wrong_installation\]/);
+  });
+
+  it('contains no private key and no issuing command', async () => {
+    const bytes = readFileSync(BINARY);
+    const dev = JSON.parse(readFileSync(devKeyFile, 'utf8')) as { d: string; x: string };
+    expect(bytes.includes(dev.x), 'the development public key is compiled in').toBe(true);
+    expect(bytes.includes(dev.d), 'the development private key').toBe(false);
+    const text = bytes.toString('latin1');
+    // Node's own OpenSSL names PEM types, so look for key material, not the words.
+    expect(text).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/]{40}/);
+    expect(text).not.toMatch(/"d"\s*:\s*"[\w-]{43}"/);
+    for (const marker of ['encodeActivationCode', 'keygen --key-id', 'npm run license -- issue']) {
+      expect(bytes.includes(marker), marker).toBe(false);
+    }
+    for (const args of [['license', 'issue'], ['license', 'keygen'], ['license', 'inspect']]) {
+      const r = await run(args, env, work);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toMatch(/usage: onsite license status \| request \| install CODE/);
+    }
+  });
+});
