@@ -7,7 +7,7 @@ import { loadConfig, secretValues, type Config, type Env } from '../config.ts';
 import { writePidFile } from '../lib/pidfile.ts';
 import { createLogger, type Log } from '../log.ts';
 import { VERSION } from '../version.ts';
-import { assembleServer } from './assemble.ts';
+import { assembleServer, type AssembleOptions } from './assemble.ts';
 import { withDevSecrets } from './dev-secrets.ts';
 
 /** A running server, for tests and for the signal handlers. */
@@ -44,7 +44,7 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
 }
 
 /** Starts the server role: config, database, HTTP(S). */
-export async function startServer(env: Env, options: { dev?: boolean; log?: Log } = {}): Promise<RunningServer> {
+export async function startServer(env: Env, options: { dev?: boolean; log?: Log; assemble?: AssembleOptions } = {}): Promise<RunningServer> {
   let effectiveEnv = env;
   let generated: string[] = [];
   let devFile = '';
@@ -58,7 +58,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log 
     );
   }
 
-  const { app, close } = await assembleServer(config, log);
+  const { app, close } = await assembleServer(config, log, options.assemble);
   const servers: Server[] = [];
   let port: number;
   try {
