@@ -1,13 +1,16 @@
 import type { Keyring } from '../../licenses/activation-code.ts';
 import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createIdentity, type Identity } from '../auth/index.ts';
+import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { dailyBackup } from '../db/daily-backup.ts';
 import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
 import { createApp, type App } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { createHealthService, type HealthService } from '../lib/health.ts';
+import { createJobs, type Jobs } from '../lib/jobs.ts';
 import { createLicenseService, type LicenseService } from '../license/service.ts';
 import { createLicenseStore } from '../license/store.ts';
 import type { Log } from '../log.ts';
@@ -21,6 +24,8 @@ export interface Assembled {
   health: HealthService;
   identity: Identity;
   license: LicenseService;
+  /** Background jobs (daily backup); started by `serve`, not by one-shot commands. */
+  jobs: Jobs;
   /** Releases what assembly opened (the database). */
   close(): void;
 }
@@ -82,5 +87,19 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
     metricsToken: config.METRICS_TOKEN,
   });
-  return { app, db, health, identity, license, close: () => db.close() };
+  const jobs = createJobs(
+    [
+      {
+        name: 'daily-backup',
+        everyMs: 60 * 60_000, // checks hourly; makes at most one backup a day
+        firstAfterMs: 5 * 60_000,
+        run: async () => {
+          const r = await dailyBackup(db.sqlite, join(config.dataDir, 'backups'), config.dataDir, new Date(clock()), config.BACKUP_RETENTION_DAYS);
+          if (r.created || r.removed.length) log.info({ created: r.created, removed: r.removed }, 'daily backup');
+        },
+      },
+    ],
+    (job, err) => log.error({ job, err }, 'background job failed'),
+  );
+  return { app, db, health, identity, license, jobs, close: () => db.close() };
 }

@@ -58,7 +58,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     );
   }
 
-  const { app, close } = await assembleServer(config, log, options.assemble);
+  const { app, jobs, close } = await assembleServer(config, log, options.assemble);
   const servers: Server[] = [];
   let port: number;
   try {
@@ -79,6 +79,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     throw err;
   }
   const removePid = writePidFile(join(config.dataDir, 'onsite.pid'));
+  jobs.start();
   log.info({ port, tls: servers.length > 1 ? config.TLS_PORT : undefined, version: VERSION, dataDir: config.dataDir }, 'onsite server listening');
 
   let stopping: Promise<void> | undefined;
@@ -88,7 +89,9 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: no new connections, finishing requests');
+        // Order: stop taking requests, let background jobs finish, then close the database.
         await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));
+        await jobs.stop();
         close();
         removePid();
         log.info('stopped');
