@@ -69,3 +69,28 @@ export function Layout({ title, caller, children }: LayoutProps) {
     </>
   );
 }
+
+/** Props of {@link PostButton}. */
+export interface PostButtonProps {
+  caller: Caller;
+  action: string;
+  label: string;
+  kind?: 'danger' | 'secondary';
+  /** Hidden fields sent with the button. */
+  fields?: Record<string, string>;
+}
+
+/** A one-button form that posts to `action` with the CSRF token (and optional hidden fields). */
+export function PostButton({ caller, action, label, kind, fields }: PostButtonProps) {
+  return (
+    <form method="post" action={action} class="inline">
+      <CsrfField caller={caller} />
+      {Object.entries(fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={kind}>
+        {label}
+      </button>
+    </form>
+  );
+}

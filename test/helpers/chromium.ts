@@ -2,6 +2,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { startServer, type RunningServer } from '../../server/cli/serve.ts';
+import { tempDir, validEnv } from './env.ts';
+import { TEST_KEYRING } from './license.ts';
+import { captureLog } from './server.ts';
 
 /** Debian's Chromium, installed by test/run.sh. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -36,6 +40,34 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
     close: async () => {
       await browser.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A real server on loopback plus a Chromium, for browser tests. */
+export interface BrowserFixture {
+  server: RunningServer;
+  chromium: Awaited<ReturnType<typeof launchChromium>>;
+  base: string;
+  close(): Promise<void>;
+}
+
+/** Starts the server on a free loopback port (test license keys trusted) and launches Chromium. */
+export async function startBrowserFixture(): Promise<BrowserFixture> {
+  const tmp = tempDir();
+  const server = await startServer(validEnv(tmp.dir, { PORT: '0', HOST: '127.0.0.1' }), {
+    log: captureLog([], 'warn').log,
+    assemble: { keyring: TEST_KEYRING },
+  });
+  const chromium = await launchChromium();
+  return {
+    server,
+    chromium,
+    base: `http://127.0.0.1:${server.port}`,
+    async close() {
+      await chromium.close();
+      await server.stop();
+      tmp.cleanup();
     },
   };
 }

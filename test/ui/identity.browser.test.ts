@@ -1,26 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { startServer, type RunningServer } from '../../server/cli/serve.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { startBrowserFixture, type BrowserFixture } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
-import { tempDir, validEnv } from '../helpers/env.ts';
-import { captureLog } from '../helpers/server.ts';
 
-const tmp = tempDir();
-let server: RunningServer;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let fx: BrowserFixture;
+let server: BrowserFixture['server'];
+let chromium: BrowserFixture['chromium'];
 let base = '';
 
 beforeAll(async () => {
-  server = await startServer(validEnv(tmp.dir, { PORT: '0', HOST: '127.0.0.1' }), { log: captureLog([], 'warn').log });
-  base = `http://127.0.0.1:${server.port}`;
-  chromium = await launchChromium();
+  fx = await startBrowserFixture();
+  ({ server, chromium, base } = fx);
 });
-afterAll(async () => {
-  await chromium?.close();
-  await server?.stop();
-  tmp.cleanup();
-});
+afterAll(() => fx?.close());
 
 async function submit(page: Page, selector: string, values: Record<string, string>) {
   for (const [name, value] of Object.entries(values)) await page.type(`${selector} [name="${name}"]`, value);
@@ -56,8 +48,7 @@ describe('identity in real Chromium', () => {
     await submit(page, '[data-testid="login-form"]', { email: 'grace@example.test', password: PASSWORD });
     expect(new URL(page.url()).pathname).toBe('/profile');
     expect(await page.$eval('[data-testid="whoami"]', (e) => e.textContent)).toMatch(/grace@example\.test/);
-    await page.screenshot({ path: `${tmp.dir}/profile.png` });
-
+    
     const other = await browser.createBrowserContext();
     const second = await other.newPage();
     const res = await second.goto(`${base}/setup`);

@@ -1,27 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRequestCode } from '../../licenses/request-code.ts';
-import { startServer, type RunningServer } from '../../server/cli/serve.ts';
-import { launchChromium } from '../helpers/chromium.ts';
+import { startBrowserFixture, type BrowserFixture } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
-import { tempDir, validEnv } from '../helpers/env.ts';
-import { issueCode, TEST_KEYRING } from '../helpers/license.ts';
-import { captureLog } from '../helpers/server.ts';
+import { issueCode } from '../helpers/license.ts';
 
-const tmp = tempDir();
-let server: RunningServer;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let fx: BrowserFixture;
+let server: BrowserFixture['server'];
+let chromium: BrowserFixture['chromium'];
 let base = '';
 
 beforeAll(async () => {
-  server = await startServer(validEnv(tmp.dir, { PORT: '0', HOST: '127.0.0.1' }), { log: captureLog([], 'warn').log, assemble: { keyring: TEST_KEYRING } });
-  base = `http://127.0.0.1:${server.port}`;
-  chromium = await launchChromium();
+  fx = await startBrowserFixture();
+  ({ server, chromium, base } = fx);
 });
-afterAll(async () => {
-  await chromium?.close();
-  await server?.stop();
-  tmp.cleanup();
-});
+afterAll(() => fx?.close());
 
 describe('license screen in real Chromium', () => {
   it('admin copies the request code, installs the issued code, sees seats and expiry', async () => {

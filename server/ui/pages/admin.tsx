@@ -3,7 +3,7 @@ import type { AuditEntry } from '../../audit/store.ts';
 import type { User } from '../../auth/users-store.ts';
 import type { Caller } from '../../http/types.ts';
 import { Field, Notice, when } from '../components.tsx';
-import { CsrfField, Layout } from '../layout.tsx';
+import { CsrfField, Layout, PostButton } from '../layout.tsx';
 
 /** Props of {@link UsersPage}. */
 export interface UsersPageProps {
@@ -41,20 +41,15 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
                 <td>{u.status}{u.passwordHash ? '' : ' (invited)'}</td>
                 <td>{when(u.createdAt)}</td>
                 <td class="row">
-                  <form method="post" action={`/admin/users/${u.id}`} class="inline">
-                    <CsrfField caller={caller} />
-                    <input type="hidden" name="role" value={u.role === 'admin' ? 'user' : 'admin'} />
-                    <button type="submit" class="secondary">{u.role === 'admin' ? 'Make user' : 'Make admin'}</button>
-                  </form>
-                  <form method="post" action={`/admin/users/${u.id}`} class="inline">
-                    <CsrfField caller={caller} />
-                    <input type="hidden" name="status" value={u.status === 'active' ? 'deactivated' : 'active'} />
-                    <button type="submit" class={u.status === 'active' ? 'danger' : 'secondary'}>{u.status === 'active' ? 'Deactivate' : 'Reactivate'}</button>
-                  </form>
-                  <form method="post" action={`/admin/users/${u.id}/reset-link`} class="inline">
-                    <CsrfField caller={caller} />
-                    <button type="submit" class="secondary">Reset link</button>
-                  </form>
+                  <PostButton caller={caller} action={`/admin/users/${u.id}`} fields={{ role: u.role === 'admin' ? 'user' : 'admin' }} label={u.role === 'admin' ? 'Make user' : 'Make admin'} kind="secondary" />
+                  <PostButton
+                    caller={caller}
+                    action={`/admin/users/${u.id}`}
+                    fields={{ status: u.status === 'active' ? 'deactivated' : 'active' }}
+                    label={u.status === 'active' ? 'Deactivate' : 'Reactivate'}
+                    kind={u.status === 'active' ? 'danger' : 'secondary'}
+                  />
+                  <PostButton caller={caller} action={`/admin/users/${u.id}/reset-link`} label="Reset link" kind="secondary" />
                 </td>
               </tr>
             ))}

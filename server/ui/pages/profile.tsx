@@ -3,7 +3,7 @@ import type { ApiKey } from '../../auth/keys-store.ts';
 import type { Session } from '../../auth/sessions-store.ts';
 import type { Caller } from '../../http/types.ts';
 import { Field, Notice, when } from '../components.tsx';
-import { CsrfField, Layout } from '../layout.tsx';
+import { CsrfField, Layout, PostButton } from '../layout.tsx';
 
 /** Props of {@link ProfilePage}. */
 export interface ProfileProps {
@@ -55,10 +55,7 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
                   {s.id === current ? (
                     <strong>this one</strong>
                   ) : (
-                    <form method="post" action={`/profile/sessions/${s.id}/revoke`} class="inline">
-                      <CsrfField caller={caller} />
-                      <button type="submit" class="danger">Revoke</button>
-                    </form>
+                    <PostButton caller={caller} action={`/profile/sessions/${s.id}/revoke`} label="Revoke" kind="danger" />
                   )}
                 </td>
               </tr>
@@ -94,10 +91,7 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
                   {k.revokedAt ? (
                     <span class="muted">revoked</span>
                   ) : (
-                    <form method="post" action={`/profile/keys/${k.id}/revoke`} class="inline">
-                      <CsrfField caller={caller} />
-                      <button type="submit" class="danger">Revoke</button>
-                    </form>
+                    <PostButton caller={caller} action={`/profile/keys/${k.id}/revoke`} label="Revoke" kind="danger" />
                   )}
                 </td>
               </tr>
