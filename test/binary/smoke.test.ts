@@ -220,6 +220,37 @@ describe('licensing in dist/onsite', () => {
     expect(other.stderr).toMatch(/\[wrong_installation\]/);
   });
 
+  it('a release build refuses codes signed with the development key', { timeout: 180_000 }, async () => {
+    const outDir = join(tmp, 'release');
+    const log = execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bundle', 'build-binary.ts'), '--out', outDir], {
+      cwd: ROOT,
+      env: { ...process.env, ONSITE_RELEASE: '1' },
+      encoding: 'utf8',
+    });
+    expect(log).toMatch(/release build: vendor keys only/);
+    const releaseEnv = { ...env, ONSITE_DATA_DIR: join(tmp, 'release-data') };
+    const runRelease = (args: string[]) =>
+      new Promise<RunResult>((resolve) => {
+        const child = spawn(join(outDir, 'onsite'), args, { cwd: work, env: { PATH: process.env.PATH, ...releaseEnv } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+      });
+    const request = (await runRelease(['license', 'request'])).stdout.trim();
+    const devSigned = execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'licenses/vendor/cli.ts'), 'issue', '--key', devKeyFile, '--request', request, '--customer', 'X', '--seats', '3'],
+      { encoding: 'utf8' },
+    ).trim();
+    const r = await runRelease(['license', 'install', devSigned]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\[unknown_key\]/);
+    const dev = JSON.parse(readFileSync(devKeyFile, 'utf8')) as { x: string };
+    expect(readFileSync(join(outDir, 'onsite')).includes(dev.x), 'the development public key is absent').toBe(false);
+  });
+
   it('contains no private key and no issuing command', async () => {
     const bytes = readFileSync(BINARY);
     const dev = JSON.parse(readFileSync(devKeyFile, 'utf8')) as { d: string; x: string };

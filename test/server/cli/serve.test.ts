@@ -47,3 +47,41 @@ describe('serve over real HTTP on loopback', () => {
     await again.stop();
   });
 });
+
+describe('the README start command', () => {
+  it('`npm start` (serve --dev from the sources) answers /health/live on a fresh data folder', { timeout: 60_000 }, async () => {
+    const { spawn } = await import('node:child_process');
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const dataDir = join(tmp.dir, 'npm-start');
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+    expect(pkg.scripts.start).toBe('tsx server/cli/main.ts serve --dev');
+    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'server/cli/main.ts', 'serve', '--dev'], {
+      env: { PATH: process.env.PATH, ONSITE_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const started = Date.now();
+      let status = 0;
+      while (Date.now() - started < 30_000 && status !== 200) {
+        status = await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status, () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status, output).toBe(200);
+      expect(readFileSync(join(dataDir, DEV_SECRETS_FILE), 'utf8')).toMatch(/DEVELOPMENT SECRETS/);
+      expect(statSync(join(dataDir, 'onsite.db')).size).toBeGreaterThan(0);
+      expect(output).toMatch(/DEVELOPMENT MODE/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
