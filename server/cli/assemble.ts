@@ -85,6 +85,8 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    clock,
     metricsToken: config.METRICS_TOKEN,
   });
   const jobs = createJobs(

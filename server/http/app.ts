@@ -15,6 +15,7 @@ import { accessLog } from './middleware/access-log.ts';
 import { csrf } from './middleware/csrf.ts';
 import { identify } from './middleware/identity.ts';
 import { licenseGate } from './middleware/license-gate.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { keysRoutes } from './routes/keys.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   version: string;
   baseUrl: string;
   maxJsonBytes: number;
+  rateLimitPerMinute: number;
+  clock: () => number;
   metricsToken?: string | undefined;
 }
 
@@ -82,6 +85,7 @@ export function createApp(deps: AppDeps) {
   app.route('/metrics', metricsRoutes(deps.metrics, deps.metricsToken));
 
   app.use(identify(deps.identity));
+  app.use('/api/*', rateLimit(deps.rateLimitPerMinute, deps.clock));
   app.use(csrf(deps.identity, deps.baseUrl));
   app.use(licenseGate(deps.license));
   app.route('/api/setup', setupRoutes(deps.identity));
