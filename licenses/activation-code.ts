@@ -22,7 +22,7 @@ export const claimsSchema = z.strictObject({
 export type ActivationClaims = z.infer<typeof claimsSchema>;
 
 /** Why a code was refused: stable reason codes shown to the admin. */
-export type LicenseReason = 'malformed' | 'unknown_key' | 'bad_signature' | 'wrong_installation' | 'expired' | 'not_yet_valid';
+export type LicenseReason = 'malformed' | 'unknown_key' | 'bad_signature' | 'wrong_installation' | 'expired' | 'not_yet_valid' | 'superseded';
 
 /** A refused activation code, with its reason. */
 export class LicenseError extends Error {

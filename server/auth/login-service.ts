@@ -71,22 +71,28 @@ export function createLoginService(deps: {
         throw new AppError('account_locked', `this account is locked after repeated failed sign-ins; try again in ${Math.ceil(acctWait / 60)} min or ask an admin`);
       }
 
+      // Count the attempt as a failure before the (slow, async) password check,
+      // so a burst of parallel guesses cannot all slip in under the limit; a
+      // success takes it back.
+      const ipBefore = throttle.get(ipKey);
+      const acctLocked = fail(acctKey, THROTTLE.accountFailures);
+      const ipLocked = fail(ipKey, THROTTLE.addressFailures);
       const user = users.byEmail(normalized);
       const ok = await verifyPassword(password, user?.passwordHash);
       if (!ok || !user) {
-        const acctLocked = fail(acctKey, THROTTLE.accountFailures);
-        const ipLocked = fail(ipKey, THROTTLE.addressFailures);
         audit.record({ actor: { label: normalized.slice(0, 200) }, action: 'auth.login', outcome: 'failure', ip: meta.ip, details: { reason: 'invalid_credentials' } });
         if (acctLocked || ipLocked) {
           audit.record({ actor: { label: 'system' }, action: 'auth.lockout', target: acctLocked ? acctKey : ipKey, ip: meta.ip });
         }
         throw new AppError('invalid_credentials', INVALID);
       }
+      throttle.clear(acctKey);
+      if (ipBefore) throttle.put(ipBefore);
+      else throttle.clear(ipKey);
       if (user.status !== 'active') {
         audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', outcome: 'failure', ip: meta.ip, details: { reason: 'deactivated' } });
         throw new AppError('forbidden', 'this account is deactivated; ask an admin');
       }
-      throttle.clear(acctKey);
       const { token, session } = sessions.create(user.id, meta);
       audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', ip: meta.ip });
       return { user, token, session };

@@ -58,12 +58,17 @@ export function createUserService(deps: {
       const email = input.email.trim().toLowerCase();
       if (users.byEmail(email)) throw new AppError('email_taken', 'an account with this email already exists');
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
-      guard('create');
+      guard('create'); // early, clear refusal before the slow hash
       const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
       const now = new Date(clock());
       let user: User;
       try {
-        user = users.insert({ id: randomUUID(), email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now, passwordChangedAt: passwordHash ? now : null });
+        // Seats are checked again with the insert, in one write transaction,
+        // so concurrent creations cannot pass the limit together.
+        user = users.transaction(() => {
+          guard('create');
+          return users.insert({ id: randomUUID(), email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now, passwordChangedAt: passwordHash ? now : null });
+        });
       } catch (err) {
         if (/UNIQUE/.test((err as Error).message)) throw new AppError('email_taken', 'an account with this email already exists');
         throw err;

@@ -85,7 +85,10 @@ export function createApp(deps: AppDeps) {
   app.route('/metrics', metricsRoutes(deps.metrics, deps.metricsToken));
 
   app.use(identify(deps.identity));
-  app.use('/api/*', rateLimit(deps.rateLimitPerMinute, deps.clock));
+  // One budget per caller across the API and the sign-in and setup forms.
+  const limit = rateLimit(deps.rateLimitPerMinute, deps.clock);
+  app.use('/api/*', limit);
+  app.on('POST', ['/login', '/setup'], limit);
   app.use(csrf(deps.identity, deps.baseUrl));
   app.use(licenseGate(deps.license));
   app.route('/api/setup', setupRoutes(deps.identity));

@@ -7,9 +7,9 @@ const SECURE = '__Host-onsite_session';
 
 const isHttps = (c: Context) => new URL(c.req.url).protocol === 'https:';
 
-/** Reads the session cookie (either name). */
+/** Reads the session cookie: over HTTPS only the `__Host-` one, which a plain-HTTP attacker cannot plant. */
 export function readSessionCookie(c: Context): string | undefined {
-  return getCookie(c, isHttps(c) ? SECURE : PLAIN) ?? getCookie(c, PLAIN);
+  return getCookie(c, isHttps(c) ? SECURE : PLAIN);
 }
 
 /** Sets the session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS, lifetime of the session. */

@@ -38,6 +38,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   wrong_installation: 400,
   expired: 400,
   not_yet_valid: 400,
+  superseded: 400,
   seats_exceeded: 409,
   license_read_only: 403,
 };

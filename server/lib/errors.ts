@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'wrong_installation'
   | 'expired'
   | 'not_yet_valid'
+  | 'superseded'
   | 'seats_exceeded'
   | 'license_read_only';
 

@@ -113,6 +113,11 @@ export function createLicenseService(deps: {
       try {
         const claims = verifyActivationCode(code, keyring);
         checkActivationFor(claims, installationId, Math.floor(observe().effective / 1000));
+        // An older code cannot come back to undo a replacement (more seats, a later expiry).
+        const current = store.current();
+        if (current && claims.issuedAt < Math.floor(current.issuedAt.getTime() / 1000)) {
+          throw new LicenseError('superseded', `this code was issued before the installed one (${current.licenseId}, ${current.issuedAt.toISOString().slice(0, 10)}); install a newer code`);
+        }
         store.insert({
           code: code.trim(),
           licenseId: claims.licenseId,

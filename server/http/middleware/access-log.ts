@@ -6,8 +6,8 @@ import type { AppEnv } from '../types.ts';
 
 /**
  * Logs one line per request and feeds the request metrics. Only the method,
- * the path (never the query string, which may carry a token), the status and
- * the duration are logged: no header, no body.
+ * the matched route pattern (never the path or query, which may carry a
+ * token), the status and the duration are logged: no header, no body.
  */
 export function accessLog(log: Log, metrics: Metrics): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -20,7 +20,8 @@ export function accessLog(log: Log, metrics: Metrics): MiddlewareHandler<AppEnv>
     metrics.requests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.duration.observe({ method: c.req.method, route }, seconds);
     log.info(
-      { reqId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 },
+      // The route pattern, not the path: paths such as /reset/<token> carry secrets.
+      { reqId: c.get('requestId'), method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 },
       'request',
     );
   };

@@ -13,7 +13,15 @@ const loginForm = z.object({ email: z.string().trim().max(254).default(''), pass
 const passwordForm = z.object({ password: z.string().max(256).default('') });
 
 // Only same-site paths: an open redirect would let a link send users anywhere.
-const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])/.test(next) ? next : '/');
+// Browsers drop tabs and newlines in URLs (`/\t/evil` becomes `//evil`), so
+// control characters and backslashes are refused outright, and the result
+// must resolve to this origin.
+function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith('/') || /[\u0000-\u0020\\]/.test(next)) return '/';
+  const base = 'http://onsite.invalid';
+  const url = new URL(next, base);
+  return url.origin === base ? `${url.pathname}${url.search}` : '/';
+}
 
 function failure(err: unknown): { status: ReturnType<typeof statusOf>; message: string } {
   if (isAppError(err)) return { status: statusOf(err.code), message: err.message };

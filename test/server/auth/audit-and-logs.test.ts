@@ -27,12 +27,16 @@ describe('logs of a whole setup and sign-in run', () => {
     await s.app.request(`/api/auth/me?key=${key}`);
     const { client: bob } = await addUser(s, admin, 'bob@example.test');
     await bob.post('/api/auth/password', { currentPassword: PASSWORD, newPassword: 'bobs-Next-pass-11' });
+    const invite = (await admin.post('/api/users', { email: 'carol@example.test', name: 'Carol' })).body.inviteUrl as string;
+    const inviteToken = invite.split('/invite/')[1]!;
+    await s.app.request(`/invite/${inviteToken}`);
     await admin.post('/api/auth/logout');
 
     const text = s.logs.text();
     expect(s.logs.lines.length).toBeGreaterThan(10);
     const sessionToken = admin.cookie?.split('=')[1];
-    for (const value of [bootstrap, PASSWORD, 'a-Wrong-password-9', 'bobs-Next-pass-11', setupCookie, key, key.slice(17), admin.csrf, sessionToken, bob.cookie?.split('=')[1]]) {
+    expect(text).toContain('"route":"/:kind{invite|reset}/:token"');
+    for (const value of [inviteToken, bootstrap, PASSWORD, 'a-Wrong-password-9', 'bobs-Next-pass-11', setupCookie, key, key.slice(17), admin.csrf, sessionToken, bob.cookie?.split('=')[1]]) {
       if (value) expect(text).not.toContain(value);
     }
   });

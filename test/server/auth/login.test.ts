@@ -42,6 +42,27 @@ describe('sign-in throttling', () => {
     expect(audit).toEqual({ n: 2 });
   });
 
+  it('counts parallel guesses too: a burst cannot slip past the account limit', async () => {
+    s = await createTestServer();
+    await claimAdmin(s);
+    const c = new TestClient(s.app);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login(c, 'admin@example.test', `parallel-guess-${i}x`)));
+    const codes = results.map(codeOf);
+    expect(codes.filter((x) => x === 'invalid_credentials').length).toBeLessThanOrEqual(THROTTLE.accountFailures);
+    expect(codes.filter((x) => x === 'account_locked').length).toBeGreaterThanOrEqual(20 - THROTTLE.accountFailures);
+  });
+
+  it('refuses redirects off the site after sign-in', async () => {
+    s = await createTestServer();
+    const admin = await claimAdmin(s);
+    for (const next of ['/%09/evil.example', '//evil.example', '/\\evil.example', 'https://evil.example', '/%0a/evil.example']) {
+      const res = await s.app.request(`/login?next=${next}`, { headers: { cookie: admin.cookie! } });
+      expect(res.headers.get('location'), next).toBe('/');
+    }
+    const ok = await s.app.request('/login?next=/profile', { headers: { cookie: admin.cookie! } });
+    expect(ok.headers.get('location')).toBe('/profile');
+  });
+
   it(`locks an address after ${THROTTLE.addressFailures} failures across accounts`, async () => {
     s = await createTestServer();
     await claimAdmin(s);

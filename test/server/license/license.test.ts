@@ -114,7 +114,7 @@ describe('license activation', () => {
         throw new Error(`installed a mutated code: ${candidate}`);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        expect(['malformed', 'bad_signature', 'unknown_key', 'wrong_installation', 'expired', 'not_yet_valid']).toContain(code);
+        expect(['malformed', 'bad_signature', 'unknown_key', 'wrong_installation', 'expired', 'not_yet_valid', 'superseded']).toContain(code);
         reasons.set(code!, (reasons.get(code!) ?? 0) + 1);
       }
     }
@@ -131,7 +131,34 @@ describe('license activation', () => {
   });
 });
 
+describe('replacement codes', () => {
+  it('an older code cannot be installed again over a newer one', async () => {
+    const s = await unlicensed();
+    const admin = await claimAdmin(s);
+    const now = Math.floor(Date.now() / 1000);
+    const older = issueCode(s.license.installationId(), { seats: 100, licenseId: 'L-old', issuedAt: now - 3600 });
+    const newer = issueCode(s.license.installationId(), { seats: 5, licenseId: 'L-new', issuedAt: now });
+    expect((await admin.post('/api/license/install', { code: older })).status).toBe(200);
+    expect((await admin.post('/api/license/install', { code: newer })).status).toBe(200);
+    const again = await admin.post('/api/license/install', { code: older });
+    expect(codeOf(again)).toBe('superseded');
+    expect((await admin.get('/api/license')).body).toMatchObject({ seats: 5, licenseId: 'L-new' });
+  });
+});
+
 describe('seats', () => {
+  it('concurrent creations cannot pass the limit together', async () => {
+    const s = await unlicensed();
+    const admin = await claimAdmin(s);
+    await admin.post('/api/license/install', { code: issueCode(s.license.installationId(), { seats: 3 }) });
+    await admin.post('/api/users', { email: 'one@example.test', name: 'One', password: PASSWORD });
+    const results = await Promise.all(
+      ['two', 'three', 'four'].map((n) => admin.post('/api/users', { email: `${n}@example.test`, name: n, password: PASSWORD })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    expect((await admin.get('/api/license')).body).toMatchObject({ seatsUsed: 3, overSeats: false });
+  });
+
   it('evaluation allows only the admin; at the limit creating or reactivating fails; fewer seats block additions', async () => {
     const s = await unlicensed();
     const admin = await claimAdmin(s);
