@@ -17,7 +17,7 @@ const passwordForm = z.object({ password: z.string().max(256).default('') });
 // control characters and backslashes are refused outright, and the result
 // must resolve to this origin.
 function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || /[\u0000-\u0020\\]/.test(next)) return '/';
+  if (!next || !next.startsWith('/') || [...next].some((ch) => ch <= ' ' || ch === '\\')) return '/';
   const base = 'http://onsite.invalid';
   const url = new URL(next, base);
   return url.origin === base ? `${url.pathname}${url.search}` : '/';
