@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import { tempDir, validEnv } from './env.ts';
 import { TEST_KEYRING } from './license.ts';
@@ -70,4 +71,17 @@ export async function startBrowserFixture(): Promise<BrowserFixture> {
       tmp.cleanup();
     },
   };
+}
+
+/**
+ * Registers the fixture's start and stop around a test file; the returned
+ * object is filled in before the first test runs.
+ */
+export function useBrowserFixture(): BrowserFixture {
+  const fx = {} as BrowserFixture;
+  beforeAll(async () => {
+    Object.assign(fx, await startBrowserFixture());
+  }, 60_000);
+  afterAll(() => fx.close?.());
+  return fx;
 }

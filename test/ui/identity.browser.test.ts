@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { startBrowserFixture, type BrowserFixture } from '../helpers/chromium.ts';
+import { useBrowserFixture } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
 
-let fx: BrowserFixture;
-let server: BrowserFixture['server'];
-let chromium: BrowserFixture['chromium'];
-let base = '';
-
-beforeAll(async () => {
-  fx = await startBrowserFixture();
-  ({ server, chromium, base } = fx);
-});
-afterAll(() => fx?.close());
+const fx = useBrowserFixture();
 
 async function submit(page: Page, selector: string, values: Record<string, string>) {
   for (const [name, value] of Object.entries(values)) await page.type(`${selector} [name="${name}"]`, value);
@@ -21,16 +12,16 @@ async function submit(page: Page, selector: string, values: Record<string, strin
 
 describe('identity in real Chromium', () => {
   it('first visit → setup → signed in as admin → sign out → sign in; a second browser cannot reach setup', async () => {
-    const browser: Browser = chromium.browser;
+    const browser: Browser = fx.chromium.browser;
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 
-    await page.goto(`${base}/`);
+    await page.goto(`${fx.base}/`);
     expect(new URL(page.url()).pathname).toBe('/setup');
 
     await submit(page, '[data-testid="setup-form"]', {
-      token: server.config.ONSITE_BOOTSTRAP_TOKEN!,
+      token: fx.server.config.ONSITE_BOOTSTRAP_TOKEN!,
       name: 'Grace Admin',
       email: 'grace@example.test',
       password: PASSWORD,
@@ -42,7 +33,7 @@ describe('identity in real Chromium', () => {
 
     await Promise.all([page.waitForNavigation(), page.click('[data-testid="sign-out"]')]);
     expect(new URL(page.url()).pathname).toBe('/login');
-    await page.goto(`${base}/profile`);
+    await page.goto(`${fx.base}/profile`);
     expect(new URL(page.url()).pathname).toBe('/login');
 
     await submit(page, '[data-testid="login-form"]', { email: 'grace@example.test', password: PASSWORD });
@@ -51,10 +42,10 @@ describe('identity in real Chromium', () => {
     
     const other = await browser.createBrowserContext();
     const second = await other.newPage();
-    const res = await second.goto(`${base}/setup`);
+    const res = await second.goto(`${fx.base}/setup`);
     expect(res?.status()).toBe(410);
     expect(await second.$eval('[data-testid="message"]', (e) => e.textContent)).toMatch(/already set up/);
-    await second.goto(`${base}/`);
+    await second.goto(`${fx.base}/`);
     expect(new URL(second.url()).pathname).toBe('/login');
     await other.close();
     expect(errors).toEqual([]);

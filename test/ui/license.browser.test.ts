@@ -1,31 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRequestCode } from '../../licenses/request-code.ts';
-import { startBrowserFixture, type BrowserFixture } from '../helpers/chromium.ts';
+import { useBrowserFixture } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { issueCode } from '../helpers/license.ts';
 
-let fx: BrowserFixture;
-let server: BrowserFixture['server'];
-let chromium: BrowserFixture['chromium'];
-let base = '';
-
-beforeAll(async () => {
-  fx = await startBrowserFixture();
-  ({ server, chromium, base } = fx);
-});
-afterAll(() => fx?.close());
+const fx = useBrowserFixture();
 
 describe('license screen in real Chromium', () => {
   it('admin copies the request code, installs the issued code, sees seats and expiry', async () => {
-    const page = await chromium.browser.newPage();
-    await page.goto(`${base}/setup`);
-    for (const [name, value] of Object.entries({ token: server.config.ONSITE_BOOTSTRAP_TOKEN!, name: 'Lin Admin', email: 'lin@example.test', password: PASSWORD })) {
+    const page = await fx.chromium.browser.newPage();
+    await page.goto(`${fx.base}/setup`);
+    for (const [name, value] of Object.entries({ token: fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, name: 'Lin Admin', email: 'lin@example.test', password: PASSWORD })) {
       await page.type(`[name="${name}"]`, value);
     }
     await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
     expect(await page.$eval('[data-testid="license-banner"]', (e) => e.textContent)).toMatch(/Evaluation mode/);
 
-    await page.goto(`${base}/admin/license`);
+    await page.goto(`${fx.base}/admin/license`);
     expect(await page.$eval('[data-testid="license-mode"]', (e) => e.textContent)).toBe('evaluation');
     await Promise.all([page.waitForNavigation(), page.click('[data-testid="make-request"]')]);
     const requestCode = (await page.$eval('[data-testid="request-code"]', (e) => e.textContent))!.trim();
