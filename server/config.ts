@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { AppError } from './lib/errors.ts';
+import { isLoopbackOrPrivate } from './lib/net-ranges.ts';
+
+// URL hostnames keep IPv6 brackets; addresses checks need them off.
+const urlHost = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
 
 /** Secrets the server cannot start without. */
 export const REQUIRED_SECRETS = [
@@ -14,8 +19,11 @@ export const REQUIRED_SECRETS = [
 /** Secrets that may be absent but, when set, obey the same rules. */
 export const OPTIONAL_SECRETS = ['ONSITE_BOOTSTRAP_TOKEN', 'METRICS_TOKEN'] as const;
 
+/** Credentials for other systems: never printed, but not ours to generate, so not held to our rules. */
+export const EXTERNAL_SECRETS = ['OPENAI_API_KEY'] as const;
+
 /** Every variable whose value must never be printed or logged. */
-export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS];
+export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS, ...EXTERNAL_SECRETS];
 
 /** Shortest secret accepted, in characters. */
 export const MIN_SECRET_LENGTH = 32;
@@ -82,6 +90,11 @@ const fields = {
     MINER_QUEUE_SYNC_WAIT_S: int(60, 1, 3600),
     BACKUP_RETENTION_DAYS: int(14, 1, 3650),
     SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
+    TOKEN_BUDGET_DAILY: int(0, 0, 1_000_000_000_000), // 0: no budget
+    TOKEN_BUDGET_MONTHLY: int(0, 0, 1_000_000_000_000),
+    ORCH_MODEL_BACKEND: z.enum(['miners', 'openai']).default('miners'),
+    OPENAI_BASE_URL: optionalString.refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL'),
+    OPENAI_API_KEY: optionalString,
 };
 
 type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
@@ -90,6 +103,10 @@ type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
 function crossFieldProblems(c: Partial<Fields>): string[] {
   const problems: string[] = [];
   if (c.CHUNK_OVERLAP_TOKENS !== undefined && c.CHUNK_SIZE_TOKENS !== undefined && c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS: must be smaller than CHUNK_SIZE_TOKENS');
+  if (c.ORCH_MODEL_BACKEND === 'openai' && !c.OPENAI_BASE_URL) problems.push('OPENAI_BASE_URL: required when ORCH_MODEL_BACKEND=openai');
+  if (c.NO_EXTERNAL_EGRESS && c.ORCH_MODEL_BACKEND === 'openai' && c.OPENAI_BASE_URL && isIP(urlHost(c.OPENAI_BASE_URL)) && !isLoopbackOrPrivate(urlHost(c.OPENAI_BASE_URL))) {
+    problems.push('OPENAI_BASE_URL: NO_EXTERNAL_EGRESS=1 allows only loopback or private addresses');
+  }
   if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) problems.push('TLS_CERT_PATH: TLS_CERT_PATH and TLS_KEY_PATH must be set together');
   return problems;
 }
@@ -133,7 +150,7 @@ export type Env = Record<string, string | undefined>;
 export function resolveSecretFiles(env: Env): { env: Env; problems: string[] } {
   const out: Env = { ...env };
   const problems: string[] = [];
-  for (const key of [...SECRET_KEYS, 'OPENAI_API_KEY']) {
+  for (const key of SECRET_KEYS) {
     const file = env[`${key}_FILE`];
     if (!file) continue;
     try {

@@ -13,8 +13,10 @@ import { createHealthService, type HealthService } from '../lib/health.ts';
 import { createJobs, type Jobs } from '../lib/jobs.ts';
 import { createLicenseService, type LicenseService } from '../license/service.ts';
 import { createLicenseStore } from '../license/store.ts';
+import type { Resolver } from '../lib/egress.ts';
 import type { Log } from '../log.ts';
 import { REVISION, VERSION } from '../version.ts';
+import { createModelLayer, type ModelLayer } from './assemble-models.ts';
 import { openMigratedDatabase } from './database.ts';
 
 /** The assembled server: the HTTP app and what it was built from. */
@@ -26,6 +28,10 @@ export interface Assembled {
   license: LicenseService;
   /** Background jobs (daily backup); started by `serve`, not by one-shot commands. */
   jobs: Jobs;
+  /** Miners, catalog, chat, usage and the model backend. */
+  models: ModelLayer;
+  /** Serves the miner WebSocket on an HTTP server; returns a function closing its connections. */
+  attachSockets(server: import('node:http').Server): () => void;
   /** Releases what assembly opened (the database). */
   close(): void;
 }
@@ -39,6 +45,8 @@ export interface Assembled {
 export interface AssembleOptions {
   clock?: Clock | undefined;
   keyring?: Keyring | undefined;
+  /** Host-name resolver for the egress check (tests never ask real DNS). */
+  resolve?: Resolver | undefined;
 }
 
 export async function assembleServer(config: Config, log: Log, options: AssembleOptions = {}): Promise<Assembled> {
@@ -72,6 +80,13 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       ? { ok: true }
       : { ok: false, reason: 'bootstrap_token_missing', message: 'no admin yet and no ONSITE_BOOTSTRAP_TOKEN: run the init script' };
   });
+  const models = await createModelLayer(config, log, db.orm, identity.audit, clock, options.resolve);
+  if (config.ORCH_MODEL_BACKEND === 'miners') {
+    health.register('miners', () => {
+      const up = models.registry.all().filter((m) => m.status === 'active' && m.healthy && models.registry.fresh(m));
+      return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
+    }, { critical: false });
+  }
   const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite), () => {
     const l = license.state();
     return { daysLeft: l.daysLeft, seatsUsed: l.seatsUsed, seatsTotal: l.seats };
@@ -82,6 +97,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     health,
     identity,
     license,
+    models,
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
@@ -103,5 +119,5 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     ],
     (job, err) => log.error({ job, err }, 'background job failed'),
   );
-  return { app, db, health, identity, license, jobs, close: () => db.close() };
+  return { app, db, health, identity, license, jobs, models, attachSockets: models.attachSockets, close: () => db.close() };
 }

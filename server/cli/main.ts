@@ -13,6 +13,7 @@ usage: onsite <command> [options]
 
 commands:
   serve [--dev]      run the server (--dev: generate local development secrets)
+  miner              run an inference worker: enroll with SERVER_URL, run jobs on OLLAMA_HOST
   migrate            apply pending database migrations and exit
   backup [FILE]      write a verified online backup (default: DATA/backups/)
   restore FILE       replace the database with a verified backup (server stopped)
@@ -46,6 +47,15 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       await serve(rest);
       return -1; // keeps running
+    case 'miner': {
+      const { startMiner } = await import('../../miner/start.ts');
+      const running = await startMiner(process.env, { version: VERSION });
+      const shutdown = () => void running.stop().then(() => process.exit(0));
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+      await running.finished; // rejects when the miner cannot start (a refused enrolment request)
+      return 0;
+    }
     case 'migrate':
       await runMigrate({ env: process.env, out });
       return 0;

@@ -58,11 +58,13 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     );
   }
 
-  const { app, jobs, close } = await assembleServer(config, log, options.assemble);
+  const { app, jobs, close, attachSockets } = await assembleServer(config, log, options.assemble);
   const servers: Server[] = [];
+  const closeSockets: Array<() => void> = [];
   let port: number;
   try {
     servers.push(createAdaptorServer({ fetch: app.fetch }) as Server);
+    closeSockets.push(attachSockets(servers[0]!));
     port = await listen(servers[0]!, config.PORT, config.HOST);
     if (config.TLS_CERT_PATH && config.TLS_KEY_PATH) {
       const https = createAdaptorServer({
@@ -71,6 +73,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
         serverOptions: { cert: readFileSync(config.TLS_CERT_PATH), key: readFileSync(config.TLS_KEY_PATH) },
       }) as Server;
       servers.push(https);
+      closeSockets.push(attachSockets(https));
       await listen(https, config.TLS_PORT, config.HOST);
     }
   } catch (err) {
@@ -90,6 +93,8 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
       stopping ??= (async () => {
         log.info('shutting down: no new connections, finishing requests');
         // Order: stop taking requests, let background jobs finish, then close the database.
+        // Miner sockets go first: they never end by themselves and would hold the server open.
+        for (const closeSocket of closeSockets) closeSocket();
         await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));
         await jobs.stop();
         close();

@@ -7,6 +7,13 @@ import type { Identity } from '../auth/index.ts';
 import { isAppError } from '../lib/errors.ts';
 import type { HealthService } from '../lib/health.ts';
 import type { LicenseService } from '../license/service.ts';
+import type { ModelBackend } from '../backend/types.ts';
+import type { Engine } from '../chat/engine.ts';
+import type { ChatService } from '../chat/service.ts';
+import type { Registry } from '../miners/registry.ts';
+import type { MinerService } from '../miners/service.ts';
+import type { ModelService } from '../models/service.ts';
+import type { UsageService } from '../usage/service.ts';
 import type { Log } from '../log.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { errorBody, errorResponse, statusOf } from './errors.ts';
@@ -22,9 +29,25 @@ import { keysRoutes } from './routes/keys.ts';
 import { licenseRoutes } from './routes/license.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { usersRoutes } from './routes/users.ts';
+import { conversationRoutes } from './routes/conversations.ts';
+import { minerRoutes } from './routes/miners.ts';
+import { modelRoutes } from './routes/models.ts';
+import { openaiRoutes } from './routes/openai.ts';
+import { usageRoutes } from './routes/usage.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { AppEnv } from './types.ts';
+
+/** The model side's services the routes call. */
+export interface ModelDeps {
+  miners: MinerService;
+  registry: Registry;
+  catalog: ModelService;
+  backend: ModelBackend;
+  chat: ChatService;
+  usage: UsageService;
+  engine: Engine;
+}
 
 /** Everything the HTTP app needs, built by the CLI. */
 export interface AppDeps {
@@ -33,6 +56,7 @@ export interface AppDeps {
   health: HealthService;
   identity: Identity;
   license: LicenseService;
+  models: ModelDeps;
   version: string;
   baseUrl: string;
   maxJsonBytes: number;
@@ -88,6 +112,7 @@ export function createApp(deps: AppDeps) {
   // One budget per caller across the API and the sign-in and setup forms.
   const limit = rateLimit(deps.rateLimitPerMinute, deps.clock);
   app.use('/api/*', limit);
+  app.use('/v1/*', limit);
   app.on('POST', ['/login', '/setup'], limit);
   app.use(csrf(deps.identity, deps.baseUrl));
   app.use(licenseGate(deps.license));
@@ -97,6 +122,12 @@ export function createApp(deps: AppDeps) {
   app.route('/api/keys', keysRoutes(deps.identity));
   app.route('/api/audit', auditRoutes(deps.identity.audit));
   app.route('/api/license', licenseRoutes(deps.license));
+  const m = deps.models;
+  app.route('/api/miners', minerRoutes(m.miners, m.registry));
+  app.route('/api/models', modelRoutes(m.catalog, m.backend));
+  app.route('/api/conversations', conversationRoutes(m.chat));
+  app.route('/api/usage', usageRoutes(m.usage));
+  app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock));
   app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

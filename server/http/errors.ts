@@ -41,6 +41,18 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   superseded: 400,
   seats_exceeded: 409,
   license_read_only: 403,
+  model_unknown: 404,
+  model_disabled: 409,
+  model_kind: 400,
+  miners_busy: 503,
+  no_miner: 503,
+  generation_failed: 502,
+  budget_exceeded: 402,
+  streams_exhausted: 503,
+  pairing_key_mismatch: 400,
+  miner_state: 409,
+  egress_refused: 500,
+  invalid_api_key: 401,
 };
 
 /** The HTTP status of an error code. */

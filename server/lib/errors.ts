@@ -39,7 +39,19 @@ export type ErrorCode =
   | 'not_yet_valid'
   | 'superseded'
   | 'seats_exceeded'
-  | 'license_read_only';
+  | 'license_read_only'
+  | 'model_unknown'
+  | 'model_disabled'
+  | 'model_kind'
+  | 'miners_busy'
+  | 'no_miner'
+  | 'generation_failed'
+  | 'budget_exceeded'
+  | 'streams_exhausted'
+  | 'pairing_key_mismatch'
+  | 'miner_state'
+  | 'egress_refused'
+  | 'invalid_api_key';
 
 /** An expected failure with a stable code and a message fit for a person. */
 export class AppError extends Error {

@@ -2,3 +2,5 @@
 export * from './meta.ts';
 export * from './identity.ts';
 export * from './license.ts';
+export * from './miners.ts';
+export * from './chat.ts';

@@ -19,7 +19,8 @@ const SECURITY_HEADERS: Record<string, RegExp> = {
 describe('HTTP app', () => {
   it.each([
     ['GET', '/health/live', 200, { status: 'ok' }],
-    ['GET', '/health', 200, { status: 'ok' }],
+    // No miner is connected: ready, but degraded, and the reason is named.
+    ['GET', '/health', 200, { status: 'degraded', reasons: ['no_miners'] }],
     ['GET', '/nope', 404, { error: { code: 'not_found', message: 'no route for GET /nope' } }],
     ['DELETE', '/health', 404, { error: { code: 'not_found', message: 'no route for DELETE /health' } }],
     ['GET', '/static/..%2fpackage.json', 404, { error: { code: 'not_found', message: 'no route for GET /static/..%2fpackage.json' } }],
@@ -35,8 +36,13 @@ describe('HTTP app', () => {
     const res = await s.app.request('/health/ready');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      status: 'ok',
-      checks: { database: { ok: true }, bootstrap: { ok: true }, license: { ok: true, message: 'active, seats 0/50, 364 days left' } },
+      status: 'degraded',
+      checks: {
+        database: { ok: true },
+        bootstrap: { ok: true },
+        license: { ok: true, message: 'active, seats 0/50, 364 days left' },
+        miners: { ok: false, critical: false, reason: 'no_miners', message: 'no healthy miner connected' },
+      },
     });
   });
 

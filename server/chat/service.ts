@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../lib/clock.ts';
+import { AppError, isAppError } from '../lib/errors.ts';
+import type { ChatMessage } from '../protocol/miner.ts';
+import type { Engine } from './engine.ts';
+import { renderMarkdown } from './markdown.ts';
+import type { ChatStore, Conversation, Message } from './store.ts';
+
+/** What the streaming endpoint sends, in order: start, tokens, then done or error. */
+export type ChatStreamEvent =
+  | { type: 'token'; delta: string }
+  | { type: 'done'; message: PublicMessage }
+  | { type: 'error'; code: string; message: string; partial: PublicMessage };
+
+/** A message as the API and UI show it; assistant text also rendered to safe HTML. */
+export type PublicMessage = ReturnType<typeof publicMessage>;
+
+/** Shapes a message for the API. */
+export function publicMessage(m: Message) {
+  return {
+    id: m.id,
+    seq: m.seq,
+    role: m.role,
+    content: m.content,
+    html: m.role === 'assistant' ? renderMarkdown(m.content) : undefined,
+    status: m.status,
+    error: m.error,
+    model: m.model,
+    promptTokens: m.promptTokens,
+    completionTokens: m.completionTokens,
+    truncated: m.truncated,
+    createdAt: m.createdAt.toISOString(),
+  };
+}
+
+/** Shapes a conversation for the API. */
+export function publicConversation(c: Conversation) {
+  return { id: c.id, title: c.title, model: c.model, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+}
+
+const DEFAULT_TITLE = 'New conversation';
+
+/** A reply being generated: what it answers and the stream to send to the client. */
+export interface Reply {
+  userMessage: PublicMessage | undefined;
+  assistant: PublicMessage;
+  events: AsyncIterable<ChatStreamEvent>;
+  /** Stops the generation (the client went away). */
+  abort(): void;
+}
+
+/**
+ * Conversations and their messages. Sending, regenerating and editing all
+ * write the question and an empty `streaming` answer in one transaction,
+ * then fill the answer from the engine; a stop or a failure keeps the text
+ * produced so far and says why.
+ */
+export function createChatService(deps: { store: ChatStore; engine: Engine; clock: Clock }) {
+  const { store, engine, clock } = deps;
+  const running = new Map<string, { conversationId: string; controller: AbortController }>();
+
+  function owned(userId: string, id: string): Conversation {
+    const c = store.conversation(id, userId);
+    if (!c) throw new AppError('not_found', 'no such conversation');
+    return c;
+  }
+
+  // The model sees complete exchanges only: failed or empty answers are left out.
+  function history(conversationId: string): ChatMessage[] {
+    return store
+      .messages(conversationId)
+      .filter((m) => m.role !== 'assistant' || (m.status !== 'failed' && m.content.length > 0))
+      .map((m) => ({ role: m.role, content: m.content }));
+  }
+
+  function reply(userId: string, conv: Conversation, userMessage: Message | undefined, model: string | undefined): Reply {
+    const controller = new AbortController();
+    const msgs = history(conv.id);
+    // Checks (model, budget, stream limit) run before the answer row exists, so a refusal leaves no trace.
+    const gen = engine.chat({ userId, source: 'chat' }, model ?? conv.model, msgs, {}, controller.signal);
+    const now = new Date(clock());
+    const assistant = store.insertMessage({ id: randomUUID(), conversationId: conv.id, seq: store.nextSeq(conv.id), role: 'assistant', content: '', status: 'streaming', model: gen.model.name, createdAt: now, updatedAt: now });
+    store.updateConversation(conv.id, { updatedAt: now, model: gen.model.name });
+    running.set(assistant.id, { conversationId: conv.id, controller });
+
+    async function* events(): AsyncGenerator<ChatStreamEvent> {
+      let text = '';
+      try {
+        for await (const e of gen.events) {
+          if (e.type === 'token') {
+            text += e.delta;
+            yield e;
+          } else {
+            store.updateMessage(assistant.id, { content: text, status: 'complete', minerId: e.minerId ?? null, promptTokens: e.promptTokens, completionTokens: e.completionTokens, truncated: e.truncated, updatedAt: new Date(clock()) });
+          }
+        }
+        yield { type: 'done', message: publicMessage(store.message(assistant.id)!) };
+      } catch (err) {
+        const stopped = controller.signal.aborted;
+        const code = stopped ? 'stopped' : isAppError(err) ? err.code : 'internal';
+        const reason = stopped ? 'stopped by the user' : isAppError(err) ? err.message : 'internal error';
+        store.updateMessage(assistant.id, { content: text, status: stopped ? 'stopped' : 'failed', error: reason, updatedAt: new Date(clock()) });
+        yield { type: 'error', code, message: reason, partial: publicMessage(store.message(assistant.id)!) };
+      } finally {
+        running.delete(assistant.id);
+        // The client went away or stopped reading: stop the model too.
+        controller.abort();
+      }
+    }
+    return { userMessage: userMessage && publicMessage(userMessage), assistant: publicMessage(assistant), events: events(), abort: () => controller.abort() };
+  }
+
+  return {
+    create(userId: string, input: { title?: string | undefined; model?: string | undefined }): Conversation {
+      const model = engine.resolveChatModel(input.model);
+      const now = new Date(clock());
+      return store.insertConversation({ id: randomUUID(), userId, title: input.title?.trim() || DEFAULT_TITLE, model: model.name, createdAt: now, updatedAt: now });
+    },
+    list: (userId: string, limit = 200) => store.conversations(userId, limit),
+    get(userId: string, id: string) {
+      const c = owned(userId, id);
+      return { conversation: c, messages: store.messages(c.id) };
+    },
+    rename(userId: string, id: string, title: string): Conversation {
+      owned(userId, id);
+      store.updateConversation(id, { title, updatedAt: new Date(clock()) });
+      return owned(userId, id);
+    },
+    remove(userId: string, id: string): void {
+      this.stop(userId, id);
+      if (!store.deleteConversation(id, userId)) throw new AppError('not_found', 'no such conversation');
+    },
+
+    /** Adds the user's message and starts the answer. */
+    send(userId: string, id: string, content: string, model?: string): Reply {
+      const conv = owned(userId, id);
+      const busy = [...running.values()].some((r) => r.conversationId === id);
+      if (busy) throw new AppError('conflict', 'an answer is still being generated in this conversation; stop it first');
+      engine.precheck(userId, model ?? conv.model);
+      const now = new Date(clock());
+      const userMessage = store.transaction(() => {
+        const m = store.insertMessage({ id: randomUUID(), conversationId: id, seq: store.nextSeq(id), role: 'user', content, status: 'complete', createdAt: now, updatedAt: now });
+        if (conv.title === DEFAULT_TITLE) store.updateConversation(id, { title: content.replace(/\s+/g, ' ').trim().slice(0, 60) || DEFAULT_TITLE });
+        return m;
+      });
+      return reply(userId, conv, userMessage, model);
+    },
+
+    /** Replaces the last answer with a new one. */
+    regenerate(userId: string, id: string, model?: string): Reply {
+      const conv = owned(userId, id);
+      if ([...running.values()].some((r) => r.conversationId === id)) throw new AppError('conflict', 'an answer is still being generated; stop it first');
+      const msgs = store.messages(id);
+      const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
+      if (!lastUser) throw new AppError('bad_request', 'there is no question to answer again');
+      engine.precheck(userId, model ?? conv.model);
+      store.deleteAfter(id, lastUser.seq);
+      return reply(userId, conv, undefined, model);
+    },
+
+    /** Changes one of the user's questions, drops everything after it and answers again. */
+    edit(userId: string, id: string, messageId: string, content: string, model?: string): Reply {
+      const conv = owned(userId, id);
+      if ([...running.values()].some((r) => r.conversationId === id)) throw new AppError('conflict', 'an answer is still being generated; stop it first');
+      const m = store.message(messageId);
+      if (!m || m.conversationId !== id || m.role !== 'user') throw new AppError('not_found', 'no such question in this conversation');
+      engine.precheck(userId, model ?? conv.model);
+      store.transaction(() => {
+        store.updateMessage(messageId, { content, updatedAt: new Date(clock()) });
+        store.deleteAfter(id, m.seq);
+      });
+      return reply(userId, conv, store.message(messageId), model);
+    },
+
+    /** Stops the answer being generated in a conversation; true when one was running. */
+    stop(userId: string, id: string): boolean {
+      owned(userId, id);
+      let stopped = false;
+      for (const r of running.values()) {
+        if (r.conversationId === id) {
+          r.controller.abort();
+          stopped = true;
+        }
+      }
+      return stopped;
+    },
+
+    /** Marks answers a previous process left unfinished; run once at start. */
+    recoverInterrupted: (): number => store.failInterrupted('the server restarted while this answer was generated', new Date(clock())),
+  };
+}
+
+/** The chat service. */
+export type ChatService = ReturnType<typeof createChatService>;

@@ -1,0 +1,83 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { apiKeys, users } from './identity.ts';
+
+const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
+
+/** A user's conversations. */
+export const conversations = sqliteTable(
+  'conversations',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    model: text('model').notNull(),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [index('conversations_user').on(t.userId, t.updatedAt)],
+);
+
+/**
+ * Messages in order (`seq`). An assistant message is `streaming` while it is
+ * generated; a failed or stopped one keeps its partial content and says why.
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    role: text('role', { enum: ['system', 'user', 'assistant'] }).notNull(),
+    content: text('content').notNull(),
+    status: text('status', { enum: ['complete', 'streaming', 'failed', 'stopped'] }).notNull(),
+    error: text('error'),
+    model: text('model'),
+    minerId: text('miner_id'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    truncated: integer('truncated', { mode: 'boolean' }).notNull().default(false),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    index('messages_conversation').on(t.conversationId, t.seq),
+    check('messages_role', sql`${t.role} IN ('system', 'user', 'assistant')`),
+    check('messages_status', sql`${t.status} IN ('complete', 'streaming', 'failed', 'stopped')`),
+  ],
+);
+
+/** The usage ledger: one row per model request, whoever made it and however it ended. */
+export const usage = sqliteTable(
+  'usage',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    apiKeyId: text('api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
+    source: text('source', { enum: ['chat', 'api', 'embedding', 'ingest'] }).notNull(),
+    model: text('model').notNull(),
+    minerId: text('miner_id'),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    outcome: text('outcome', { enum: ['ok', 'failed', 'stopped'] }).notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('usage_user_at').on(t.userId, t.at), index('usage_at').on(t.at)],
+);
+
+/** Per-user token budgets; absent means the configured defaults apply. 0 = unlimited. */
+export const userBudgets = sqliteTable('user_budgets', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  daily: integer('daily'),
+  monthly: integer('monthly'),
+  updatedAt: ms('updated_at').notNull(),
+});

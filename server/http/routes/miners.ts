@@ -1,0 +1,51 @@
+import { Hono } from 'hono';
+import type { Registry } from '../../miners/registry.ts';
+import { publicMiner, type MinerService } from '../../miners/service.ts';
+import { enrollRequestSchema } from '../../protocol/miner.ts';
+import { pairingBody, registrationTokenBody } from '../chat-schemas.ts';
+import { actorOf, callerOf, requireAdmin } from '../middleware/guards.ts';
+import type { AppEnv } from '../types.ts';
+import { jsonBody } from '../validate.ts';
+
+/** A miner with its live state (connected, healthy, load). */
+export function minerView(service: MinerService, registry: Registry) {
+  return service.list().map((m) => {
+    const live = registry.get(m.id);
+    return {
+      ...publicMiner(m),
+      connected: Boolean(live),
+      healthy: live ? live.healthy && registry.fresh(live) : false,
+      problem: live?.problem ?? null,
+      inflight: live?.inflight ?? 0,
+      capacity: live?.capacity ?? null,
+      lastHeartbeatAt: live ? new Date(live.lastFrameAt).toISOString() : null,
+      models: live?.models ?? m.models ?? [],
+    };
+  });
+}
+
+/**
+ * `/api/miners`: enrolment (open: the secret or registration token is the
+ * credential) and the admin's view and controls.
+ */
+export function minerRoutes(service: MinerService, registry: Registry) {
+  const admin = new Hono<AppEnv>()
+    .use(requireAdmin)
+    .get('/', (c) => c.json({ miners: minerView(service, registry) }))
+    .post('/registration-tokens', async (c) => {
+      const body = await jsonBody(c, registrationTokenBody);
+      c.header('cache-control', 'no-store');
+      return c.json(service.createRegistrationToken(actorOf(callerOf(c)), body.label, body.ttlHours), 201);
+    })
+    .post('/:id/confirm', async (c) => c.json(publicMiner(service.confirm(actorOf(callerOf(c)), c.req.param('id'), (await jsonBody(c, pairingBody)).pairingKey))))
+    .post('/:id/disable', (c) => c.json(publicMiner(service.disable(actorOf(callerOf(c)), c.req.param('id')))))
+    .post('/:id/enable', (c) => c.json(publicMiner(service.enable(actorOf(callerOf(c)), c.req.param('id')))))
+    .delete('/:id', (c) => c.json(publicMiner(service.revoke(actorOf(callerOf(c)), c.req.param('id')))));
+  return new Hono<AppEnv>()
+    .post('/enroll', async (c) => {
+      const answer = service.enroll(await jsonBody(c, enrollRequestSchema), c.get('ip'));
+      c.header('cache-control', 'no-store');
+      return c.json(answer, 201);
+    })
+    .route('/', admin);
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditService, Actor } from '../audit/service.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { generateSecret, secretsEqual, sha256Hex } from '../lib/secrets.ts';
+import { pairingKeyHash } from '../protocol/pairing.ts';
+import type { EnrollRequest, EnrollResponse } from '../protocol/miner.ts';
+import type { MinerRow, MinersStore } from './store.ts';
+
+/** Wrong pairing keys tolerated before the pending miner is revoked. */
+export const MAX_PAIRING_FAILURES = 5;
+
+/** Called when a miner's status changes, so its live connection learns it at once. */
+export type StatusListener = (minerId: string, status: MinerRow['status']) => void;
+
+/** A miner as the admin sees it (no hashes). */
+export function publicMiner(m: MinerRow) {
+  return {
+    id: m.id,
+    workerId: m.workerId,
+    enrolledVia: m.enrolledVia,
+    status: m.status,
+    version: m.version,
+    models: m.models ?? [],
+    createdAt: m.createdAt.toISOString(),
+    confirmedAt: m.confirmedAt?.toISOString() ?? null,
+    lastSeenAt: m.lastSeenAt?.toISOString() ?? null,
+    lastAddress: m.lastAddress,
+  };
+}
+
+/**
+ * Miner enrolment and administration: the bundled miner proves the
+ * enrolment secret; a remote one spends a one-time registration token and
+ * stays `pending` until an admin pastes the pairing key it printed.
+ */
+export function createMinerService(deps: { store: MinersStore; audit: AuditService; clock: Clock; enrollmentSecret: string; onStatus: StatusListener }) {
+  const { store, audit, clock } = deps;
+  const minerActor = (m: MinerRow): Actor => ({ id: m.id, label: `miner:${m.workerId}` });
+
+  function setStatus(actor: Actor, id: string, status: MinerRow['status'], action: string, allowedFrom: Array<MinerRow['status']>): MinerRow {
+    const m = store.byId(id);
+    if (!m || m.status === 'revoked') throw new AppError('not_found', 'no such miner');
+    if (!allowedFrom.includes(m.status)) throw new AppError('miner_state', `the miner is ${m.status}`);
+    const updated = store.update(id, { status })!;
+    audit.record({ actor, action, target: id, details: { workerId: m.workerId } });
+    deps.onStatus(id, status);
+    return updated;
+  }
+
+  return {
+    /** Enrols a miner; the token in the answer is shown once and kept only as a hash. */
+    enroll(req: EnrollRequest, ip?: string): EnrollResponse {
+      const now = new Date(clock());
+      const minerToken = generateSecret(32);
+      if (req.secret !== undefined) {
+        if (!secretsEqual(req.secret, deps.enrollmentSecret)) {
+          audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'bad secret' } });
+          throw new AppError('unauthorized', 'wrong enrolment secret');
+        }
+        // A bundled miner that lost its state folder enrols again under the same name: same record, new token.
+        const existing = store.bySecretWorker(req.workerId);
+        const m = existing
+          ? store.update(existing.id, { tokenHash: sha256Hex(minerToken), version: req.version ?? null, lastAddress: ip ?? null })!
+          : store.insert({ id: `mnr_${randomUUID()}`, workerId: req.workerId, enrolledVia: 'secret', status: 'active', tokenHash: sha256Hex(minerToken), version: req.version ?? null, createdAt: now, confirmedAt: now, confirmedBy: 'enrollment-secret', lastAddress: ip ?? null });
+        audit.record({ actor: minerActor(m), action: 'miner.enroll', target: m.id, ip, details: { via: 'secret', workerId: m.workerId, reenrolled: Boolean(existing) } });
+        return { minerId: m.id, minerToken, status: 'active' };
+      }
+      const id = `mnr_${randomUUID()}`;
+      const m = store.transaction(() => {
+        const token = store.useToken(sha256Hex(req.registrationToken!), now, id);
+        if (!token) return undefined;
+        return store.insert({ id, workerId: req.workerId, enrolledVia: 'token', status: 'pending', tokenHash: sha256Hex(minerToken), pairingKeyHash: req.pairingKeyHash!, registrationTokenId: token.id, version: req.version ?? null, createdAt: now, lastAddress: ip ?? null });
+      });
+      if (!m) {
+        audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'registration token unknown, used or expired' } });
+        throw new AppError('unauthorized', 'the registration token is unknown, used or expired; ask an admin for a new one');
+      }
+      audit.record({ actor: minerActor(m), action: 'miner.enroll', target: m.id, ip, details: { via: 'token', workerId: m.workerId } });
+      return { minerId: m.id, minerToken, status: 'pending' };
+    },
+
+    /** Finds the miner a `<minerId>.<token>` credential belongs to; undefined when wrong or revoked. */
+    authenticate(credential: string | undefined): MinerRow | undefined {
+      if (!credential) return undefined;
+      const dot = credential.indexOf('.');
+      if (dot <= 0) return undefined;
+      const m = store.byTokenHash(sha256Hex(credential.slice(dot + 1)));
+      // The id must match too, and the hash lookup already compared a digest, not the secret.
+      if (!m || !secretsEqual(m.id, credential.slice(0, dot)) || m.status === 'revoked') return undefined;
+      return m;
+    },
+
+    /** Makes a one-time registration token for a remote miner; the token is shown once. */
+    createRegistrationToken(actor: Actor, label: string, ttlHours: number) {
+      const token = `omr_${generateSecret(32)}`;
+      const now = clock();
+      const row = store.insertToken({ id: randomUUID(), tokenHash: sha256Hex(token), label, createdBy: actor.id ?? null, createdAt: new Date(now), expiresAt: new Date(now + ttlHours * 3_600_000) });
+      audit.record({ actor, action: 'miner.registration_token.create', target: row.id, details: { label, ttlHours } });
+      return { id: row.id, token, label, expiresAt: row.expiresAt.toISOString() };
+    },
+
+    /** Activates a pending miner when the pasted key matches the one it printed; repeated misses revoke it. */
+    confirm(actor: Actor, id: string, pairingKey: string): MinerRow {
+      const m = store.byId(id);
+      if (!m || m.status === 'revoked') throw new AppError('not_found', 'no such miner');
+      if (m.status !== 'pending' || !m.pairingKeyHash) throw new AppError('miner_state', `the miner is ${m.status}, not waiting for a pairing key`);
+      if (!secretsEqual(pairingKeyHash(pairingKey), m.pairingKeyHash)) {
+        const failures = store.countPairingFailure(id);
+        audit.record({ actor, action: 'miner.confirm', outcome: 'failure', target: id, details: { failures } });
+        if (failures >= MAX_PAIRING_FAILURES) {
+          store.update(id, { status: 'revoked' });
+          deps.onStatus(id, 'revoked');
+          throw new AppError('pairing_key_mismatch', `wrong pairing key ${failures} times: the miner was revoked; make a new registration token`);
+        }
+        throw new AppError('pairing_key_mismatch', 'the pairing key does not match the one this miner printed');
+      }
+      const updated = store.update(id, { status: 'active', confirmedAt: new Date(clock()), confirmedBy: actor.id ?? actor.label })!;
+      audit.record({ actor, action: 'miner.confirm', target: id, details: { workerId: m.workerId } });
+      deps.onStatus(id, 'active');
+      return updated;
+    },
+
+    disable: (actor: Actor, id: string) => setStatus(actor, id, 'disabled', 'miner.disable', ['active']),
+    enable: (actor: Actor, id: string) => setStatus(actor, id, 'active', 'miner.enable', ['disabled']),
+    revoke: (actor: Actor, id: string) => setStatus(actor, id, 'revoked', 'miner.revoke', ['active', 'pending', 'disabled']),
+
+    /** Records what a connected miner says about itself. */
+    noteSeen(id: string, facts: { version?: string; models?: MinerRow['models']; address?: string | undefined }): void {
+      store.update(id, {
+        lastSeenAt: new Date(clock()),
+        ...(facts.version !== undefined ? { version: facts.version } : {}),
+        ...(facts.models !== undefined ? { models: facts.models } : {}),
+        ...(facts.address !== undefined ? { lastAddress: facts.address } : {}),
+      });
+    },
+
+    list: () => store.list(),
+    get: (id: string) => store.byId(id),
+    registrationTokens: () => store.tokens(),
+  };
+}
+
+/** The miner service. */
+export type MinerService = ReturnType<typeof createMinerService>;

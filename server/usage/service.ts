@@ -1,0 +1,64 @@
+import type { Actor, AuditService } from '../audit/service.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import type { UsageRow, UsageStore } from './store.ts';
+
+/** One request to record in the ledger. */
+export type UsageEntry = Omit<UsageRow, 'id' | 'at'>;
+
+/** Start of the current UTC day and month: budgets reset at midnight UTC. */
+export function budgetWindows(now: number): { day: Date; month: Date } {
+  const d = new Date(now);
+  return { day: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())), month: new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)) };
+}
+
+/**
+ * The usage ledger (one row per model request: who, which model and miner,
+ * tokens in and out, duration, outcome) and the token budgets it enforces.
+ * A user's own budget overrides the configured default; 0 means unlimited.
+ */
+export function createUsageService(deps: { store: UsageStore; audit: AuditService; clock: Clock; defaults: { daily: number; monthly: number } }) {
+  const { store, clock } = deps;
+
+  function limits(userId: string) {
+    const own = store.budget(userId);
+    return { daily: own?.daily ?? deps.defaults.daily, monthly: own?.monthly ?? deps.defaults.monthly };
+  }
+
+  return {
+    record(entry: UsageEntry): void {
+      store.append({ ...entry, at: new Date(clock()) });
+    },
+
+    /** Spent and allowed tokens for today and this month (UTC). */
+    status(userId: string) {
+      const w = budgetWindows(clock());
+      const l = limits(userId);
+      return { daily: { used: store.tokensSince(userId, w.day), limit: l.daily }, monthly: { used: store.tokensSince(userId, w.month), limit: l.monthly } };
+    },
+
+    /** Throws `budget_exceeded` (402) when the user has spent a budget; checked before each request. */
+    assertWithinBudget(userId: string): void {
+      const s = this.status(userId);
+      if (s.daily.limit > 0 && s.daily.used >= s.daily.limit) {
+        throw new AppError('budget_exceeded', `daily token budget used up (${s.daily.used} of ${s.daily.limit}); it resets at midnight UTC`, { window: 'daily', used: s.daily.used, limit: s.daily.limit });
+      }
+      if (s.monthly.limit > 0 && s.monthly.used >= s.monthly.limit) {
+        throw new AppError('budget_exceeded', `monthly token budget used up (${s.monthly.used} of ${s.monthly.limit}); it resets on the 1st (UTC)`, { window: 'monthly', used: s.monthly.used, limit: s.monthly.limit });
+      }
+    },
+
+    /** Sets a user's own budgets (null: back to the default). */
+    setBudget(actor: Actor, userId: string, budget: { daily: number | null; monthly: number | null }): void {
+      store.setBudget({ userId, daily: budget.daily, monthly: budget.monthly, updatedAt: new Date(clock()) });
+      deps.audit.record({ actor, action: 'usage.budget.set', target: userId, details: budget });
+    },
+
+    /** Totals per user and model over the last `days` days. */
+    summary: (days: number) => store.summary(new Date(clock() - days * 86_400_000)),
+    recent: (limit: number, userId?: string) => store.recent(limit, userId),
+  };
+}
+
+/** The usage service. */
+export type UsageService = ReturnType<typeof createUsageService>;

@@ -1,0 +1,54 @@
+import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import type { Orm } from '../db/client.ts';
+import { usage, userBudgets, users } from '../db/schema/index.ts';
+
+/** One ledger row. */
+export type UsageRow = typeof usage.$inferSelect;
+/** A user's budget override. */
+export type BudgetRow = typeof userBudgets.$inferSelect;
+
+/** The usage ledger and budgets: the only code touching those tables. */
+export function createUsageStore(orm: Orm) {
+  const total = sql<number>`coalesce(sum(${usage.promptTokens} + ${usage.completionTokens}), 0)`;
+  return {
+    append: (row: typeof usage.$inferInsert): void => {
+      orm.insert(usage).values(row).run();
+    },
+    /** Tokens (in + out) a user spent since a time. */
+    tokensSince: (userId: string, since: Date): number =>
+      orm.select({ n: total }).from(usage).where(and(eq(usage.userId, userId), gte(usage.at, since))).get()?.n ?? 0,
+    /** Totals per user and model since a time, largest first. */
+    summary: (since: Date) =>
+      orm
+        .select({
+          userId: usage.userId,
+          email: users.email,
+          model: usage.model,
+          requests: sql<number>`count(*)`,
+          promptTokens: sql<number>`sum(${usage.promptTokens})`,
+          completionTokens: sql<number>`sum(${usage.completionTokens})`,
+          failed: sql<number>`sum(${usage.outcome} <> 'ok')`,
+        })
+        .from(usage)
+        .innerJoin(users, eq(users.id, usage.userId))
+        .where(gte(usage.at, since))
+        .groupBy(usage.userId, usage.model)
+        .orderBy(desc(total))
+        .all(),
+    recent: (limit: number, userId?: string): UsageRow[] =>
+      orm
+        .select()
+        .from(usage)
+        .where(userId ? eq(usage.userId, userId) : undefined)
+        .orderBy(desc(usage.id))
+        .limit(limit)
+        .all(),
+    budget: (userId: string): BudgetRow | undefined => orm.select().from(userBudgets).where(eq(userBudgets.userId, userId)).get(),
+    setBudget: (row: BudgetRow): void => {
+      orm.insert(userBudgets).values(row).onConflictDoUpdate({ target: userBudgets.userId, set: row }).run();
+    },
+  };
+}
+
+/** The usage store. */
+export type UsageStore = ReturnType<typeof createUsageStore>;
