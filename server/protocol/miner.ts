@@ -13,6 +13,9 @@ export const PROTOCOL_VERSION = 1;
 /** Path of the miner WebSocket. */
 export const MINER_SOCKET_PATH = '/ws/miner';
 
+/** Most texts in one embed job. */
+export const EMBED_BATCH_MAX = 512;
+
 /** Largest frame either side accepts (embedding batches are the big ones). */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -142,7 +145,8 @@ export const serverFrameSchema = z.discriminatedUnion('type', [
     type: z.literal('embed'),
     jobId: id,
     model: z.string().min(1).max(200),
-    input: z.array(z.string().max(1_000_000)).min(1).max(4096),
+    // 512 vectors of 1024 floats stay well under MAX_FRAME_BYTES as JSON; callers batch larger inputs.
+    input: z.array(z.string().max(1_000_000)).min(1).max(EMBED_BATCH_MAX),
     numCtx: z.number().int().min(256).max(1_048_576).optional(),
   }),
   z.object({ type: z.literal('cancel'), jobId: id }),
