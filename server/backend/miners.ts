@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError, isAppError } from '../lib/errors.ts';
 import type { LiveMiner, JobFrame, Registry } from '../miners/registry.ts';
 import type { Scheduler } from '../miners/scheduler.ts';
-import type { ServerFrame } from '../protocol/miner.ts';
+import { EMBED_BATCH_MAX, type ServerFrame } from '../protocol/miner.ts';
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, ModelBackend } from './types.ts';
 
 /** Attempts per request: a miner lost before the first token is replaced by another this many times. */
@@ -48,6 +48,34 @@ export function createMinerBackend(deps: { registry: Registry; scheduler: Schedu
     return scheduler.acquire({ model, exclude: tried, signal, deadline });
   }
 
+  // One job of at most EMBED_BATCH_MAX texts, retried on another miner like chat.
+  async function embedBatch(req: EmbedRequest): Promise<EmbedResult> {
+    const deadline = clock() + deps.queueWaitS * 1000;
+    const tried = new Set<string>();
+    let lastReason = '';
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const m = await acquire(req.model, tried, req.signal, deadline);
+      const job = startJob(registry, m, (jobId) => ({ type: 'embed', jobId, model: req.model, input: req.input, ...(req.numCtx ? { numCtx: req.numCtx } : {}) }), req.signal);
+      try {
+        for await (const e of job.events) {
+          if (e.type === 'embeddings') {
+            if (e.embeddings.length !== req.input.length) throw new AppError('generation_failed', `the miner returned ${e.embeddings.length} vectors for ${req.input.length} inputs`);
+            return { embeddings: e.embeddings, promptTokens: e.promptTokens, minerId: m.id };
+          }
+          if (e.type === 'failed' || e.type === 'lost') {
+            if (req.signal?.aborted) throw abortError(req.signal);
+            lastReason = reasonOf(e);
+            break;
+          }
+        }
+      } finally {
+        job.finish();
+      }
+      tried.add(m.id);
+    }
+    throw new AppError('generation_failed', `no miner could embed after ${MAX_ATTEMPTS} attempts (${lastReason})`);
+  }
+
   return {
     name: 'miners',
     async *chat(req: ChatRequest): AsyncIterable<ChatEvent> {
@@ -83,30 +111,14 @@ export function createMinerBackend(deps: { registry: Registry; scheduler: Schedu
     },
 
     async embed(req: EmbedRequest): Promise<EmbedResult> {
-      const deadline = clock() + deps.queueWaitS * 1000;
-      const tried = new Set<string>();
-      let lastReason = '';
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const m = await acquire(req.model, tried, req.signal, deadline);
-        const job = startJob(registry, m, (jobId) => ({ type: 'embed', jobId, model: req.model, input: req.input, ...(req.numCtx ? { numCtx: req.numCtx } : {}) }), req.signal);
-        try {
-          for await (const e of job.events) {
-            if (e.type === 'embeddings') {
-              if (e.embeddings.length !== req.input.length) throw new AppError('generation_failed', `the miner returned ${e.embeddings.length} vectors for ${req.input.length} inputs`);
-              return { embeddings: e.embeddings, promptTokens: e.promptTokens, minerId: m.id };
-            }
-            if (e.type === 'failed' || e.type === 'lost') {
-              if (req.signal?.aborted) throw abortError(req.signal);
-              lastReason = reasonOf(e);
-              break;
-            }
-          }
-        } finally {
-          job.finish();
-        }
-        tried.add(m.id);
+      const out: EmbedResult = { embeddings: [], promptTokens: 0, minerId: undefined };
+      for (let i = 0; i < req.input.length; i += EMBED_BATCH_MAX) {
+        const r = await embedBatch({ ...req, input: req.input.slice(i, i + EMBED_BATCH_MAX) });
+        out.embeddings.push(...r.embeddings);
+        out.promptTokens += r.promptTokens;
+        out.minerId = r.minerId;
       }
-      throw new AppError('generation_failed', `no miner could embed after ${MAX_ATTEMPTS} attempts (${lastReason})`);
+      return out;
     },
 
     async available() {

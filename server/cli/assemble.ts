@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Keyring } from '../../licenses/activation-code.ts';
 import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createIdentity, type Identity } from '../auth/index.ts';
@@ -31,7 +32,7 @@ export interface Assembled {
   /** Miners, catalog, chat, usage and the model backend. */
   models: ModelLayer;
   /** Serves the miner WebSocket on an HTTP server; returns a function closing its connections. */
-  attachSockets(server: import('node:http').Server): () => void;
+  attachSockets(server: Server): () => void;
   /** Releases what assembly opened (the database). */
   close(): void;
 }
