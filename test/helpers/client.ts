@@ -45,6 +45,15 @@ export class TestClient {
     return { status: res.status, body: parsed, headers: res.headers };
   }
 
+  /** Sends a request and returns the raw response (for streams), with the session and CSRF token. */
+  raw(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<Response> {
+    const h: Record<string, string> = { origin: this.origin };
+    if (this.cookie) h.cookie = this.cookie;
+    if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    return Promise.resolve(this.app.request(`${this.origin}${path}`, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...init }));
+  }
+
   get = (path: string, headers?: Record<string, string>) => this.request('GET', path, undefined, headers);
   post = (path: string, body?: unknown, headers?: Record<string, string>) => this.request('POST', path, body ?? {}, headers);
   patch = (path: string, body: unknown) => this.request('PATCH', path, body);
