@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/conversations', conversationRoutes(m.chat));
   app.route('/api/usage', usageRoutes(m.usage));
   app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock));
-  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license }));
+  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, ...m, baseUrl: deps.baseUrl }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -1,4 +1,5 @@
 import { AppError } from '../lib/errors.ts';
+import { sameModel } from '../protocol/miner.ts';
 import type { LiveMiner, Registry } from './registry.ts';
 
 /** What a job needs from a miner. */
@@ -28,7 +29,7 @@ export function createScheduler(registry: Registry, clock: () => number) {
   const queue: Waiter[] = [];
 
   const serves = (m: LiveMiner, want: Want) =>
-    m.status === 'active' && m.healthy && registry.fresh(m) && !want.exclude?.has(m.id) && m.models.some((x) => x.name === want.model);
+    m.status === 'active' && m.healthy && registry.fresh(m) && !want.exclude?.has(m.id) && m.models.some((x) => sameModel(x.name, want.model));
 
   function pick(want: Want): LiveMiner | undefined {
     let best: LiveMiner | undefined;
@@ -62,7 +63,7 @@ export function createScheduler(registry: Registry, clock: () => number) {
   registry.onChange(drain);
 
   function timeoutError(want: Want, waitedS: number): AppError {
-    const anyServes = registry.all().some((m) => m.status === 'active' && m.healthy && registry.fresh(m) && m.models.some((x) => x.name === want.model));
+    const anyServes = registry.all().some((m) => m.status === 'active' && m.healthy && registry.fresh(m) && m.models.some((x) => sameModel(x.name, want.model)));
     return anyServes
       ? new AppError('miners_busy', `every miner serving ${want.model} stayed busy for ${waitedS} s; try again shortly`)
       : new AppError('no_miner', `no healthy miner serving ${want.model} is connected; ask an admin to check the Miners page`);

@@ -176,3 +176,12 @@ export function parseFrame<S extends z.ZodType>(schema: S, text: string): z.infe
   const r = schema.safeParse(raw);
   return r.success ? r.data : undefined;
 }
+
+/** A model name with Ollama's implicit tag made explicit (`nomic-embed-text` → `nomic-embed-text:latest`). */
+export function canonicalModel(name: string): string {
+  const slash = name.lastIndexOf('/');
+  return name.slice(slash + 1).includes(':') ? name : `${name}:latest`;
+}
+
+/** Tells whether two model names mean the same Ollama model. */
+export const sameModel = (a: string, b: string): boolean => canonicalModel(a) === canonicalModel(b);

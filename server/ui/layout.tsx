@@ -8,6 +8,10 @@ import { assetUrl } from './assets.ts';
 export interface LayoutProps {
   title: string;
   caller?: Caller | undefined;
+  /** Extra static scripts (names in STATIC_FILES) this page loads after app.js. */
+  scripts?: string[] | undefined;
+  /** Wider page (the chat's two columns). */
+  wide?: boolean | undefined;
   children?: Child;
 }
 
@@ -19,9 +23,13 @@ export function CsrfField({ caller }: { caller?: Caller | undefined }) {
 function Nav({ caller }: { caller: Caller }) {
   return (
     <nav>
+      <a href="/chat" data-testid="chat-link">Chat</a>
       {caller.user.role === 'admin' ? (
         <>
           <a href="/admin/users">Users</a>
+          <a href="/admin/miners">Miners</a>
+          <a href="/admin/models">Models</a>
+          <a href="/admin/usage">Usage</a>
           <a href="/admin/audit">Audit</a>
           <a href="/admin/license">License</a>
         </>
@@ -40,7 +48,7 @@ function Nav({ caller }: { caller: Caller }) {
 }
 
 /** The page shell: head with embedded assets only, header, main, footer. */
-export function Layout({ title, caller, children }: LayoutProps) {
+export function Layout({ title, caller, scripts, wide, children }: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -53,8 +61,11 @@ export function Layout({ title, caller, children }: LayoutProps) {
           <link rel="icon" href={assetUrl('logo.svg')} type="image/svg+xml" />
           <link rel="stylesheet" href={assetUrl('app.css')} />
           <script src={assetUrl('app.js')} defer></script>
+          {(scripts ?? []).map((name) => (
+            <script src={assetUrl(name)} defer></script>
+          ))}
         </head>
-        <body>
+        <body class={wide ? 'wide' : undefined}>
           <header class="top">
             <a class="brand" href="/">
               <img src={assetUrl('logo.svg')} alt="" width="24" height="24" />

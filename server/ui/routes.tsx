@@ -1,16 +1,26 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
 import type { Identity } from '../auth/index.ts';
+import type { ModelBackend } from '../backend/types.ts';
+import type { ChatService } from '../chat/service.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { HealthService } from '../lib/health.ts';
 import type { LicenseService } from '../license/service.ts';
+import type { Registry } from '../miners/registry.ts';
+import type { MinerService } from '../miners/service.ts';
+import type { ModelService } from '../models/service.ts';
+import type { UsageService } from '../usage/service.ts';
 import { staticAsset } from './assets.ts';
 import { bannerMiddleware } from './banner.ts';
 import { HomePage } from './pages/home.tsx';
 import { accountPages } from './routes/account-pages.tsx';
 import { adminPages } from './routes/admin-pages.tsx';
 import { authPages } from './routes/auth-pages.tsx';
+import { chatPages } from './routes/chat-pages.tsx';
 import { licensePages } from './routes/license-pages.tsx';
+import { minerPages } from './routes/miner-pages.tsx';
+import { modelPages } from './routes/model-pages.tsx';
+import { usagePages } from './routes/usage-pages.tsx';
 
 /** Dependencies of the UI routes. */
 export interface UiDeps {
@@ -18,6 +28,14 @@ export interface UiDeps {
   health: HealthService;
   identity: Identity;
   license: LicenseService;
+  chat: ChatService;
+  catalog: ModelService;
+  miners: MinerService;
+  registry: Registry;
+  usage: UsageService;
+  backend: ModelBackend;
+  /** The address remote miners and links use (BASE_URL). */
+  baseUrl: string;
 }
 
 /** Server-rendered pages and the embedded static files. */
@@ -42,6 +60,10 @@ export function uiRoutes(deps: UiDeps) {
     })
     .route('/', authPages(deps.identity))
     .route('/profile', accountPages(deps.identity))
+    .route('/chat', chatPages(deps))
     .route('/admin/license', licensePages(deps.license))
+    .route('/admin/miners', minerPages(deps))
+    .route('/admin/models', modelPages(deps))
+    .route('/admin/usage', usagePages(deps))
     .route('/admin', adminPages(deps.identity));
 }

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ModelBackend } from '../../backend/types.ts';
 import { publicModel, type ModelService } from '../../models/service.ts';
+import { canonicalModel } from '../../protocol/miner.ts';
 import { modelBody, modelPatchBody } from '../chat-schemas.ts';
 import { actorOf, callerOf, requireAdmin } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
@@ -12,8 +13,8 @@ export function modelRoutes(models: ModelService, backend: ModelBackend) {
     .use(requireAdmin)
     .get('/', async (c) => {
       const catalog = models.list();
-      const known = new Set(catalog.map((m) => m.name));
-      const offered = (await backend.available()).filter((m) => !known.has(m.name));
+      const known = new Set(catalog.map((m) => canonicalModel(m.name)));
+      const offered = (await backend.available()).filter((m) => !known.has(canonicalModel(m.name)));
       return c.json({ models: catalog.map(publicModel), available: offered });
     })
     .post('/', async (c) => c.json(publicModel(models.save(actorOf(callerOf(c)), await jsonBody(c, modelBody))), 201))

@@ -1,0 +1,117 @@
+/** @jsxImportSource hono/jsx */
+import type { PublicMessage } from '../../chat/service.ts';
+import type { Conversation } from '../../chat/store.ts';
+import type { Caller } from '../../http/types.ts';
+import type { CatalogModel } from '../../models/store.ts';
+import { Notice } from '../components.tsx';
+import { CsrfField, Layout } from '../layout.tsx';
+import { MessageView } from './chat-message.tsx';
+
+/** Props of {@link ChatPage}. */
+export interface ChatPageProps {
+  caller: Caller;
+  conversations: Conversation[];
+  /** The open conversation, if any. */
+  current?: { conversation: Conversation; messages: PublicMessage[] } | undefined;
+  /** Enabled chat models of the catalog. */
+  models: CatalogModel[];
+  error?: string | undefined;
+}
+
+function ConversationItem({ caller, conversation: c, active }: { caller: Caller; conversation: Conversation; active: boolean }) {
+  return (
+    <li class={active ? 'active' : undefined} data-testid="conversation-item" data-id={c.id}>
+      <a href={`/chat/${c.id}`} data-testid="conversation-link">
+        {c.title}
+      </a>
+      <details class="conv-menu">
+        <summary title="Rename or delete">⋯</summary>
+        <form method="post" action={`/chat/${c.id}/rename`} class="row" data-testid="rename-form">
+          <CsrfField caller={caller} />
+          <input name="title" value={c.title} required maxlength={200} aria-label="New title" />
+          <button type="submit" class="secondary">
+            Rename
+          </button>
+        </form>
+        <form method="post" action={`/chat/${c.id}/delete`} data-confirm="Delete this conversation and all its messages?" data-testid="delete-form">
+          <CsrfField caller={caller} />
+          <button type="submit" class="danger">
+            Delete
+          </button>
+        </form>
+      </details>
+    </li>
+  );
+}
+
+function ModelPicker({ models, selected }: { models: CatalogModel[]; selected: string | undefined }) {
+  const chosen = models.find((m) => m.name === selected) ?? models.find((m) => m.isDefault) ?? models[0];
+  return (
+    <label class="field">
+      <span>Model</span>
+      <select name="model" form="new-conversation-form" data-testid="model-picker">
+        {models.map((m) => (
+          <option value={m.name} selected={m === chosen}>
+            {m.name}
+            {m.isDefault ? ' (default)' : ''}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/**
+ * The chat: conversations on the left (newest first), the open one's
+ * messages and the composer on the right. Streaming, stop, regenerate,
+ * edit and copy are done by chat.js against the conversations API.
+ */
+export function ChatPage({ caller, conversations, current, models, error }: ChatPageProps) {
+  const messages = (current?.messages ?? []).filter((m) => m.role !== 'system');
+  const ready = models.length > 0;
+  return (
+    <Layout title={current?.conversation.title ?? 'Chat'} caller={caller} scripts={['chat-api.js', 'chat-view.js', 'chat.js']} wide>
+      <div class="chat" data-testid="chat" data-conversation-id={current?.conversation.id ?? ''}>
+        <aside class="chat-side card">
+          <form method="post" action="/chat" id="new-conversation-form">
+            <CsrfField caller={caller} />
+            <button type="submit" data-testid="new-conversation" disabled={!ready}>
+              New conversation
+            </button>
+          </form>
+          {ready ? <ModelPicker models={models} selected={current?.conversation.model} /> : null}
+          <ul class="conv-list" data-testid="conversation-list">
+            {conversations.map((c) => (
+              <ConversationItem caller={caller} conversation={c} active={c.id === current?.conversation.id} />
+            ))}
+          </ul>
+        </aside>
+        <section class="chat-main card">
+          <Notice error={error} />
+          {ready ? null : <p class="notice info">No chat model is set up yet. An admin adds one on the Models page.</p>}
+          <h1 data-testid="conversation-title">{current?.conversation.title ?? 'New conversation'}</h1>
+          <div class="notice error chat-alert" role="alert" data-testid="chat-alert"></div>
+          <div class="messages" data-testid="messages">
+            {messages.map((m, i) => (
+              <MessageView message={m} last={i === messages.length - 1} />
+            ))}
+          </div>
+          <noscript>
+            <p class="notice info">Sending messages needs JavaScript; the history above can be read without it.</p>
+          </noscript>
+          <form class="composer" data-testid="composer" data-ready={ready ? 'yes' : 'no'}>
+            <textarea name="content" rows={3} maxlength={200000} data-testid="composer-input" aria-label="Message" placeholder="Ask something. Enter sends, Shift+Enter starts a new line."></textarea>
+            <div class="row">
+              <button type="submit" data-testid="send" disabled>
+                Send
+              </button>
+              <button type="button" class="secondary" data-testid="stop" hidden>
+                Stop
+              </button>
+            </div>
+          </form>
+        </section>
+      </div>
+    </Layout>
+  );
+}

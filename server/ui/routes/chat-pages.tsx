@@ -1,0 +1,69 @@
+/** @jsxImportSource hono/jsx */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { publicMessage, type ChatService } from '../../chat/service.ts';
+import { statusOf } from '../../http/errors.ts';
+import { callerOf } from '../../http/middleware/guards.ts';
+import type { AppEnv } from '../../http/types.ts';
+import { isAppError } from '../../lib/errors.ts';
+import type { ModelService } from '../../models/service.ts';
+import { ChatPage } from '../pages/chat.tsx';
+import { parseForm } from './forms.ts';
+import { pageUser } from './guards.ts';
+
+const newForm = z.object({ model: z.string().trim().max(200).optional() });
+const titleForm = z.object({ title: z.string().trim().min(1, 'give the conversation a title').max(200) });
+
+/** Dependencies of the chat pages. */
+export interface ChatPagesDeps {
+  chat: ChatService;
+  catalog: ModelService;
+}
+
+/**
+ * `/chat` and `/chat/:id`: the conversation list and an open conversation
+ * rendered with its history; new, rename and delete are plain forms.
+ */
+export function chatPages(deps: ChatPagesDeps) {
+  const render = (c: Context<AppEnv>, id?: string, error?: string, status = 200) => {
+    const userId = callerOf(c).user.id;
+    const open = id ? deps.chat.get(userId, id) : undefined;
+    const current = open ? { conversation: open.conversation, messages: open.messages.map(publicMessage) } : undefined;
+    const models = deps.catalog.list().filter((m) => m.kind === 'chat' && m.enabled);
+    return c.html(<ChatPage caller={callerOf(c)} conversations={deps.chat.list(userId)} current={current} models={models} error={error} />, status as 200);
+  };
+  // A failed form shows the list with the error; an unknown conversation is a 404 there.
+  const attempt = async (c: Context<AppEnv>, action: () => Promise<Response> | Response) => {
+    try {
+      return await action();
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return render(c, undefined, err.message, statusOf(err.code));
+    }
+  };
+
+  return new Hono<AppEnv>()
+    .use(pageUser)
+    .get('/', (c) => render(c))
+    .get('/:id', (c) => attempt(c, () => render(c, c.req.param('id'))))
+    .post('/', (c) =>
+      attempt(c, async () => {
+        const form = parseForm(newForm, await c.req.parseBody());
+        const conv = deps.chat.create(callerOf(c).user.id, { model: form.model || undefined });
+        return c.redirect(`/chat/${conv.id}`, 303);
+      }),
+    )
+    .post('/:id/rename', (c) =>
+      attempt(c, async () => {
+        const form = parseForm(titleForm, await c.req.parseBody());
+        const conv = deps.chat.rename(callerOf(c).user.id, c.req.param('id'), form.title);
+        return c.redirect(`/chat/${conv.id}`, 303);
+      }),
+    )
+    .post('/:id/delete', (c) =>
+      attempt(c, () => {
+        deps.chat.remove(callerOf(c).user.id, c.req.param('id'));
+        return c.redirect('/chat', 303);
+      }),
+    );
+}

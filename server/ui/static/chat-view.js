@@ -1,0 +1,57 @@
+// Builds chat messages in the page exactly as the server renders them
+// (server/ui/pages/chat-message.tsx), for answers that arrive while the page
+// is open. Text always goes in through textContent; markup only ever comes
+// from a message's `html` field, which the server rendered from markdown
+// with raw HTML off and remote images replaced by text.
+(() => {
+  const TRUNCATED = 'Earlier parts of this conversation did not fit the model’s context window and were left out of this answer.';
+
+  /** Creates an element with attributes and optional text. */
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /** A small button acting on a message (data-action), found by tests through data-testid. */
+  const actionButton = (label, action, kind) => el('button', { type: 'button', class: kind ?? 'link', 'data-action': action, 'data-testid': action }, label);
+
+  /** The line under an answer that did not finish normally (same words as the server's). */
+  function markerText(m) {
+    const partial = m.content ? ' The text above is what was generated until then.' : '';
+    if (m.status === 'stopped') return `Stopped: ${m.error ?? 'stopped by the user'}.${partial}`;
+    if (m.status === 'failed') return `Failed: ${m.error ?? 'the answer could not be generated'}.${partial}`;
+    if (m.status === 'streaming') return 'Still being generated. Reload the page to see the rest.';
+    return '';
+  }
+
+  /**
+   * One message element. `live` makes an answer being streamed: plain text
+   * that tokens are appended to, without marker or buttons.
+   */
+  function messageElement(m, live) {
+    const status = m.status ?? 'complete';
+    const article = el('article', { class: `msg ${m.role} ${status}`, 'data-testid': 'message', 'data-role': m.role, 'data-id': m.id ?? '', 'data-status': status });
+    article.append(el('div', { class: 'msg-meta' }, m.role === 'user' ? 'You' : (m.model ?? 'Assistant')));
+    const rendered = m.role === 'assistant' && !live;
+    const body = el('div', { class: rendered ? 'msg-body md' : live ? 'msg-body plain streaming' : 'msg-body plain', 'data-testid': 'message-body' });
+    // The only place markup is inserted: the server's rendering of the answer.
+    if (rendered) body.innerHTML = m.html ?? '';
+    else body.textContent = m.content ?? '';
+    article.append(body);
+    if (live) return article;
+    const marker = m.role === 'assistant' ? markerText(m) : '';
+    if (marker) article.append(el('p', { class: 'msg-marker', 'data-testid': 'message-marker' }, marker));
+    if (m.truncated) article.append(el('p', { class: 'msg-notice', 'data-testid': 'truncated-notice' }, TRUNCATED));
+    const actions = el('div', { class: 'msg-actions' });
+    actions.append(m.role === 'user' ? actionButton('Edit', 'edit') : actionButton('Copy', 'copy'));
+    article.append(actions);
+    return article;
+  }
+
+  /** An answer that has not started yet (waiting for a miner). */
+  const placeholder = () => messageElement({ role: 'assistant', status: 'streaming', content: '' }, true);
+
+  window.onsiteChatView = { el, actionButton, markerText, messageElement, placeholder };
+})();

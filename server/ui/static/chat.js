@@ -1,0 +1,266 @@
+// The chat page's behaviour: send (Enter sends, Shift+Enter is a new line),
+// the streamed answer token by token, Stop, Regenerate, Edit & resend and
+// Copy. Uses chat-api.js (requests, SSE) and chat-view.js (elements).
+(() => {
+  const root = document.querySelector('[data-testid="chat"]');
+  if (!root) return;
+  const api = window.onsiteChatApi;
+  const view = window.onsiteChatView;
+  const find = (id) => root.querySelector(`[data-testid="${id}"]`);
+  const list = find('messages');
+  const form = find('composer');
+  const input = find('composer-input');
+  const send = find('send');
+  const stop = find('stop');
+  const alertBox = find('chat-alert');
+  const picker = find('model-picker');
+  const heading = find('conversation-title');
+  const sidebar = find('conversation-list');
+  const ready = form.dataset.ready === 'yes';
+  let conversationId = root.dataset.conversationId || '';
+  let busy = false;
+
+  const showAlert = (text) => void (alertBox.textContent = text);
+  const clearAlert = () => void (alertBox.textContent = '');
+  const withModel = (body) => (picker && picker.value ? { ...body, model: picker.value } : body);
+  const bodyOf = (article) => article.querySelector('[data-testid="message-body"]');
+  const articles = () => [...list.querySelectorAll(':scope > article.msg')];
+
+  function setBusy(on) {
+    busy = on;
+    send.disabled = on || !ready;
+    stop.hidden = !on;
+    stop.disabled = false;
+    for (const b of list.querySelectorAll('[data-action="regenerate"], [data-action="edit"], [data-action="edit-save"]')) b.disabled = on;
+  }
+
+  // Only the last answer can be generated again.
+  function refreshActions() {
+    for (const b of list.querySelectorAll('[data-action="regenerate"]')) b.remove();
+    const last = list.lastElementChild;
+    if (last && last.dataset.role === 'assistant' && last.dataset.status !== 'streaming') last.querySelector('.msg-actions')?.append(view.actionButton('Regenerate', 'regenerate'));
+  }
+
+  function setTitle(title) {
+    heading.textContent = title;
+    document.title = `${title} · Onsite`;
+    const link = sidebar?.querySelector(`li[data-id="${conversationId}"] [data-testid="conversation-link"]`);
+    if (link) link.textContent = title;
+  }
+
+  // The open conversation goes to the top of the list: it is the newest now.
+  function listFirst() {
+    if (!sidebar) return;
+    let item = sidebar.querySelector(`li[data-id="${conversationId}"]`);
+    if (!item) {
+      item = view.el('li', { 'data-testid': 'conversation-item', 'data-id': conversationId });
+      item.append(view.el('a', { href: `/chat/${conversationId}`, 'data-testid': 'conversation-link' }, heading.textContent));
+    }
+    for (const li of sidebar.children) li.classList.remove('active');
+    item.classList.add('active');
+    sidebar.prepend(item);
+  }
+
+  async function ensureConversation() {
+    if (conversationId) return;
+    const conv = await api.json('POST', '/api/conversations', withModel({}));
+    conversationId = conv.id;
+    root.dataset.conversationId = conv.id;
+    window.history.replaceState(null, '', `/chat/${conv.id}`);
+    setTitle(conv.title);
+  }
+
+  // Shows what the server has: after an error nobody knows what was kept.
+  async function reloadMessages() {
+    if (!conversationId) return void list.replaceChildren();
+    const conv = await api.json('GET', `/api/conversations/${conversationId}`);
+    list.replaceChildren(...conv.messages.filter((m) => m.role !== 'system').map((m) => view.messageElement(m, false)));
+    setTitle(conv.title);
+  }
+
+  /**
+   * Runs one answer: the request, then `start` (onStart swaps the
+   * placeholders for the real messages and returns the live answer),
+   * tokens appended as text, and `done`/`error` replacing the live answer
+   * with the server's rendering. JSON errors (503, 402 …) go to the alert.
+   */
+  async function run(method, path, payload, onStart) {
+    clearAlert();
+    setBusy(true);
+    let answer;
+    let ended = false;
+    let ok = false;
+    try {
+      listFirst();
+      const res = await api.call(method, path, payload);
+      if (!res.ok || !api.isStream(res)) {
+        showAlert(await api.errorText(res));
+        await reloadMessages();
+        return false;
+      }
+      await api.readEvents(res, (event, data) => {
+        if (event === 'start') answer = onStart(data);
+        else if (event === 'token' && answer) bodyOf(answer).append(data.delta);
+        else if ((event === 'done' && data.message) || (event === 'error' && data.partial)) {
+          ended = true;
+          const done = view.messageElement(event === 'done' ? data.message : data.partial, false);
+          if (answer) answer.replaceWith(done);
+          else list.append(done);
+          answer = done;
+          if (event === 'error' && data.code !== 'stopped') showAlert(data.message);
+        } else if (event === 'error') showAlert(data.message ?? 'The answer failed.');
+      });
+      if (!ended) {
+        showAlert('The connection to the server ended before the answer was complete.');
+        await reloadMessages();
+      }
+      ok = true;
+      if (heading.textContent === 'New conversation') setTitle((await api.json('GET', `/api/conversations/${conversationId}`)).title);
+      return true;
+    } catch (err) {
+      showAlert(`Could not reach the server: ${err.message}`);
+      await reloadMessages().catch(() => undefined);
+      return ok;
+    } finally {
+      setBusy(false);
+      refreshActions();
+    }
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const content = input.value;
+    if (busy || !ready || !content.trim()) return;
+    setBusy(true);
+    try {
+      await ensureConversation();
+    } catch (err) {
+      setBusy(false);
+      return showAlert(err.message);
+    }
+    input.value = '';
+    const pendingUser = view.messageElement({ role: 'user', content, status: 'complete' }, false);
+    const pending = view.placeholder();
+    list.append(pendingUser, pending);
+    pending.scrollIntoView({ block: 'nearest' });
+    const ok = await run('POST', `/api/conversations/${conversationId}/messages`, withModel({ content }), (data) => {
+      if (data.userMessage) pendingUser.replaceWith(view.messageElement(data.userMessage, false));
+      const live = view.messageElement(data.assistant, true);
+      pending.replaceWith(live);
+      return live;
+    });
+    // A question the server did not keep goes back into the box.
+    const kept = articles().some((a) => a.dataset.role === 'user' && bodyOf(a).textContent === content);
+    if (!ok && !kept && !input.value) input.value = content;
+  });
+
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  stop.addEventListener('click', async () => {
+    stop.disabled = true;
+    try {
+      await api.json('POST', `/api/conversations/${conversationId}/stop`, {});
+    } catch (err) {
+      showAlert(err.message);
+      stop.disabled = false;
+    }
+  });
+
+  // Drops the messages after `article` (regenerate and edit rewrite the tail).
+  function dropAfter(article) {
+    while (article.nextElementSibling) article.nextElementSibling.remove();
+  }
+
+  function regenerate() {
+    const lastUser = articles().filter((a) => a.dataset.role === 'user').pop();
+    if (!lastUser) return;
+    dropAfter(lastUser);
+    const pending = view.placeholder();
+    list.append(pending);
+    return run('POST', `/api/conversations/${conversationId}/regenerate`, withModel({}), (data) => {
+      const live = view.messageElement(data.assistant, true);
+      pending.replaceWith(live);
+      return live;
+    });
+  }
+
+  function startEdit(article) {
+    if (busy || article.querySelector('.msg-edit')) return;
+    const body = bodyOf(article);
+    const box = view.el('div', { class: 'msg-edit' });
+    const area = view.el('textarea', { rows: '3', 'data-testid': 'edit-input', 'aria-label': 'Edited message' });
+    area.value = body.textContent;
+    const row = view.el('div', { class: 'row' });
+    row.append(view.actionButton('Save & resend', 'edit-save', 'primary'), view.actionButton('Cancel', 'edit-cancel', 'secondary'));
+    box.append(area, row);
+    body.hidden = true;
+    article.querySelector('.msg-actions').hidden = true;
+    body.after(box);
+    area.focus();
+  }
+
+  function endEdit(article) {
+    article.querySelector('.msg-edit')?.remove();
+    bodyOf(article).hidden = false;
+    article.querySelector('.msg-actions').hidden = false;
+  }
+
+  function saveEdit(article) {
+    const content = article.querySelector('[data-testid="edit-input"]').value;
+    if (busy || !content.trim()) return;
+    endEdit(article);
+    bodyOf(article).textContent = content;
+    dropAfter(article);
+    const pending = view.placeholder();
+    list.append(pending);
+    return run('PATCH', `/api/conversations/${conversationId}/messages/${article.dataset.id}`, withModel({ content }), (data) => {
+      if (data.userMessage) bodyOf(article).textContent = data.userMessage.content;
+      const live = view.messageElement(data.assistant, true);
+      pending.replaceWith(live);
+      return live;
+    });
+  }
+
+  function flash(button, text) {
+    const before = button.textContent;
+    button.textContent = text;
+    window.setTimeout(() => void (button.textContent = before), 2000);
+  }
+
+  // The clipboard API needs a secure context (https or localhost); elsewhere the text is selected for Ctrl+C.
+  async function copy(article, button) {
+    const body = bodyOf(article);
+    try {
+      await navigator.clipboard.writeText(body.innerText);
+      flash(button, 'Copied');
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(body);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      flash(button, 'Selected: press Ctrl+C');
+    }
+  }
+
+  list.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-action]');
+    const article = button?.closest('article.msg');
+    if (!button || !article || button.disabled) return;
+    const action = button.dataset.action;
+    if (action === 'copy') void copy(article, button);
+    else if (action === 'regenerate' && !busy) void regenerate();
+    else if (action === 'edit') startEdit(article);
+    else if (action === 'edit-save') void saveEdit(article);
+    else if (action === 'edit-cancel') endEdit(article);
+  });
+
+  send.disabled = !ready;
+  input.disabled = !ready;
+  if (ready) input.focus();
+})();
