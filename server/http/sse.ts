@@ -19,6 +19,7 @@ export async function sendReply(c: Context, reply: Reply) {
   const first = await it.next();
   const ev = first.done ? undefined : first.value;
   if (ev?.type === 'error' && BEFORE_STREAM.has(ev.code) && !ev.partial.content) {
+    await it.return?.(undefined); // finishes the reply: its generation slot is freed
     return errorResponse(c, ev.code as ErrorCode, ev.message, { message_id: reply.assistant.id });
   }
   return streamSSE(c, async (stream) => {
