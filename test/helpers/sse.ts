@@ -29,10 +29,14 @@ export async function* readSse(res: Response): AsyncGenerator<SseEvent> {
   }
 }
 
+// Parsed test payloads are read loosely (deep property access in assertions).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Payload = Record<string, any>;
+
 /** Collects a chat reply stream: the token deltas and the final event. */
-export async function collectReply(res: Response): Promise<{ tokens: string[]; start: Record<string, any> | undefined; end: SseEvent | undefined; final: Record<string, any> | undefined }> {
+export async function collectReply(res: Response): Promise<{ tokens: string[]; start: Payload | undefined; end: SseEvent | undefined; final: Payload | undefined }> {
   const tokens: string[] = [];
-  let start: Record<string, any> | undefined;
+  let start: Payload | undefined;
   let end: SseEvent | undefined;
   for await (const e of readSse(res)) {
     if (e.event === 'start') start = JSON.parse(e.data);
