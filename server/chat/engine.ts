@@ -85,10 +85,11 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
     resolveChatModel: (name: string | undefined): CatalogModel => models.resolve(name, 'chat'),
 
     /** Runs the checks `chat` runs, without starting anything (so callers write nothing on refusal). */
-    precheck(userId: string, modelName: string | undefined): void {
-      models.resolve(modelName, 'chat');
+    precheck(userId: string, modelName: string | undefined): CatalogModel {
+      const model = models.resolve(modelName, 'chat');
       usage.assertWithinBudget(userId);
       if (streams >= deps.maxStreams) throw new AppError('streams_exhausted', `the server is answering ${streams} requests, its limit (MAX_CONCURRENT_STREAMS); try again shortly`);
+      return model;
     },
 
     /**
@@ -97,8 +98,7 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
      * `streams_exhausted` (503). Waiting for a miner happens on the first event.
      */
     chat(who: Requester, modelName: string | undefined, messages: ChatMessage[], sampling: Sampling, signal?: AbortSignal): Generation {
-      this.precheck(who.userId, modelName);
-      const model = models.resolve(modelName, 'chat');
+      const model = this.precheck(who.userId, modelName);
       return { model, events: run(who, model, messages, sampling, signal) };
     },
 

@@ -39,6 +39,8 @@ export function createUsageService(deps: { store: UsageStore; audit: AuditServic
 
     /** Throws `budget_exceeded` (402) when the user has spent a budget; checked before each request. */
     assertWithinBudget(userId: string): void {
+      const l = limits(userId);
+      if (l.daily === 0 && l.monthly === 0) return; // no budget: skip summing the ledger on every request
       const s = this.status(userId);
       if (s.daily.limit > 0 && s.daily.used >= s.daily.limit) {
         throw new AppError('budget_exceeded', `daily token budget used up (${s.daily.used} of ${s.daily.limit}); it resets at midnight UTC`, { window: 'daily', used: s.daily.used, limit: s.daily.limit });

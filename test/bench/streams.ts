@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readSseData } from '../../server/lib/sse.ts';
+import { freePort, median, rssMiB, spawn, stop, waitFor200 } from './lib.ts';
+
+const BINARY = resolve('dist/onsite');
+const MODEL = 'llama3.2:1b';
+const TOKENS = 100; // per answer
+const RATE = 50; // tokens per second per stream, like a mid-size model on one GPU
+const FIRST_TOKEN_MS = 20; // simulated prompt evaluation
+
+/** Timings of one stream: time to first token and steady tokens per second. */
+interface StreamTiming {
+  ttftMs: number;
+  tokensPerS: number;
+}
+
+const secret = () => randomBytes(32).toString('base64url');
+
+// One stream straight to the test Ollama (NDJSON), as a client of Ollama would read it.
+async function direct(ollamaUrl: string, i: number): Promise<StreamTiming> {
+  const t0 = performance.now();
+  const res = await fetch(`${ollamaUrl}/api/chat`, { method: 'POST', body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `bench ${i}` }], stream: true, options: { num_predict: TOKENS } }) });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const arrivals: number[] = [];
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffer.slice(0, nl)) as { done: boolean; message: { content: string } };
+      buffer = buffer.slice(nl + 1);
+      if (!line.done && line.message.content) arrivals.push(performance.now());
+    }
+  }
+  return timing(t0, arrivals);
+}
+
+// One stream through the appliance: OpenAI-compatible SSE, server → miner → test Ollama.
+async function through(serverUrl: string, key: string, i: number): Promise<StreamTiming> {
+  const t0 = performance.now();
+  const res = await fetch(`${serverUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `bench ${i}` }], stream: true, max_tokens: TOKENS }) });
+  if (res.status !== 200) throw new Error(`through: ${res.status} ${await res.text()}`);
+  const arrivals: number[] = [];
+  for await (const data of readSseData(res.body!)) {
+    if (data === '[DONE]') break;
+    const chunk = JSON.parse(data) as { choices: Array<{ delta: { content?: string } }> };
+    if (chunk.choices[0]?.delta.content) arrivals.push(performance.now());
+  }
+  return timing(t0, arrivals);
+}
+
+function timing(t0: number, arrivals: number[]): StreamTiming {
+  if (arrivals.length !== TOKENS) throw new Error(`expected ${TOKENS} tokens, got ${arrivals.length}`);
+  return { ttftMs: arrivals[0]! - t0, tokensPerS: (arrivals.length - 1) / ((arrivals.at(-1)! - arrivals[0]!) / 1000) };
+}
+
+async function wave(n: number, one: (i: number) => Promise<StreamTiming>) {
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
+  const wallS = (performance.now() - started) / 1000;
+  return { ttft: median(results.map((r) => r.ttftMs)), perStream: median(results.map((r) => r.tokensPerS)), aggregate: (n * TOKENS) / wallS };
+}
+
+async function json(url: string, init: RequestInit & { cookie?: string; csrf?: string } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', origin: new URL(url).origin };
+  if (init.cookie) headers.cookie = init.cookie;
+  if (init.csrf) headers['x-csrf-token'] = init.csrf;
+  const res = await fetch(url, { ...init, headers });
+  if (res.status >= 300) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return { res, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * Time to first token and tokens/s through server + miner against straight
+ * to the test Ollama, at 1 and 50 concurrent streams, and server RSS at 50.
+ * Every process runs on loopback; the test Ollama paces 50 tokens/s.
+ */
+export async function benchStreams(rounds = 5): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'onsite-bench-streams-'));
+  const children: Array<ReturnType<typeof spawn>> = [];
+  try {
+    const ollama = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'test/fixtures/ollama/main.ts'], { env: { PATH: process.env.PATH, FAKE_OLLAMA_PORT: '0', FAKE_OLLAMA_TOKENS_PER_SECOND: String(RATE), FAKE_OLLAMA_FIRST_TOKEN_DELAY_MS: String(FIRST_TOKEN_MS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(ollama);
+    const ollamaUrl = await new Promise<string>((ok) => ollama.stdout!.on('data', (d: Buffer) => { const m = /listening on (\S+)/.exec(d.toString()); if (m) ok(m[1]!); }));
+
+    const port = await freePort();
+    const serverUrl = `http://127.0.0.1:${port}`;
+    const enrollment = secret();
+    const bootstrap = secret();
+    const server = spawn(BINARY, ['serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap, RATE_LIMIT_PER_MINUTE: '100000', MINER_HEARTBEAT_INTERVAL: '2' } });
+    children.push(server);
+    await waitFor200(`${serverUrl}/health/ready`);
+    const claim = await json(`${serverUrl}/api/setup/claim`, { method: 'POST', body: JSON.stringify({ token: bootstrap, name: 'Bench', email: 'bench@example.test', password: 'correct-Horse-staple-9' }) });
+    const auth = { cookie: claim.res.headers.get('set-cookie')!.split(';')[0]!, csrf: claim.body.csrfToken as string };
+    await json(`${serverUrl}/api/models`, { method: 'POST', ...auth, body: JSON.stringify({ name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true }) });
+    const key = (await json(`${serverUrl}/api/keys`, { method: 'POST', ...auth, body: JSON.stringify({ name: 'bench' }) })).body.key as string;
+
+    const miner = spawn(BINARY, ['miner'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, SERVER_URL: serverUrl, OLLAMA_HOST: ollamaUrl, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: join(dir, 'miner'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_CAPACITY: '64', LOG_LEVEL: 'warn', MINER_HEARTBEAT_INTERVAL: '2' } });
+    children.push(miner);
+    for (let t = 0; ; t++) {
+      const h = await fetch(`${serverUrl}/health`).then((r) => r.json() as Promise<{ status: string }>);
+      if (h.status === 'ok') break;
+      if (t > 200) throw new Error('the miner did not connect');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // Warm-up: JIT, connection pools, model "load".
+    await wave(4, (i) => direct(ollamaUrl, i));
+    await wave(4, (i) => through(serverUrl, key, i));
+
+    const rows: Record<string, string> = {};
+    for (const n of [1, 50]) {
+      const d: Array<Awaited<ReturnType<typeof wave>>> = [];
+      const t: typeof d = [];
+      const rss: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        d.push(await wave(n, (i) => direct(ollamaUrl, i)));
+        let peak = 0;
+        const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid!))), 100);
+        t.push(await wave(n, (i) => through(serverUrl, key, i)));
+        clearInterval(sampler);
+        rss.push(peak);
+      }
+      const m = (xs: typeof d, k: 'ttft' | 'perStream' | 'aggregate') => median(xs.map((x) => x[k]));
+      rows[`${n} stream(s): time to first token, direct / through (median ms)`] = `${m(d, 'ttft').toFixed(1)} / ${m(t, 'ttft').toFixed(1)}`;
+      rows[`${n} stream(s): first-token overhead (median ms)`] = (m(t, 'ttft') - m(d, 'ttft')).toFixed(1);
+      rows[`${n} stream(s): tokens/s per stream, direct / through (median)`] = `${m(d, 'perStream').toFixed(1)} / ${m(t, 'perStream').toFixed(1)}`;
+      rows[`${n} stream(s): per-stream throughput ratio through / direct`] = (m(t, 'perStream') / m(d, 'perStream')).toFixed(3);
+      rows[`${n} stream(s): aggregate tokens/s, direct / through (median)`] = `${m(d, 'aggregate').toFixed(0)} / ${m(t, 'aggregate').toFixed(0)}`;
+      rows[`${n} stream(s): aggregate throughput ratio through / direct`] = (m(t, 'aggregate') / m(d, 'aggregate')).toFixed(3);
+      if (n === 50) rows['server RSS at 50 streams (median of peaks, MiB)'] = median(rss).toFixed(1);
+    }
+    return rows;
+  } finally {
+    await Promise.all(children.reverse().map((c) => stop(c)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
