@@ -12,6 +12,10 @@ const MAX_ATTEMPTS = 3;
 
 type Event = JobFrame | { type: 'lost'; reason: string };
 
+/** Silence that ends a job: a model may take minutes to load before its first token, never that long between two. */
+const IDLE_BEFORE_FIRST_MS = 600_000;
+const IDLE_AFTER_FIRST_MS = 120_000;
+
 // Runs one job on one miner, turning its frames into a queue; the slot was reserved by the scheduler.
 function startJob(registry: Registry, m: LiveMiner, frame: (jobId: string) => ServerFrame, signal: AbortSignal | undefined) {
   const jobId = `job_${randomUUID()}`;
@@ -20,12 +24,27 @@ function startJob(registry: Registry, m: LiveMiner, frame: (jobId: string) => Se
     registry.cancel(m, jobId);
     events.push({ type: 'lost', reason: 'stopped' });
   };
-  registry.assign(m, jobId, { onFrame: (f) => events.push(f), onLost: (reason) => events.push({ type: 'lost', reason }) }, frame(jobId));
+  // A miner whose Ollama stalls keeps its socket alive; only silence on the job itself shows it.
+  let idle: NodeJS.Timeout | undefined;
+  const watch = (ms: number) => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      registry.cancel(m, jobId);
+      events.push({ type: 'lost', reason: `no output for ${ms / 1000} s` });
+    }, ms);
+  };
+  const onFrame = (f: JobFrame) => {
+    watch(IDLE_AFTER_FIRST_MS);
+    events.push(f);
+  };
+  registry.assign(m, jobId, { onFrame, onLost: (reason) => events.push({ type: 'lost', reason }) }, frame(jobId));
+  watch(IDLE_BEFORE_FIRST_MS);
   signal?.addEventListener('abort', onAbort, { once: true });
   return {
     events,
     /** Frees the slot if the job is still running (the consumer stopped early). */
     finish() {
+      clearTimeout(idle);
       signal?.removeEventListener('abort', onAbort);
       registry.cancel(m, jobId);
     },
