@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeOllama } from '../fixtures/ollama/server.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BINARY = join(ROOT, 'dist', 'onsite');
@@ -23,7 +24,7 @@ function newestSource(): number {
     if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['server', 'bundle', 'package.json', 'package-lock.json', 'node_modules/better-sqlite3/prebuilds/linux-x64.node', 'licenses']) visit(join(ROOT, p));
+  for (const p of ['server', 'miner', 'browser', 'bundle', 'package.json', 'package-lock.json', 'node_modules/better-sqlite3/prebuilds/linux-x64.node', 'licenses']) visit(join(ROOT, p));
   return newest;
 }
 
@@ -174,6 +175,25 @@ describe('dist/onsite, the single executable', () => {
     expect(backup.code, `${backup.stdout}\n${backup.stderr}`).toBe(0);
     expect(existsSync(backupFile)).toBe(true);
     expect(existsSync(`${backupFile}.sha256`)).toBe(true);
+
+    // The miner role of the same binary enrolls, connects over the WebSocket and serves the test Ollama's models.
+    const ollama = await startFakeOllama();
+    const miner = start(['miner'], { SERVER_URL: base, OLLAMA_HOST: ollama.url, MINER_ENROLLMENT_SECRET: env.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: join(tmp, 'miner-state'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'warn' }, work);
+    try {
+      const t2 = performance.now();
+      for (;;) {
+        const h = (await (await fetch(`${base}/health`)).json()) as { status: string };
+        if (h.status === 'ok') break;
+        if (performance.now() - t2 > 20_000) throw new Error(`the miner did not connect\n${miner.output()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      miner.child.kill('SIGTERM');
+      expect((await miner.exited).code, miner.output()).toBe(0);
+      expect(statSync(join(tmp, 'miner-state', 'identity.json')).mode & 0o777).toBe(0o600);
+    } finally {
+      miner.child.kill('SIGKILL');
+      await ollama.close();
+    }
 
     const t1 = performance.now();
     server.child.kill('SIGTERM');
