@@ -87,7 +87,7 @@ export function UsagePage({ caller, days, lines, users, error, info }: UsagePage
         <p class="muted">Tokens in and out per user; days and months are counted in UTC. Leave a field empty for the configured default; 0 means unlimited.</p>
         <table data-testid="budgets">
           <thead>
-            <tr><th>User</th><th>Today</th><th>This month</th><th>Set budgets</th></tr>
+            <tr><th>User</th><th>Today</th><th>This month</th><th>Set budgets (daily, monthly)</th></tr>
           </thead>
           <tbody>
             {users.map(({ user, status }) => (
@@ -98,8 +98,8 @@ export function UsagePage({ caller, days, lines, users, error, info }: UsagePage
                 <td>
                   <form method="post" action={`/admin/usage/budgets/${user.id}?days=${days}`} class="row" data-testid="budget-form">
                     <CsrfField caller={caller} />
-                    <input type="number" name="daily" min={0} placeholder="daily: default" aria-label={`Daily budget of ${user.email}`} class="num" />
-                    <input type="number" name="monthly" min={0} placeholder="monthly: default" aria-label={`Monthly budget of ${user.email}`} class="num" />
+                    <input type="number" name="daily" min={0} placeholder="default" aria-label={`Daily budget of ${user.email}`} class="num" />
+                    <input type="number" name="monthly" min={0} placeholder="default" aria-label={`Monthly budget of ${user.email}`} class="num" />
                     <button type="submit" class="secondary">Save</button>
                   </form>
                 </td>
