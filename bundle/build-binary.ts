@@ -37,7 +37,9 @@ const addon = join(addonDir, 'prebuilds', 'linux-x64.node');
 const vecExtension = join(root, 'node_modules', 'sqlite-vec-linux-x64', 'vec0.so');
 
 /** Folders whose every file is embedded, by path from the repository root. */
-const EMBEDDED_DIRS = ['server/db/migrations', 'server/ui/static'];
+const EMBEDDED_DIRS = ['server/db/migrations', 'server/ui/static', 'browser/page-scripts'];
+// Single files read at run time: Readability runs inside the pages the browser sidecar reads.
+const EMBEDDED_FILES = ['node_modules/@mozilla/readability/Readability.js'];
 
 const SENTINEL_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
@@ -159,6 +161,10 @@ for (const dir of EMBEDDED_DIRS) {
   const abs = join(root, dir);
   if (!existsSync(abs)) fail(`${dir} is missing`);
   for (const file of walk(abs).sort()) assets[relative(root, file).split(sep).join('/')] = file;
+}
+for (const key of EMBEDDED_FILES) {
+  if (!existsSync(join(root, key))) fail(`${key} is missing; run npm ci`);
+  assets[key] = join(root, key);
 }
 for (const key of ['server/db/migrations/meta/_journal.json', 'server/ui/static/app.css']) {
   if (!assets[key]) fail(`${key} is missing; it must be embedded`);

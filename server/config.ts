@@ -76,6 +76,9 @@ const fields = {
     BROWSER_SERVICE_AUTH_TOKEN: secret,
     METRICS_TOKEN: secret,
     BROWSER_SERVICE_URL: httpUrl('http://browser:9020'),
+    BROWSER_CLIENT_CONCURRENCY: int(6, 1, 100),
+    BROWSER_CLIENT_WAIT_SECONDS: int(10, 0, 300),
+    BROWSER_CLIENT_TIMEOUT_SECONDS: int(30, 1, 600),
     NO_EXTERNAL_EGRESS: flag,
     MAX_JSON_MB: int(10, 1, 1024),
     MAX_UPLOAD_MB: int(25, 1, 4096),
@@ -106,6 +109,9 @@ function crossFieldProblems(c: Partial<Fields>): string[] {
   if (c.ORCH_MODEL_BACKEND === 'openai' && !c.OPENAI_BASE_URL) problems.push('OPENAI_BASE_URL: required when ORCH_MODEL_BACKEND=openai');
   if (c.NO_EXTERNAL_EGRESS && c.ORCH_MODEL_BACKEND === 'openai' && c.OPENAI_BASE_URL && isIP(urlHost(c.OPENAI_BASE_URL)) && !isLoopbackOrPrivate(urlHost(c.OPENAI_BASE_URL))) {
     problems.push('OPENAI_BASE_URL: NO_EXTERNAL_EGRESS=1 allows only loopback or private addresses');
+  }
+  if (c.NO_EXTERNAL_EGRESS && c.BROWSER_SERVICE_URL && isIP(urlHost(c.BROWSER_SERVICE_URL)) && !isLoopbackOrPrivate(urlHost(c.BROWSER_SERVICE_URL))) {
+    problems.push('BROWSER_SERVICE_URL: NO_EXTERNAL_EGRESS=1 allows only loopback or private addresses');
   }
   if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) problems.push('TLS_CERT_PATH: TLS_CERT_PATH and TLS_KEY_PATH must be set together');
   return problems;

@@ -25,6 +25,12 @@ export default tseslint.config(
     languageOptions: { globals: { document: 'readonly', window: 'readonly', navigator: 'readonly', fetch: 'readonly' } },
   },
   {
+    // Runs inside fetched pages; called by name from browser/reader.ts.
+    files: ['browser/page-scripts/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', Readability: 'readonly' } },
+    rules: { 'no-unused-vars': 'off', '@typescript-eslint/no-unused-vars': 'off' },
+  },
+  {
     files: ['server/cli/**', 'test/**', 'bundle/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },

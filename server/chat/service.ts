@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { PageReader } from '../browser-client/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError, isAppError } from '../lib/errors.ts';
 import type { ChatMessage } from '../protocol/miner.ts';
 import type { Engine } from './engine.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { ChatStore, Conversation, Message } from './store.ts';
+import type { ChatStore, Conversation, Message, MessageSource } from './store.ts';
+import { promptWithPages } from './web-pages.ts';
 
-/** What the streaming endpoint sends, in order: start, tokens, then done or error. */
+/**
+ * What the streaming endpoint sends, in order: start, `sources` when the
+ * question linked web pages (read before the first token), tokens, then
+ * done or error.
+ */
 export type ChatStreamEvent =
+  | { type: 'sources'; sources: MessageSource[] }
   | { type: 'token'; delta: string }
   | { type: 'done'; message: PublicMessage }
   | { type: 'error'; code: string; message: string; partial: PublicMessage };
@@ -29,6 +36,7 @@ export function publicMessage(m: Message) {
     promptTokens: m.promptTokens,
     completionTokens: m.completionTokens,
     truncated: m.truncated,
+    sources: m.sources ?? [],
     createdAt: m.createdAt.toISOString(),
   };
 }
@@ -53,9 +61,10 @@ export interface Reply {
  * Conversations and their messages. Sending, regenerating and editing all
  * write the question and an empty `streaming` answer in one transaction,
  * then fill the answer from the engine; a stop or a failure keeps the text
- * produced so far and says why.
+ * produced so far and says why. With a page reader (the browser sidecar),
+ * web pages the question links are read first and cited as sources.
  */
-export function createChatService(deps: { store: ChatStore; engine: Engine; clock: Clock }) {
+export function createChatService(deps: { store: ChatStore; engine: Engine; clock: Clock; pages?: PageReader | undefined }) {
   const { store, engine, clock } = deps;
   const running = new Map<string, { conversationId: string; controller: AbortController }>();
 
@@ -77,15 +86,21 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
     const controller = new AbortController();
     const msgs = history(conv.id);
     // Checks (model, budget, stream limit) run before the answer row exists, so a refusal leaves no trace.
-    const gen = engine.chat({ userId, source: 'chat' }, model ?? conv.model, msgs, {}, controller.signal);
+    const chatModel = engine.precheck(userId, model ?? conv.model);
     const now = new Date(clock());
-    const assistant = store.insertMessage({ id: randomUUID(), conversationId: conv.id, seq: store.nextSeq(conv.id), role: 'assistant', content: '', status: 'streaming', model: gen.model.name, createdAt: now, updatedAt: now });
-    store.updateConversation(conv.id, { updatedAt: now, model: gen.model.name });
+    const assistant = store.insertMessage({ id: randomUUID(), conversationId: conv.id, seq: store.nextSeq(conv.id), role: 'assistant', content: '', status: 'streaming', model: chatModel.name, createdAt: now, updatedAt: now });
+    store.updateConversation(conv.id, { updatedAt: now, model: chatModel.name });
     running.set(assistant.id, { conversationId: conv.id, controller });
 
     async function* events(): AsyncGenerator<ChatStreamEvent> {
       let text = '';
       try {
+        const prompt = await promptWithPages(deps.pages, msgs, chatModel.contextLength, controller.signal);
+        if (prompt.sources.length > 0) {
+          store.updateMessage(assistant.id, { sources: prompt.sources, updatedAt: new Date(clock()) });
+          yield { type: 'sources', sources: prompt.sources };
+        }
+        const gen = engine.chat({ userId, source: 'chat' }, chatModel.name, prompt.messages, {}, controller.signal);
         for await (const e of gen.events) {
           if (e.type === 'token') {
             text += e.delta;

@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/service.ts';
 import { createMinerBackend } from '../backend/miners.ts';
 import { createOpenAIBackend } from '../backend/openai.ts';
 import type { ModelBackend } from '../backend/types.ts';
+import type { PageReader } from '../browser-client/client.ts';
 import { createEngine } from '../chat/engine.ts';
 import { createChatService } from '../chat/service.ts';
 import { createChatStore } from '../chat/store.ts';
@@ -25,9 +26,11 @@ import { createUsageStore } from '../usage/store.ts';
  * Wires the model side: miner registry and scheduler, the backend (miners
  * or an external OpenAI-compatible endpoint, refused outside the local
  * network when NO_EXTERNAL_EGRESS=1), catalog, usage ledger, the engine
- * and chat. Answers a crash left half-written are marked failed here.
+ * and chat (reading linked web pages through `pages`, the browser
+ * sidecar's client). Answers a crash left half-written are marked failed here.
  */
-export async function createModelLayer(config: Config, log: Log, orm: Orm, audit: AuditService, clock: Clock, resolve?: Resolver) {
+export async function createModelLayer(config: Config, log: Log, orm: Orm, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined } = {}) {
+  const { resolve } = extras;
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
   const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus });
   const scheduler = createScheduler(registry, clock);
@@ -41,7 +44,7 @@ export async function createModelLayer(config: Config, log: Log, orm: Orm, audit
   const catalog = createModelService({ store: createModelsStore(orm), audit, clock });
   const usage = createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });
   const engine = createEngine({ backend, models: catalog, usage, clock, log: log.child({ module: 'engine' }), maxStreams: config.MAX_CONCURRENT_STREAMS });
-  const chat = createChatService({ store: createChatStore(orm), engine, clock });
+  const chat = createChatService({ store: createChatStore(orm), engine, clock, pages: extras.pages });
   const interrupted = chat.recoverInterrupted();
   if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');
   return {

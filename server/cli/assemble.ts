@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { Keyring } from '../../licenses/activation-code.ts';
 import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createIdentity, type Identity } from '../auth/index.ts';
+import { createBrowserClient, type PageReader } from '../browser-client/client.ts';
+import { createBrowserMonitor, type BrowserMonitor } from '../browser-client/status.ts';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
@@ -31,6 +33,8 @@ export interface Assembled {
   jobs: Jobs;
   /** Miners, catalog, chat, usage and the model backend. */
   models: ModelLayer;
+  /** The browser sidecar as this server sees it (for `/health` and the system page). */
+  browser: BrowserMonitor;
   /** Serves the miner WebSocket on an HTTP server; returns a function closing its connections. */
   attachSockets(server: Server): () => void;
   /** Releases what assembly opened (the database). */
@@ -48,6 +52,8 @@ export interface AssembleOptions {
   keyring?: Keyring | undefined;
   /** Host-name resolver for the egress check (tests never ask real DNS). */
   resolve?: Resolver | undefined;
+  /** Reads web pages for the chat instead of the browser sidecar's client (tests of the chat). */
+  pages?: PageReader | undefined;
 }
 
 export async function assembleServer(config: Config, log: Log, options: AssembleOptions = {}): Promise<Assembled> {
@@ -81,13 +87,25 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       ? { ok: true }
       : { ok: false, reason: 'bootstrap_token_missing', message: 'no admin yet and no ONSITE_BOOTSTRAP_TOKEN: run the init script' };
   });
-  const models = await createModelLayer(config, log, db.orm, identity.audit, clock, options.resolve);
+  const browserClient = createBrowserClient({
+    baseUrl: config.BROWSER_SERVICE_URL,
+    token: config.BROWSER_SERVICE_AUTH_TOKEN,
+    concurrency: config.BROWSER_CLIENT_CONCURRENCY,
+    waitMs: config.BROWSER_CLIENT_WAIT_SECONDS * 1000,
+    timeoutMs: config.BROWSER_CLIENT_TIMEOUT_SECONDS * 1000,
+    localOnly: config.NO_EXTERNAL_EGRESS,
+    resolve: options.resolve,
+  });
+  const browser = createBrowserMonitor(browserClient);
+  const models = await createModelLayer(config, log, db.orm, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient });
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register('miners', () => {
       const up = models.registry.all().filter((m) => m.status === 'active' && m.healthy && models.registry.fresh(m));
       return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
     }, { critical: false });
   }
+  // Not critical, like the miners: without the sidecar chats still answer, only without web pages.
+  health.register('browser', () => browser.check(), { critical: false });
   const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite), () => {
     const l = license.state();
     return { daysLeft: l.daysLeft, seatsUsed: l.seatsUsed, seatsTotal: l.seats };
@@ -99,6 +117,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     identity,
     license,
     models,
+    browser,
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
@@ -120,5 +139,5 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     ],
     (job, err) => log.error({ job, err }, 'background job failed'),
   );
-  return { app, db, health, identity, license, jobs, models, attachSockets: models.attachSockets, close: () => db.close() };
+  return { app, db, health, identity, license, jobs, models, browser, attachSockets: models.attachSockets, close: () => db.close() };
 }

@@ -14,6 +14,7 @@ usage: onsite <command> [options]
 commands:
   serve [--dev]      run the server (--dev: generate local development secrets)
   miner              run an inference worker: enroll with SERVER_URL, run jobs on OLLAMA_HOST
+  browser            run the browser sidecar: POST /fetch with pooled headless Chromium behind an SSRF guard
   migrate            apply pending database migrations and exit
   backup [FILE]      write a verified online backup (default: DATA/backups/)
   restore FILE       replace the database with a verified backup (server stopped)
@@ -55,6 +56,14 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', shutdown);
       await running.finished; // rejects when the miner cannot start (a refused enrolment request)
       return 0;
+    }
+    case 'browser': {
+      const { startBrowser } = await import('../../browser/start.ts');
+      const running = await startBrowser(process.env, { version: VERSION });
+      const shutdown = () => void running.stop().then(() => process.exit(0));
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+      return -1; // keeps running
     }
     case 'migrate':
       await runMigrate({ env: process.env, out });

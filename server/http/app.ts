@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Identity } from '../auth/index.ts';
+import type { BrowserMonitor } from '../browser-client/status.ts';
 import { isAppError } from '../lib/errors.ts';
 import type { HealthService } from '../lib/health.ts';
 import type { LicenseService } from '../license/service.ts';
@@ -57,6 +58,8 @@ export interface AppDeps {
   identity: Identity;
   license: LicenseService;
   models: ModelDeps;
+  /** The browser sidecar's status, for the admin system page. */
+  browser: BrowserMonitor;
   version: string;
   baseUrl: string;
   maxJsonBytes: number;
@@ -128,7 +131,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/conversations', conversationRoutes(m.chat));
   app.route('/api/usage', usageRoutes(m.usage));
   app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock));
-  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, ...m, baseUrl: deps.baseUrl }));
+  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, browser: deps.browser, ...m, baseUrl: deps.baseUrl }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

@@ -53,6 +53,13 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   miner_state: 409,
   egress_refused: 500,
   invalid_api_key: 401,
+  // The browser sidecar (server/browser-client): down or refusing our token; every slot taken;
+  // the URL refused by its guard; the page failed to load; the page took too long.
+  browser_unavailable: 503,
+  browser_busy: 503,
+  page_refused: 422,
+  page_fetch_failed: 502,
+  page_timeout: 504,
 };
 
 /** The HTTP status of an error code. */

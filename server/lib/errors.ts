@@ -51,7 +51,12 @@ export type ErrorCode =
   | 'pairing_key_mismatch'
   | 'miner_state'
   | 'egress_refused'
-  | 'invalid_api_key';
+  | 'invalid_api_key'
+  | 'browser_unavailable'
+  | 'browser_busy'
+  | 'page_refused'
+  | 'page_fetch_failed'
+  | 'page_timeout';
 
 /** An expected failure with a stable code and a message fit for a person. */
 export class AppError extends Error {

@@ -32,6 +32,7 @@ function Nav({ caller }: { caller: Caller }) {
           <a href="/admin/usage">Usage</a>
           <a href="/admin/audit">Audit</a>
           <a href="/admin/license">License</a>
+          <a href="/admin/system" data-testid="system-link">System</a>
         </>
       ) : null}
       <a href="/profile" data-testid="profile-link">

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { Identity } from '../auth/index.ts';
 import type { ModelBackend } from '../backend/types.ts';
+import type { BrowserMonitor } from '../browser-client/status.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { HealthService } from '../lib/health.ts';
@@ -20,6 +21,7 @@ import { chatPages } from './routes/chat-pages.tsx';
 import { licensePages } from './routes/license-pages.tsx';
 import { minerPages } from './routes/miner-pages.tsx';
 import { modelPages } from './routes/model-pages.tsx';
+import { systemPages } from './routes/system-pages.tsx';
 import { usagePages } from './routes/usage-pages.tsx';
 
 /** Dependencies of the UI routes. */
@@ -34,6 +36,8 @@ export interface UiDeps {
   registry: Registry;
   usage: UsageService;
   backend: ModelBackend;
+  /** The browser sidecar's status (system page). */
+  browser: BrowserMonitor;
   /** The address remote miners and links use (BASE_URL). */
   baseUrl: string;
 }
@@ -65,5 +69,6 @@ export function uiRoutes(deps: UiDeps) {
     .route('/admin/miners', minerPages(deps))
     .route('/admin/models', modelPages(deps))
     .route('/admin/usage', usagePages(deps))
+    .route('/admin/system', systemPages(deps))
     .route('/admin', adminPages(deps.identity));
 }

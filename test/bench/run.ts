@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchFoundation } from './foundation.ts';
+import { benchBrowser } from './browser.ts';
 import { benchStreams } from './streams.ts';
 
 if (!existsSync('dist/onsite')) {
@@ -20,3 +21,4 @@ const print = (title: string, rows: Record<string, string>) => {
 console.log(`onsite benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`);
 print('foundation: binary start, memory, HTTP overhead', await benchFoundation());
 print('streaming: server + miner against straight to the test Ollama', await benchStreams());
+print('browser sidecar: pooled Chromium against a browser launched per fetch', await benchBrowser());

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOllama } from '../fixtures/ollama/server.ts';
+import { startSite } from '../fixtures/web/site.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BINARY = join(ROOT, 'dist', 'onsite');
@@ -109,6 +110,8 @@ beforeAll(async () => {
     DB_ENCRYPTION_KEY: secret(),
     MINER_ENROLLMENT_SECRET: secret(),
     BROWSER_SERVICE_AUTH_TOKEN: secret(),
+    // No sidecar runs here: a loopback address, so health probes never ask DNS for `browser`.
+    BROWSER_SERVICE_URL: 'http://127.0.0.1:2',
     // Without an admin, readiness waits for a bootstrap token (the init script sets one).
     ONSITE_BOOTSTRAP_TOKEN: secret(),
   };
@@ -181,9 +184,10 @@ describe('dist/onsite, the single executable', () => {
     const miner = start(['miner'], { SERVER_URL: base, OLLAMA_HOST: ollama.url, MINER_ENROLLMENT_SECRET: env.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: join(tmp, 'miner-state'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'warn' }, work);
     try {
       const t2 = performance.now();
+      // The miners check, not the overall status: no browser sidecar runs here, so `/health` stays degraded.
       for (;;) {
-        const h = (await (await fetch(`${base}/health`)).json()) as { status: string };
-        if (h.status === 'ok') break;
+        const h = (await (await fetch(`${base}/health/ready`)).json()) as { checks: Record<string, { ok: boolean }> };
+        if (h.checks.miners?.ok) break;
         if (performance.now() - t2 > 20_000) throw new Error(`the miner did not connect\n${miner.output()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -213,6 +217,38 @@ describe('dist/onsite, the single executable', () => {
     expect(r.stdout).toMatch(/^✓ schema: current$/m);
     expect(r.code, r.stdout).toBe(0);
   });
+});
+
+describe('the browser role of dist/onsite', () => {
+  it('reads a loopback page with the embedded Readability, refuses loopback it was not allowed, and stops on SIGTERM', async () => {
+    const site = await startSite('127.0.0.2');
+    const token = secret();
+    const port = await freePort();
+    const sidecar = start(['browser'], { BROWSER_SERVICE_AUTH_TOKEN: token, HOST: '127.0.0.1', PORT: String(port), BROWSER_SERVICE_POOL_SIZE: '1', BROWSER_SESSION_MAX_COUNT: '1', BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: '127.0.0.2', LOG_LEVEL: 'warn' }, work);
+    try {
+      const call = async (url: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}/fetch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url }) });
+        return { status: res.status, body: (await res.json()) as { title?: string; text?: string; error?: { code: string } } };
+      };
+      const t0 = performance.now();
+      while (!(await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false))) {
+        if (performance.now() - t0 > 30_000) throw new Error(`the sidecar did not start\n${sidecar.output()}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const page = await call(`${site.url}/article`);
+      expect(page.status, sidecar.output()).toBe(200);
+      expect(page.body.title).toBe('Onsite field notes');
+      expect(page.body.text).toContain('Nothing leaves the building');
+      expect(page.body.text).not.toContain('Copyright footer'); // Readability ran inside the page
+      const refused = await call(`http://127.1:${site.port}/`);
+      expect(refused).toMatchObject({ status: 403, body: { error: { code: 'url_refused' } } });
+      sidecar.child.kill('SIGTERM');
+      expect((await sidecar.exited).code, sidecar.output()).toBe(0);
+    } finally {
+      sidecar.child.kill('SIGKILL');
+      await site.close();
+    }
+  }, 60_000);
 });
 
 describe('licensing in dist/onsite', () => {

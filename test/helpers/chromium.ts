@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { PageReader } from '../../server/browser-client/client.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
+import type { Env } from '../../server/config.ts';
 import { tempDir, validEnv } from './env.ts';
 import { TEST_KEYRING } from './license.ts';
 import { captureLog } from './server.ts';
@@ -53,12 +55,18 @@ export interface BrowserFixture {
   close(): Promise<void>;
 }
 
+/** Options of the browser fixture: more environment, and pages read in-process instead of by the sidecar. */
+export interface BrowserFixtureOptions {
+  env?: Env;
+  pages?: PageReader;
+}
+
 /** Starts the server on a free loopback port (test license keys trusted) and launches Chromium. */
-export async function startBrowserFixture(): Promise<BrowserFixture> {
+export async function startBrowserFixture(options: BrowserFixtureOptions = {}): Promise<BrowserFixture> {
   const tmp = tempDir();
-  const server = await startServer(validEnv(tmp.dir, { PORT: '0', HOST: '127.0.0.1' }), {
+  const server = await startServer(validEnv(tmp.dir, { PORT: '0', HOST: '127.0.0.1', ...options.env }), {
     log: captureLog([], 'warn').log,
-    assemble: { keyring: TEST_KEYRING },
+    assemble: { keyring: TEST_KEYRING, pages: options.pages },
   });
   const chromium = await launchChromium();
   return {
@@ -77,10 +85,10 @@ export async function startBrowserFixture(): Promise<BrowserFixture> {
  * Registers the fixture's start and stop around a test file; the returned
  * object is filled in before the first test runs.
  */
-export function useBrowserFixture(): BrowserFixture {
+export function useBrowserFixture(options: BrowserFixtureOptions = {}): BrowserFixture {
   const fx = {} as BrowserFixture;
   beforeAll(async () => {
-    Object.assign(fx, await startBrowserFixture());
+    Object.assign(fx, await startBrowserFixture(options));
   }, 60_000);
   afterAll(() => fx.close?.());
   return fx;

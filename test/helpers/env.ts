@@ -7,6 +7,12 @@ import type { Env } from '../../server/config.ts';
 /** A fresh random secret, as init would make. */
 export const secret = (): string => randomBytes(32).toString('base64url');
 
+/**
+ * A loopback address where no browser sidecar listens: test servers point
+ * there so they never ask DNS for the default `browser` host.
+ */
+export const NO_SIDECAR_URL = 'http://127.0.0.1:2';
+
 /** A complete, valid server environment rooted in `dataDir`. */
 export function validEnv(dataDir: string, extra: Env = {}): Env {
   return {
@@ -17,6 +23,7 @@ export function validEnv(dataDir: string, extra: Env = {}): Env {
     BROWSER_SERVICE_AUTH_TOKEN: secret(),
     ONSITE_BOOTSTRAP_TOKEN: secret(),
     LOG_LEVEL: 'silent',
+    BROWSER_SERVICE_URL: NO_SIDECAR_URL,
     ...extra,
   };
 }

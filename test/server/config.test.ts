@@ -20,7 +20,7 @@ function configError(env: Record<string, string | undefined>): AppError {
 
 describe('config', () => {
   it('accepts a complete environment and applies the documented defaults', () => {
-    const c = loadConfig(validEnv(tmp.dir));
+    const c = loadConfig(validEnv(tmp.dir, { BROWSER_SERVICE_URL: undefined }));
     expect(c.PORT).toBe(8000);
     expect(c.MAX_JSON_MB).toBe(10);
     expect(c.MAX_UPLOAD_MB).toBe(25);

@@ -4,6 +4,23 @@ import { apiKeys, users } from './identity.ts';
 
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
+/**
+ * What an answer drew on, shown under it and numbered as the model cites
+ * them ([1], [2]…). `kind` leaves room for documents of the knowledge base.
+ * A source that could not be read keeps its URL and says why in `error`.
+ */
+export interface MessageSource {
+  kind: 'web';
+  /** The URL as the user wrote it. */
+  url: string;
+  /** Where the page ended up after redirects (absent when it could not be read). */
+  finalUrl?: string | undefined;
+  title?: string | undefined;
+  /** The page text was cut to fit the model's context window. */
+  truncated?: boolean | undefined;
+  error?: { code: string; message: string } | undefined;
+}
+
 /** A user's conversations. */
 export const conversations = sqliteTable(
   'conversations',
@@ -41,6 +58,8 @@ export const messages = sqliteTable(
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     truncated: integer('truncated', { mode: 'boolean' }).notNull().default(false),
+    /** Sources of an answer (web pages the question linked); null when it had none. */
+    sources: text('sources', { mode: 'json' }).$type<MessageSource[]>(),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },

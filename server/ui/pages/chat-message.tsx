@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { raw } from 'hono/html';
 import type { PublicMessage } from '../../chat/service.ts';
+import type { MessageSource } from '../../chat/store.ts';
 
 /**
  * The line under an answer that did not finish normally. chat.js writes
@@ -16,6 +17,44 @@ export function markerText(m: Pick<PublicMessage, 'status' | 'error' | 'content'
 
 /** The notice on an answer whose conversation no longer fit the model's context window. */
 export const TRUNCATED_TEXT = 'Earlier parts of this conversation did not fit the model’s context window and were left out of this answer.';
+
+/** Whether a URL may become a link: http(s) only, never `javascript:` or `data:`. */
+export const isWebUrl = (url: string): boolean => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+
+function SourceLink({ url, text }: { url: string; text?: string | undefined }) {
+  return isWebUrl(url) ? (
+    <a href={url} rel="noopener noreferrer" target="_blank">
+      {text || url}
+    </a>
+  ) : (
+    <span>{text || url}</span>
+  );
+}
+
+/**
+ * The sources under an answer, numbered as the answer cites them; a page
+ * that could not be read says why. chat-view.js builds the same list.
+ */
+export function SourcesView({ sources }: { sources: MessageSource[] }) {
+  return (
+    <ol class="msg-sources" data-testid="message-sources" aria-label="Sources">
+      {sources.map((s, i) => {
+        const url = s.finalUrl ?? s.url;
+        return s.error ? (
+          <li class="failed" data-testid="source" data-status="failed">
+            [{i + 1}] could not read <SourceLink url={s.url} />: {s.error.message}
+          </li>
+        ) : (
+          <li data-testid="source" data-status="ok">
+            [{i + 1}] <SourceLink url={url} text={s.title} />
+            <span class="host">{isWebUrl(url) ? new URL(url).host : ''}</span>
+            {s.truncated ? <span class="host">(shortened to fit)</span> : null}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
 
 /** Props of {@link MessageView}. */
 export interface MessageViewProps {
@@ -43,6 +82,7 @@ export function MessageView({ message: m, last }: MessageViewProps) {
           {m.content}
         </div>
       )}
+      {m.sources.length > 0 ? <SourcesView sources={m.sources} /> : null}
       {marker ? (
         <p class="msg-marker" data-testid="message-marker">
           {marker}

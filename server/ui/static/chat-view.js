@@ -26,6 +26,43 @@
     return '';
   }
 
+  /** Whether a URL may become a link: http(s) only, never `javascript:` or `data:`. */
+  function isWebUrl(url) {
+    try {
+      return ['http:', 'https:'].includes(new URL(url).protocol);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A link opening the page in a new tab without giving it this page, or plain text for anything else. */
+  function sourceLink(url, text) {
+    if (!isWebUrl(url)) return el('span', {}, text || url);
+    return el('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, text || url);
+  }
+
+  /**
+   * The sources under an answer, numbered as the answer cites them ([1],
+   * [2]); a page that could not be read says why. Same markup as the
+   * server's SourcesView (chat-message.tsx).
+   */
+  function sourcesElement(sources) {
+    const list = el('ol', { class: 'msg-sources', 'data-testid': 'message-sources', 'aria-label': 'Sources' });
+    sources.forEach((s, i) => {
+      const url = s.finalUrl ?? s.url;
+      const item = el('li', { 'data-testid': 'source', 'data-status': s.error ? 'failed' : 'ok' });
+      if (s.error) {
+        item.className = 'failed';
+        item.append(`[${i + 1}] could not read `, sourceLink(s.url), `: ${s.error.message}`);
+      } else {
+        item.append(`[${i + 1}] `, sourceLink(url, s.title), el('span', { class: 'host' }, isWebUrl(url) ? new URL(url).host : ''));
+        if (s.truncated) item.append(el('span', { class: 'host' }, '(shortened to fit)'));
+      }
+      list.append(item);
+    });
+    return list;
+  }
+
   /**
    * One message element. `live` makes an answer being streamed: plain text
    * that tokens are appended to, without marker or buttons.
@@ -41,6 +78,7 @@
     else body.textContent = m.content ?? '';
     article.append(body);
     if (live) return article;
+    if (m.sources && m.sources.length > 0) article.append(sourcesElement(m.sources));
     const marker = m.role === 'assistant' ? markerText(m) : '';
     if (marker) article.append(el('p', { class: 'msg-marker', 'data-testid': 'message-marker' }, marker));
     if (m.truncated) article.append(el('p', { class: 'msg-notice', 'data-testid': 'truncated-notice' }, TRUNCATED));
@@ -53,5 +91,5 @@
   /** An answer that has not started yet (waiting for a miner). */
   const placeholder = () => messageElement({ role: 'assistant', status: 'streaming', content: '' }, true);
 
-  window.onsiteChatView = { el, actionButton, markerText, messageElement, placeholder };
+  window.onsiteChatView = { el, actionButton, markerText, messageElement, placeholder, sourcesElement };
 })();

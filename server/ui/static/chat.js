@@ -100,6 +100,8 @@
       }
       await api.readEvents(res, (event, data) => {
         if (event === 'start') answer = onStart(data);
+        // Pages the question linked were read before the first token: show them while the answer streams.
+        else if (event === 'sources' && answer) answer.append(view.sourcesElement(data.sources ?? []));
         else if (event === 'token' && answer) bodyOf(answer).append(data.delta);
         else if ((event === 'done' && data.message) || (event === 'error' && data.partial)) {
           ended = true;

@@ -19,8 +19,8 @@ const SECURITY_HEADERS: Record<string, RegExp> = {
 describe('HTTP app', () => {
   it.each([
     ['GET', '/health/live', 200, { status: 'ok' }],
-    // No miner is connected: ready, but degraded, and the reason is named.
-    ['GET', '/health', 200, { status: 'degraded', reasons: ['no_miners'] }],
+    // No miner is connected and no browser sidecar answers: ready, but degraded, and the reasons are named.
+    ['GET', '/health', 200, { status: 'degraded', reasons: ['no_miners', 'browser_unreachable'] }],
     ['GET', '/nope', 404, { error: { code: 'not_found', message: 'no route for GET /nope' } }],
     ['DELETE', '/health', 404, { error: { code: 'not_found', message: 'no route for DELETE /health' } }],
     ['GET', '/static/..%2fpackage.json', 404, { error: { code: 'not_found', message: 'no route for GET /static/..%2fpackage.json' } }],
@@ -42,6 +42,7 @@ describe('HTTP app', () => {
         bootstrap: { ok: true },
         license: { ok: true, message: 'active, seats 0/50, 364 days left' },
         miners: { ok: false, critical: false, reason: 'no_miners', message: 'no healthy miner connected' },
+        browser: { ok: false, critical: false, reason: 'browser_unreachable', message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)' },
       },
     });
   });

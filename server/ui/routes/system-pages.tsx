@@ -1,0 +1,27 @@
+/** @jsxImportSource hono/jsx */
+import { Hono } from 'hono';
+import type { BrowserMonitor } from '../../browser-client/status.ts';
+import { callerOf } from '../../http/middleware/guards.ts';
+import type { AppEnv } from '../../http/types.ts';
+import type { HealthService } from '../../lib/health.ts';
+import type { LicenseService } from '../../license/service.ts';
+import { REVISION } from '../../version.ts';
+import { SystemPage } from '../pages/system.tsx';
+import { pageAdmin } from './guards.ts';
+
+/** Dependencies of the system page. */
+export interface SystemPagesDeps {
+  version: string;
+  health: HealthService;
+  browser: BrowserMonitor;
+  license: LicenseService;
+}
+
+/** `/admin/system`: readiness checks, the browser sidecar's pool, the license and versions. */
+export function systemPages(deps: SystemPagesDeps) {
+  return new Hono<AppEnv>().use(pageAdmin).get('/', async (c) => {
+    const [readiness, browser] = await Promise.all([deps.health.readiness(), deps.browser.status()]);
+    const versions = { onsite: deps.version, revision: REVISION, node: process.versions.node, browser: browser.health?.version };
+    return c.html(<SystemPage caller={callerOf(c)} readiness={readiness} browser={browser} license={deps.license.state()} versions={versions} />);
+  });
+}
