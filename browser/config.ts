@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../server/lib/errors.ts';
+import { secretProblem } from '../server/lib/secrets.ts';
 import { parseAllowList, type AllowList } from './guard/allow-list.ts';
 
 /** Environment variables as the process sees them. */
@@ -17,11 +18,14 @@ const flag = z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v
 const fields = {
   PORT: int(9020, 0, 65535), // 0: any free port (tests)
   HOST: z.string().min(1).default('0.0.0.0'),
+  // The same rules as the server's secrets, so a token init generated passes both.
   [TOKEN_KEY]: z
     .string({ error: 'is required (at least 32 characters; init.sh generates it)' })
-    .min(32, 'must be at least 32 characters')
     .max(512, 'too long (at most 512 characters)')
-    .refine((v) => !/^(change-?me|example|secret|x+)/i.test(v), 'is an example value; generate a real one'),
+    .superRefine((v, ctx) => {
+      const problem = secretProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   CHROME_PATH: z.string().min(1).default('/usr/bin/chromium'),
   BROWSER_SERVICE_POOL_SIZE: int(6, 1, 64),
   BROWSER_SESSION_MAX_COUNT: int(12, 1, 256),

@@ -98,6 +98,22 @@ if (!release) {
   const dev = JSON.parse(readFileSync(devKeyFile, 'utf8')) as { kid: string; x: string };
   devKeys = { [dev.kid]: dev.x };
 }
+// Bundle-signing keys (onsite init checks SHA256SUMS.sig): the same rule,
+// with the vendor's keys in licenses/keys/bundle-signing-keys.json and a
+// development key in dist/dev-bundle-key.json for bundles built locally.
+const bundleKeys = JSON.parse(readFileSync(join(root, 'licenses/keys/bundle-signing-keys.json'), 'utf8')) as Record<string, string>;
+if (release && Object.keys(bundleKeys).length === 0) console.warn('build-binary: WARNING: no vendor bundle-signing key in licenses/keys/bundle-signing-keys.json; onsite init in this binary refuses every bundle');
+const devBundleKeyFile = join(distDir, 'dev-bundle-key.json');
+let devBundleKeys: Record<string, string> = {};
+if (!release) {
+  if (!existsSync(devBundleKeyFile)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    mkdirSync(distDir, { recursive: true });
+    writeFileSync(devBundleKeyFile, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: 'development' }), { mode: 0o600 });
+  }
+  const dev = JSON.parse(readFileSync(devBundleKeyFile, 'utf8')) as { kid: string; x: string };
+  devBundleKeys = { [dev.kid]: dev.x };
+}
 console.log(`build-binary: ${release ? 'release build: vendor keys only' : `development build: also trusts the key in ${relative(root, devKeyFile)}`}`);
 rmSync(buildDir, { recursive: true, force: true });
 mkdirSync(buildDir, { recursive: true });
@@ -119,6 +135,7 @@ const result = await build({
   define: {
     __ONSITE_REVISION__: JSON.stringify(rev),
     __ONSITE_DEV_LICENSE_KEYS__: JSON.stringify(devKeys),
+    __ONSITE_DEV_BUNDLE_KEYS__: JSON.stringify(devBundleKeys),
     // CJS has no import.meta. Code that needs it (server/lib/embedded.ts,
     // outside the binary only) gets the bundle's own URL instead of undefined.
     'import.meta.url': '__onsite_import_meta_url',

@@ -25,21 +25,9 @@ export const EXTERNAL_SECRETS = ['OPENAI_API_KEY'] as const;
 /** Every variable whose value must never be printed or logged. */
 export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS, ...EXTERNAL_SECRETS];
 
-/** Shortest secret accepted, in characters. */
-export const MIN_SECRET_LENGTH = 32;
+import { secretProblem } from './lib/secrets.ts';
 
-// Values copied from examples, docs or habits: a secret containing one of
-// these was typed by a person, not generated.
-const EXAMPLE_MARKERS = /change.?me|example|replace.?me|placeholder|your.?(secret|token|key)|insecure|dummy|not.?secret|xxxxxx|secret.?here|todo|password|12345678|qwerty/i;
-
-/** Explains why a secret value is unacceptable, or returns undefined when it is fine. */
-export function secretProblem(value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return 'missing';
-  if (value.length < MIN_SECRET_LENGTH) return `too short (${value.length} characters, at least ${MIN_SECRET_LENGTH})`;
-  if (EXAMPLE_MARKERS.test(value)) return 'looks like an example value, not a generated secret';
-  if (new Set(value).size < 12) return 'too few distinct characters to be random';
-  return undefined;
-}
+export { MIN_SECRET_LENGTH, secretProblem } from './lib/secrets.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z

@@ -13,9 +13,14 @@ need() {
 need node "install Node.js 20 or newer with npm"
 need npm "install npm (comes with Node.js)"
 
-# Debian packages the tests drive for real: Chromium for the browser tests.
+# Debian packages the tests drive for real: Chromium for the browser tests;
+# a Docker engine, docker-compose 1.29 and debootstrap for the bundle's
+# end-to-end test.
 apt_packages=()
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+command -v dockerd >/dev/null 2>&1 || apt_packages+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || apt_packages+=(docker-compose)
+command -v debootstrap >/dev/null 2>&1 || apt_packages+=(debootstrap)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "apt-get install ${apt_packages[*]}"
@@ -38,6 +43,11 @@ npm run --silent lint
 
 say "build the single binary (dist/onsite)"
 npm run --silent build
+
+say "docker engine and base image (for the bundle test)"
+. test/docker/engine.sh
+trap docker_engine_down EXIT
+docker_engine_up
 
 say "test suite"
 mkdir -p dist

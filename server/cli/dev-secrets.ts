@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OPTIONAL_SECRETS, REQUIRED_SECRETS, type Env } from '../config.ts';
-import { generateSecret } from '../lib/secrets.ts';
+import { generateAcceptedSecret } from '../lib/secrets.ts';
 
 /** File in the data folder holding secrets generated for local development. */
 export const DEV_SECRETS_FILE = 'dev-secrets.env';
@@ -29,7 +29,7 @@ export function withDevSecrets(env: Env): { env: Env; generated: string[]; file:
   const generated: string[] = [];
   for (const key of [...REQUIRED_SECRETS, 'ONSITE_BOOTSTRAP_TOKEN'] as const) {
     if (env[key] || env[`${key}_FILE`] || stored[key]) continue;
-    stored[key] = generateSecret(32);
+    stored[key] = generateAcceptedSecret();
     generated.push(key);
   }
   if (generated.length > 0) {

@@ -4,6 +4,8 @@ import { REVISION, VERSION } from '../version.ts';
 import { runAdmin } from './admin.ts';
 import { runBackup, runMigrate, runRestore } from './db-commands.ts';
 import { runDoctor } from './doctor.ts';
+import { runHealthcheck } from './healthcheck.ts';
+import { runInitCommand } from './init.ts';
 import { runLicense } from './license.ts';
 import { startServer } from './serve.ts';
 
@@ -13,6 +15,10 @@ usage: onsite <command> [options]
 
 commands:
   serve [--dev]      run the server (--dev: generate local development secrets)
+  init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--host NAME]... [--server-gid GID]
+                     install from a release bundle: verify its signature and checksums, load
+                     its images, import its models, write .env (secrets) and tls/; rerun-safe
+                     (--images-only: stop after the models, write nothing into the bundle; for updates)
   miner              run an inference worker: enroll with SERVER_URL, run jobs on OLLAMA_HOST
   browser            run the browser sidecar: POST /fetch with pooled headless Chromium behind an SSRF guard
   migrate            apply pending database migrations and exit
@@ -26,6 +32,8 @@ commands:
   license install CODE
                      install an activation code from the vendor
   doctor             print the configuration (secrets redacted) and check it
+  healthcheck URL [--auth-env NAME]
+                     exit 0 when the loopback URL answers 200 (container health checks)
   version            print the version (also --version)
 
 configuration comes from environment variables; see the README.`;
@@ -65,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', shutdown);
       return -1; // keeps running
     }
+    case 'init':
+      return runInitCommand(process.env, rest, out, (line) => process.stderr.write(`${line}\n`));
     case 'migrate':
       await runMigrate({ env: process.env, out });
       return 0;
@@ -81,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       return runLicense(process.env, rest, out);
     case 'doctor':
       return runDoctor(process.env, out) ? 0 : 1;
+    case 'healthcheck':
+      return runHealthcheck(rest, process.env, out);
     case 'version':
     case '--version':
     case '-v':

@@ -21,7 +21,8 @@ function refuse(socket: Duplex, status: number, text: string) {
  */
 export function attachMinerSocket(server: Server, deps: { service: MinerService; registry: Registry; log: Log }) {
   const { service, registry, log } = deps;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  // No per-message compression: frames are small JSON (a token each), where deflate only adds latency.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
 
   function serve(ws: WebSocket, minerId: string, address: string | undefined) {
     let live: LiveMiner | undefined;

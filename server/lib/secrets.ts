@@ -20,3 +20,31 @@ export function secretsEqual(a: string, b: string): boolean {
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
+
+/** Shortest secret accepted, in characters. */
+export const MIN_SECRET_LENGTH = 32;
+
+// Values copied from examples, docs or habits: a secret containing one of
+// these was typed by a person, not generated.
+const EXAMPLE_MARKERS = /change.?me|example|replace.?me|placeholder|your.?(secret|token|key)|insecure|dummy|not.?secret|xxxxxx|secret.?here|todo|password|12345678|qwerty/i;
+
+/** Explains why a secret value is unacceptable, or returns undefined when it is fine. */
+export function secretProblem(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return 'missing';
+  if (value.length < MIN_SECRET_LENGTH) return `too short (${value.length} characters, at least ${MIN_SECRET_LENGTH})`;
+  if (EXAMPLE_MARKERS.test(value)) return 'looks like an example value, not a generated secret';
+  if (new Set(value).size < 12) return 'too few distinct characters to be random';
+  return undefined;
+}
+
+/**
+ * A generated secret every role accepts: 32 random bytes, drawn again in the
+ * rare case (about 1 in 25,000) that the text happens to contain a marker
+ * {@link secretProblem} takes for a typed example.
+ */
+export function generateAcceptedSecret(): string {
+  for (;;) {
+    const value = generateSecret(32);
+    if (!secretProblem(value)) return value;
+  }
+}

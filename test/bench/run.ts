@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { benchFoundation } from './foundation.ts';
 import { benchBrowser } from './browser.ts';
+import { benchBundle } from './bundle.ts';
 import { benchStreams } from './streams.ts';
 
 if (!existsSync('dist/onsite')) {
@@ -22,3 +23,4 @@ console.log(`onsite benchmarks — node ${process.version}, ${cpus().length} cor
 print('foundation: binary start, memory, HTTP overhead', await benchFoundation());
 print('streaming: server + miner against straight to the test Ollama', await benchStreams());
 print('browser sidecar: pooled Chromium against a browser launched per fetch', await benchBrowser());
+print('release bundle: size per image, init.sh to a healthy stack', await benchBundle());
