@@ -80,6 +80,8 @@ export function openConnection(deps: ConnectionDeps): Connection {
         headers: { authorization: `Bearer ${deps.credential}` },
         maxPayload: MAX_FRAME_BYTES,
         handshakeTimeout: 10_000,
+        // No per-message compression (the server declines it too): frames are small JSON, where deflate only adds latency.
+        perMessageDeflate: false,
       });
       socket = ws;
       let openedAt: number | undefined;

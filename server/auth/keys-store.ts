@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Orm } from '../db/client.ts';
 import { apiKeys } from '../db/schema/index.ts';
 
@@ -7,9 +7,11 @@ export type ApiKey = typeof apiKeys.$inferSelect;
 
 /** API keys: the only code touching that table. */
 export function createKeysStore(orm: Orm) {
+  // Every API request looks its key up: compiled once, not on each call.
+  const byPrefix = orm.select().from(apiKeys).where(eq(apiKeys.prefix, sql.placeholder('prefix'))).prepare();
   return {
     insert: (k: typeof apiKeys.$inferInsert): ApiKey => orm.insert(apiKeys).values(k).returning().get(),
-    byPrefix: (prefix: string): ApiKey | undefined => orm.select().from(apiKeys).where(eq(apiKeys.prefix, prefix)).get(),
+    byPrefix: (prefix: string): ApiKey | undefined => byPrefix.get({ prefix }),
     forUser: (userId: string): ApiKey[] => orm.select().from(apiKeys).where(eq(apiKeys.userId, userId)).orderBy(desc(apiKeys.createdAt)).all(),
     touch: (id: string, at: Date): void => {
       orm.update(apiKeys).set({ lastUsedAt: at }).where(eq(apiKeys.id, id)).run();

@@ -88,8 +88,12 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
     // Checks (model, budget, stream limit) run before the answer row exists, so a refusal leaves no trace.
     const chatModel = engine.precheck(userId, model ?? conv.model);
     const now = new Date(clock());
-    const assistant = store.insertMessage({ id: randomUUID(), conversationId: conv.id, seq: store.nextSeq(conv.id), role: 'assistant', content: '', status: 'streaming', model: chatModel.name, createdAt: now, updatedAt: now });
-    store.updateConversation(conv.id, { updatedAt: now, model: chatModel.name });
+    // One commit for both rows: all or nothing, and one disk sync before the first token.
+    const assistant = store.transaction(() => {
+      const a = store.insertMessage({ id: randomUUID(), conversationId: conv.id, seq: store.nextSeq(conv.id), role: 'assistant', content: '', status: 'streaming', model: chatModel.name, createdAt: now, updatedAt: now });
+      store.updateConversation(conv.id, { updatedAt: now, model: chatModel.name });
+      return a;
+    });
     running.set(assistant.id, { conversationId: conv.id, controller });
 
     async function* events(): AsyncGenerator<ChatStreamEvent> {

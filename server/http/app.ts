@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -20,10 +19,12 @@ import { uiRoutes } from '../ui/routes.tsx';
 import { errorBody, errorResponse, statusOf } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { csrf } from './middleware/csrf.ts';
 import { identify } from './middleware/identity.ts';
 import { licenseGate } from './middleware/license-gate.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
+import { streamStart } from './middleware/stream-start.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { keysRoutes } from './routes/keys.ts';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
 
   app.use(requestId({ limitLength: 64 }));
   app.use(accessLog(log, deps.metrics));
+  app.use(streamStart);
   app.use(
     secureHeaders({
       contentSecurityPolicy: CSP,

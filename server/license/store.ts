@@ -10,6 +10,8 @@ export function createLicenseStore(orm: Orm) {
   const meta = (key: string): string | undefined => orm.select().from(appMeta).where(eq(appMeta.key, key)).get()?.value;
   const setMeta = (key: string, value: string) =>
     orm.insert(appMeta).values({ key, value, updatedAt: new Date() }).onConflictDoUpdate({ target: appMeta.key, set: { value, updatedAt: new Date() } }).run();
+  // Read by the license gate on every write request: compiled once, not on each call.
+  const current = orm.select().from(licenses).orderBy(desc(licenses.id)).limit(1).prepare();
   return {
     meta,
     setMeta,
@@ -18,7 +20,7 @@ export function createLicenseStore(orm: Orm) {
       orm.insert(appMeta).values({ key, value, updatedAt: new Date() }).onConflictDoNothing().run();
       return meta(key)!;
     },
-    current: (): LicenseRow | undefined => orm.select().from(licenses).orderBy(desc(licenses.id)).limit(1).get(),
+    current: (): LicenseRow | undefined => current.get(),
     history: (): LicenseRow[] => orm.select().from(licenses).orderBy(desc(licenses.id)).all(),
     insert: (row: typeof licenses.$inferInsert): LicenseRow => orm.insert(licenses).values(row).returning().get(),
   };

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Orm } from '../db/client.ts';
 import { models } from '../db/schema/index.ts';
 
@@ -7,11 +7,13 @@ export type CatalogModel = typeof models.$inferSelect;
 
 /** The model catalog: the only code touching its table. */
 export function createModelsStore(orm: Orm) {
+  // Every generation resolves its model: compiled once, not on each call.
+  const byName = orm.select().from(models).where(eq(models.name, sql.placeholder('name'))).prepare();
+  const defaultOf = orm.select().from(models).where(and(eq(models.kind, sql.placeholder('kind')), eq(models.isDefault, true))).prepare();
   return {
     list: (): CatalogModel[] => orm.select().from(models).orderBy(asc(models.kind), asc(models.name)).all(),
-    get: (name: string): CatalogModel | undefined => orm.select().from(models).where(eq(models.name, name)).get(),
-    defaultOf: (kind: CatalogModel['kind']): CatalogModel | undefined =>
-      orm.select().from(models).where(and(eq(models.kind, kind), eq(models.isDefault, true))).get(),
+    get: (name: string): CatalogModel | undefined => byName.get({ name }),
+    defaultOf: (kind: CatalogModel['kind']): CatalogModel | undefined => defaultOf.get({ kind }),
     upsert: (row: typeof models.$inferInsert): CatalogModel =>
       orm
         .insert(models)

@@ -10,6 +10,8 @@ export type BudgetRow = typeof userBudgets.$inferSelect;
 /** The usage ledger and budgets: the only code touching those tables. */
 export function createUsageStore(orm: Orm) {
   const total = sql<number>`coalesce(sum(${usage.promptTokens} + ${usage.completionTokens}), 0)`;
+  // Checked before every generation: compiled once, not on each call.
+  const budget = orm.select().from(userBudgets).where(eq(userBudgets.userId, sql.placeholder('userId'))).prepare();
   return {
     append: (row: typeof usage.$inferInsert): void => {
       orm.insert(usage).values(row).run();
@@ -43,7 +45,7 @@ export function createUsageStore(orm: Orm) {
         .orderBy(desc(usage.id))
         .limit(limit)
         .all(),
-    budget: (userId: string): BudgetRow | undefined => orm.select().from(userBudgets).where(eq(userBudgets.userId, userId)).get(),
+    budget: (userId: string): BudgetRow | undefined => budget.get({ userId }),
     setBudget: (row: BudgetRow): void => {
       orm.insert(userBudgets).values(row).onConflictDoUpdate({ target: userBudgets.userId, set: row }).run();
     },

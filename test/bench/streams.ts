@@ -103,9 +103,10 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
 
     const miner = spawn(BINARY, ['miner'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, SERVER_URL: serverUrl, OLLAMA_HOST: ollamaUrl, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: join(dir, 'miner'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_CAPACITY: '64', LOG_LEVEL: 'warn', MINER_HEARTBEAT_INTERVAL: '2' } });
     children.push(miner);
+    // The miners check, not the overall status: no browser sidecar runs here, so `/health` stays degraded.
     for (let t = 0; ; t++) {
-      const h = await fetch(`${serverUrl}/health`).then((r) => r.json() as Promise<{ status: string }>);
-      if (h.status === 'ok') break;
+      const h = await fetch(`${serverUrl}/health/ready`).then((r) => r.json() as Promise<{ checks: Record<string, { ok: boolean }> }>);
+      if (h.checks.miners?.ok) break;
       if (t > 200) throw new Error('the miner did not connect');
       await new Promise((r) => setTimeout(r, 50));
     }

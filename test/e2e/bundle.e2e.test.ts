@@ -44,7 +44,7 @@ const imageExists = (ref: string) => spawnSync('docker', ['image', 'inspect', re
 
 async function health(): Promise<{ status?: string; reasons?: string[] } | undefined> {
   try {
-    return (await (await fetch(`${base}/health`, { signal: AbortSignal.timeout(3000) })).json()) as { status?: string };
+    return (await (await fetchOnce(`${base}/health`, { signal: AbortSignal.timeout(3000) })).json()) as { status?: string };
   } catch {
     return undefined;
   }
@@ -61,8 +61,20 @@ async function untilHealthy(timeoutMs = 240_000): Promise<number> {
   throw new Error(`/health never said ok within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n${compose('ps')}\n${compose('logs', '--no-color', '--tail', '40')}`);
 }
 
+// Docker's port proxy keeps a kept-alive client connection open after the server
+// closed its side; the next request on it fails before reaching the server. One retry
+// on a fresh connection is safe for exactly that error.
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if ((err as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw err;
+    return fetch(url, init);
+  }
+}
+
 function client(): TestClient {
-  return new TestClient({ request: (url: string, init: RequestInit) => fetch(url, init) } as unknown as App, base);
+  return new TestClient({ request: fetchOnce } as unknown as App, base);
 }
 
 async function signIn(): Promise<TestClient> {

@@ -22,7 +22,9 @@ const finishReason = (d: ChatDone | undefined) => (d?.doneReason === 'length' ? 
 
 /**
  * `/v1`: the OpenAI-compatible API for programs, authenticated by API key
- * only. Works with the official `openai` client unchanged.
+ * only. Works with the official `openai` client unchanged. Messages go to
+ * the model as sent: URLs in them are never fetched (unlike the chat UI),
+ * because a program controls its own context.
  */
 export function openaiRoutes(engine: Engine, models: ModelService, clock: () => number) {
   const app = new Hono<AppEnv>();
