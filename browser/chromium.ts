@@ -23,31 +23,38 @@ export interface ChromiumOptions {
   log?: Log;
 }
 
+/**
+ * Flags that keep a headless Chromium quiet on the network: headless as root
+ * in a container, and none of the browser's own traffic (on a closed network
+ * it floods the log with refused connections, on an open one it phones home).
+ * The UI tests launch their Chromium with these too.
+ */
+export const QUIET_CHROMIUM_FLAGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--mute-audio',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  `--component-updater=url-source=${DEAD_END}/`,
+  `--gaia-url=${DEAD_END}`,
+  '--disable-quic',
+];
+
 /** The command-line flags {@link launchChromium} passes, for a proxy at `proxyUrl`. */
 export function chromiumArgs(proxyUrl: string): string[] {
   const proxyHost = new URL(proxyUrl).hostname.replace(/^\[(.*)\]$/, '$1');
   return [
-    // Headless as root in a container, with no GPU and no /dev/shm to speak of.
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--mute-audio',
-    // No traffic of the browser's own: on a closed network it floods the log
-    // with refused connections, on an open one it phones home.
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-default-apps',
-    '--disable-extensions',
-    `--component-updater=url-source=${DEAD_END}/`,
-    `--gaia-url=${DEAD_END}`,
-    // The guard proxy sees every request. QUIC (UDP) would bypass an HTTP
-    // proxy, and Chromium exempts loopback from proxies unless told not to.
+    ...QUIET_CHROMIUM_FLAGS,
+    // The guard proxy sees every request. QUIC (UDP, off above) would bypass
+    // an HTTP proxy, and Chromium exempts loopback from proxies unless told not to.
     `--proxy-server=${proxyUrl}`,
     '--proxy-bypass-list=<-loopback>',
-    '--disable-quic',
     // Chromium never resolves a name itself (the proxy does, and checks the
     // answers); only the proxy's own host is left alone so it can be reached.
     `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${proxyHost}`,

@@ -1,17 +1,9 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { keyFingerprint, signBundleSums, type BundleSigner } from '../server/init/bundle/signature.ts';
+import { walk } from './walk.ts';
 
-function walk(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...walk(full));
-    else if (entry.isFile()) files.push(full);
-  }
-  return files;
-}
 
 // Image tarballs are large: hash them in chunks rather than reading them whole.
 function sha256(file: string): string {

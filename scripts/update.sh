@@ -40,7 +40,8 @@ if [ -n "$missing" ]; then
   cp .previous/docker-compose*.yml .previous/.env .
   die "these images are not loaded, so nothing was changed: $(echo "$missing" | tr '\n' ' ')(the bundle lacks them, or COMPOSE_FILE in .env names another file)"
 fi
-compose up -d --remove-orphans
+# Compose 1.29 fails `up` when a service it waits on turns unhealthy; the health wait below decides.
+compose up -d --remove-orphans || say "compose up reported a problem; waiting for health to decide"
 
 if wait_healthy "$timeout"; then
   say "$version is up and healthy (backup kept at $backup)"

@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
+import { QUIET_CHROMIUM_FLAGS } from '../../browser/chromium.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import type { Env } from '../../server/config.ts';
@@ -25,18 +26,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close: () =>
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-default-apps',
-      '--disable-extensions',
-      '--disable-dev-shm-usage',
-    ],
+    args: [...QUIET_CHROMIUM_FLAGS],
   });
   return {
     browser,
@@ -92,4 +82,11 @@ export function useBrowserFixture(options: BrowserFixtureOptions = {}): BrowserF
   }, 60_000);
   afterAll(() => fx.close?.());
   return fx;
+}
+
+/** Claims the first admin through the /setup form in the page, as a person would. */
+export async function claimInBrowser(page: Page, base: string, token: string, who: { name: string; email: string; password: string }): Promise<void> {
+  await page.goto(`${base}/setup`);
+  for (const [name, value] of Object.entries({ token, ...who })) await page.type(`[name="${name}"]`, value);
+  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
 }

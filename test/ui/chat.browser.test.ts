@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import { createLogger } from '../../server/lib/log.ts';
 import { expectedReply, startFakeOllama, type FakeOllama } from '../fixtures/ollama/server.ts';
-import { useBrowserFixture } from '../helpers/chromium.ts';
+import { claimInBrowser, useBrowserFixture } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { tempDir } from '../helpers/env.ts';
 
@@ -79,11 +79,7 @@ beforeAll(async () => {
   await page.setViewport({ width: 1280, height: 900 });
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(`${fx.base}/setup`);
-  for (const [name, value] of Object.entries({ token: fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, name: 'Ada Admin', email: 'ada@example.test', password: PASSWORD })) {
-    await page.type(`[name="${name}"]`, value);
-  }
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  await claimInBrowser(page, fx.base, fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, { name: 'Ada Admin', email: 'ada@example.test', password: PASSWORD });
   await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 'a healthy miner');
   const added = await api('POST', '/api/models', { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
   expect(added.status, JSON.stringify(added.body)).toBe(201);

@@ -6,7 +6,7 @@ import { AppError } from '../../server/lib/errors.ts';
 import { createLogger } from '../../server/lib/log.ts';
 import { VERSION } from '../../server/version.ts';
 import { startFakeOllama, type FakeOllama } from '../fixtures/ollama/server.ts';
-import { useBrowserFixture } from '../helpers/chromium.ts';
+import { claimInBrowser, useBrowserFixture } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { tempDir } from '../helpers/env.ts';
 
@@ -58,11 +58,7 @@ beforeAll(async () => {
   await page.setViewport({ width: 1280, height: 900 });
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.goto(`${fx.base}/setup`);
-  for (const [name, value] of Object.entries({ token: fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, name: 'Sam Admin', email: 'sam@example.test', password: PASSWORD })) {
-    await page.type(`[name="${name}"]`, value);
-  }
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+  await claimInBrowser(page, fx.base, fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, { name: 'Sam Admin', email: 'sam@example.test', password: PASSWORD });
   const api = (method: string, path: string, body?: unknown) =>
     page.evaluate(
       async (method, path, body) => {
