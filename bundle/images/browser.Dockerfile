@@ -14,7 +14,7 @@ LABEL org.opencontainers.image.title="onsite-browser" \
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends chromium fonts-liberation ca-certificates \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
  && groupadd --system --gid 10002 onsite \
  && useradd --system --uid 10002 --gid 10002 --home-dir /tmp --shell /usr/sbin/nologin onsite
 

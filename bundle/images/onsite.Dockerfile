@@ -16,7 +16,7 @@ LABEL org.opencontainers.image.title="onsite" \
 # No compiler, no package lists left behind.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/* \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
  && groupadd --system --gid 10001 onsite \
  && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/onsite --shell /usr/sbin/nologin onsite \
  && mkdir -p /var/lib/onsite /var/lib/onsite-miner \
