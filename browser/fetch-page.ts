@@ -19,6 +19,7 @@ export interface FetchLimits {
 }
 
 const MAX_BLOCKED_LISTED = 50;
+const UNSEEN_TYPES = new Set(['image', 'media', 'font']);
 const CLOSE_GRACE_MS = 5_000;
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -163,6 +164,8 @@ class PageRun {
     if (this.stopped || this.tooLarge) return void r.abort('aborted').catch(() => {});
     const decision = await decideRequest(this.deps.guard, { url: r.url(), navigation: r.isNavigationRequest(), redirects: r.redirectChain().length, maxRedirects: this.deps.limits.maxRedirects });
     if (!decision.ok) return this.refuse(r, isMain, decision.code, decision.reason);
+    // Text needs no pictures, sound or fonts: without a screenshot they are not fetched at all.
+    if (!this.req.screenshot && UNSEEN_TYPES.has(r.resourceType())) return void r.abort('aborted').catch(() => {});
     await r.continue().catch(() => {});
   }
 

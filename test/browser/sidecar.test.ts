@@ -50,6 +50,14 @@ describe('browser sidecar: pages', () => {
     expect(missing.body).toMatchObject({ status: 404, title: 'Status 404' });
   });
 
+  it('fetches images only when a screenshot is asked for (after the guard has checked them)', async () => {
+    const pixel = (n: string) => `${rig.site.url}/pixel-${n}.png`;
+    await fetchPage(`${rig.site.url}/image?target=${encodeURIComponent(pixel('text'))}`, { waitMs: 200 });
+    await fetchPage(`${rig.site.url}/image?target=${encodeURIComponent(pixel('shot'))}`, { waitMs: 200, screenshot: true });
+    expect(rig.site.hits).not.toContain('/pixel-text.png');
+    expect(rig.site.hits).toContain('/pixel-shot.png');
+  });
+
   it('keeps no cookies or storage between fetches', async () => {
     for (let i = 0; i < 3; i++) {
       const r = await fetchPage(`${rig.site.url}/visit`, { waitMs: 100 });
