@@ -7,6 +7,7 @@ import { benchFoundation } from './foundation.ts';
 import { benchBrowser } from './browser.ts';
 import { benchBundle } from './bundle.ts';
 import { benchStreams } from './streams.ts';
+import { benchVectors } from './vectors.ts';
 
 if (!existsSync('dist/onsite')) {
   console.log('building dist/onsite first (npm run build)…');
@@ -24,3 +25,4 @@ print('foundation: binary start, memory, HTTP overhead', await benchFoundation()
 print('streaming: server + miner against straight to the test Ollama', await benchStreams());
 print('browser sidecar: pooled Chromium against a browser launched per fetch', await benchBrowser());
 print('release bundle: size per image, init.sh to a healthy stack', await benchBundle());
+print('knowledge vectors: sqlite-vec layouts, 100,000 × 768 on one core', await benchVectors());
