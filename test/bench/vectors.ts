@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { openSqlite } from '../../server/db/client.ts';
 import { createLayout, insertVectors, knn, type LayoutKind, type LayoutSpec } from '../../server/knowledge/vector-layout.ts';
 import { median, percentile } from './lib.ts';
+import { gauss, normalise, seededRandom } from '../helpers/vectors.ts';
 
 const COUNT = 100_000;
 const DIMS = 768;
@@ -18,32 +19,6 @@ const QUERIES = 200;
 const K = 10;
 const BATCH = 5_000; // rows per insert transaction: bounded WAL and memory
 const SEED = 0x0a51e;
-
-// mulberry32: tiny, seeded, good enough for synthetic data, so two runs (or
-// two machines) measure the same vectors and queries.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// Box–Muller standard normal.
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
-  const inv = 1 / Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i]! *= inv;
-  return v;
-}
 
 // Unit vector `base + noise`, with the noise sized so that the cosine to
 // `base` is about `cos` (noise norm² ≈ dims·σ², cos ≈ 1/√(1 + dims·σ²)).
@@ -130,7 +105,7 @@ function measure(run: (q: Float32Array) => number[], queries: Float32Array[], tr
  * clustered unit vectors in a temp-file database with the product's pragmas.
  */
 export async function benchVectors(): Promise<Record<string, string>> {
-  const r = rng(SEED);
+  const r = seededRandom(SEED);
   const t0 = performance.now();
   const all = corpus(r);
   const queries = Array.from({ length: QUERIES }, () => {

@@ -4,36 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite, type Sqlite } from '../../../server/db/client.ts';
 import { createLayout, insertVectors, knn, type LayoutKind, type LayoutSpec } from '../../../server/knowledge/vector-layout.ts';
+import { gauss, normalise, seededRandom } from '../../helpers/vectors.ts';
 
 const N = 2000;
 const DIMS = 64;
 const K = 10;
 
-// Seeded PRNG (mulberry32) and Gaussian (Box–Muller) so failures reproduce.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
-function normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const inv = 1 / Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i]! *= inv;
-  return v;
-}
-
 // Clustered unit vectors (40 centres + noise): like embeddings, neighbours
 // share a topic, which is what quantised search has to resolve.
-const r = rng(42);
+const r = seededRandom(42);
 const centres = Array.from({ length: 40 }, () => normalise(Float32Array.from({ length: DIMS }, () => gauss(r))));
 const vectors = Array.from({ length: N }, (_, i) => {
   const c = centres[i % centres.length]!;
@@ -81,7 +60,7 @@ describe('vector layouts', () => {
   });
 
   it.each(['binary', 'int8'] as const)('%s + float re-scoring: recall@10 ≥ 0.9 on clustered queries', (kind) => {
-    const q = rng(7);
+    const q = seededRandom(7);
     let hits = 0;
     const queries = 50;
     for (let i = 0; i < queries; i++) {
