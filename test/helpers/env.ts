@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Env } from '../../server/config.ts';
@@ -32,4 +32,14 @@ export function validEnv(dataDir: string, extra: Env = {}): Env {
 export function tempDir(prefix = 'onsite-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A maker of fresh, numbered, empty folders inside `root` (one per test case). */
+export function folderMaker(root: string): () => string {
+  let n = 0;
+  return () => {
+    const dir = join(root, `b${++n}`);
+    mkdirSync(dir);
+    return dir;
+  };
 }

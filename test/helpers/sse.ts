@@ -1,32 +1,10 @@
-/** One Server-Sent Event. */
-export interface SseEvent {
-  event: string;
-  data: string;
-}
+import { readSseEvents, type SseEvent } from '../../server/lib/sse.ts';
+
+export type { SseEvent };
 
 /** Reads a `text/event-stream` response event by event. */
-export async function* readSse(res: Response): AsyncGenerator<SseEvent> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let event = 'message';
-  let data: string[] = [];
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += decoder.decode(value, { stream: true });
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).replace(/\r$/, '');
-      buffer = buffer.slice(nl + 1);
-      if (line === '') {
-        if (data.length) yield { event, data: data.join('\n') };
-        event = 'message';
-        data = [];
-      } else if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-  }
+export function readSse(res: Response): AsyncGenerator<SseEvent> {
+  return readSseEvents(res.body!);
 }
 
 // Parsed test payloads are read loosely (deep property access in assertions).

@@ -1,21 +1,16 @@
 import { secretProblem } from '../../../server/lib/secrets.ts';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, REQUIRED_SECRETS } from '../../../server/config.ts';
 import { parseEnvText } from '../../../server/init/env/dotenv.ts';
 import { envEntries, INIT_SECRETS } from '../../../server/init/env/entries.ts';
 import { ensureEnvFile, generateInstallSecret } from '../../../server/init/env/write.ts';
-import { tempDir } from '../../helpers/env.ts';
+import { folderMaker, tempDir } from '../../helpers/env.ts';
 
 const tmp = tempDir('onsite-env-');
 afterAll(tmp.cleanup);
-let n = 0;
-const bundle = () => {
-  const dir = join(tmp.dir, `b${++n}`);
-  mkdirSync(dir);
-  return dir;
-};
+const bundle = folderMaker(tmp.dir);
 const read = (dir: string) => readFileSync(join(dir, '.env'), 'utf8');
 const mode = (dir: string) => statSync(join(dir, '.env')).mode & 0o777;
 

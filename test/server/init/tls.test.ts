@@ -9,16 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isInitError } from '../../../server/init/errors.ts';
 import { ensureTls } from '../../../server/init/tls/ensure.ts';
 import { certificateHosts } from '../../../server/init/tls/hosts.ts';
-import { tempDir } from '../../helpers/env.ts';
+import { folderMaker, tempDir } from '../../helpers/env.ts';
 
 const tmp = tempDir('onsite-tls-');
 afterAll(tmp.cleanup);
-let n = 0;
-const bundle = () => {
-  const dir = join(tmp.dir, `b${++n}`);
-  mkdirSync(dir);
-  return dir;
-};
+const bundle = folderMaker(tmp.dir);
 const cert = (dir: string, name: string) => new X509Certificate(readFileSync(join(dir, 'tls', `${name}.crt`)));
 // OpenSSL, where installed, is a second, independent judge of the DER init writes.
 const openssl = spawnSync('openssl', ['version']).status === 0;
