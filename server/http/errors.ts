@@ -60,6 +60,16 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   page_refused: 422,
   page_fetch_failed: 502,
   page_timeout: 504,
+  // The knowledge base: a file that is none of the accepted formats; one whose text could not be
+  // read (damaged, encrypted, only images); no embedding model in the catalog; an embedder whose
+  // vectors do not match the model's dimension; a document too long for whole-document mode;
+  // a document still being ingested.
+  unsupported_type: 415,
+  extract_failed: 422,
+  no_embedding_model: 409,
+  embedding_dimension_mismatch: 502,
+  document_too_long: 422,
+  document_not_ready: 409,
 };
 
 /** The HTTP status of an error code. */

@@ -56,7 +56,13 @@ export type ErrorCode =
   | 'browser_busy'
   | 'page_refused'
   | 'page_fetch_failed'
-  | 'page_timeout';
+  | 'page_timeout'
+  | 'unsupported_type'
+  | 'extract_failed'
+  | 'no_embedding_model'
+  | 'embedding_dimension_mismatch'
+  | 'document_too_long'
+  | 'document_not_ready';
 
 /** An expected failure with a stable code and a message fit for a person. */
 export class AppError extends Error {
