@@ -102,16 +102,22 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
       return { model, events: run(who, model, messages, sampling, signal) };
     },
 
-    /** Embeds texts with a catalog embedding model, checking the dimension the catalog fixes. */
+    /**
+     * Embeds texts with a catalog embedding model, checking the dimension the
+     * catalog fixes (`embedding_dimension_mismatch` otherwise). Ingestion
+     * (`source: 'ingest'`) is recorded in the ledger but not held to the
+     * uploader's budget: a document half-indexed because a chat budget ran
+     * out would be worse than either.
+     */
     async embed(who: Requester, modelName: string | undefined, input: string[], signal?: AbortSignal): Promise<EmbedResult & { model: CatalogModel }> {
       const model = models.resolve(modelName, 'embedding');
-      usage.assertWithinBudget(who.userId);
+      if (who.source !== 'ingest') usage.assertWithinBudget(who.userId);
       const started = clock();
       let result: EmbedResult | undefined;
       try {
         result = await backend.embed({ model: model.name, input, numCtx: model.contextLength, signal });
         const wrong = result.embeddings.find((v) => v.length !== model.dimensions);
-        if (wrong) throw new AppError('generation_failed', `${model.name} returned ${wrong.length}-dimension vectors but the catalog says ${model.dimensions}; fix the catalog entry`);
+        if (wrong) throw new AppError('embedding_dimension_mismatch', `${model.name} returned ${wrong.length}-dimension vectors but the catalog says ${model.dimensions}; fix the model's dimensions on the Models page`);
         return { ...result, model };
       } finally {
         usage.record({ userId: who.userId, apiKeyId: who.apiKeyId ?? null, source: who.source, model: model.name, minerId: result?.minerId ?? null, promptTokens: result?.promptTokens ?? 0, completionTokens: 0, durationMs: clock() - started, outcome: result ? 'ok' : 'failed' });

@@ -5,13 +5,14 @@ import { AppError, isAppError } from '../lib/errors.ts';
 import type { ChatMessage } from '../protocol/miner.ts';
 import type { Engine } from './engine.ts';
 import { renderMarkdown } from './markdown.ts';
-import type { ChatStore, Conversation, Message, MessageSource } from './store.ts';
+import { checkWholeDocument, promptWithKnowledge, type KnowledgeReader, type Rewriter } from './knowledge-prompt.ts';
+import type { ChatStore, Conversation, ConversationKnowledge, Message, MessageSource } from './store.ts';
 import { promptWithPages } from './web-pages.ts';
 
 /**
  * What the streaming endpoint sends, in order: start, `sources` when the
- * question linked web pages (read before the first token), tokens, then
- * done or error.
+ * question linked web pages or the conversation searches documents (found
+ * before the first token), tokens, then done or error.
  */
 export type ChatStreamEvent =
   | { type: 'sources'; sources: MessageSource[] }
@@ -43,7 +44,7 @@ export function publicMessage(m: Message) {
 
 /** Shapes a conversation for the API. */
 export function publicConversation(c: Conversation) {
-  return { id: c.id, title: c.title, model: c.model, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+  return { id: c.id, title: c.title, model: c.model, knowledge: c.knowledge ?? { collectionIds: [] }, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
 }
 
 const DEFAULT_TITLE = 'New conversation';
@@ -64,8 +65,28 @@ export interface Reply {
  * produced so far and says why. With a page reader (the browser sidecar),
  * web pages the question links are read first and cited as sources.
  */
-export function createChatService(deps: { store: ChatStore; engine: Engine; clock: Clock; pages?: PageReader | undefined }) {
+export function createChatService(deps: { store: ChatStore; engine: Engine; clock: Clock; pages?: PageReader | undefined; knowledge?: KnowledgeReader | undefined }) {
   const { store, engine, clock } = deps;
+
+  // What a conversation grounds in, checked against what the user may read now.
+  function checkedKnowledge(userId: string, k: ConversationKnowledge | null | undefined): ConversationKnowledge | null {
+    if (!k || (k.collectionIds.length === 0 && k.documentId === undefined)) return null;
+    if (!deps.knowledge) throw new AppError('unavailable', 'the knowledge base is not available on this server');
+    const ids = [...new Set(k.collectionIds)];
+    const readable = deps.knowledge.readableCollections(userId, ids);
+    if (readable.length !== ids.length) throw new AppError('not_found', `no such collection: ${ids.filter((id) => !readable.includes(id)).join(', ')}`);
+    if (k.documentId !== undefined) deps.knowledge.wholeDocument(userId, k.documentId);
+    return { collectionIds: ids, ...(k.documentId !== undefined ? { documentId: k.documentId } : {}) };
+  }
+
+  // The follow-up rewrite runs on the conversation's model, briefly and without sampling noise.
+  function rewriter(userId: string, model: string): Rewriter {
+    return async (messages, signal) => {
+      let text = '';
+      for await (const e of engine.chat({ userId, source: 'chat' }, model, messages, { maxTokens: 64, temperature: 0 }, signal).events) if (e.type === 'token') text += e.delta;
+      return text;
+    };
+  }
   const running = new Map<string, { conversationId: string; controller: AbortController }>();
 
   function owned(userId: string, id: string): Conversation {
@@ -87,6 +108,7 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
     const msgs = history(conv.id);
     // Checks (model, budget, stream limit) run before the answer row exists, so a refusal leaves no trace.
     const chatModel = engine.precheck(userId, model ?? conv.model);
+    if (deps.knowledge) checkWholeDocument(deps.knowledge, userId, conv.knowledge, chatModel.contextLength, msgs);
     const now = new Date(clock());
     // One commit for both rows: all or nothing, and one disk sync before the first token.
     const assistant = store.transaction(() => {
@@ -99,7 +121,10 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
     async function* events(): AsyncGenerator<ChatStreamEvent> {
       let text = '';
       try {
-        const prompt = await promptWithPages(deps.pages, msgs, chatModel.contextLength, controller.signal);
+        const pages = await promptWithPages(deps.pages, msgs, chatModel.contextLength, controller.signal);
+        const prompt = deps.knowledge
+          ? await promptWithKnowledge(deps.knowledge, rewriter(userId, chatModel.name), userId, conv.knowledge, pages, msgs, chatModel.contextLength, controller.signal)
+          : pages;
         if (prompt.sources.length > 0) {
           store.updateMessage(assistant.id, { sources: prompt.sources, updatedAt: new Date(clock()) });
           yield { type: 'sources', sources: prompt.sources };
@@ -130,19 +155,22 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
   }
 
   return {
-    create(userId: string, input: { title?: string | undefined; model?: string | undefined }): Conversation {
+    create(userId: string, input: { title?: string | undefined; model?: string | undefined; knowledge?: ConversationKnowledge | undefined }): Conversation {
       const model = engine.resolveChatModel(input.model);
+      const knowledge = checkedKnowledge(userId, input.knowledge);
       const now = new Date(clock());
-      return store.insertConversation({ id: randomUUID(), userId, title: input.title?.trim() || DEFAULT_TITLE, model: model.name, createdAt: now, updatedAt: now });
+      return store.insertConversation({ id: randomUUID(), userId, title: input.title?.trim() || DEFAULT_TITLE, model: model.name, knowledge, createdAt: now, updatedAt: now });
     },
     list: (userId: string, limit = 200) => store.conversations(userId, limit),
     get(userId: string, id: string) {
       const c = owned(userId, id);
       return { conversation: c, messages: store.messages(c.id) };
     },
-    rename(userId: string, id: string, title: string): Conversation {
+    /** Renames a conversation and/or points it at other collections or a document. */
+    update(userId: string, id: string, patch: { title?: string | undefined; knowledge?: ConversationKnowledge | undefined }): Conversation {
       owned(userId, id);
-      store.updateConversation(id, { title, updatedAt: new Date(clock()) });
+      const knowledge = patch.knowledge === undefined ? undefined : checkedKnowledge(userId, patch.knowledge);
+      store.updateConversation(id, { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(knowledge !== undefined ? { knowledge } : {}), updatedAt: new Date(clock()) });
       return owned(userId, id);
     },
     remove(userId: string, id: string): void {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { Orm } from '../db/client.ts';
 import { conversations, messages } from '../db/schema/index.ts';
 
-export type { MessageSource } from '../db/schema/index.ts';
+export type { ConversationKnowledge, DocumentSource, MessageSource, WebSource } from '../db/schema/index.ts';
 
 /** A conversation row. */
 export type Conversation = typeof conversations.$inferSelect;

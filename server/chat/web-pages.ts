@@ -3,14 +3,14 @@ import { isAppError } from '../lib/errors.ts';
 import { MAX_URL_LENGTH } from '../protocol/browser.ts';
 import type { ChatMessage } from '../protocol/miner.ts';
 import { pageBudgetChars, pageContextMessage, withPageContext } from './page-context.ts';
-import type { MessageSource } from './store.ts';
+import type { MessageSource, WebSource } from './store.ts';
 
 /** Most pages read for one question: the first URLs it names. */
 export const MAX_PAGES_PER_QUESTION = 2;
 
 /** A page read for a question: its source entry, and its text when it could be read. */
 export interface PageRead {
-  source: MessageSource;
+  source: WebSource;
   text?: string | undefined;
 }
 
@@ -54,7 +54,7 @@ export async function readPages(reader: PageReader, urls: string[], signal: Abor
     urls.map(async (url): Promise<PageRead> => {
       try {
         const page = await reader.fetchPage({ url }, { signal });
-        const source: MessageSource = { kind: 'web', url, finalUrl: page.finalUrl, title: page.title.trim().slice(0, 300) || undefined };
+        const source: WebSource = { kind: 'web', url, finalUrl: page.finalUrl, title: page.title.trim().slice(0, 300) || undefined };
         // An error page's text would only mislead the model.
         if (page.status >= 400) return { source: { ...source, error: { code: 'page_fetch_failed', message: `the site answered HTTP ${page.status}` } } };
         if (!page.text.trim()) return { source: { ...source, error: { code: 'page_empty', message: 'the page has no readable text (it may need a sign-in or show only images)' } } };

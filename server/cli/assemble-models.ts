@@ -8,7 +8,7 @@ import { createEngine } from '../chat/engine.ts';
 import { createChatService } from '../chat/service.ts';
 import { createChatStore } from '../chat/store.ts';
 import type { Config } from '../config.ts';
-import type { Orm } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import { attachMinerSocket } from '../http/miner-socket.ts';
 import type { Clock } from '../lib/clock.ts';
 import { assertLocalEndpoint, type Resolver } from '../lib/egress.ts';
@@ -21,16 +21,18 @@ import { createModelService } from '../models/service.ts';
 import { createModelsStore } from '../models/store.ts';
 import { createUsageService } from '../usage/service.ts';
 import { createUsageStore } from '../usage/store.ts';
+import { createKnowledgeLayer } from './assemble-knowledge.ts';
 
 /**
  * Wires the model side: miner registry and scheduler, the backend (miners
  * or an external OpenAI-compatible endpoint, refused outside the local
  * network when NO_EXTERNAL_EGRESS=1), catalog, usage ledger, the engine
- * and chat (reading linked web pages through `pages`, the browser
- * sidecar's client). Answers a crash left half-written are marked failed here.
+ * the knowledge base, and chat (reading linked web pages through `pages`,
+ * the browser sidecar's client, and searching the knowledge base). Answers a crash left half-written are marked failed here.
  */
-export async function createModelLayer(config: Config, log: Log, orm: Orm, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined } = {}) {
+export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined } = {}) {
   const { resolve } = extras;
+  const orm = db.orm;
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
   const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus });
   const scheduler = createScheduler(registry, clock);
@@ -44,7 +46,8 @@ export async function createModelLayer(config: Config, log: Log, orm: Orm, audit
   const catalog = createModelService({ store: createModelsStore(orm), audit, clock });
   const usage = createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });
   const engine = createEngine({ backend, models: catalog, usage, clock, log: log.child({ module: 'engine' }), maxStreams: config.MAX_CONCURRENT_STREAMS });
-  const chat = createChatService({ store: createChatStore(orm), engine, clock, pages: extras.pages });
+  const knowledge = createKnowledgeLayer(config, log, db, { engine, catalog, audit, clock, pages: extras.pages });
+  const chat = createChatService({ store: createChatStore(orm), engine, clock, pages: extras.pages, knowledge: knowledge.reader });
   const interrupted = chat.recoverInterrupted();
   if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');
   return {
@@ -56,6 +59,7 @@ export async function createModelLayer(config: Config, log: Log, orm: Orm, audit
     usage,
     engine,
     chat,
+    knowledge,
     attachSockets(server: Server): () => void {
       const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }) });
       return () => sockets.close();

@@ -97,7 +97,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     resolve: options.resolve,
   });
   const browser = createBrowserMonitor(browserClient);
-  const models = await createModelLayer(config, log, db.orm, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient });
+  const models = await createModelLayer(config, log, db, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient });
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register('miners', () => {
       const up = models.registry.all().filter((m) => m.status === 'active' && m.healthy && models.registry.fresh(m));
@@ -121,6 +121,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
+    maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clock,
     metricsToken: config.METRICS_TOKEN,

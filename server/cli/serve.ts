@@ -58,7 +58,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     );
   }
 
-  const { app, jobs, close, attachSockets } = await assembleServer(config, log, options.assemble);
+  const { app, jobs, close, attachSockets, models } = await assembleServer(config, log, options.assemble);
   const servers: Server[] = [];
   const closeSockets: Array<() => void> = [];
   let port: number;
@@ -83,6 +83,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
   }
   const removePid = writePidFile(join(config.dataDir, 'onsite.pid'));
   jobs.start();
+  models.knowledge.worker.start();
   log.info({ port, tls: servers.length > 1 ? config.TLS_PORT : undefined, version: VERSION, dataDir: config.dataDir }, 'onsite server listening');
 
   let stopping: Promise<void> | undefined;
@@ -93,7 +94,9 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
       stopping ??= (async () => {
         log.info('shutting down: no new connections, finishing requests');
         // Order: stop taking requests, let background jobs finish, then close the database.
-        // Miner sockets go first: they never end by themselves and would hold the server open.
+        // Ingestion stops first (its jobs stay queued for the next start), before the miners it embeds on go.
+        await models.knowledge.worker.stop();
+        // Miner sockets go next: they never end by themselves and would hold the server open.
         for (const closeSocket of closeSockets) closeSocket();
         await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));
         await jobs.stop();

@@ -14,6 +14,10 @@ import type { Registry } from '../miners/registry.ts';
 import type { MinerService } from '../miners/service.ts';
 import type { ModelService } from '../models/service.ts';
 import type { UsageService } from '../usage/service.ts';
+import type { KnowledgeService } from '../knowledge/service.ts';
+import type { Retrieval } from '../knowledge/retrieval/service.ts';
+import type { KnowledgeReader } from '../chat/knowledge-prompt.ts';
+import type { KnowledgeStatus } from '../knowledge/status.ts';
 import type { Log } from '../log.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { errorBody, errorResponse, statusOf } from './errors.ts';
@@ -36,6 +40,9 @@ import { minerRoutes } from './routes/miners.ts';
 import { modelRoutes } from './routes/models.ts';
 import { openaiRoutes } from './routes/openai.ts';
 import { usageRoutes } from './routes/usage.ts';
+import { collectionRoutes } from './routes/collections.ts';
+import { documentRoutes } from './routes/documents.ts';
+import { searchRoutes } from './routes/search.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { AppEnv } from './types.ts';
@@ -49,6 +56,12 @@ export interface ModelDeps {
   chat: ChatService;
   usage: UsageService;
   engine: Engine;
+  knowledge: {
+    service: KnowledgeService;
+    retrieval: Retrieval;
+    reader: KnowledgeReader;
+    status: () => KnowledgeStatus;
+  };
 }
 
 /** Everything the HTTP app needs, built by the CLI. */
@@ -64,6 +77,8 @@ export interface AppDeps {
   version: string;
   baseUrl: string;
   maxJsonBytes: number;
+  /** Cap of one document upload request (MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
   rateLimitPerMinute: number;
   clock: () => number;
   metricsToken?: string | undefined;
@@ -103,12 +118,14 @@ export function createApp(deps: AppDeps) {
       permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxJsonBytes,
-      onError: (c) => errorResponse(c, 'payload_too_large', `request body is larger than ${deps.maxJsonBytes} bytes`),
-    }),
-  );
+  // Document uploads have their own cap (MAX_UPLOAD_MB, plus room for the multipart framing); every other body MAX_JSON_MB.
+  const jsonLimit = bodyLimit({ maxSize: deps.maxJsonBytes, onError: (c) => errorResponse(c, 'payload_too_large', `request body is larger than ${deps.maxJsonBytes} bytes`) });
+  const uploadLimit = bodyLimit({
+    maxSize: deps.maxUploadBytes + 64 * 1024,
+    onError: (c) => errorResponse(c, 'payload_too_large', `the upload is larger than ${Math.round(deps.maxUploadBytes / 1048576)} MB (MAX_UPLOAD_MB)`),
+  });
+  const UPLOAD_PATH = /^\/api\/collections\/[^/]+\/documents\/?$/;
+  app.use((c, next) => (c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
 
   app.route('/health', healthRoutes(deps.health));
   app.route('/metrics', metricsRoutes(deps.metrics, deps.metricsToken));
@@ -132,7 +149,10 @@ export function createApp(deps: AppDeps) {
   app.route('/api/models', modelRoutes(m.catalog, m.backend));
   app.route('/api/conversations', conversationRoutes(m.chat));
   app.route('/api/usage', usageRoutes(m.usage));
-  app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock));
+  app.route('/api/collections', collectionRoutes(m.knowledge.service));
+  app.route('/api/documents', documentRoutes(m.knowledge.service));
+  app.route('/api/search', searchRoutes(m.knowledge.retrieval));
+  app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock, m.knowledge.reader));
   app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, browser: deps.browser, ...m, baseUrl: deps.baseUrl }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { kbId } from './chat-schemas.ts';
 
 const text = z.string().max(4_000_000);
 // Content may be a string or an array of parts; only text parts are understood.
@@ -25,6 +26,11 @@ export const chatCompletionBody = z
     stop: z.union([z.string().max(64), z.array(z.string().max(64)).max(8)]).nullish(),
     n: z.literal(1).nullish(),
     user: z.string().max(256).nullish(),
+    /** Onsite's extension: ground the answer in these knowledge-base collections (sources come back in `onsite.sources`). */
+    onsite: z
+      .object({ collections: z.array(kbId).min(1).max(50) })
+      .strict()
+      .nullish(),
   })
   .loose();
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;

@@ -48,13 +48,25 @@ export interface LayoutSpec {
    * resolution where the values are. Default 127 / 0.25.
    */
   int8Scale?: number;
+  /**
+   * Adds a vec0 partition key `part` (the collection's integer id): a query
+   * names the partitions it may read and vec0 scans only those, so the
+   * permission filter is part of the vector query itself.
+   */
+  partitioned?: boolean | undefined;
 }
 
 /** One vector to store: its rowid (the chunk id) and unit-length embedding. */
 export interface VectorRow {
   rowid: number | bigint;
   vector: Float32Array;
+  /** The partition (collection id); required when the layout is partitioned. */
+  partition?: number | bigint | undefined;
 }
+
+/** What the knowledge store uses (dims and prefix come per vector space): see the module comment. */
+export const CHOSEN_LAYOUT: Omit<LayoutSpec, 'dims' | 'prefix'> = { kind: 'binary', oversample: 10 };
+
 
 /** Default coarse candidates per result for the quantised layouts. */
 export const DEFAULT_OVERSAMPLE = 10; // top-100 for k = 10: recall@10 0.97 in test/bench/vectors.ts
@@ -91,7 +103,8 @@ export function createLayout(db: Sqlite, spec: LayoutSpec): void {
   if (spec.kind === 'binary' && spec.dims % 8 !== 0) throw new Error(`binary layout needs dims divisible by 8, got ${spec.dims}`);
   const t = layoutTables(spec);
   const column = spec.kind === 'float' ? `float[${spec.dims}]` : spec.kind === 'binary' ? `bit[${spec.dims}]` : `int8[${spec.dims}]`;
-  db.exec(`create virtual table if not exists ${t.index} using vec0(embedding ${column})`);
+  const part = spec.partitioned ? 'part integer partition key, ' : '';
+  db.exec(`create virtual table if not exists ${t.index} using vec0(${part}embedding ${column})`);
   if (t.floats) db.exec(`create table if not exists ${t.floats} (rowid integer primary key, embedding blob not null)`);
 }
 
@@ -131,7 +144,7 @@ export function quantizeInt8(vector: Float32Array, scale = DEFAULT_INT8_SCALE): 
 export function insertVectors(db: Sqlite, spec: LayoutSpec, rows: Iterable<VectorRow>): number {
   const t = layoutTables(spec);
   const value = spec.kind === 'float' ? '?' : spec.kind === 'binary' ? 'vec_quantize_binary(?)' : 'vec_int8(?)';
-  const index = prepare(db, `insert into ${t.index}(rowid, embedding) values (?, ${value})`);
+  const index = spec.partitioned ? prepare(db, `insert into ${t.index}(rowid, part, embedding) values (?, ?, ${value})`) : prepare(db, `insert into ${t.index}(rowid, embedding) values (?, ${value})`);
   const floats = t.floats ? prepare(db, `insert into ${t.floats}(rowid, embedding) values (?, ?)`) : undefined;
   const scale = spec.int8Scale ?? DEFAULT_INT8_SCALE;
   let n = 0;
@@ -140,11 +153,13 @@ export function insertVectors(db: Sqlite, spec: LayoutSpec, rows: Iterable<Vecto
       checkDims(spec, row.vector, `vector ${row.rowid}`);
       const id = BigInt(row.rowid);
       const bytes = blob(row.vector);
+      if (spec.partitioned && row.partition === undefined) throw new Error(`vector ${row.rowid} has no partition, the layout ${spec.prefix} is partitioned`);
+      const key = spec.partitioned ? [BigInt(row.partition!)] : [];
       if (spec.kind === 'int8') {
         const q = quantizeInt8(row.vector, scale);
-        index.run(id, Buffer.from(q.buffer, q.byteOffset, q.byteLength));
+        index.run(id, ...key, Buffer.from(q.buffer, q.byteOffset, q.byteLength));
       } else {
-        index.run(id, bytes);
+        index.run(id, ...key, bytes);
       }
       floats?.run(id, bytes);
       n++;
@@ -162,13 +177,54 @@ export function insertVectors(db: Sqlite, spec: LayoutSpec, rows: Iterable<Vecto
  * (and the top result for a query equal to a stored vector) is exact among
  * the candidates; only candidates the coarse pass missed cost recall.
  */
-export function knn(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: number): number[] {
+/** Removes vectors by rowid from every table of the layout; returns how many were there. */
+export function deleteVectors(db: Sqlite, spec: LayoutSpec, rowids: Iterable<number | bigint>): number {
+  const t = layoutTables(spec);
+  const index = prepare(db, `delete from ${t.index} where rowid = ?`);
+  const floats = t.floats ? prepare(db, `delete from ${t.floats} where rowid = ?`) : undefined;
+  let n = 0;
+  db.transaction(() => {
+    for (const rowid of rowids) {
+      const id = BigInt(rowid);
+      n += index.run(id).changes;
+      floats?.run(id);
+    }
+  })();
+  return n;
+}
+
+/** Vectors stored in the layout. */
+export function countVectors(db: Sqlite, spec: LayoutSpec): number {
+  const t = layoutTables(spec);
+  return (prepare(db, `select count(*) as n from ${t.index}`).get() as { n: number }).n;
+}
+
+/** Options of {@link knn}. */
+export interface KnnOptions {
+  /** Partitioned layouts: the only partitions searched (an empty list finds nothing). */
+  partitions?: readonly (number | bigint)[] | undefined;
+}
+
+export function knn(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: number, options: KnnOptions = {}): number[] {
   checkDims(spec, query, 'query');
   if (!Number.isInteger(k) || k <= 0) throw new Error(`k must be a positive integer, got ${k}`);
   const t = layoutTables(spec);
   const q = blob(query);
+  // With a partition key, vec0 runs one KNN per listed partition (k each): the outer
+  // ORDER BY … LIMIT picks the global top k. Rows of other partitions are never read.
+  let filter = '';
+  const args: unknown[] = [];
+  if (spec.partitioned) {
+    const parts = options.partitions ?? [];
+    if (parts.length === 0) return [];
+    filter = ' and part in (select value from json_each(?))';
+    args.push(JSON.stringify(parts.map((p) => Number(p))));
+  }
   if (spec.kind === 'float') {
-    const rows = prepare(db, `select rowid from ${t.index} where embedding match ? and k = ? order by distance`).all(q, k) as Array<{ rowid: number }>;
+    // vec0 refuses LIMIT beside `k = ?`, so the global cut happens outside a materialised scan.
+    const rows = prepare(db, `with scan as materialized (select rowid, distance from ${t.index} where embedding match ? and k = ?${filter}) select rowid from scan order by distance limit ?`).all(q, k, ...args, k) as Array<{
+      rowid: number;
+    }>;
     return rows.map((r) => r.rowid);
   }
   // vec0 caps k at 4096 per query.
@@ -185,9 +241,10 @@ export function knn(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: number
   }
   const rows = prepare(
       db,
-      `with coarse as (select rowid from ${t.index} where embedding match ${coarseExpr} and k = ?)
+      `with scan as materialized (select rowid, distance from ${t.index} where embedding match ${coarseExpr} and k = ?${filter}),
+            coarse as (select rowid from scan order by distance limit ?)
        select v.rowid as rowid from coarse join ${t.floats} v on v.rowid = coarse.rowid
        order by vec_distance_l2(v.embedding, ?) limit ?`,
-    ).all(coarseQuery, candidates, q, k) as Array<{ rowid: number }>;
+    ).all(coarseQuery, candidates, ...args, candidates, q, k) as Array<{ rowid: number }>;
   return rows.map((r) => r.rowid);
 }

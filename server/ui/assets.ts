@@ -6,8 +6,11 @@ export const STATIC_FILES: Readonly<Record<string, string>> = {
   'app.css': 'text/css; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'chat-api.js': 'text/javascript; charset=utf-8',
+  'chat-knowledge.js': 'text/javascript; charset=utf-8',
   'chat-view.js': 'text/javascript; charset=utf-8',
   'chat.js': 'text/javascript; charset=utf-8',
+  'knowledge-view.js': 'text/javascript; charset=utf-8',
+  'knowledge.js': 'text/javascript; charset=utf-8',
   'logo.svg': 'image/svg+xml',
 };
 

@@ -24,6 +24,7 @@ function Nav({ caller }: { caller: Caller }) {
   return (
     <nav>
       <a href="/chat" data-testid="chat-link">Chat</a>
+      <a href="/collections" data-testid="documents-link">Documents</a>
       {caller.user.role === 'admin' ? (
         <>
           <a href="/admin/users">Users</a>
@@ -90,12 +91,14 @@ export interface PostButtonProps {
   kind?: 'danger' | 'secondary';
   /** Hidden fields sent with the button. */
   fields?: Record<string, string>;
+  /** A question app.js asks before the form is sent (for deletions). */
+  confirm?: string | undefined;
 }
 
 /** A one-button form that posts to `action` with the CSRF token (and optional hidden fields). */
-export function PostButton({ caller, action, label, kind, fields }: PostButtonProps) {
+export function PostButton({ caller, action, label, kind, fields, confirm }: PostButtonProps) {
   return (
-    <form method="post" action={action} class="inline">
+    <form method="post" action={action} class="inline" data-confirm={confirm}>
       <CsrfField caller={caller} />
       {Object.entries(fields ?? {}).map(([name, value]) => (
         <input type="hidden" name={name} value={value} />

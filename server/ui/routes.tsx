@@ -5,6 +5,9 @@ import type { ModelBackend } from '../backend/types.ts';
 import type { BrowserMonitor } from '../browser-client/status.ts';
 import type { ChatService } from '../chat/service.ts';
 import type { AppEnv } from '../http/types.ts';
+import type { Retrieval } from '../knowledge/retrieval/service.ts';
+import type { KnowledgeService } from '../knowledge/service.ts';
+import type { KnowledgeStatus } from '../knowledge/status.ts';
 import type { HealthService } from '../lib/health.ts';
 import type { LicenseService } from '../license/service.ts';
 import type { Registry } from '../miners/registry.ts';
@@ -18,6 +21,8 @@ import { accountPages } from './routes/account-pages.tsx';
 import { adminPages } from './routes/admin-pages.tsx';
 import { authPages } from './routes/auth-pages.tsx';
 import { chatPages } from './routes/chat-pages.tsx';
+import { collectionPages } from './routes/collection-pages.tsx';
+import { documentPages } from './routes/document-pages.tsx';
 import { licensePages } from './routes/license-pages.tsx';
 import { minerPages } from './routes/miner-pages.tsx';
 import { modelPages } from './routes/model-pages.tsx';
@@ -36,6 +41,8 @@ export interface UiDeps {
   registry: Registry;
   usage: UsageService;
   backend: ModelBackend;
+  /** The knowledge base: collections and documents, search, and its status for admins. */
+  knowledge: { service: KnowledgeService; retrieval: Retrieval; status: () => KnowledgeStatus };
   /** The browser sidecar's status (system page). */
   browser: BrowserMonitor;
   /** The address remote miners and links use (BASE_URL). */
@@ -65,6 +72,8 @@ export function uiRoutes(deps: UiDeps) {
     .route('/', authPages(deps.identity))
     .route('/profile', accountPages(deps.identity))
     .route('/chat', chatPages(deps))
+    .route('/collections', collectionPages(deps))
+    .route('/documents', documentPages(deps))
     .route('/admin/license', licensePages(deps.license))
     .route('/admin/miners', minerPages(deps))
     .route('/admin/models', modelPages(deps))

@@ -10,9 +10,15 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a TypeScript entry point under tsx on the Node running the tests. */
-export function startTs(entry: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a TypeScript entry point under tsx on the Node running the tests.
+ * `single` loads tsx into the entry's own process instead of running tsx's
+ * CLI, which keeps the program in a child of its own: then a SIGKILL hits
+ * the program itself, as a crash would.
+ */
+export function startTs(entry: string, args: string[], env: Record<string, string>, options: { single?: boolean } = {}): Proc {
+  const argv = options.single ? ['--import', 'tsx', entry, ...args] : ['node_modules/tsx/dist/cli.mjs', entry, ...args];
+  const child = spawn(process.execPath, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {

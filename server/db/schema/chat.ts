@@ -6,10 +6,14 @@ const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 /**
  * What an answer drew on, shown under it and numbered as the model cites
- * them ([1], [2]…). `kind` leaves room for documents of the knowledge base.
- * A source that could not be read keeps its URL and says why in `error`.
+ * them ([1], [2]…): web pages the question linked, and chunks of documents
+ * from the knowledge base. A page that could not be read keeps its URL and
+ * says why in `error`.
  */
-export interface MessageSource {
+export type MessageSource = WebSource | DocumentSource;
+
+/** A web page the question linked. */
+export interface WebSource {
   kind: 'web';
   /** The URL as the user wrote it. */
   url: string;
@@ -19,6 +23,26 @@ export interface MessageSource {
   /** The page text was cut to fit the model's context window. */
   truncated?: boolean | undefined;
   error?: { code: string; message: string } | undefined;
+}
+
+/** A document of the knowledge base: one retrieved chunk, or the whole text in whole-document mode. */
+export interface DocumentSource {
+  kind: 'document';
+  documentId: number;
+  collectionId: number;
+  title: string;
+  /** The chunk's position in the document; absent for the whole document. */
+  chunk?: number | undefined;
+  /** Character range of the chunk in the document's text. */
+  startChar?: number | undefined;
+  endChar?: number | undefined;
+  truncated?: boolean | undefined;
+}
+
+/** What a conversation grounds its answers in: collections to search, or one whole document. */
+export interface ConversationKnowledge {
+  collectionIds: number[];
+  documentId?: number | undefined;
 }
 
 /** A user's conversations. */
@@ -31,6 +55,8 @@ export const conversations = sqliteTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     title: text('title').notNull(),
     model: text('model').notNull(),
+    /** Collections searched for every question, or one document given whole; null for none. */
+    knowledge: text('knowledge', { mode: 'json' }).$type<ConversationKnowledge>(),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },

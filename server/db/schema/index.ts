@@ -4,3 +4,4 @@ export * from './identity.ts';
 export * from './license.ts';
 export * from './miners.ts';
 export * from './chat.ts';
+export * from './knowledge.ts';

@@ -21,7 +21,7 @@ export function conversationRoutes(chat: ChatService) {
       const { conversation, messages } = chat.get(me(c), c.req.param('id'));
       return c.json({ ...publicConversation(conversation), messages: messages.map(publicMessage) });
     })
-    .patch('/:id', async (c) => c.json(publicConversation(chat.rename(me(c), c.req.param('id'), (await jsonBody(c, renameConversationBody)).title))))
+    .patch('/:id', async (c) => c.json(publicConversation(chat.update(me(c), c.req.param('id'), await jsonBody(c, renameConversationBody)))))
     .delete('/:id', (c) => {
       chat.remove(me(c), c.req.param('id'));
       return c.body(null, 204);

@@ -3,6 +3,8 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ChatDone } from '../../backend/types.ts';
 import type { Engine } from '../../chat/engine.ts';
+import { promptWithKnowledge, type KnowledgeReader } from '../../chat/knowledge-prompt.ts';
+import type { MessageSource } from '../../chat/store.ts';
 import { AppError, isAppError } from '../../lib/errors.ts';
 import type { ModelService } from '../../models/service.ts';
 import { statusOf } from '../errors.ts';
@@ -24,9 +26,11 @@ const finishReason = (d: ChatDone | undefined) => (d?.doneReason === 'length' ? 
  * `/v1`: the OpenAI-compatible API for programs, authenticated by API key
  * only. Works with the official `openai` client unchanged. Messages go to
  * the model as sent: URLs in them are never fetched (unlike the chat UI),
- * because a program controls its own context.
+ * because a program controls its own context. With the `onsite.collections`
+ * extension the answer is grounded in those knowledge-base collections
+ * (only ones the key's user may read) and lists its sources.
  */
-export function openaiRoutes(engine: Engine, models: ModelService, clock: () => number) {
+export function openaiRoutes(engine: Engine, models: ModelService, clock: () => number, knowledge?: KnowledgeReader) {
   const app = new Hono<AppEnv>();
   app.onError((err, c) => (isAppError(err) ? openaiError(c, err.code, err.message, statusOf(err.code)) : openaiError(c, 'internal', 'internal error', 500)));
   app.use(async (c, next) => {
@@ -52,6 +56,19 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
       throw new AppError('validation_failed', (err as Error).message);
     }
     const controller = new AbortController();
+    let sources: MessageSource[] = [];
+    if (body.onsite?.collections) {
+      if (!knowledge) throw new AppError('unavailable', 'the knowledge base is not available on this server');
+      const userId = who(c).userId;
+      const asked = [...new Set(body.onsite.collections)];
+      const readable = knowledge.readableCollections(userId, asked);
+      if (readable.length !== asked.length) throw new AppError('not_found', `no such collection: ${asked.filter((id) => !readable.includes(id)).join(', ')}`);
+      const contextLength = engine.precheck(userId, body.model).contextLength;
+      const grounded = await promptWithKnowledge(knowledge, undefined, userId, { collectionIds: readable }, { messages, sources: [] }, messages, contextLength, controller.signal);
+      messages = grounded.messages;
+      sources = grounded.sources;
+    }
+    const onsite = (extra?: Record<string, unknown>) => (sources.length > 0 || extra ? { onsite: { ...(sources.length > 0 ? { sources } : {}), ...extra } } : {});
     const sampling = { temperature: body.temperature ?? undefined, topP: body.top_p ?? undefined, maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined, seed: body.seed ?? undefined, stop: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined) };
     const gen = engine.chat(who(c), body.model, messages, sampling, controller.signal);
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
@@ -67,7 +84,7 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
         else done = r.value;
       }
       const usage = { prompt_tokens: done?.promptTokens ?? 0, completion_tokens: done?.completionTokens ?? 0, total_tokens: (done?.promptTokens ?? 0) + (done?.completionTokens ?? 0) };
-      return c.json({ id, object: 'chat.completion', created, model: gen.model.name, choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finishReason(done) }], usage, ...(done?.truncated ? { onsite: { context_truncated: true } } : {}) });
+      return c.json({ id, object: 'chat.completion', created, model: gen.model.name, choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finishReason(done) }], usage, ...onsite(done?.truncated ? { context_truncated: true } : undefined) });
     }
     const base = { id, object: 'chat.completion.chunk', created, model: gen.model.name, system_fingerprint: 'onsite' };
     return streamSSE(c, async (stream) => {
@@ -84,7 +101,7 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
           await send({ ...base, choices: [{ index: 0, delta: sentRole ? { content: r.value.delta } : { role: 'assistant', content: r.value.delta }, logprobs: null, finish_reason: null }] });
           sentRole = true;
         }
-        await send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(done) }] });
+        await send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(done) }], ...onsite() });
         if (body.stream_options?.include_usage) {
           await send({ ...base, choices: [], usage: { prompt_tokens: done?.promptTokens ?? 0, completion_tokens: done?.completionTokens ?? 0, total_tokens: (done?.promptTokens ?? 0) + (done?.completionTokens ?? 0) } });
         }

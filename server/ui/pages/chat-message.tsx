@@ -39,13 +39,23 @@ export function SourcesView({ sources }: { sources: MessageSource[] }) {
   return (
     <ol class="msg-sources" data-testid="message-sources" aria-label="Sources">
       {sources.map((s, i) => {
+        if (s.kind === 'document') {
+          const href = `/documents/${s.documentId}${s.chunk === undefined ? '' : `#chunk-${s.chunk}`}`;
+          return (
+            <li data-testid="source" data-status="ok" data-kind="document">
+              [{i + 1}] <a href={href}>{s.title}</a>
+              <span class="host">{s.chunk === undefined ? 'whole document' : `part ${s.chunk + 1}`}</span>
+              {s.truncated ? <span class="host">(shortened to fit)</span> : null}
+            </li>
+          );
+        }
         const url = s.finalUrl ?? s.url;
         return s.error ? (
-          <li class="failed" data-testid="source" data-status="failed">
+          <li class="failed" data-testid="source" data-status="failed" data-kind="web">
             [{i + 1}] could not read <SourceLink url={s.url} />: {s.error.message}
           </li>
         ) : (
-          <li data-testid="source" data-status="ok">
+          <li data-testid="source" data-status="ok" data-kind="web">
             [{i + 1}] <SourceLink url={url} text={s.title} />
             <span class="host">{isWebUrl(url) ? new URL(url).host : ''}</span>
             {s.truncated ? <span class="host">(shortened to fit)</span> : null}

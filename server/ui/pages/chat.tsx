@@ -2,9 +2,11 @@
 import type { PublicMessage } from '../../chat/service.ts';
 import type { Conversation } from '../../chat/store.ts';
 import type { Caller } from '../../http/types.ts';
+import type { CollectionSummary } from '../../knowledge/store/collections.ts';
 import type { CatalogModel } from '../../models/store.ts';
 import { Notice } from '../components.tsx';
 import { CsrfField, Layout } from '../layout.tsx';
+import { KnowledgePicker } from './chat-knowledge.tsx';
 import { MessageView } from './chat-message.tsx';
 
 /** Props of {@link ChatPage}. */
@@ -15,6 +17,10 @@ export interface ChatPageProps {
   current?: { conversation: Conversation; messages: PublicMessage[] } | undefined;
   /** Enabled chat models of the catalog. */
   models: CatalogModel[];
+  /** Collections the user may read, for the knowledge picker. */
+  collections: CollectionSummary[];
+  /** The open conversation's whole document, when it has one the user may read. */
+  document?: { id: number; title: string } | undefined;
   error?: string | undefined;
 }
 
@@ -66,11 +72,13 @@ function ModelPicker({ models, selected }: { models: CatalogModel[]; selected: s
  * messages and the composer on the right. Streaming, stop, regenerate,
  * edit and copy are done by chat.js against the conversations API.
  */
-export function ChatPage({ caller, conversations, current, models, error }: ChatPageProps) {
+export function ChatPage({ caller, conversations, current, models, collections, document, error }: ChatPageProps) {
   const messages = (current?.messages ?? []).filter((m) => m.role !== 'system');
   const ready = models.length > 0;
+  // A conversation opened to summarise a document starts with that question ready to send.
+  const suggestion = document && messages.length === 0 ? 'Summarise this document.' : '';
   return (
-    <Layout title={current?.conversation.title ?? 'Chat'} caller={caller} scripts={['chat-api.js', 'chat-view.js', 'chat.js']} wide>
+    <Layout title={current?.conversation.title ?? 'Chat'} caller={caller} scripts={['chat-api.js', 'chat-view.js', 'chat.js', 'chat-knowledge.js']} wide>
       <div class="chat" data-testid="chat" data-conversation-id={current?.conversation.id ?? ''}>
         <aside class="chat-side card">
           <form method="post" action="/chat" id="new-conversation-form">
@@ -90,6 +98,7 @@ export function ChatPage({ caller, conversations, current, models, error }: Chat
           <Notice error={error} />
           {ready ? null : <p class="notice info">No chat model is set up yet. An admin adds one on the Models page.</p>}
           <h1 data-testid="conversation-title">{current?.conversation.title ?? 'New conversation'}</h1>
+          <KnowledgePicker caller={caller} conversationId={current?.conversation.id} knowledge={current?.conversation.knowledge} collections={collections} document={document} />
           <div class="notice error chat-alert" role="alert" data-testid="chat-alert"></div>
           <div class="messages" data-testid="messages">
             {messages.map((m, i) => (
@@ -100,7 +109,7 @@ export function ChatPage({ caller, conversations, current, models, error }: Chat
             <p class="notice info">Sending messages needs JavaScript; the history above can be read without it.</p>
           </noscript>
           <form class="composer" data-testid="composer" data-ready={ready ? 'yes' : 'no'}>
-            <textarea name="content" rows={3} maxlength={200000} data-testid="composer-input" aria-label="Message" placeholder="Ask something. Enter sends, Shift+Enter starts a new line."></textarea>
+            <textarea name="content" rows={3} maxlength={200000} data-testid="composer-input" aria-label="Message" placeholder="Ask something. Enter sends, Shift+Enter starts a new line.">{suggestion}</textarea>
             <div class="row">
               <button type="submit" data-testid="send" disabled>
                 Send

@@ -5,6 +5,8 @@ import type { CheckResult, Readiness } from '../../lib/health.ts';
 import type { LicenseState } from '../../license/service.ts';
 import { when } from '../components.tsx';
 import { Layout } from '../layout.tsx';
+import type { KnowledgeStatus } from '../../knowledge/status.ts';
+import { KnowledgeSection } from './system-knowledge.tsx';
 
 /** Versions the page lists; `browser` is absent while the sidecar does not answer. */
 export interface SystemVersions {
@@ -20,6 +22,7 @@ export interface SystemPageProps {
   readiness: Readiness;
   browser: BrowserStatus;
   license: LicenseState;
+  knowledge: KnowledgeStatus;
   versions: SystemVersions;
 }
 
@@ -109,12 +112,13 @@ function License({ license: l }: { license: LicenseState }) {
   );
 }
 
-/** Admin: what `/health` knows, the browser sidecar's pool, the license state and the versions running. */
-export function SystemPage({ caller, readiness, browser, license, versions }: SystemPageProps) {
+/** Admin: what `/health` knows, the browser sidecar's pool, the knowledge base, the license state and the versions running. */
+export function SystemPage({ caller, readiness, browser, license, knowledge, versions }: SystemPageProps) {
   return (
     <Layout title="System" caller={caller}>
       <Checks readiness={readiness} />
       <Browser browser={browser} />
+      <KnowledgeSection status={knowledge} />
       <License license={license} />
       <section class="card">
         <h2>Versions</h2>

@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { publicMessage, type ChatService } from '../../chat/service.ts';
 import { statusOf } from '../../http/errors.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
+import { readerOf } from '../../http/routes/collections.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { isAppError } from '../../lib/errors.ts';
+import type { KnowledgeService } from '../../knowledge/service.ts';
 import type { ModelService } from '../../models/service.ts';
 import { ChatPage } from '../pages/chat.tsx';
 import { parseForm } from './forms.ts';
@@ -13,16 +15,20 @@ import { pageUser } from './guards.ts';
 
 const newForm = z.object({ model: z.string().trim().max(200).optional() });
 const titleForm = z.object({ title: z.string().trim().min(1, 'give the conversation a title').max(200) });
+// Checkboxes: absent when none is ticked, a string for one, an array for several.
+const knowledgeForm = z.object({ collectionIds: z.preprocess((v) => (v === undefined ? [] : [v].flat()), z.array(z.coerce.number().int().positive()).max(50)) });
 
 /** Dependencies of the chat pages. */
 export interface ChatPagesDeps {
   chat: ChatService;
   catalog: ModelService;
+  knowledge: { service: KnowledgeService };
 }
 
 /**
  * `/chat` and `/chat/:id`: the conversation list and an open conversation
- * rendered with its history; new, rename and delete are plain forms.
+ * rendered with its history; new, rename, delete and the collections a
+ * conversation searches are plain forms.
  */
 export function chatPages(deps: ChatPagesDeps) {
   const render = (c: Context<AppEnv>, id?: string, error?: string, status = 200) => {
@@ -30,7 +36,20 @@ export function chatPages(deps: ChatPagesDeps) {
     const open = id ? deps.chat.get(userId, id) : undefined;
     const current = open ? { conversation: open.conversation, messages: open.messages.map(publicMessage) } : undefined;
     const models = deps.catalog.list().filter((m) => m.kind === 'chat' && m.enabled);
-    return c.html(<ChatPage caller={callerOf(c)} conversations={deps.chat.list(userId)} current={current} models={models} error={error} />, status as 200);
+    const collections = deps.knowledge.service.list(readerOf(c));
+    const document = wholeDocument(c, open?.conversation.knowledge?.documentId);
+    return c.html(<ChatPage caller={callerOf(c)} conversations={deps.chat.list(userId)} current={current} models={models} collections={collections} document={document} error={error} />, status as 200);
+  };
+  // The document of a whole-document conversation, if the user may still read it.
+  const wholeDocument = (c: Context<AppEnv>, id: number | undefined) => {
+    if (id === undefined) return undefined;
+    try {
+      const { doc } = deps.knowledge.service.get(readerOf(c), id);
+      return { id: doc.id, title: doc.title };
+    } catch (err) {
+      if (isAppError(err)) return undefined;
+      throw err;
+    }
   };
   // A failed form shows the list with the error; an unknown conversation is a 404 there.
   const attempt = async (c: Context<AppEnv>, action: () => Promise<Response> | Response) => {
@@ -56,7 +75,14 @@ export function chatPages(deps: ChatPagesDeps) {
     .post('/:id/rename', (c) =>
       attempt(c, async () => {
         const form = parseForm(titleForm, await c.req.parseBody());
-        const conv = deps.chat.rename(callerOf(c).user.id, c.req.param('id'), form.title);
+        const conv = deps.chat.update(callerOf(c).user.id, c.req.param('id'), { title: form.title });
+        return c.redirect(`/chat/${conv.id}`, 303);
+      }),
+    )
+    .post('/:id/knowledge', (c) =>
+      attempt(c, async () => {
+        const form = parseForm(knowledgeForm, await c.req.parseBody({ all: true }));
+        const conv = deps.chat.update(callerOf(c).user.id, c.req.param('id'), { knowledge: { collectionIds: form.collectionIds } });
         return c.redirect(`/chat/${conv.id}`, 303);
       }),
     )

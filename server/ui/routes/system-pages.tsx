@@ -7,6 +7,7 @@ import type { HealthService } from '../../lib/health.ts';
 import type { LicenseService } from '../../license/service.ts';
 import { REVISION } from '../../version.ts';
 import { SystemPage } from '../pages/system.tsx';
+import type { KnowledgeStatus } from '../../knowledge/status.ts';
 import { pageAdmin } from './guards.ts';
 
 /** Dependencies of the system page. */
@@ -15,13 +16,14 @@ export interface SystemPagesDeps {
   health: HealthService;
   browser: BrowserMonitor;
   license: LicenseService;
+  knowledge: { status: () => KnowledgeStatus };
 }
 
-/** `/admin/system`: readiness checks, the browser sidecar's pool, the license and versions. */
+/** `/admin/system`: readiness checks, the browser sidecar's pool, the knowledge base, the license and versions. */
 export function systemPages(deps: SystemPagesDeps) {
   return new Hono<AppEnv>().use(pageAdmin).get('/', async (c) => {
     const [readiness, browser] = await Promise.all([deps.health.readiness(), deps.browser.status()]);
     const versions = { onsite: deps.version, revision: REVISION, node: process.versions.node, browser: browser.health?.version };
-    return c.html(<SystemPage caller={callerOf(c)} readiness={readiness} browser={browser} license={deps.license.state()} versions={versions} />);
+    return c.html(<SystemPage caller={callerOf(c)} readiness={readiness} browser={browser} license={deps.license.state()} knowledge={deps.knowledge.status()} versions={versions} />);
   });
 }

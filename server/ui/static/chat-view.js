@@ -41,16 +41,28 @@
     return el('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, text || url);
   }
 
+  /** A document source: a link to the document page, at the cited chunk. */
+  function documentSource(s, i) {
+    const item = el('li', { 'data-testid': 'source', 'data-status': 'ok', 'data-kind': 'document' });
+    const href = `/documents/${s.documentId}${s.chunk === undefined || s.chunk === null ? '' : `#chunk-${s.chunk}`}`;
+    const where = s.chunk === undefined || s.chunk === null ? 'whole document' : `part ${s.chunk + 1}`;
+    item.append(`[${i + 1}] `, el('a', { href }, s.title), el('span', { class: 'host' }, where));
+    if (s.truncated) item.append(el('span', { class: 'host' }, '(shortened to fit)'));
+    return item;
+  }
+
   /**
    * The sources under an answer, numbered as the answer cites them ([1],
-   * [2]); a page that could not be read says why. Same markup as the
-   * server's SourcesView (chat-message.tsx).
+   * [2]): documents of the knowledge base and web pages; a page that could
+   * not be read says why. Same markup as the server's SourcesView
+   * (chat-message.tsx).
    */
   function sourcesElement(sources) {
     const list = el('ol', { class: 'msg-sources', 'data-testid': 'message-sources', 'aria-label': 'Sources' });
     sources.forEach((s, i) => {
+      if (s.kind === 'document') return void list.append(documentSource(s, i));
       const url = s.finalUrl ?? s.url;
-      const item = el('li', { 'data-testid': 'source', 'data-status': s.error ? 'failed' : 'ok' });
+      const item = el('li', { 'data-testid': 'source', 'data-status': s.error ? 'failed' : 'ok', 'data-kind': 'web' });
       if (s.error) {
         item.className = 'failed';
         item.append(`[${i + 1}] could not read `, sourceLink(s.url), `: ${s.error.message}`);

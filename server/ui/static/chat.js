@@ -23,6 +23,11 @@
   const showAlert = (text) => void (alertBox.textContent = text);
   const clearAlert = () => void (alertBox.textContent = '');
   const withModel = (body) => (picker && picker.value ? { ...body, model: picker.value } : body);
+  // Collections ticked before the first message (chat-knowledge.js) go with the new conversation.
+  function withKnowledge(body) {
+    const collectionIds = window.onsiteChatKnowledge?.chosen() ?? [];
+    return collectionIds.length > 0 ? { ...body, knowledge: { collectionIds } } : body;
+  }
   const bodyOf = (article) => article.querySelector('[data-testid="message-body"]');
   const articles = () => [...list.querySelectorAll(':scope > article.msg')];
 
@@ -63,7 +68,7 @@
 
   async function ensureConversation() {
     if (conversationId) return;
-    const conv = await api.json('POST', '/api/conversations', withModel({}));
+    const conv = await api.json('POST', '/api/conversations', withKnowledge(withModel({})));
     conversationId = conv.id;
     root.dataset.conversationId = conv.id;
     window.history.replaceState(null, '', `/chat/${conv.id}`);

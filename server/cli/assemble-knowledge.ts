@@ -1,0 +1,84 @@
+import type { AuditService } from '../audit/service.ts';
+import type { PageReader } from '../browser-client/client.ts';
+import type { Engine } from '../chat/engine.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { Clock } from '../lib/clock.ts';
+import { isAppError } from '../lib/errors.ts';
+import type { Log } from '../log.ts';
+import { createSpaceManager } from '../knowledge/ingestion/spaces.ts';
+import { createIngestionWorker } from '../knowledge/ingestion/worker.ts';
+import { createKnowledgeReader } from '../knowledge/reader.ts';
+import { createRetrieval } from '../knowledge/retrieval/service.ts';
+import { createKnowledgeService } from '../knowledge/service.ts';
+import { knowledgeStatus } from '../knowledge/status.ts';
+import { createCollectionsStore } from '../knowledge/store/collections.ts';
+import { createDocumentsStore } from '../knowledge/store/documents.ts';
+import { createKeywordStore } from '../knowledge/store/keyword.ts';
+import { createQueueStore } from '../knowledge/store/queue.ts';
+import { createVectorsStore } from '../knowledge/store/vectors.ts';
+import type { ModelService } from '../models/service.ts';
+
+/** Chunks per embedding request: large enough to amortise the round trip, small enough to retry cheaply. */
+const EMBED_BATCH = 32;
+/** Documents ingested at once; extraction and embedding run on other cores (miners) anyway. */
+const INGEST_CONCURRENCY = 2;
+
+/**
+ * Wires the knowledge base: stores, the ingestion worker (started by
+ * `serve`), hybrid retrieval with query embeddings through the engine (so
+ * budgets and the ledger apply), and the service the routes call.
+ */
+export function createKnowledgeLayer(config: Config, log: Log, db: Db, deps: { engine: Engine; catalog: ModelService; audit: AuditService; clock: Clock; pages?: PageReader | undefined }) {
+  const { engine, clock } = deps;
+  const collections = createCollectionsStore(db.orm);
+  const documents = createDocumentsStore(db.orm);
+  const vectors = createVectorsStore(db.orm, db.sqlite);
+  const queue = createQueueStore(db.orm);
+  const keyword = createKeywordStore(db.sqlite);
+  const klog = log.child({ module: 'knowledge' });
+  const defaultEmbedder = () => {
+    try {
+      return deps.catalog.resolve(undefined, 'embedding');
+    } catch (err) {
+      if (isAppError(err)) return undefined;
+      throw err;
+    }
+  };
+  const spaces = createSpaceManager({ vectors, queue, defaultEmbedder, clock, log: klog });
+  const worker = createIngestionWorker({
+    documents,
+    vectors,
+    queue,
+    spaces,
+    pages: deps.pages,
+    clock,
+    log: klog,
+    concurrency: INGEST_CONCURRENCY,
+    batchSize: EMBED_BATCH,
+    chunking: { sizeTokens: config.CHUNK_SIZE_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS },
+    embed: async (userId, model, texts, signal) => (await engine.embed({ userId, source: 'ingest' }, model, texts, signal)).embeddings,
+  });
+  const retrieval = createRetrieval({
+    collections,
+    keyword,
+    vectors,
+    defaultTopK: config.VECTOR_TOP_K,
+    log: klog,
+    embed: async (userId, model, texts, signal) => (await engine.embed({ userId, source: 'embedding' }, model, texts, signal)).embeddings,
+  });
+  const service = createKnowledgeService({ collections, documents, vectors, queue, worker, audit: deps.audit, clock, maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024 });
+  return {
+    service,
+    retrieval,
+    reader: createKnowledgeReader({ collections, documents, retrieval }),
+    worker,
+    spaces,
+    status: () => knowledgeStatus({ documents, vectors, queue }),
+    /** Store access for tests that check what is left in the database. */
+    stores: { collections, documents, vectors, queue, keyword },
+  };
+}
+
+/** The knowledge base side of the server. */
+export type KnowledgeLayer = ReturnType<typeof createKnowledgeLayer>;

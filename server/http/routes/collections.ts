@@ -1,0 +1,71 @@
+import { Hono, type Context } from 'hono';
+import { AppError } from '../../lib/errors.ts';
+import type { KnowledgeService, Reader } from '../../knowledge/service.ts';
+import { publicCollection, publicDocument } from '../knowledge-views.ts';
+import { collectionBody, collectionPatchBody, idParam, importUrlBody } from '../knowledge-schemas.ts';
+import { callerOf, requireUser } from '../middleware/guards.ts';
+import type { AppEnv } from '../types.ts';
+import { jsonBody } from '../validate.ts';
+
+/** The caller as the knowledge service sees them. */
+export const readerOf = (c: Context<AppEnv>): Reader => {
+  const { user } = callerOf(c);
+  return { id: user.id, role: user.role, label: user.email };
+};
+
+/** The numeric `:id` of the path. */
+export function pathId(c: Context<AppEnv>): number {
+  const r = idParam.safeParse({ id: c.req.param('id') });
+  if (!r.success) throw new AppError('not_found', `no such item: ${c.req.param('id')}`);
+  return r.data.id;
+}
+
+// Files of one multipart upload: every `file` field (several allowed).
+async function uploadedFiles(c: Context<AppEnv>): Promise<File[]> {
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    throw new AppError('validation_failed', 'the body must be multipart/form-data with one or more `file` fields');
+  }
+  const files = form.getAll('file').filter((f): f is File => typeof f !== 'string');
+  if (files.length === 0) throw new AppError('validation_failed', 'no file: send one or more `file` fields');
+  return files;
+}
+
+/**
+ * `/api/collections`: the caller's readable collections; documents are
+ * added by multipart upload (`file` fields) or as `{"url"}` to import a web
+ * page, and ingested in the background (202 with their status).
+ */
+export function collectionRoutes(knowledge: KnowledgeService) {
+  return new Hono<AppEnv>()
+    .use(requireUser)
+    .get('/', (c) => c.json({ collections: knowledge.list(readerOf(c)).map(publicCollection) }))
+    .post('/', async (c) => c.json(publicCollection(knowledge.create(readerOf(c), await jsonBody(c, collectionBody))), 201))
+    .get('/:id', (c) => {
+      const r = readerOf(c);
+      const collection = knowledge.readable(r, pathId(c));
+      return c.json({ ...publicCollection(collection), documents: knowledge.documents(r, collection.id).map((d) => publicDocument(d, knowledge.job(d.id))) });
+    })
+    .patch('/:id', async (c) => c.json(publicCollection(knowledge.update(readerOf(c), pathId(c), await jsonBody(c, collectionPatchBody)))))
+    .delete('/:id', (c) => {
+      knowledge.remove(readerOf(c), pathId(c));
+      return c.body(null, 204);
+    })
+    .post('/:id/documents', async (c) => {
+      const r = readerOf(c);
+      const id = pathId(c);
+      knowledge.readable(r, id);
+      if ((c.req.header('content-type') ?? '').startsWith('application/json')) {
+        const doc = knowledge.importUrl(r, id, (await jsonBody(c, importUrlBody)).url);
+        return c.json({ documents: [publicDocument(doc, knowledge.job(doc.id))] }, 202);
+      }
+      const added = [];
+      for (const file of await uploadedFiles(c)) {
+        const doc = await knowledge.upload(r, id, { filename: file.name || 'upload', bytes: Buffer.from(await file.arrayBuffer()), declaredType: file.type || undefined });
+        added.push(publicDocument(doc, knowledge.job(doc.id)));
+      }
+      return c.json({ documents: added }, 202);
+    });
+}

@@ -1,0 +1,157 @@
+import { AppError, isAppError, type ErrorCode } from '../../lib/errors.ts';
+import type { Log } from '../../lib/log.ts';
+import type { IngestionJob, QueueStore } from '../store/queue.ts';
+import type { SpaceManager } from './spaces.ts';
+import { chunkStep, embedStep, extractStep, type StepDeps } from './steps.ts';
+
+/** Tries before a job is given up (a retry from the UI starts again). */
+export const MAX_ATTEMPTS = 8;
+const FIRST_BACKOFF_MS = 5_000;
+const MAX_BACKOFF_MS = 5 * 60_000;
+const IDLE_POLL_MS = 2_000;
+
+// Failures another try cannot fix: the file itself, or a model that returns the wrong vectors.
+const PERMANENT: ReadonlySet<ErrorCode> = new Set(['unsupported_type', 'extract_failed', 'embedding_dimension_mismatch', 'page_refused', 'validation_failed']);
+
+/** Backoff before try `attempt + 1`: 5 s doubling to 5 min. */
+export function backoffMs(attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, attempt - 1));
+}
+
+/**
+ * The background worker draining the ingestion queue: up to `concurrency`
+ * jobs at once, each taking its document through the steps that are not
+ * done yet (see steps.ts), so a job resumed after a restart continues where
+ * the last one stopped. Failures keep their reason on the document; those
+ * another try may fix are retried with backoff.
+ */
+export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spaces: SpaceManager; log: Log; concurrency: number }) {
+  const { queue, documents, spaces, clock, log } = deps;
+  const running = new Map<number, { controller: AbortController; done: Promise<void>; documentId: number | null }>();
+  let stopped = true;
+  let wake: (() => void) | undefined;
+  let loop: Promise<void> | undefined;
+
+  async function ingest(job: IngestionJob, signal: AbortSignal): Promise<void> {
+    const id = job.documentId!;
+    const doc = documents.get(id);
+    if (!doc) return;
+    const at = () => new Date(clock());
+    documents.update(id, { status: 'processing', stage: 'extract', updatedAt: at() });
+    const text = await extractStep(deps, doc, signal);
+    documents.update(id, { stage: 'chunk', updatedAt: at() });
+    chunkStep(deps, documents.get(id)!, text);
+    const targets = spaces.targets();
+    if (targets.length === 0) throw new AppError('no_embedding_model', 'no embedding model is set up yet; an admin adds one on the Models page (the document can already be found by keyword)');
+    const [active, ...others] = targets;
+    documents.update(id, { stage: 'embed', updatedAt: at() });
+    await embedStep(deps, active!, signal, id, () => documents.update(id, { embeddedChunks: deps.vectors.embeddedOf(active!.id, id), updatedAt: at() }));
+    for (const space of others) await embedStep(deps, space, signal, id);
+    documents.update(id, { status: 'ready', stage: 'done', error: null, embeddedChunks: deps.vectors.embeddedOf(active!.id, id), updatedAt: at() });
+  }
+
+  async function fill(job: IngestionJob, signal: AbortSignal): Promise<void> {
+    const space = deps.vectors.get(job.spaceId!);
+    if (!space || space.state === 'retired') return;
+    await embedStep(deps, space, signal);
+    if (space.state === 'building') {
+      const previous = deps.vectors.active();
+      deps.vectors.promote(space.id, new Date(clock()));
+      if (previous) deps.vectors.drop(previous.id);
+      documents.recountEmbedded(space.id);
+      log.info({ space: space.id, model: space.model }, 'vector space rebuilt and now answers queries');
+    }
+  }
+
+  function failed(job: IngestionJob, err: unknown): void {
+    const now = new Date(clock());
+    const code = isAppError(err) ? err.code : 'internal';
+    const reason = isAppError(err) ? err.message : 'internal error (see the server log)';
+    if (!isAppError(err)) log.error({ err, job: job.id }, 'ingestion job failed unexpectedly');
+    const permanent = PERMANENT.has(code) || job.attempts >= MAX_ATTEMPTS;
+    if (permanent) {
+      queue.fail(job.id, reason, now);
+      if (job.documentId) documents.update(job.documentId, { status: 'failed', error: reason, updatedAt: now });
+      log.warn({ job: job.id, document: job.documentId, space: job.spaceId, code }, 'ingestion failed');
+      return;
+    }
+    const runAfter = new Date(now.getTime() + backoffMs(job.attempts));
+    queue.retryLater(job.id, reason, runAfter, now);
+    if (job.documentId) documents.update(job.documentId, { error: `will retry (try ${job.attempts} of ${MAX_ATTEMPTS} failed): ${reason}`, updatedAt: now });
+  }
+
+  async function run(job: IngestionJob, controller: AbortController): Promise<void> {
+    try {
+      if (job.kind === 'ingest') await ingest(job, controller.signal);
+      else await fill(job, controller.signal);
+      queue.finish(job.id);
+    } catch (err) {
+      // Stopping the server leaves the job running; the next start queues it again.
+      if (controller.signal.aborted) return;
+      failed(job, err);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (!stopped) {
+      try {
+        spaces.reconcile();
+        while (running.size < deps.concurrency) {
+          const job = queue.claim(new Date(clock()));
+          if (!job) break;
+          const controller = new AbortController();
+          const done = run(job, controller).finally(() => {
+            running.delete(job.id);
+            wake?.();
+          });
+          running.set(job.id, { controller, done, documentId: job.documentId });
+        }
+      } catch (err) {
+        log.error({ err }, 'ingestion queue check failed');
+      }
+      if (stopped) break;
+      const due = queue.nextDue();
+      const wait = due ? Math.max(0, Math.min(IDLE_POLL_MS, due.getTime() - clock())) : IDLE_POLL_MS;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, running.size >= deps.concurrency ? IDLE_POLL_MS : wait);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  }
+
+  return {
+    /** Starts draining; jobs a previous process left running are queued again first. */
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      const requeued = queue.requeueRunning(new Date(clock()));
+      if (requeued > 0) log.info({ requeued }, 'ingestion resumed after a restart');
+      loop = drain();
+    },
+    /** Looks at the queue now (a document was added, the catalog changed). */
+    kick(): void {
+      wake?.();
+    },
+    /** Stops: running jobs are aborted and stay queued for the next start. */
+    async stop(): Promise<void> {
+      stopped = true;
+      for (const r of running.values()) r.controller.abort();
+      wake?.();
+      await loop;
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+    /** Aborts the running job of a document (it is being deleted). */
+    cancel(documentId: number): void {
+      for (const [, r] of running) if (r.documentId === documentId) r.controller.abort();
+    },
+    /** Jobs running now. */
+    busy: (): number => running.size,
+  };
+}
+
+/** The ingestion worker. */
+export type IngestionWorker = ReturnType<typeof createIngestionWorker>;

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import type { Actor, AuditService } from '../audit/service.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { sniffFormat } from './extract/index.ts';
+import type { Collection, CollectionsStore } from './store/collections.ts';
+import type { DocumentRow, DocumentsStore } from './store/documents.ts';
+import type { QueueStore } from './store/queue.ts';
+import type { VectorsStore } from './store/vectors.ts';
+
+/** Who acts: their id, role and audit label. */
+export interface Reader {
+  id: string;
+  role: 'admin' | 'user';
+  label: string;
+}
+
+/** An uploaded file. */
+export interface Upload {
+  filename: string;
+  bytes: Buffer;
+  declaredType?: string | undefined;
+}
+
+/** The part of the ingestion worker the service drives. */
+export interface WorkerControl {
+  kick(): void;
+  cancel(documentId: number): void;
+}
+
+const NAME_MAX = 200;
+
+/**
+ * Collections and documents: who may see and change them, uploads and URL
+ * imports queued for ingestion, deletion that leaves no chunk, vector or
+ * FTS row behind. Reading a collection one may not read is `not_found`,
+ * never `forbidden`: a private collection's existence is private too.
+ */
+export function createKnowledgeService(deps: {
+  collections: CollectionsStore;
+  documents: DocumentsStore;
+  vectors: VectorsStore;
+  queue: QueueStore;
+  worker: WorkerControl;
+  audit: AuditService;
+  clock: Clock;
+  maxUploadBytes: number;
+}) {
+  const { collections, documents, vectors, queue, worker, audit, clock } = deps;
+  const actor = (r: Reader): Actor => ({ id: r.id, label: r.label });
+  const now = () => new Date(clock());
+
+  function readable(r: Reader, id: number): Collection {
+    const c = collections.readableOne(r.id, id);
+    if (!c) throw new AppError('not_found', `no such collection: ${id}`);
+    return c;
+  }
+  function writable(r: Reader, id: number): Collection {
+    const c = readable(r, id);
+    if (c.scope === 'shared' && r.role !== 'admin') throw new AppError('forbidden', 'only an admin changes a shared collection');
+    return c;
+  }
+  function readableDocument(r: Reader, id: number): { doc: DocumentRow; collection: Collection } {
+    const doc = documents.get(id);
+    const collection = doc && collections.readableOne(r.id, doc.collectionId);
+    if (!doc || !collection) throw new AppError('not_found', `no such document: ${id}`);
+    return { doc, collection };
+  }
+  function writableDocument(r: Reader, id: number): DocumentRow {
+    const { doc } = readableDocument(r, id);
+    writable(r, doc.collectionId);
+    return doc;
+  }
+
+  // Chunks, their vectors (vec0 has no foreign keys) and FTS rows (triggers) go in one transaction.
+  function purge(documentIds: number[], chunkIds: number[], drop: () => void): void {
+    for (const id of documentIds) worker.cancel(id);
+    documents.transaction(() => {
+      vectors.forget(chunkIds);
+      drop();
+    });
+  }
+
+  function addDocument(r: Reader, c: Collection, row: Partial<DocumentRow> & { title: string }, file?: Upload): DocumentRow {
+    const at = now();
+    const doc = documents.transaction(() => {
+      const d = documents.insert({ ...row, collectionId: c.id, status: 'queued', stage: 'queued', createdBy: r.id, createdAt: at, updatedAt: at });
+      if (file) documents.saveFile(d.id, file.bytes, file.declaredType ?? null);
+      queue.enqueueDocument(d.id, at);
+      return d;
+    });
+    audit.record({ actor: actor(r), action: 'document.add', target: String(doc.id), details: { collection: c.id, title: doc.title, source: file ? 'upload' : 'url' } });
+    worker.kick();
+    return doc;
+  }
+
+  return {
+    readable,
+    readableDocument,
+    list: (r: Reader) => collections.readable(r.id),
+
+    create(r: Reader, input: { name: string; description?: string | undefined; scope?: 'private' | 'shared' | undefined }): Collection {
+      const scope = input.scope ?? 'private';
+      if (scope === 'shared' && r.role !== 'admin') throw new AppError('forbidden', 'only an admin makes a shared collection');
+      const at = now();
+      const c = collections.insert({ name: input.name.trim().slice(0, NAME_MAX), description: input.description?.trim() ?? '', scope, ownerId: scope === 'private' ? r.id : null, createdBy: r.id, createdAt: at, updatedAt: at });
+      audit.record({ actor: actor(r), action: 'collection.create', target: String(c.id), details: { scope, name: c.name } });
+      return c;
+    },
+    update(r: Reader, id: number, patch: { name?: string | undefined; description?: string | undefined }): Collection {
+      writable(r, id);
+      collections.update(id, { ...(patch.name !== undefined ? { name: patch.name.trim().slice(0, NAME_MAX) } : {}), ...(patch.description !== undefined ? { description: patch.description.trim() } : {}), updatedAt: now() });
+      return readable(r, id);
+    },
+    remove(r: Reader, id: number): void {
+      const c = writable(r, id);
+      const docs = documents.inCollection(id).map((d) => d.id);
+      purge(docs, documents.chunkIdsOfCollection(id), () => collections.remove(id));
+      audit.record({ actor: actor(r), action: 'collection.delete', target: String(id), details: { name: c.name, documents: docs.length } });
+    },
+
+    documents: (r: Reader, collectionId: number): DocumentRow[] => documents.inCollection(readable(r, collectionId).id),
+
+    /** Queues an upload after sniffing its real type; the same bytes twice in a collection is a conflict. */
+    async upload(r: Reader, collectionId: number, file: Upload): Promise<DocumentRow> {
+      const c = writable(r, collectionId);
+      if (file.bytes.length > deps.maxUploadBytes) throw new AppError('payload_too_large', `${file.filename} is larger than the ${Math.round(deps.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_MB)`);
+      if (file.bytes.length === 0) throw new AppError('validation_failed', `${file.filename} is empty`);
+      const format = await sniffFormat(file.bytes, { filename: file.filename, declaredType: file.declaredType });
+      const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+      const same = documents.bySha(c.id, sha256);
+      if (same) throw new AppError('conflict', `this file is already in the collection as “${same.title}” (document ${same.id})`);
+      return addDocument(r, c, { title: file.filename, filename: file.filename, format, sizeBytes: file.bytes.length, sha256 }, file);
+    },
+    /** Queues a web page to be read through the browser sidecar. */
+    importUrl(r: Reader, collectionId: number, url: string): DocumentRow {
+      const c = writable(r, collectionId);
+      return addDocument(r, c, { title: url, sourceUrl: url, format: 'html' });
+    },
+    get: (r: Reader, id: number) => readableDocument(r, id),
+    /** A document's text and chunks, for the page a citation links to. */
+    content(r: Reader, id: number) {
+      const { doc } = readableDocument(r, id);
+      return { text: documents.text(doc.id), chunks: documents.chunks(doc.id) };
+    },
+    deleteDocument(r: Reader, id: number): void {
+      const doc = writableDocument(r, id);
+      purge([id], documents.chunkIds(id), () => documents.remove(id));
+      audit.record({ actor: actor(r), action: 'document.delete', target: String(id), details: { collection: doc.collectionId, title: doc.title } });
+    },
+    /** Queues a failed document again, from the step where it stopped. */
+    retry(r: Reader, id: number): DocumentRow {
+      const doc = writableDocument(r, id);
+      if (doc.status !== 'failed') throw new AppError('conflict', 'only a failed document can be retried');
+      const at = now();
+      documents.transaction(() => {
+        documents.update(id, { status: 'queued', error: null, updatedAt: at });
+        queue.enqueueDocument(id, at);
+      });
+      worker.kick();
+      return documents.get(id)!;
+    },
+    /** The job behind a document, for its status line. */
+    job: (documentId: number) => queue.forDocument(documentId),
+  };
+}
+
+/** The knowledge service. */
+export type KnowledgeService = ReturnType<typeof createKnowledgeService>;

@@ -1,0 +1,54 @@
+import { expect } from 'vitest';
+import type { JsonResponse, TestClient } from './client.ts';
+import { until } from './stack.ts';
+
+/** A file to upload: its name, bytes and (optional) declared type. */
+export interface TestFile {
+  name: string;
+  bytes: Uint8Array | string;
+  type?: string;
+}
+
+/** Uploads files to a collection as multipart/form-data, the way the UI does. */
+export async function upload(client: TestClient, collectionId: number, files: TestFile[]): Promise<JsonResponse> {
+  const form = new FormData();
+  for (const f of files) form.append('file', new Blob([typeof f.bytes === 'string' ? f.bytes : Buffer.from(f.bytes)], { type: f.type ?? '' }), f.name);
+  const res = await client.raw('POST', `/api/collections/${collectionId}/documents`, undefined, { body: form });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+}
+
+/** A document as the API shows it (the fields tests read). */
+export interface ApiDocument {
+  id: number;
+  title: string;
+  status: string;
+  stage: string;
+  error: string | null;
+  chunks: number;
+  embeddedChunks: number;
+  format: string | null;
+}
+
+/** Makes a collection and returns its id. */
+export async function makeCollection(client: TestClient, name: string, scope: 'private' | 'shared' = 'private'): Promise<number> {
+  const r = await client.post('/api/collections', { name, scope });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.id as number;
+}
+
+/** Waits until every document of a collection is ready (or one failed: then throws with its reason). */
+export async function waitReady(client: TestClient, collectionId: number, count: number, timeoutMs = 30_000): Promise<ApiDocument[]> {
+  let docs: ApiDocument[] = [];
+  await until(
+    async () => {
+      docs = (await client.get(`/api/collections/${collectionId}`)).body.documents as ApiDocument[];
+      const failed = docs.find((d) => d.status === 'failed');
+      if (failed) throw new Error(`document ${failed.title} failed: ${failed.error}`);
+      return docs.length === count && docs.every((d) => d.status === 'ready');
+    },
+    timeoutMs,
+    `${count} documents ready in collection ${collectionId}`,
+  );
+  return docs;
+}
