@@ -26,7 +26,7 @@ export function knowledgeStatus(deps: { documents: DocumentsStore; vectors: Vect
   return {
     chunks,
     spaces,
-    reembedding: building ? { model: building.model, done: building.vectors, of: chunks } : null,
+    reembedding: building ? { model: building.model, done: building.vectors, of: chunks, error: deps.queue.forSpace(building.id)?.error ?? null } : null,
     queue: deps.queue.counts(),
   };
 }
