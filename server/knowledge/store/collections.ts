@@ -16,9 +16,10 @@ const readableBy = (userId: string) => or(eq(collections.scope, 'shared'), eq(co
 
 /** Collections: the only code touching their table. Every read takes the reader, so no query forgets permissions. */
 export function createCollectionsStore(orm: Orm) {
+  // Spelled out: inside a subquery drizzle writes ${collections.id} as a bare "id", which would bind to the document's id.
   const counts = {
-    documents: sql<number>`(select count(*) from ${documents} d where d.collection_id = ${collections.id})`,
-    ready: sql<number>`(select count(*) from ${documents} d where d.collection_id = ${collections.id} and d.status = 'ready')`,
+    documents: sql<number>`(select count(*) from ${documents} d where d.collection_id = "collections"."id")`,
+    ready: sql<number>`(select count(*) from ${documents} d where d.collection_id = "collections"."id" and d.status = 'ready')`,
   };
   return {
     insert: (row: typeof collections.$inferInsert): Collection => orm.insert(collections).values(row).returning().get(),

@@ -19,6 +19,7 @@ export function KnowledgeSection({ status: s }: { status: KnowledgeStatus }) {
         <p data-testid="knowledge-reembedding">
           Re-embedding with <code>{s.reembedding.model}</code>: {s.reembedding.done} of {s.reembedding.of} chunks{' '}
           <progress max={Math.max(1, s.reembedding.of)} value={s.reembedding.done} aria-label="Re-embedding progress"></progress>
+          {s.reembedding.error ? <span class="bad" data-testid="knowledge-reembedding-error"> Stalled: {s.reembedding.error}</span> : null}
         </p>
       ) : null}
       {s.spaces.length === 0 ? (

@@ -55,6 +55,11 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     await st?.close();
   });
 
+  it('lists the collection with its document counts', async () => {
+    const list = (await st.admin.get('/api/collections')).body.collections as Array<{ id: number; documents: number; ready: number }>;
+    expect(list.find((c) => c.id === collection)).toMatchObject({ documents: 5, ready: 5 });
+  });
+
   it('ingests one file of each type: sniffed format, title, chunks and a vector for every chunk', () => {
     const byName = new Map(docs.map((d) => [d.title, d]));
     expect([...byName.keys()].sort()).toEqual(['Onboarding checklist', 'Parking rules', 'Quartzline VPN setup', 'Travel claims', 'printer.txt'].sort());
