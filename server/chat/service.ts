@@ -103,6 +103,17 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       .map((m) => ({ role: m.role, content: m.content }));
   }
 
+  // Every refusal (model, budget, streams, a whole document that cannot be read or does not fit)
+  // comes before send, regenerate or edit writes anything, so a refused request changes nothing.
+  function precheck(userId: string, conv: Conversation, model: string | undefined, extra = ''): void {
+    const chatModel = engine.precheck(userId, model ?? conv.model);
+    if (deps.knowledge) {
+      const msgs = history(conv.id);
+      if (extra) msgs.push({ role: 'user', content: extra });
+      checkWholeDocument(deps.knowledge, userId, conv.knowledge, chatModel.contextLength, msgs);
+    }
+  }
+
   function reply(userId: string, conv: Conversation, userMessage: Message | undefined, model: string | undefined): Reply {
     const controller = new AbortController();
     const msgs = history(conv.id);
@@ -183,7 +194,7 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       const conv = owned(userId, id);
       const busy = [...running.values()].some((r) => r.conversationId === id);
       if (busy) throw new AppError('conflict', 'an answer is still being generated in this conversation; stop it first');
-      engine.precheck(userId, model ?? conv.model);
+      precheck(userId, conv, model, content);
       const now = new Date(clock());
       const userMessage = store.transaction(() => {
         const m = store.insertMessage({ id: randomUUID(), conversationId: id, seq: store.nextSeq(id), role: 'user', content, status: 'complete', createdAt: now, updatedAt: now });
@@ -200,7 +211,7 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       const msgs = store.messages(id);
       const lastUser = [...msgs].reverse().find((m) => m.role === 'user');
       if (!lastUser) throw new AppError('bad_request', 'there is no question to answer again');
-      engine.precheck(userId, model ?? conv.model);
+      precheck(userId, conv, model);
       store.deleteAfter(id, lastUser.seq);
       return reply(userId, conv, undefined, model);
     },
@@ -211,7 +222,7 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       if ([...running.values()].some((r) => r.conversationId === id)) throw new AppError('conflict', 'an answer is still being generated; stop it first');
       const m = store.message(messageId);
       if (!m || m.conversationId !== id || m.role !== 'user') throw new AppError('not_found', 'no such question in this conversation');
-      engine.precheck(userId, model ?? conv.model);
+      precheck(userId, conv, model, content);
       store.transaction(() => {
         store.updateMessage(messageId, { content, updatedAt: new Date(clock()) });
         store.deleteAfter(id, m.seq);

@@ -4,7 +4,7 @@ const modelName = z.string().trim().min(1).max(200);
 const content = z.string().min(1, 'the message is empty').max(200_000);
 
 /** An integer id of the knowledge base (collections and documents). */
-export const kbId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const kbId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** What a conversation grounds its answers in: collections to search, or one document given whole. */
 export const knowledgeBody = z
   .object({ collectionIds: z.array(kbId).max(50).default([]), documentId: kbId.optional() })

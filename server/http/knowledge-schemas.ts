@@ -35,5 +35,5 @@ export const searchBody = z
     topK: z.number().int().min(1).max(50).optional(),
   })
   .strict();
-/** Path parameter `:id` of a collection or document. */
-export const idParam = z.object({ id: kbId });
+/** Path parameter `:id` of a collection or document: plain digits only (no "1e0", no "+1"). */
+export const idParam = z.object({ id: z.string().regex(/^[1-9][0-9]{0,14}$/).transform(Number) });

@@ -29,6 +29,7 @@ export interface WorkerControl {
 }
 
 const NAME_MAX = 200;
+const FILENAME_MAX = 255;
 
 /**
  * Collections and documents: who may see and change them, uploads and URL
@@ -81,21 +82,21 @@ export function createKnowledgeService(deps: {
     });
   }
 
-  function addDocument(r: Reader, c: Collection, row: Partial<DocumentRow> & { title: string }, file?: Upload): DocumentRow {
+  function addDocument(r: Reader, c: Collection, row: Partial<DocumentRow> & { title: string }): DocumentRow {
     const at = now();
     const doc = documents.transaction(() => {
       const d = documents.insert({ ...row, collectionId: c.id, status: 'queued', stage: 'queued', createdBy: r.id, createdAt: at, updatedAt: at });
-      if (file) documents.saveFile(d.id, file.bytes, file.declaredType ?? null);
       queue.enqueueDocument(d.id, at);
       return d;
     });
-    audit.record({ actor: actor(r), action: 'document.add', target: String(doc.id), details: { collection: c.id, title: doc.title, source: file ? 'upload' : 'url' } });
+    audit.record({ actor: actor(r), action: 'document.add', target: String(doc.id), details: { collection: c.id, title: doc.title, source: 'url' } });
     worker.kick();
     return doc;
   }
 
   return {
     readable,
+    writable,
     readableDocument,
     list: (r: Reader) => collections.readable(r.id),
 
@@ -121,21 +122,45 @@ export function createKnowledgeService(deps: {
 
     documents: (r: Reader, collectionId: number): DocumentRow[] => documents.inCollection(readable(r, collectionId).id),
 
-    /** Queues an upload after sniffing its real type; the same bytes twice in a collection is a conflict. */
-    async upload(r: Reader, collectionId: number, file: Upload): Promise<DocumentRow> {
+    /**
+     * Queues uploads after checking every file first (size, real type by
+     * sniffing, the same bytes already in the collection or twice in this
+     * request): one bad file refuses the whole request and nothing is added.
+     */
+    async upload(r: Reader, collectionId: number, files: Upload[]): Promise<DocumentRow[]> {
       const c = writable(r, collectionId);
-      if (file.bytes.length > deps.maxUploadBytes) throw new AppError('payload_too_large', `${file.filename} is larger than the ${Math.round(deps.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_MB)`);
-      if (file.bytes.length === 0) throw new AppError('validation_failed', `${file.filename} is empty`);
-      const format = await sniffFormat(file.bytes, { filename: file.filename, declaredType: file.declaredType });
-      const sha256 = createHash('sha256').update(file.bytes).digest('hex');
-      const same = documents.bySha(c.id, sha256);
-      if (same) throw new AppError('conflict', `this file is already in the collection as “${same.title}” (document ${same.id})`);
-      return addDocument(r, c, { title: file.filename, filename: file.filename, format, sizeBytes: file.bytes.length, sha256 }, file);
+      const checked: Array<{ file: Upload; format: string; sha256: string; name: string }> = [];
+      for (const file of files) {
+        const name = file.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, FILENAME_MAX) || 'upload';
+        if (file.bytes.length > deps.maxUploadBytes) throw new AppError('payload_too_large', `${name} is larger than the ${Math.round(deps.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_MB)`);
+        if (file.bytes.length === 0) throw new AppError('validation_failed', `${name} is empty`);
+        const format = await sniffFormat(file.bytes, { filename: name, declaredType: file.declaredType });
+        const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+        const same = documents.bySha(c.id, sha256);
+        if (same) throw new AppError('conflict', `${name} is already in the collection as “${same.title}” (document ${same.id})`);
+        const twin = checked.find((x) => x.sha256 === sha256);
+        if (twin) throw new AppError('conflict', `${name} and ${twin.name} are the same file`);
+        checked.push({ file, format, sha256, name });
+      }
+      writable(r, collectionId); // still there after the awaits
+      const at = now();
+      const added = documents.transaction(() =>
+        checked.map(({ file, format, sha256, name }) => {
+          const d = documents.insert({ title: name, filename: name, format, sizeBytes: file.bytes.length, sha256, collectionId: c.id, status: 'queued', stage: 'queued', createdBy: r.id, createdAt: at, updatedAt: at });
+          documents.saveFile(d.id, file.bytes, file.declaredType?.slice(0, 200) ?? null);
+          queue.enqueueDocument(d.id, at);
+          return d;
+        }),
+      );
+      for (const d of added) audit.record({ actor: actor(r), action: 'document.add', target: String(d.id), details: { collection: c.id, title: d.title, source: 'upload' } });
+      worker.kick();
+      return added;
     },
     /** Queues a web page to be read through the browser sidecar. */
     importUrl(r: Reader, collectionId: number, url: string): DocumentRow {
       const c = writable(r, collectionId);
-      return addDocument(r, c, { title: url, sourceUrl: url, format: 'html' });
+      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new AppError('validation_failed', 'url: must be an http or https URL');
+      return addDocument(r, c, { title: url.slice(0, NAME_MAX), sourceUrl: url, format: 'html' });
     },
     get: (r: Reader, id: number) => readableDocument(r, id),
     /** A document's text and chunks, for the page a citation links to. */

@@ -8,6 +8,7 @@ import { benchBrowser } from './browser.ts';
 import { benchBundle } from './bundle.ts';
 import { benchStreams } from './streams.ts';
 import { benchVectors } from './vectors.ts';
+import { benchKnowledge } from './knowledge.ts';
 
 if (!existsSync('dist/onsite')) {
   console.log('building dist/onsite first (npm run build)…');
@@ -26,3 +27,4 @@ print('streaming: server + miner against straight to the test Ollama', await ben
 print('browser sidecar: pooled Chromium against a browser launched per fetch', await benchBrowser());
 print('release bundle: size per image, init.sh to a healthy stack', await benchBundle());
 print('knowledge vectors: sqlite-vec layouts, 100,000 × 768 on one core', await benchVectors());
+print('knowledge base: hybrid search over 100,000 chunks and ingestion, one core', await benchKnowledge());

@@ -16,7 +16,7 @@ export const readerOf = (c: Context<AppEnv>): Reader => {
 /** The numeric `:id` of the path. */
 export function pathId(c: Context<AppEnv>): number {
   const r = idParam.safeParse({ id: c.req.param('id') });
-  if (!r.success) throw new AppError('not_found', `no such item: ${c.req.param('id')}`);
+  if (!r.success) throw new AppError('not_found', `no such item: ${c.req.param('id')?.slice(0, 40)}`);
   return r.data.id;
 }
 
@@ -56,16 +56,15 @@ export function collectionRoutes(knowledge: KnowledgeService) {
     .post('/:id/documents', async (c) => {
       const r = readerOf(c);
       const id = pathId(c);
-      knowledge.readable(r, id);
+      // Before the body is read: a caller who may not add documents gets 403/404 without uploading 25 MB.
+      knowledge.writable(r, id);
       if ((c.req.header('content-type') ?? '').startsWith('application/json')) {
         const doc = knowledge.importUrl(r, id, (await jsonBody(c, importUrlBody)).url);
         return c.json({ documents: [publicDocument(doc, knowledge.job(doc.id))] }, 202);
       }
-      const added = [];
-      for (const file of await uploadedFiles(c)) {
-        const doc = await knowledge.upload(r, id, { filename: file.name || 'upload', bytes: Buffer.from(await file.arrayBuffer()), declaredType: file.type || undefined });
-        added.push(publicDocument(doc, knowledge.job(doc.id)));
-      }
-      return c.json({ documents: added }, 202);
+      const files = await uploadedFiles(c);
+      const uploads = await Promise.all(files.map(async (file) => ({ filename: file.name || 'upload', bytes: Buffer.from(await file.arrayBuffer()), declaredType: file.type || undefined })));
+      const added = await knowledge.upload(r, id, uploads);
+      return c.json({ documents: added.map((doc) => publicDocument(doc, knowledge.job(doc.id))) }, 202);
     });
 }

@@ -24,12 +24,14 @@ export function createSpaceManager(deps: { vectors: VectorsStore; queue: QueueSt
       const model = deps.defaultEmbedder();
       if (!model?.dimensions) return;
       const now = new Date(clock());
+      vectors.dropRetired();
       const active = vectors.active();
       const building = vectors.building();
+      // A space and its fill job are made in one transaction: a crash cannot leave a space nobody fills.
+      const withJob = (space: VectorSpace) => queue.enqueueSpace(space.id, now);
       if (!active) {
-        const space = vectors.create(model.name, model.dimensions, 'active', now);
         // Chunks made while there was no model get their vectors too.
-        queue.enqueueSpace(space.id, now);
+        const space = vectors.create(model.name, model.dimensions, 'active', now, withJob);
         log.info({ space: space.id, model: model.name, dimensions: model.dimensions }, 'vector space created');
         return;
       }
@@ -40,10 +42,14 @@ export function createSpaceManager(deps: { vectors: VectorsStore; queue: QueueSt
         }
         return;
       }
-      if (matches(building, model)) return;
+      if (matches(building, model)) {
+        // A fill that failed for good is tried again once an admin has changed the model since.
+        const job = queue.forSpace(building!.id);
+        if (!job || (job.state === 'failed' && job.updatedAt < model.updatedAt)) withJob(building!);
+        return;
+      }
       if (building) vectors.drop(building.id);
-      const space = vectors.create(model.name, model.dimensions, 'building', now);
-      queue.enqueueSpace(space.id, now);
+      const space = vectors.create(model.name, model.dimensions, 'building', now, withJob);
       log.info({ space: space.id, model: model.name, from: active.model }, 'embedding model changed: re-embedding every chunk in the background');
     },
     /** The spaces new chunks go into: the active one and a building one. */

@@ -12,6 +12,9 @@ const IDLE_POLL_MS = 2_000;
 
 // Failures another try cannot fix: the file itself, or a model that returns the wrong vectors.
 const PERMANENT: ReadonlySet<ErrorCode> = new Set(['unsupported_type', 'extract_failed', 'embedding_dimension_mismatch', 'page_refused', 'validation_failed']);
+// Waiting, not failing: no miner or no usable model yet. These retry (backoff capped at 5 min)
+// without using up tries, so an outage or a model change never fails documents for good.
+const WAITING: ReadonlySet<ErrorCode> = new Set(['no_miner', 'miners_busy', 'no_embedding_model', 'model_unknown', 'model_disabled', 'browser_unavailable', 'browser_busy']);
 
 /** Backoff before try `attempt + 1`: 5 s doubling to 5 min. */
 export function backoffMs(attempt: number): number {
@@ -43,10 +46,16 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
     chunkStep(deps, documents.get(id)!, text);
     const targets = spaces.targets();
     if (targets.length === 0) throw new AppError('no_embedding_model', 'no embedding model is set up yet; an admin adds one on the Models page (the document can already be found by keyword)');
-    const [active, ...others] = targets;
+    const [active, building] = targets;
     documents.update(id, { stage: 'embed', updatedAt: at() });
-    await embedStep(deps, active!, signal, id, () => documents.update(id, { embeddedChunks: deps.vectors.embeddedOf(active!.id, id), updatedAt: at() }));
-    for (const space of others) await embedStep(deps, space, signal, id);
+    // The space being built first: it is the future, and while it is built the active space's
+    // model may already be gone from the catalog; then the active one is skipped (it is retired soon).
+    if (building) await embedStep(deps, building, signal, id);
+    try {
+      await embedStep(deps, active!, signal, id, () => documents.update(id, { embeddedChunks: deps.vectors.embeddedOf(active!.id, id), updatedAt: at() }));
+    } catch (err) {
+      if (!building || !isAppError(err) || !['model_unknown', 'model_disabled', 'embedding_dimension_mismatch'].includes(err.code)) throw err;
+    }
     documents.update(id, { status: 'ready', stage: 'done', error: null, embeddedChunks: deps.vectors.embeddedOf(active!.id, id), updatedAt: at() });
   }
 
@@ -54,11 +63,9 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
     const space = deps.vectors.get(job.spaceId!);
     if (!space || space.state === 'retired') return;
     await embedStep(deps, space, signal);
-    if (space.state === 'building') {
-      const previous = deps.vectors.active();
-      deps.vectors.promote(space.id, new Date(clock()));
-      if (previous) deps.vectors.drop(previous.id);
+    if (space.state === 'building' && deps.vectors.promote(space.id, new Date(clock()))) {
       documents.recountEmbedded(space.id);
+      deps.vectors.dropRetired();
       log.info({ space: space.id, model: space.model }, 'vector space rebuilt and now answers queries');
     }
   }
@@ -68,6 +75,11 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
     const code = isAppError(err) ? err.code : 'internal';
     const reason = isAppError(err) ? err.message : 'internal error (see the server log)';
     if (!isAppError(err)) log.error({ err, job: job.id }, 'ingestion job failed unexpectedly');
+    if (WAITING.has(code)) {
+      queue.retryLater(job.id, reason, new Date(now.getTime() + backoffMs(job.attempts)), now, { keepAttempts: false });
+      if (job.documentId) documents.update(job.documentId, { error: `waiting: ${reason}`, updatedAt: now });
+      return;
+    }
     const permanent = PERMANENT.has(code) || job.attempts >= MAX_ATTEMPTS;
     if (permanent) {
       queue.fail(job.id, reason, now);
@@ -88,7 +100,13 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
     } catch (err) {
       // Stopping the server leaves the job running; the next start queues it again.
       if (controller.signal.aborted) return;
-      failed(job, err);
+      try {
+        failed(job, err);
+      } catch (bookkeeping) {
+        // The database refused even the failure record (disk full, locked): the job stays
+        // `running` and the next start queues it again. Never let it take the server down.
+        log.error({ err: bookkeeping, job: job.id }, 'could not record an ingestion failure');
+      }
     }
   }
 
@@ -110,8 +128,13 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
         log.error({ err }, 'ingestion queue check failed');
       }
       if (stopped) break;
-      const due = queue.nextDue();
-      const wait = due ? Math.max(0, Math.min(IDLE_POLL_MS, due.getTime() - clock())) : IDLE_POLL_MS;
+      let wait = IDLE_POLL_MS;
+      try {
+        const due = queue.nextDue();
+        if (due) wait = Math.max(0, Math.min(IDLE_POLL_MS, due.getTime() - clock()));
+      } catch (err) {
+        log.error({ err }, 'ingestion queue check failed');
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, running.size >= deps.concurrency ? IDLE_POLL_MS : wait);
         wake = () => {
@@ -130,7 +153,7 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
       stopped = false;
       const requeued = queue.requeueRunning(new Date(clock()));
       if (requeued > 0) log.info({ requeued }, 'ingestion resumed after a restart');
-      loop = drain();
+      loop = drain().catch((err: unknown) => log.error({ err }, 'the ingestion worker stopped unexpectedly'));
     },
     /** Looks at the queue now (a document was added, the catalog changed). */
     kick(): void {

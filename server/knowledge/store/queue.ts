@@ -46,9 +46,10 @@ export function createQueueStore(orm: Orm) {
     finish: (id: number): void => {
       orm.delete(ingestionJobs).where(eq(ingestionJobs.id, id)).run();
     },
-    /** Puts a job back for a later try, with the reason. */
-    retryLater: (id: number, error: string, runAfter: Date, at: Date): void => {
-      orm.update(ingestionJobs).set({ state: 'queued', error, runAfter, updatedAt: at }).where(eq(ingestionJobs.id, id)).run();
+    /** Puts a job back for a later try, with the reason; `keepAttempts: false` gives the try back (waiting is not failing). */
+    retryLater: (id: number, error: string, runAfter: Date, at: Date, options: { keepAttempts?: boolean } = {}): void => {
+      const attempts = options.keepAttempts === false ? { attempts: sql`max(${ingestionJobs.attempts} - 1, 0)` } : {};
+      orm.update(ingestionJobs).set({ state: 'queued', error, runAfter, updatedAt: at, ...attempts }).where(eq(ingestionJobs.id, id)).run();
     },
     /** Gives up on a job, keeping the reason (a retry queues it again). */
     fail: (id: number, error: string, at: Date): void => {

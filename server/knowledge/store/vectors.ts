@@ -36,20 +36,31 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
     /** Spaces whose tables exist: active, building, and retired ones not yet dropped. */
     live: (): VectorSpace[] => orm.select().from(vectorSpaces).all(),
 
-    /** Creates a space and its tables in one transaction. */
-    create(model: string, dimensions: number, state: 'active' | 'building', at: Date): VectorSpace {
+    /** Creates a space and its tables in one transaction, with `then` (queueing its fill job) inside it. */
+    create(model: string, dimensions: number, state: 'active' | 'building', at: Date, then?: (space: VectorSpace) => void): VectorSpace {
       return tx(() => {
         const space = orm.insert(vectorSpaces).values({ model, dimensions, layout: { ...CHOSEN_LAYOUT }, state, createdAt: at, activatedAt: state === 'active' ? at : null }).returning().get();
         createLayout(sqlite, spaceLayout(space));
+        then?.(space);
         return space;
       });
     },
-    /** Makes a building space the active one and retires the old one, atomically. */
-    promote(id: number, at: Date): void {
-      tx(() => {
+    /**
+     * Makes a building space the active one and retires the old one,
+     * atomically; false (and no change) when the space is no longer building.
+     */
+    promote(id: number, at: Date): boolean {
+      return tx(() => {
+        const still = orm.select({ id: vectorSpaces.id }).from(vectorSpaces).where(and(eq(vectorSpaces.id, id), eq(vectorSpaces.state, 'building'))).get();
+        if (!still) return false;
         orm.update(vectorSpaces).set({ state: 'retired' }).where(eq(vectorSpaces.state, 'active')).run();
         orm.update(vectorSpaces).set({ state: 'active', activatedAt: at }).where(eq(vectorSpaces.id, id)).run();
+        return true;
       });
+    },
+    /** Drops every retired space (after a promotion, and at start in case a crash came between). */
+    dropRetired(): void {
+      for (const space of orm.select().from(vectorSpaces).where(eq(vectorSpaces.state, 'retired')).all()) this.drop(space.id);
     },
     /** Drops a space's tables and rows (a retired space, or a building one given up). */
     drop(id: number): void {

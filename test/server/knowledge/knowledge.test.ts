@@ -132,8 +132,9 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     const res = await st.admin.raw('POST', `/api/conversations/${c2.body.id as string}/messages`, { content: 'Summarise' });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('document_too_long');
+    // Refused before anything was written: not even the question.
     const after = await st.admin.get(`/api/conversations/${c2.body.id as string}`);
-    expect((after.body.messages as unknown[]).filter((m) => (m as { role: string }).role === 'assistant')).toEqual([]);
+    expect(after.body.messages).toEqual([]);
     expect((await st.admin.delete(`/api/documents/${longId}`)).status).toBe(204);
   });
 
@@ -149,6 +150,15 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     expect(big.status).toBe(413);
     const url = await st.admin.post(`/api/collections/${collection}/documents`, { url: 'file:///etc/passwd' });
     expect(url.status).toBe(400);
+    // One bad file refuses the whole request: the good one beside it is not added either.
+    const mixed = await upload(st.admin, collection, [{ name: 'fine.txt', bytes: 'A perfectly good file about hydrangeas.' }, { name: 'bad.txt', bytes: png }]);
+    expect(mixed.status).toBe(415);
+    const twins = await upload(st.admin, collection, [{ name: 'a.txt', bytes: 'Same text twice.' }, { name: 'b.txt', bytes: 'Same text twice.' }]);
+    expect(twins.status).toBe(409);
+    // Ids are plain numbers: no coercion of strings, booleans or exponents.
+    expect((await st.admin.get(`/api/collections/${collection}e0`)).status).toBe(404);
+    expect((await st.admin.post('/api/search', { query: 'x', collectionIds: [String(collection)] })).status).toBe(400);
+    expect((await st.admin.post('/api/search', { query: 'x', collectionIds: [true] })).status).toBe(400);
     expect(((await st.admin.get(`/api/collections/${collection}`)).body.documents as unknown[]).length).toBe(5);
   });
 
