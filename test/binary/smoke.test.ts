@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDocx, makePdf } from '../helpers/documents.ts';
 import { startFakeOllama } from '../fixtures/ollama/server.ts';
 import { startSite } from '../fixtures/web/site.ts';
 
@@ -87,6 +88,39 @@ async function run(args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutM
     return await p.exited;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The knowledge base inside the binary: a PDF (pdf.js) and a Word document
+ * (mammoth) uploaded, extracted, chunked, embedded through the miner and
+ * found by search, all from code and migrations embedded in the executable.
+ */
+async function knowledgeInBinary(base: string, bootstrap: string): Promise<void> {
+  const claim = await fetch(`${base}/api/setup/claim`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ token: bootstrap, name: 'Admin', email: 'admin@example.test', password: 'correct-Horse-battery-9' }) });
+  expect(claim.status).toBe(201);
+  const cookie = claim.headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = ((await claim.json()) as { csrfToken: string }).csrfToken;
+  const headers = { origin: base, cookie, 'x-csrf-token': csrf };
+  const post = async (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await post('/api/models', { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true })).status).toBe(201);
+  const collection = ((await (await post('/api/collections', { name: 'Binary' })).json()) as { id: number }).id;
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from(await makePdf([['The Ocelot backup tape rotates every Friday.']], { title: 'Tape rotation' }))]), 'tapes.pdf');
+  form.append('file', new Blob([Buffer.from(await makeDocx([{ text: 'Visitor wifi', heading: 1 }, { text: 'The Pangolin guest network password changes weekly.' }]))]), 'wifi.docx');
+  const up = await fetch(`${base}/api/collections/${collection}/documents`, { method: 'POST', headers, body: form });
+  expect(up.status, await up.clone().text()).toBe(202);
+  const t0 = performance.now();
+  for (;;) {
+    const docs = ((await (await fetch(`${base}/api/collections/${collection}`, { headers })).json()) as { documents: Array<{ status: string; error: string | null }> }).documents;
+    if (docs.length === 2 && docs.every((d) => d.status === 'ready')) break;
+    if (docs.some((d) => d.status === 'failed') || performance.now() - t0 > 20_000) throw new Error(`documents not ready: ${JSON.stringify(docs)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (const [query, title] of [['Ocelot tape', 'Tape rotation'], ['Pangolin guest password', 'Visitor wifi']]) {
+    const found = (await (await post('/api/search', { query })).json()) as { mode: string; results: Array<{ title: string }> };
+    expect(found.mode).toBe('hybrid');
+    expect(found.results[0]?.title).toBe(title);
   }
 }
 
@@ -191,6 +225,7 @@ describe('dist/onsite, the single executable', () => {
         if (performance.now() - t2 > 20_000) throw new Error(`the miner did not connect\n${miner.output()}`);
         await new Promise((r) => setTimeout(r, 50));
       }
+      await knowledgeInBinary(base, env.ONSITE_BOOTSTRAP_TOKEN!);
       miner.child.kill('SIGTERM');
       expect((await miner.exited).code, miner.output()).toBe(0);
       expect(statSync(join(tmp, 'miner-state', 'identity.json')).mode & 0o777).toBe(0o600);
@@ -268,7 +303,8 @@ describe('licensing in dist/onsite', () => {
     expect(install.code, install.stdout + install.stderr).toBe(0);
     const status = await run(['license', 'status'], env, work);
     expect(status.stdout).toMatch(/^state: active$/m);
-    expect(status.stdout).toMatch(/^seats: 0 used of 12$/m);
+    // The admin claimed by the serve test (for the knowledge base) holds one seat.
+    expect(status.stdout).toMatch(/^seats: 1 used of 12$/m);
     expect(status.stdout).toMatch(/89 days left/);
     // The same code again on another installation: refused, with its reason.
     const other = await run(['license', 'install', activation], { ...env, ONSITE_DATA_DIR: join(tmp, 'other') }, work);
