@@ -140,5 +140,9 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     ],
     (job, err) => log.error({ job, err }, 'background job failed'),
   );
-  return { app, db, health, identity, license, jobs, models, browser, attachSockets: models.attachSockets, close: () => db.close() };
+  const close = () => {
+    models.usage.flush(); // ledger rows recorded in this last turn
+    db.close();
+  };
+  return { app, db, health, identity, license, jobs, models, browser, attachSockets: models.attachSockets, close };
 }

@@ -19,6 +19,19 @@ export function budgetWindows(now: number): { day: Date; month: Date } {
  */
 export function createUsageService(deps: { store: UsageStore; audit: AuditService; clock: Clock; defaults: { daily: number; monthly: number } }) {
   const { store, clock } = deps;
+  // Rows recorded in one turn of the event loop are committed together on the next: when fifty
+  // streams end at once that is one disk sync instead of fifty, each of which would block the
+  // loop (and every other stream's last tokens) for a fraction of a millisecond. Every read of
+  // the ledger writes what is pending first, so budgets and reports never miss a request.
+  let pending: Array<UsageEntry & { at: Date }> = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  function flush(): void {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
+    const rows = pending;
+    pending = [];
+    store.append(rows);
+  }
 
   function limits(userId: string) {
     const own = store.budget(userId);
@@ -27,11 +40,16 @@ export function createUsageService(deps: { store: UsageStore; audit: AuditServic
 
   return {
     record(entry: UsageEntry): void {
-      store.append({ ...entry, at: new Date(clock()) });
+      pending.push({ ...entry, at: new Date(clock()) });
+      scheduled ??= setImmediate(flush);
     },
+
+    /** Writes what is recorded but not yet committed (reads do it themselves; shutdown calls it). */
+    flush,
 
     /** Spent and allowed tokens for today and this month (UTC). */
     status(userId: string) {
+      flush();
       const w = budgetWindows(clock());
       const l = limits(userId);
       return { daily: { used: store.tokensSince(userId, w.day), limit: l.daily }, monthly: { used: store.tokensSince(userId, w.month), limit: l.monthly } };
@@ -57,8 +75,14 @@ export function createUsageService(deps: { store: UsageStore; audit: AuditServic
     },
 
     /** Totals per user and model over the last `days` days. */
-    summary: (days: number) => store.summary(new Date(clock() - days * 86_400_000)),
-    recent: (limit: number, userId?: string) => store.recent(limit, userId),
+    summary: (days: number) => {
+      flush();
+      return store.summary(new Date(clock() - days * 86_400_000));
+    },
+    recent: (limit: number, userId?: string) => {
+      flush();
+      return store.recent(limit, userId);
+    },
   };
 }
 

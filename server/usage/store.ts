@@ -13,8 +13,12 @@ export function createUsageStore(orm: Orm) {
   // Checked before every generation: compiled once, not on each call.
   const budget = orm.select().from(userBudgets).where(eq(userBudgets.userId, sql.placeholder('userId'))).prepare();
   return {
-    append: (row: typeof usage.$inferInsert): void => {
-      orm.insert(usage).values(row).run();
+    /** Appends rows in one transaction: one commit (one disk sync) for all of them. */
+    append: (rows: Array<typeof usage.$inferInsert>): void => {
+      if (rows.length === 0) return;
+      orm.transaction(() => {
+        for (const row of rows) orm.insert(usage).values(row).run();
+      });
     },
     /** Tokens (in + out) a user spent since a time. */
     tokensSince: (userId: string, since: Date): number =>
