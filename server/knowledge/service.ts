@@ -131,7 +131,7 @@ export function createKnowledgeService(deps: {
       const c = writable(r, collectionId);
       const checked: Array<{ file: Upload; format: string; sha256: string; name: string }> = [];
       for (const file of files) {
-        const name = file.filename.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, FILENAME_MAX) || 'upload';
+        const name = [...file.filename].filter((ch) => ch >= ' ' && ch !== '\u007f').join('').slice(0, FILENAME_MAX) || 'upload';
         if (file.bytes.length > deps.maxUploadBytes) throw new AppError('payload_too_large', `${name} is larger than the ${Math.round(deps.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_MB)`);
         if (file.bytes.length === 0) throw new AppError('validation_failed', `${name} is empty`);
         const format = await sniffFormat(file.bytes, { filename: name, declaredType: file.declaredType });
