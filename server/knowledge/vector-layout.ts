@@ -1,32 +1,88 @@
 /**
- * Candidate sqlite-vec layouts for the knowledge base's vector search.
+ * sqlite-vec layouts for the knowledge base's vector search, and the one
+ * the knowledge store uses ({@link CHOSEN_LAYOUT}): `ivf`, partitioned.
  *
- * The knowledge store has to answer "the k chunks nearest to this embedding"
- * over ~100k chunks on one core in a few milliseconds. sqlite-vec's vec0
- * tables only brute-force (no ANN index in 0.1.x), so the only levers are how
- * many bytes each KNN scan touches and how expensive each distance is:
+ * The store has to answer "the k chunks nearest to this embedding, among
+ * the collections this user may read" over ~100k chunks on one core in a few
+ * milliseconds. sqlite-vec 0.1.9 only brute-forces, and the npm build has
+ * no SIMD, so the levers are how many rows a query touches and what each
+ * costs. All layouts take unit vectors (not normalised here) and use L2,
+ * which then ranks exactly like cosine (‖a−b‖² = 2 − 2·a·b):
  *
- * - `float`: `float[N]` vec0, exact brute force. 4·N bytes per vector scanned.
- * - `binary`: `bit[N]` vec0 of sign bits (`vec_quantize_binary`), Hamming
- *   distance over N/8 bytes per vector for a coarse top-(k·oversample), then
- *   exact float re-scoring of only those candidates from a plain BLOB table.
- * - `int8`: `int8[N]` vec0 (N bytes per vector) for the coarse pass, re-scored
- *   the same way.
+ * - `float`: `float[N]` vec0, exact brute force.
+ * - `binary` / `int8`: a `bit[N]` (sign) or `int8[N]` vec0 scanned in full
+ *   for `k·oversample` candidates, re-scored with exact float L2 from a
+ *   plain rowid table (a B-tree lookup each; a second vec0 column would
+ *   cost ~0.9 ms a candidate).
+ * - `ivf`: the rows clustered into ≈√n cells by spherical k-means; the cell
+ *   is the vec0 partition key, so a query reads only the cells nearest to it.
+ *   Each row keeps a two-bit code per dimension (thresholds at the
+ *   dimension's tertiles; Hamming distance = L1 between three-level
+ *   quantisations) for choosing candidates, and its float vector in a plain
+ *   table for exact re-scoring. Details in vectors-layout-ivf*.ts.
  *
- * All layouts assume unit-length vectors (embedders for retrieval produce
- * them, and {@link insertVectors} does not normalise): then L2 distance ranks
- * exactly like cosine distance (‖a−b‖² = 2 − 2·a·b), and L2 is the distance
- * sqlite-vec computes fastest, so it is used everywhere.
+ * Measured by `npm run bench` (test/bench/vectors.ts), 100,000 × 768
+ * clustered unit vectors in 100 collections, k = 10, 200 queries, one query
+ * at a time on one core (2-core x86-64, shared with other work), medians of
+ * one run; recall@10 against exact search:
  *
- * These functions are deliberately small and table-name generic (every table
- * starts with {@link LayoutSpec.prefix}) so the knowledge store can adopt the
- * layout the benchmark (`test/bench/vectors.ts`) picks.
+ * | layout, scope                                   | p50 ms | p95 ms | recall@10 |
+ * |-------------------------------------------------|--------|--------|-----------|
+ * | float brute force, all 100k                      | 111    | 113    | 1.000     |
+ * | binary top-100 + re-score, all 100k              | 14.9   | 15.4   | 0.962     |
+ * | ivf, 316 cells, 16 probed, all 100k (chosen)     | 3.0    | 3.8    | 0.975     |
+ * | … 8 probed / 32 probed                           | 2.2/4.4| 2.9/5.2| 0.959/0.978 |
+ * | … oversample 5 / 20                              | 2.5/4.0| 3.0/5.4| 0.958/0.980 |
+ * | ivf, 10 collections (~9.8k rows)                 | 4.5    | 7.0    | 0.960     |
+ * | ivf, 1 collection (~1k rows: exact)              | 2.8    | 3.4    | 1.000     |
+ * | ivf trained at 10k, grown to 100k (no retrain)   | 4.6    | 5.5    | 0.962     |
+ *
+ * Building: 100k inserts into `ivf` 17 s (training included), retraining
+ * at 100k 45 s; `float` or `binary` 3 s.
+ *
+ * Why `ivf`: an exhaustive scan cannot reach 5 ms at 0.95. Float L2 is
+ * ~1.1 µs a row (int8 is no faster without SIMD: ~85 ms); Hamming over all
+ * 100k sign codes is ~5 ms even at k = 10, and vec0's per-chunk top-k is
+ * O(chunk·k), so the top-100 needed for recall 0.96 costs 15 ms. Reading
+ * 5% of the rows is the only way under, hence cells as partitions. What
+ * the rest of the design buys, each measured on this corpus:
+ * - two-bit codes instead of sign bits: recall 0.975 instead of 0.967 with
+ *   half the candidates (residual codes against the cell centroid: 0.92);
+ * - the two nearest cells give up to C = k·oversample candidates each, the
+ *   other probed cells at most 0.3·C and only rows within the C-th best
+ *   distance so far (vec0 drops a row past `distance <= T` before its O(k)
+ *   insertion): the true neighbours sit mostly in the nearest cell;
+ * - an index on the vec0 `_chunks` shadow table's partition column:
+ *   sqlite-vec looks a partition's chunks up with no index, ~0.3 ms a cell;
+ * - chunk_size 256 (cells are small; 1024 wastes space, 32 costs per chunk);
+ * - ≈√n cells and 32 sample rows a cell: 190 cells were slower for the same
+ *   recall, 16 rows a cell cost 0.012 of recall;
+ * - the collection filter is a vec0 metadata `part in (…)`, dropped when the
+ *   allowed collections hold every stored row (its per-row list scan costs
+ *   ~0.5 ms at 100 collections); scopes ≤ 2,000 rows are searched exactly;
+ *   narrower scopes probe ∛(narrowing) times more cells;
+ * - `PRAGMA mmap_size` (a connection setting, not the layout's) saved ~10%.
+ *
+ * Living with it: a new `ivf` layout holds every row in cell 0 and searches
+ * exactly or exhaustively; inserts train it at {@link LayoutSpec.trainAt}
+ * rows (2,000) and retrain it each time the rows double up to 10,000 (≈3 s);
+ * new rows go to their nearest cell. Past that, {@link needsRetrain} turns
+ * true when the rows have doubled (or halved) since training and the store
+ * should run {@link retrain} from background maintenance: one transaction,
+ * ≈45 s at 100k (k-means plus assigning every row), blocking writers.
+ * Untrained for a while it stays correct, just slower (last table row).
  */
-import type { Statement } from 'better-sqlite3';
 import type { Sqlite } from '../db/client.ts';
+import { countFlat, createFlat, deleteFlat, dropFlat, insertFlat, knnFlat } from './vectors-layout-flat.ts';
+import { deleteIvf, insertIvf, knnIvf } from './vectors-layout-ivf.ts';
+import { createIvf, dropIvf, ivfCount, ivfState } from './vectors-layout-ivf-state.ts';
+import { ivfNeedsRetrain, retrainIvf, trainIfDue } from './vectors-layout-ivf-train.ts';
+import { checkDims, checkK, checkPrefix, forgetStatements, integerKey, partitionList } from './vectors-layout-sql.ts';
 
-/** Which candidate layout: see the module comment. */
-export type LayoutKind = 'float' | 'binary' | 'int8';
+export { quantizeInt8 } from './vectors-layout-flat.ts';
+
+/** Which layout: see the module comment. */
+export type LayoutKind = 'float' | 'binary' | 'int8' | 'ivf';
 
 /** One layout instance in one database. */
 export interface LayoutSpec {
@@ -36,10 +92,10 @@ export interface LayoutSpec {
   /** Prefix of every table the layout owns; must be a plain SQL identifier. */
   prefix: string;
   /**
-   * Quantised layouts: coarse candidates per result wanted (top-`k·oversample`
-   * are re-scored exactly). Larger costs re-scoring time and buys recall.
+   * Quantised layouts: candidates re-scored exactly per result wanted
+   * (`k·oversample` of them). Larger costs time and buys recall. Default 10.
    */
-  oversample?: number;
+  oversample?: number | undefined;
   /**
    * `int8` layout: factor applied before rounding to int8. Components of a
    * unit vector in hundreds of dimensions are small (≈1/√N), so
@@ -47,13 +103,18 @@ export interface LayoutSpec {
    * only a handful of the 256 levels; a larger scale with clamping keeps
    * resolution where the values are. Default 127 / 0.25.
    */
-  int8Scale?: number;
+  int8Scale?: number | undefined;
   /**
-   * Adds a vec0 partition key `part` (the collection's integer id): a query
-   * names the partitions it may read and vec0 scans only those, so the
-   * permission filter is part of the vector query itself.
+   * Adds the partition (the collection's integer id) to every row: a query
+   * names the partitions it may read and the filter is a condition of the
+   * vector query itself (`float`/`binary`/`int8`: vec0 partition key `part`;
+   * `ivf`: metadata column `part`, the partition key being the cell).
    */
   partitioned?: boolean | undefined;
+  /** `ivf`: cells searched per query (default max(16, cells/20)); narrow scopes probe proportionally more. */
+  probes?: number | undefined;
+  /** `ivf`: rows at which the layout first trains itself on insert (default 2,000). */
+  trainAt?: number | undefined;
 }
 
 /** One vector to store: its rowid (the chunk id) and unit-length embedding. */
@@ -64,187 +125,114 @@ export interface VectorRow {
   partition?: number | bigint | undefined;
 }
 
-/** What the knowledge store uses (dims and prefix come per vector space): see the module comment. */
-export const CHOSEN_LAYOUT: Omit<LayoutSpec, 'dims' | 'prefix'> = { kind: 'binary', oversample: 10 };
-
-
-/** Default coarse candidates per result for the quantised layouts. */
-export const DEFAULT_OVERSAMPLE = 10; // top-100 for k = 10: recall@10 0.97 in test/bench/vectors.ts
-const DEFAULT_INT8_SCALE = 127 / 0.25;
-
-// Prepared statements per connection: preparing costs tens of microseconds,
-// noticeable against a millisecond query budget.
-const statements = new WeakMap<Sqlite, Map<string, Statement>>();
-function prepare(db: Sqlite, sql: string): Statement {
-  let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
-  let stmt = cache.get(sql);
-  if (!stmt) cache.set(sql, (stmt = db.prepare(sql)));
-  return stmt;
+/** Options of {@link knn}. */
+export interface KnnOptions {
+  /** Partitioned layouts: the only partitions searched (an empty or absent list finds nothing). */
+  partitions?: readonly (number | bigint)[] | undefined;
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The layout the knowledge store uses (dims and prefix come per vector space): see the module comment. */
+export const CHOSEN_LAYOUT: Omit<LayoutSpec, 'dims' | 'prefix'> = { kind: 'ivf', oversample: 10, partitioned: true };
 
-/** Table names of a layout (the coarse vec0 table and, if any, the float BLOB table). */
-export function layoutTables(spec: LayoutSpec): { index: string; floats?: string } {
-  if (!IDENT.test(spec.prefix)) throw new Error(`vector layout prefix ${JSON.stringify(spec.prefix)} is not a plain identifier`);
-  if (spec.kind === 'float') return { index: `${spec.prefix}_float` };
-  return { index: `${spec.prefix}_${spec.kind}`, floats: `${spec.prefix}_vectors` };
-}
+/** Default candidates re-scored per result for the quantised exhaustive layouts. */
+export const DEFAULT_OVERSAMPLE = 10;
+const DEFAULT_IVF_OVERSAMPLE = 10;
 
-/**
- * Creates the tables of a layout (idempotent). The quantised layouts keep the
- * exact float vectors in an ordinary rowid table rather than a second vec0
- * table: re-scoring reads a few hundred rows by rowid, which a B-tree lookup
- * does directly, while vec0 would have to locate each in its chunk.
- */
+/** Creates the tables of a layout (idempotent). */
 export function createLayout(db: Sqlite, spec: LayoutSpec): void {
+  checkPrefix(spec);
   if (!Number.isInteger(spec.dims) || spec.dims <= 0) throw new Error(`vector layout dims must be a positive integer, got ${spec.dims}`);
-  if (spec.kind === 'binary' && spec.dims % 8 !== 0) throw new Error(`binary layout needs dims divisible by 8, got ${spec.dims}`);
-  const t = layoutTables(spec);
-  const column = spec.kind === 'float' ? `float[${spec.dims}]` : spec.kind === 'binary' ? `bit[${spec.dims}]` : `int8[${spec.dims}]`;
-  const part = spec.partitioned ? 'part integer partition key, ' : '';
-  db.exec(`create virtual table if not exists ${t.index} using vec0(${part}embedding ${column})`);
-  if (t.floats) db.exec(`create table if not exists ${t.floats} (rowid integer primary key, embedding blob not null)`);
+  if (spec.kind === 'ivf') createIvf(db, spec);
+  else createFlat(db, spec);
 }
 
 /** Drops every table of a layout. */
 export function dropLayout(db: Sqlite, spec: LayoutSpec): void {
-  const t = layoutTables(spec);
-  statements.delete(db); // statements on dropped tables would fail later
-  db.exec(`drop table if exists ${t.index}`);
-  if (t.floats) db.exec(`drop table if exists ${t.floats}`);
-}
-
-function checkDims(spec: LayoutSpec, vector: Float32Array, what: string): void {
-  if (!(vector instanceof Float32Array)) throw new TypeError(`${what} must be a Float32Array`);
-  if (vector.length !== spec.dims) throw new Error(`${what} has ${vector.length} dimensions, the ${spec.kind} layout ${spec.prefix} expects ${spec.dims}`);
-}
-
-/** Little-endian float32 bytes of a vector, without copying (sqlite-vec reads a BLOB as float32). */
-function blob(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-/** Scales, rounds and clamps a float vector into int8 (see {@link LayoutSpec.int8Scale}). */
-export function quantizeInt8(vector: Float32Array, scale = DEFAULT_INT8_SCALE): Int8Array {
-  const out = new Int8Array(vector.length);
-  for (let i = 0; i < vector.length; i++) out[i] = Math.max(-128, Math.min(127, Math.round(vector[i]! * scale)));
-  return out;
+  forgetStatements(db); // statements on dropped tables would fail later
+  if (spec.kind === 'ivf') dropIvf(db, spec);
+  else dropFlat(db, spec);
 }
 
 /**
  * Inserts vectors in one transaction per call (callers stream large sets in
- * batches of a few thousand so neither memory nor the WAL grows unbounded).
- * Every vector is checked against the layout's dimensions first, so a wrong
- * embedder fails with a clear message instead of sqlite-vec's generic one.
- * Rowids are bound as BigInt because better-sqlite3 binds JS numbers as REAL,
- * which vec0 refuses as a rowid.
+ * batches of a few thousand so neither memory nor the WAL grows unbounded;
+ * inside the caller's transaction it is a savepoint). Every vector is
+ * checked against the layout's dimensions first, so a wrong embedder fails
+ * with a clear message and stores nothing. Vectors must be unit length (not
+ * normalised here). An `ivf` layout trains itself within the call when it
+ * first reaches {@link LayoutSpec.trainAt} rows and retrains each time its
+ * rows double up to 10,000 (≈3 s at 10k × 768); beyond that see
+ * {@link needsRetrain}. Returns the rows inserted.
  */
 export function insertVectors(db: Sqlite, spec: LayoutSpec, rows: Iterable<VectorRow>): number {
-  const t = layoutTables(spec);
-  const value = spec.kind === 'float' ? '?' : spec.kind === 'binary' ? 'vec_quantize_binary(?)' : 'vec_int8(?)';
-  const index = spec.partitioned ? prepare(db, `insert into ${t.index}(rowid, part, embedding) values (?, ?, ${value})`) : prepare(db, `insert into ${t.index}(rowid, embedding) values (?, ${value})`);
-  const floats = t.floats ? prepare(db, `insert into ${t.floats}(rowid, embedding) values (?, ?)`) : undefined;
-  const scale = spec.int8Scale ?? DEFAULT_INT8_SCALE;
-  let n = 0;
+  checkPrefix(spec);
+  const list = [...rows];
+  for (const row of list) checkDims(spec, row.vector, `vector ${row.rowid}`);
   db.transaction(() => {
-    for (const row of rows) {
-      checkDims(spec, row.vector, `vector ${row.rowid}`);
-      const id = BigInt(row.rowid);
-      const bytes = blob(row.vector);
-      if (spec.partitioned && row.partition === undefined) throw new Error(`vector ${row.rowid} has no partition, the layout ${spec.prefix} is partitioned`);
-      const key = spec.partitioned ? [BigInt(row.partition!)] : [];
-      if (spec.kind === 'int8') {
-        const q = quantizeInt8(row.vector, scale);
-        index.run(id, ...key, Buffer.from(q.buffer, q.byteOffset, q.byteLength));
-      } else {
-        index.run(id, ...key, bytes);
-      }
-      floats?.run(id, bytes);
-      n++;
-    }
+    if (spec.kind !== 'ivf') return insertFlat(db, spec, list);
+    insertIvf(db, spec, list);
+    trainIfDue(db, spec);
   })();
-  return n;
+  return list.length;
 }
 
 /**
- * The rowids of the `k` stored vectors nearest to `query`, nearest first.
- *
- * `float` is one exact vec0 KNN scan. The quantised layouts run the coarse
- * KNN over the compact column for `k·oversample` candidates and re-score
- * just those with exact float L2 in the same statement, so the final order
- * (and the top result for a query equal to a stored vector) is exact among
- * the candidates; only candidates the coarse pass missed cost recall.
+ * Removes vectors by rowid from every table of the layout, in one
+ * transaction (a savepoint inside the caller's). Unknown rowids are
+ * skipped. Returns the rows removed.
  */
-/** Removes vectors by rowid from every table of the layout; returns how many were there. */
 export function deleteVectors(db: Sqlite, spec: LayoutSpec, rowids: Iterable<number | bigint>): number {
-  const t = layoutTables(spec);
-  const index = prepare(db, `delete from ${t.index} where rowid = ?`);
-  const floats = t.floats ? prepare(db, `delete from ${t.floats} where rowid = ?`) : undefined;
-  let n = 0;
-  db.transaction(() => {
-    for (const rowid of rowids) {
-      const id = BigInt(rowid);
-      n += index.run(id).changes;
-      floats?.run(id);
-    }
-  })();
-  return n;
+  checkPrefix(spec);
+  const ids = [...rowids].map((id) => integerKey(id, 'rowid'));
+  return db.transaction(() => (spec.kind === 'ivf' ? deleteIvf(db, spec, ids) : deleteFlat(db, spec, ids)))();
 }
 
-/** Vectors stored in the layout. */
+/** Rows stored in the layout. */
 export function countVectors(db: Sqlite, spec: LayoutSpec): number {
-  const t = layoutTables(spec);
-  return (prepare(db, `select count(*) as n from ${t.index}`).get() as { n: number }).n;
+  checkPrefix(spec);
+  return spec.kind === 'ivf' ? ivfCount(db, spec) : countFlat(db, spec);
 }
 
-/** Options of {@link knn}. */
-export interface KnnOptions {
-  /** Partitioned layouts: the only partitions searched (an empty list finds nothing). */
-  partitions?: readonly (number | bigint)[] | undefined;
-}
-
+/**
+ * The rowids of the `k` stored vectors nearest to `query` (L2, which ranks
+ * unit vectors exactly as cosine), nearest first. A partitioned layout
+ * searches only `options.partitions`, inside the SQL: rows of other
+ * partitions are never candidates, so this is safe as a permission filter.
+ */
 export function knn(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: number, options: KnnOptions = {}): number[] {
+  checkPrefix(spec);
   checkDims(spec, query, 'query');
-  if (!Number.isInteger(k) || k <= 0) throw new Error(`k must be a positive integer, got ${k}`);
-  const t = layoutTables(spec);
-  const q = blob(query);
-  // With a partition key, vec0 runs one KNN per listed partition (k each): the outer
-  // ORDER BY … LIMIT picks the global top k. Rows of other partitions are never read.
-  let filter = '';
-  const args: unknown[] = [];
+  checkK(k);
+  let parts: string | undefined;
   if (spec.partitioned) {
-    const parts = options.partitions ?? [];
-    if (parts.length === 0) return [];
-    filter = ' and part in (select value from json_each(?))';
-    args.push(JSON.stringify(parts.map((p) => Number(p))));
+    const list = partitionList(options.partitions);
+    if (list.length === 0) return [];
+    parts = `[${list.join(',')}]`;
   }
-  if (spec.kind === 'float') {
-    // vec0 refuses LIMIT beside `k = ?`, so the global cut happens outside a materialised scan.
-    const rows = prepare(db, `with scan as materialized (select rowid, distance from ${t.index} where embedding match ? and k = ?${filter}) select rowid from scan order by distance limit ?`).all(q, k, ...args, k) as Array<{
-      rowid: number;
-    }>;
-    return rows.map((r) => r.rowid);
-  }
-  // vec0 caps k at 4096 per query.
-  const candidates = Math.min(4096, k * (spec.oversample ?? DEFAULT_OVERSAMPLE));
-  let coarseQuery: Buffer;
-  let coarseExpr: string;
-  if (spec.kind === 'binary') {
-    coarseQuery = q;
-    coarseExpr = 'vec_quantize_binary(?)';
-  } else {
-    const q8 = quantizeInt8(query, spec.int8Scale ?? DEFAULT_INT8_SCALE);
-    coarseQuery = Buffer.from(q8.buffer, q8.byteOffset, q8.byteLength);
-    coarseExpr = 'vec_int8(?)';
-  }
-  const rows = prepare(
-      db,
-      `with scan as materialized (select rowid, distance from ${t.index} where embedding match ${coarseExpr} and k = ?${filter}),
-            coarse as (select rowid from scan order by distance limit ?)
-       select v.rowid as rowid from coarse join ${t.floats} v on v.rowid = coarse.rowid
-       order by vec_distance_l2(v.embedding, ?) limit ?`,
-    ).all(coarseQuery, candidates, ...args, candidates, q, k) as Array<{ rowid: number }>;
-  return rows.map((r) => r.rowid);
+  if (spec.kind === 'ivf') return knnIvf(db, spec, query, k, spec.oversample ?? DEFAULT_IVF_OVERSAMPLE, parts);
+  return knnFlat(db, spec, query, k, Math.min(4096, k * (spec.oversample ?? DEFAULT_OVERSAMPLE)), parts);
+}
+
+/**
+ * `ivf`: retrains the cells on the current rows (see `retrainIvf`: one
+ * transaction, ≈45 s at 100k rows, for background maintenance). Returns
+ * the number of cells; other layouts have nothing to train (0).
+ */
+export function retrain(db: Sqlite, spec: LayoutSpec): number {
+  checkPrefix(spec);
+  return spec.kind === 'ivf' ? retrainIvf(db, spec) : 0;
+}
+
+/** `ivf`: whether the rows have doubled or halved since training (then call {@link retrain}); false for other layouts. */
+export function needsRetrain(db: Sqlite, spec: LayoutSpec): boolean {
+  checkPrefix(spec);
+  return spec.kind === 'ivf' && ivfNeedsRetrain(db, spec);
+}
+
+/** `ivf`: cells of the current training (0 before the first) and rows when trained. */
+export function layoutTraining(db: Sqlite, spec: LayoutSpec): { cells: number; trainedRows: number } {
+  checkPrefix(spec);
+  if (spec.kind !== 'ivf') return { cells: 0, trainedRows: 0 };
+  const state = ivfState(db, spec);
+  return { cells: state.centroids?.length ?? 0, trainedRows: state.trained };
 }
