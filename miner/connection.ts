@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Log } from '../server/lib/log.ts';
 import { MAX_FRAME_BYTES, MINER_SOCKET_PATH, parseFrame, serverFrameSchema, type MinerFrame, type ServerFrame } from '../server/protocol/miner.ts';
@@ -70,8 +71,25 @@ export function openConnection(deps: ConnectionDeps): Connection {
       deps.log.error({ jobId: frame.jobId, bytes: Buffer.byteLength(text) }, 'result larger than the protocol allows; reporting the job as failed');
       text = JSON.stringify({ type: 'failed', jobId: frame.jobId, code: 'internal', message: `result exceeds ${MAX_FRAME_BYTES} bytes; send fewer inputs per job` });
     }
+    corkUntilNextTurn(ws);
     ws.send(text);
     return true;
+  }
+
+  // Tokens of many streams arrive in one turn of the event loop (one read per Ollama stream);
+  // sent as they come, each frame is its own system call. Corking the socket until the next
+  // turn sends them in one write, frames unchanged, without waiting for anything that has not
+  // arrived yet. `_socket` is ws's own field; without it frames simply go one by one.
+  let corked: Socket | undefined;
+  function corkUntilNextTurn(ws: WebSocket): void {
+    const raw = (ws as unknown as { _socket?: Socket })._socket;
+    if (!raw || corked === raw) return;
+    corked = raw;
+    raw.cork();
+    setImmediate(() => {
+      corked = undefined;
+      raw.uncork();
+    });
   }
 
   function connectOnce(hello: MinerFrame): Promise<number> {
