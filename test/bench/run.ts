@@ -21,10 +21,18 @@ const print = (title: string, rows: Record<string, string>) => {
   for (const [k, v] of Object.entries(rows)) console.log(`${k.padEnd(width)}  ${v}`);
 };
 
+// `npm run bench -- streams knowledge` runs only the named sections; none named runs all.
+const only = new Set(process.argv.slice(2));
+const sections: Array<[string, string, () => Promise<Record<string, string>>]> = [
+  ['foundation', 'foundation: binary start, memory, HTTP overhead', benchFoundation],
+  ['streams', 'streaming: server + miner against straight to the test Ollama', benchStreams],
+  ['browser', 'browser sidecar: pooled Chromium against a browser launched per fetch', benchBrowser],
+  ['bundle', 'release bundle: size per image, init.sh to a healthy stack', benchBundle],
+  ['vectors', 'knowledge vectors: sqlite-vec layouts, 100,000 × 768 on one core', benchVectors],
+  ['knowledge', 'knowledge base: hybrid search over 100,000 chunks and ingestion, one core', benchKnowledge],
+];
+const unknown = [...only].filter((name) => !sections.some(([n]) => n === name));
+if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${sections.map(([n]) => n).join(', ')}`);
+
 console.log(`onsite benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`);
-print('foundation: binary start, memory, HTTP overhead', await benchFoundation());
-print('streaming: server + miner against straight to the test Ollama', await benchStreams());
-print('browser sidecar: pooled Chromium against a browser launched per fetch', await benchBrowser());
-print('release bundle: size per image, init.sh to a healthy stack', await benchBundle());
-print('knowledge vectors: sqlite-vec layouts, 100,000 × 768 on one core', await benchVectors());
-print('knowledge base: hybrid search over 100,000 chunks and ingestion, one core', await benchKnowledge());
+for (const [name, title, run] of sections) if (only.size === 0 || only.has(name)) print(title, await run());

@@ -18,6 +18,7 @@ describe('end to end: a chat question with a URL, through the real browser sidec
     st = await startStack({ miners: 1, env: { BROWSER_SERVICE_URL: rig.sidecar.url, BROWSER_SERVICE_AUTH_TOKEN: rig.token } });
   }, 90_000);
   afterAll(async () => {
+    await st?.s.models.knowledge.worker.stop();
     await st?.close();
     await rig?.stop();
   });
@@ -64,6 +65,25 @@ describe('end to end: a chat question with a URL, through the real browser sidec
     expect(r.final.sources[0]).toMatchObject({ url: `${rig.site.url}/scripted`, title: 'Rendered by script' });
     expect(r.final.sources[1]).toMatchObject({ kind: 'web', url: refused, error: { code: 'page_refused', message: expect.any(String) } });
     expect(lastPrompt()[0]!.content).toContain(`[2] ${refused}\nThis page could not be read:`);
+    expect(rig.targetHits()).toBe(0);
+  });
+
+  it('imports a web page into a collection through the sidecar; a refused URL fails with the guard’s reason and reaches nothing', async () => {
+    st.s.models.knowledge.worker.start();
+    const collection = (await st.admin.post('/api/collections', { name: 'Web' })).body.id as number;
+    const ok = await st.admin.post(`/api/collections/${collection}/documents`, { url: `${rig.site.url}/article` });
+    expect(ok.status).toBe(202);
+    const refused = await st.admin.post(`/api/collections/${collection}/documents`, { url: `${rig.target.url}/secret` });
+    expect(refused.status).toBe(202);
+    const [okId, refusedId] = [ok, refused].map((r) => (r.body.documents as Array<{ id: number }>)[0]!.id);
+    const doc = async (id: number) => (await st.admin.get(`/api/documents/${id}`)).body as { status: string; title: string; error: string | null; format: string };
+    for (let t = 0; t < 300 && ((await doc(okId!)).status !== 'ready' || (await doc(refusedId!)).status !== 'failed'); t++) await new Promise((r) => setTimeout(r, 100));
+    expect(await doc(okId!)).toMatchObject({ status: 'ready', title: 'Onsite field notes', format: 'html' });
+    expect((await doc(refusedId!)).status).toBe('failed');
+    expect((await doc(refusedId!)).error).toMatch(/refused|not allowed|loopback/i);
+    const found = await st.admin.post('/api/search', { query: 'air-gapped appliances keep every prompt', collectionIds: [collection] });
+    expect((found.body.results as Array<{ title: string; text: string }>)[0]).toMatchObject({ title: 'Onsite field notes' });
+    expect(JSON.stringify(found.body)).not.toContain('Copyright footer');
     expect(rig.targetHits()).toBe(0);
   });
 
