@@ -8,6 +8,7 @@ import { runHealthcheck } from './healthcheck.ts';
 import { runInitCommand } from './init.ts';
 import { runLicense } from './license.ts';
 import { startServer } from './serve.ts';
+import { runKnowledge } from './knowledge-commands.ts';
 
 const USAGE = `onsite ${VERSION}: the self-hosted AI appliance
 
@@ -31,6 +32,9 @@ commands:
   license request    print a request code for the vendor
   license install CODE
                      install an activation code from the vendor
+  knowledge status   show each vector index: vectors, cells, and whether it needs retraining
+  knowledge retrain  retrain the vector indexes for their current size (holds the database's
+                     write lock meanwhile: about 46 s at 100,000 vectors; best with the server stopped)
   doctor             print the configuration (secrets redacted) and check it
   healthcheck URL [--auth-env NAME]
                      exit 0 when the loopback URL answers 200 (container health checks)
@@ -89,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
       return runAdmin(process.env, rest, out);
     case 'license':
       return runLicense(process.env, rest, out);
+    case 'knowledge':
+      return runKnowledge(process.env, rest, out);
     case 'doctor':
       return runDoctor(process.env, out) ? 0 : 1;
     case 'healthcheck':

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Orm, Sqlite } from '../../db/client.ts';
 import { chunks, chunkVectors, vectorSpaces } from '../../db/schema/index.ts';
-import { CHOSEN_LAYOUT, countVectors, createLayout, deleteVectors, dropLayout, insertVectors, knn, type LayoutSpec } from '../vector-layout.ts';
+import { CHOSEN_LAYOUT, countVectors, createLayout, deleteVectors, dropLayout, insertVectors, knn, layoutTraining, needsRetrain, retrain, type LayoutSpec } from '../vector-layout.ts';
 
 /** A vector space row: one embedding model and dimension, and its vec0 tables. */
 export type VectorSpace = typeof vectorSpaces.$inferSelect;
@@ -142,6 +142,10 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
       if (collectionIds.length === 0) return [];
       return knn(sqlite, spaceLayout(space), query, k, { partitions: collectionIds });
     },
+    /** A space's index training: cells, rows when trained, and whether it has grown out of it. */
+    training: (space: VectorSpace) => ({ ...layoutTraining(sqlite, spaceLayout(space)), stale: needsRetrain(sqlite, spaceLayout(space)) }),
+    /** Retrains a space's index for the rows it holds now (holds the write lock meanwhile); returns its cells. */
+    retrain: (space: VectorSpace): number => retrain(sqlite, spaceLayout(space)),
     /** Rows in a space's vector tables (for checks that nothing is left behind). */
     vectorCount: (space: VectorSpace): number => countVectors(sqlite, spaceLayout(space)),
   };

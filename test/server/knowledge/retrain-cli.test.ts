@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { runKnowledge } from '../../../server/cli/knowledge-commands.ts';
+import { tempDir } from '../../helpers/env.ts';
+import { claimAdmin } from '../../helpers/identity.ts';
+import { createTestServer } from '../../helpers/server.ts';
+import { gauss, normalise, seededRandom } from '../../helpers/vectors.ts';
+
+const DIMS = 16; // small vectors: training and inserts stay quick; the index logic is the same
+const ROWS = 24_000; // past the 10,000 rows the server trains at by itself, and doubled since
+
+describe('onsite knowledge status | retrain', () => {
+  const data = tempDir('onsite-retrain-');
+  afterAll(() => data.cleanup());
+
+  it('says when an index has grown out of its training, retrains it, and the index still answers', { timeout: 120_000 }, async () => {
+    const r = seededRandom(7);
+    const s = await createTestServer({}, { dataDir: data.dir });
+    let probe: { id: number; vector: Float32Array; collection: number };
+    try {
+      await claimAdmin(s);
+      const userId = (s.db.sqlite.prepare('select id from users limit 1').get() as { id: string }).id;
+      s.models.catalog.save({ label: 'test' }, { name: 'tiny-embed', kind: 'embedding', contextLength: 512, dimensions: DIMS, isDefault: true });
+      const k = s.models.knowledge;
+      k.spaces.reconcile();
+      const space = k.stores.vectors.active()!;
+      const now = new Date();
+      const collection = k.stores.collections.insert({ name: 'c', scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id;
+      const centres = Array.from({ length: 50 }, () => normalise(Float32Array.from({ length: DIMS }, () => gauss(r))));
+      for (let d = 0; d < ROWS / 100; d++) {
+        const doc = k.stores.documents.insert({ collectionId: collection, title: `d${d}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+        k.stores.documents.transaction(() =>
+          k.stores.documents.replaceChunks(
+            doc.id,
+            Array.from({ length: 100 }, (_, i) => ({ documentId: doc.id, collectionId: collection, seq: i, text: `chunk ${d}.${i}`, startChar: 0, endChar: 1, tokens: 1 })),
+          ),
+        );
+        const rows = k.stores.documents.chunks(doc.id).map((c) => {
+          const base = centres[Math.floor(r() * centres.length)]!;
+          return { chunkId: c.id, collectionId: collection, vector: normalise(base.map((x) => x + 0.3 * gauss(r))) };
+        });
+        k.stores.vectors.store(space, rows);
+        if (d === 0) probe = { id: rows[0]!.chunkId, vector: rows[0]!.vector, collection };
+      }
+    } finally {
+      s.close();
+    }
+
+    const lines: string[] = [];
+    const out = (l: string) => lines.push(l);
+    expect(await runKnowledge(s.env, ['status'], out)).toBe(0);
+    expect(lines.join('\n')).toMatch(new RegExp(`tiny-embed \\(16 dims, active\\): ${ROWS} vectors, \\d+ cells trained at \\d+ — grown out of its training`));
+    lines.length = 0;
+    expect(await runKnowledge(s.env, ['retrain'], out)).toBe(0);
+    expect(lines.join('\n')).toMatch(/→ retrained: \d+ cells in [\d.]+ s/);
+    lines.length = 0;
+    expect(await runKnowledge(s.env, ['status'], out)).toBe(0);
+    expect(lines.join('\n')).toMatch(new RegExp(`trained at ${ROWS}$`));
+    expect(await runKnowledge(s.env, ['nonsense'], out)).toBe(2);
+
+    // The retrained index still finds a stored vector as its own nearest neighbour.
+    const again = await createTestServer({}, { dataDir: data.dir });
+    try {
+      const space = again.models.knowledge.stores.vectors.active()!;
+      expect(again.models.knowledge.stores.vectors.nearest(space, probe!.vector, 1, [probe!.collection])).toEqual([probe!.id]);
+    } finally {
+      again.close();
+    }
+  });
+});
