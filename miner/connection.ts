@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { corkUntilNextTurn } from '../server/lib/cork.ts';
 import WebSocket from 'ws';
 import type { Log } from '../server/lib/log.ts';
 import { MAX_FRAME_BYTES, MINER_SOCKET_PATH, parseFrame, serverFrameSchema, type MinerFrame, type ServerFrame } from '../server/protocol/miner.ts';
@@ -74,22 +74,6 @@ export function openConnection(deps: ConnectionDeps): Connection {
     corkUntilNextTurn(ws);
     ws.send(text);
     return true;
-  }
-
-  // Tokens of many streams arrive in one turn of the event loop (one read per Ollama stream);
-  // sent as they come, each frame is its own system call. Corking the socket until the next
-  // turn sends them in one write, frames unchanged, without waiting for anything that has not
-  // arrived yet. `_socket` is ws's own field; without it frames simply go one by one.
-  let corked: Socket | undefined;
-  function corkUntilNextTurn(ws: WebSocket): void {
-    const raw = (ws as unknown as { _socket?: Socket })._socket;
-    if (!raw || corked === raw) return;
-    corked = raw;
-    raw.cork();
-    setImmediate(() => {
-      corked = undefined;
-      raw.uncork();
-    });
   }
 
   function connectOnce(hello: MinerFrame): Promise<number> {
