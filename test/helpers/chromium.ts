@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
 import { QUIET_CHROMIUM_FLAGS } from '../../browser/chromium.ts';
+import { startMiner, type RunningMiner } from '../../miner/start.ts';
+import { createLogger } from '../../server/lib/log.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import type { Env } from '../../server/config.ts';
 import { tempDir, validEnv } from './env.ts';
+import { PASSWORD } from './client.ts';
 import { TEST_KEYRING } from './license.ts';
 import { captureLog } from './server.ts';
 
@@ -89,4 +92,49 @@ export async function claimInBrowser(page: Page, base: string, token: string, wh
   await page.goto(`${base}/setup`);
   for (const [name, value] of Object.entries({ token, ...who })) await page.type(`[name="${name}"]`, value);
   await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+}
+
+/** A JSON reply body, loosely typed for brevity in assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field in each test
+export type ApiBody = any;
+
+/** Calls the JSON API from inside a signed-in page, with its session cookie and CSRF token. */
+export function pageApi(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: ApiBody }> {
+  return page.evaluate(
+    async (method, path, body) => {
+      const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+      const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    method,
+    path,
+    body,
+  );
+}
+
+/** A miner (in-process) in front of `ollamaUrl`, enrolled with the fixture's server by its secret. */
+export function startFixtureMiner(fx: BrowserFixture, ollamaUrl: string, workerId: string, stateDir: string): Promise<RunningMiner> {
+  return startMiner(
+    {
+      SERVER_URL: fx.base,
+      OLLAMA_HOST: ollamaUrl,
+      MINER_ENROLLMENT_SECRET: fx.server.config.MINER_ENROLLMENT_SECRET,
+      MINER_STATE_DIR: stateDir,
+      MINER_HEARTBEAT_INTERVAL: '1',
+      WORKER_ID: workerId,
+      PORT: '0',
+      HOST: '127.0.0.1',
+    },
+    { log: createLogger({ level: 'silent', secrets: [] }), version: 'test' },
+  );
+}
+
+/** A new page that claims the first admin (Ada) and records every console error and page error. */
+export async function adminPage(fx: BrowserFixture, consoleErrors: string[]): Promise<Page> {
+  const page = await fx.chromium.browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await claimInBrowser(page, fx.base, fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, { name: 'Ada Admin', email: 'ada@example.test', password: PASSWORD });
+  return page;
 }

@@ -1,10 +1,9 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMiner, type RunningMiner } from '../../miner/start.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import type { RunningMiner } from '../../miner/start.ts';
 import { expectedReply, startFakeOllama, type FakeOllama } from '../fixtures/ollama/server.ts';
-import { claimInBrowser, useBrowserFixture } from '../helpers/chromium.ts';
-import { PASSWORD } from '../helpers/client.ts';
+import { adminPage, pageApi, startFixtureMiner, useBrowserFixture } from '../helpers/chromium.ts';
+import { until } from '../helpers/stack.ts';
 import { tempDir } from '../helpers/env.ts';
 
 const MODEL = 'llama3.2:1b';
@@ -16,31 +15,9 @@ let minerState: ReturnType<typeof tempDir>;
 let page: Page;
 const consoleErrors: string[] = [];
 
-/** A JSON reply body, loosely typed for brevity in assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field in each test
-type ApiBody = any;
+/** Calls the JSON API from the page (see pageApi). */
+const api = (method: string, path: string, body?: unknown) => pageApi(page, method, path, body);
 
-/** Calls the JSON API from the page, with its session cookie and CSRF token. */
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: ApiBody }> {
-  return page.evaluate(
-    async (method, path, body) => {
-      const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-      const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: r.status, body: await r.json().catch(() => null) };
-    },
-    method,
-    path,
-    body,
-  );
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ''));
 const lastAnswerText = () => page.$eval('[data-testid="messages"] > article:last-child [data-testid="message-body"]', (e) => e.textContent ?? '');
@@ -62,25 +39,9 @@ function markdownQuestion(): string {
 beforeAll(async () => {
   fake = await startFakeOllama({ tokensPerSecond: 20 });
   minerState = tempDir('onsite-miner-');
-  miner = await startMiner(
-    {
-      SERVER_URL: fx.base,
-      OLLAMA_HOST: fake.url,
-      MINER_ENROLLMENT_SECRET: fx.server.config.MINER_ENROLLMENT_SECRET,
-      MINER_STATE_DIR: minerState.dir,
-      MINER_HEARTBEAT_INTERVAL: '1',
-      WORKER_ID: 'ui-worker',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    },
-    { log: createLogger({ level: 'silent', secrets: [] }), version: 'test' },
-  );
-  page = await fx.chromium.browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await claimInBrowser(page, fx.base, fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, { name: 'Ada Admin', email: 'ada@example.test', password: PASSWORD });
-  await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 'a healthy miner');
+  miner = await startFixtureMiner(fx, fake.url, 'ui-worker', minerState.dir);
+  page = await adminPage(fx, consoleErrors);
+  await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 15_000, 'a healthy miner');
   const added = await api('POST', '/api/models', { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
   expect(added.status, JSON.stringify(added.body)).toBe(201);
 }, 60_000);

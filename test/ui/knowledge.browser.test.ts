@@ -2,11 +2,10 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMiner, type RunningMiner } from '../../miner/start.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import type { RunningMiner } from '../../miner/start.ts';
 import { startFakeOllama, type FakeOllama } from '../fixtures/ollama/server.ts';
-import { claimInBrowser, useBrowserFixture } from '../helpers/chromium.ts';
-import { PASSWORD } from '../helpers/client.ts';
+import { adminPage, pageApi, startFixtureMiner, useBrowserFixture } from '../helpers/chromium.ts';
+import { until } from '../helpers/stack.ts';
 import { tempDir } from '../helpers/env.ts';
 
 const MODEL = 'llama3.2:1b';
@@ -25,31 +24,9 @@ let uploads: ReturnType<typeof tempDir>;
 let page: Page;
 const consoleErrors: string[] = [];
 
-/** A JSON reply body, loosely typed for brevity in assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- replies are checked field by field in each test
-type ApiBody = any;
+/** Calls the JSON API from the page (see pageApi). */
+const api = (method: string, path: string, body?: unknown) => pageApi(page, method, path, body);
 
-/** Calls the JSON API from the page, with its session cookie and CSRF token. */
-function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: ApiBody }> {
-  return page.evaluate(
-    async (method, path, body) => {
-      const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-      const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: r.status, body: await r.json().catch(() => null) };
-    },
-    method,
-    path,
-    body,
-  );
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
 const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ''));
@@ -60,25 +37,9 @@ beforeAll(async () => {
   minerState = tempDir('onsite-miner-');
   uploads = tempDir('onsite-uploads-');
   for (const name of FILES) copyFileSync(join(CORPUS, name), join(uploads.dir, name));
-  miner = await startMiner(
-    {
-      SERVER_URL: fx.base,
-      OLLAMA_HOST: fake.url,
-      MINER_ENROLLMENT_SECRET: fx.server.config.MINER_ENROLLMENT_SECRET,
-      MINER_STATE_DIR: minerState.dir,
-      MINER_HEARTBEAT_INTERVAL: '1',
-      WORKER_ID: 'kb-worker',
-      PORT: '0',
-      HOST: '127.0.0.1',
-    },
-    { log: createLogger({ level: 'silent', secrets: [] }), version: 'test' },
-  );
-  page = await fx.chromium.browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await claimInBrowser(page, fx.base, fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, { name: 'Ada Admin', email: 'ada@example.test', password: PASSWORD });
-  await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 'a healthy miner');
+  miner = await startFixtureMiner(fx, fake.url, 'kb-worker', minerState.dir);
+  page = await adminPage(fx, consoleErrors);
+  await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 15_000, 'a healthy miner');
   for (const model of [
     { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true },
     { name: EMBEDDER, kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true },
@@ -126,7 +87,7 @@ describe('the knowledge base in real Chromium', () => {
       }).observe(document.querySelector('[data-testid="uploads"]')!, { subtree: true, childList: true, characterData: true, attributes: true });
     });
     await page.click('[data-testid="upload-button"]');
-    await until(async () => (await page.$$('[data-testid="upload"][data-state="done"]')).length === 2, 'both uploads', 30_000);
+    await until(async () => (await page.$$('[data-testid="upload"][data-state="done"]')).length === 2, 30_000, 'both uploads');
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen.some((t) => /^uploading, \d+%$/.test(t)), seen.join(' | ')).toBe(true);
     expect(await page.$$eval('[data-testid="upload-progress"]', (els) => els.map((e) => (e as HTMLProgressElement).value))).toEqual([100, 100]);

@@ -7,23 +7,19 @@ export type IngestionJob = typeof ingestionJobs.$inferSelect;
 
 /** The persistent ingestion queue: the only code touching `ingestion_jobs`. */
 export function createQueueStore(orm: Orm) {
+  // One job per document or space: a second enqueue resets the existing one to a fresh try.
+  function enqueue(target: { kind: 'ingest'; documentId: number } | { kind: 'embed'; spaceId: number }, column: typeof ingestionJobs.documentId | typeof ingestionJobs.spaceId, at: Date): void {
+    orm
+      .insert(ingestionJobs)
+      .values({ ...target, state: 'queued', runAfter: at, createdAt: at, updatedAt: at })
+      .onConflictDoUpdate({ target: column, targetWhere: sql`${column} IS NOT NULL`, set: { state: 'queued', attempts: 0, error: null, runAfter: at, updatedAt: at } })
+      .run();
+  }
   return {
     /** Queues a document's ingestion (again): one job per document, whatever state it was in. */
-    enqueueDocument(documentId: number, at: Date): void {
-      orm
-        .insert(ingestionJobs)
-        .values({ kind: 'ingest', documentId, state: 'queued', runAfter: at, createdAt: at, updatedAt: at })
-        .onConflictDoUpdate({ target: ingestionJobs.documentId, targetWhere: sql`${ingestionJobs.documentId} IS NOT NULL`, set: { state: 'queued', attempts: 0, error: null, runAfter: at, updatedAt: at } })
-        .run();
-    },
-    /** Queues the filling of a building vector space. */
-    enqueueSpace(spaceId: number, at: Date): void {
-      orm
-        .insert(ingestionJobs)
-        .values({ kind: 'embed', spaceId, state: 'queued', runAfter: at, createdAt: at, updatedAt: at })
-        .onConflictDoUpdate({ target: ingestionJobs.spaceId, targetWhere: sql`${ingestionJobs.spaceId} IS NOT NULL`, set: { state: 'queued', attempts: 0, error: null, runAfter: at, updatedAt: at } })
-        .run();
-    },
+    enqueueDocument: (documentId: number, at: Date): void => enqueue({ kind: 'ingest', documentId }, ingestionJobs.documentId, at),
+    /** Queues the filling of a building vector space (again). */
+    enqueueSpace: (spaceId: number, at: Date): void => enqueue({ kind: 'embed', spaceId }, ingestionJobs.spaceId, at),
     /** Takes the oldest due job and marks it running, atomically; undefined when none is due. */
     claim(now: Date): IngestionJob | undefined {
       return orm.transaction(
