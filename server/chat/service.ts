@@ -117,9 +117,8 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
   function reply(userId: string, conv: Conversation, userMessage: Message | undefined, model: string | undefined): Reply {
     const controller = new AbortController();
     const msgs = history(conv.id);
-    // Checks (model, budget, stream limit) run before the answer row exists, so a refusal leaves no trace.
+    // The caller ran precheck() (model, budget, streams, whole document) before writing anything; this resolves the model again.
     const chatModel = engine.precheck(userId, model ?? conv.model);
-    if (deps.knowledge) checkWholeDocument(deps.knowledge, userId, conv.knowledge, chatModel.contextLength, msgs);
     const now = new Date(clock());
     // One commit for both rows: all or nothing, and one disk sync before the first token.
     const assistant = store.transaction(() => {
