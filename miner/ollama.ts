@@ -1,4 +1,7 @@
+import { STATUS_CODES } from 'node:http';
+import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
+import { request, type Dispatcher } from 'undici';
 import type { JobFailureCode } from '../server/protocol/miner.ts';
 
 /** Options of {@link createOllamaClient}. */
@@ -7,6 +10,28 @@ export interface OllamaClientOptions {
   signal?: AbortSignal;
   /** Gives up on each request after this long (health checks). */
   timeoutMs?: number;
+}
+
+/**
+ * A `fetch` for the `ollama` client made of undici's `request`: the global
+ * fetch sends every body through an async iterator and builds a Request
+ * per call, which cost about 0.18 ms of CPU per job on the miner's only
+ * thread (test/bench figures in the commit); `request` writes the JSON body
+ * in one go. The reply is handed back as a standard Response.
+ */
+async function requestFetch(input: string | URL | Request, init: RequestInit | undefined, signal: AbortSignal | null): Promise<Response> {
+  // An abort rejects with the signal's reason (a stop, or a TimeoutError), as fetch would.
+  const res = await request(String(input), {
+    method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
+    headers: init?.headers as Record<string, string> | undefined,
+    body: init?.body as string | undefined,
+    signal,
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const empty = res.statusCode === 204 || res.statusCode === 304 || init?.method === 'HEAD';
+  if (empty) await res.body.dump();
+  return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream<Uint8Array>), { status: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? '', headers });
 }
 
 /**
@@ -20,7 +45,7 @@ export function createOllamaClient(host: string, options: OllamaClientOptions = 
     const signals = [init?.signal, options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter(
       (s): s is AbortSignal => s instanceof AbortSignal,
     );
-    const res = await fetch(input, { ...init, signal: signals.length > 0 ? AbortSignal.any(signals) : null });
+    const res = await requestFetch(input, init, signals.length > 1 ? AbortSignal.any(signals) : (signals[0] ?? null));
     if (res.ok || res.headers.get('content-type')?.includes('application/json')) return res;
     // The client prints to stdout on a non-JSON error body; hand it JSON
     // instead so our log stays one JSON object per line.

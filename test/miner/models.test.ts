@@ -60,6 +60,16 @@ describe('Ollama errors', () => {
       ollama.inject({ kind: 'down' }, { times: 1 });
       const down = await client.list().catch((e: unknown) => e);
       expect(classifyOllamaError(down).code).toBe('ollama_unreachable');
+      // A stalled Ollama: the client's timeout is a timeout, not a stop asked for by the server.
+      ollama.inject({ kind: 'stall', afterTokens: 0 }, { path: '/api/tags', times: 1 });
+      const stalled = await createOllamaClient(ollama.url, { timeoutMs: 200 }).list().catch((e: unknown) => e);
+      expect(classifyOllamaError(stalled)).toMatchObject({ code: 'ollama_unreachable', message: expect.stringMatching(/did not answer in time/) });
+      // A stop from the server while the request waits is a cancel.
+      ollama.inject({ kind: 'stall', afterTokens: 0 }, { path: '/api/tags', times: 1 });
+      const stop = new AbortController();
+      const pending = createOllamaClient(ollama.url, { signal: stop.signal }).list().catch((e: unknown) => e);
+      setTimeout(() => stop.abort(), 50);
+      expect(classifyOllamaError(await pending, stop.signal).code).toBe('cancelled');
     } finally {
       await ollama.close();
     }
