@@ -63,6 +63,13 @@ export function createLicenseService(deps: {
     return { now, effective: latestSeen };
   };
 
+  // The mode alone, without counting seats: every write request asks for it.
+  const modeOf = (current: LicenseRow | undefined, effective: number): LicenseMode => {
+    if (!current) return 'evaluation';
+    const expires = current.expiresAt.getTime();
+    return effective < expires ? 'active' : effective < expires + current.graceDays * DAY_MS ? 'grace' : 'read_only';
+  };
+
   const state = (): LicenseState => {
     const { now, effective } = observe();
     const current = store.current();
@@ -71,7 +78,7 @@ export function createLicenseService(deps: {
     if (!current) return { ...base, mode: 'evaluation', seats: 1, overSeats: seatsUsed > 1, features: [] };
     const expires = current.expiresAt.getTime();
     const graceEnds = expires + current.graceDays * DAY_MS;
-    const mode: LicenseMode = effective < expires ? 'active' : effective < graceEnds ? 'grace' : 'read_only';
+    const mode = modeOf(current, effective);
     return {
       ...base,
       mode,
@@ -156,7 +163,7 @@ export function createLicenseService(deps: {
 
     /** Refuses writes once the license is past its grace period. */
     assertWritable(): void {
-      if (state().mode === 'read_only') {
+      if (modeOf(store.current(), observe().effective) === 'read_only') {
         throw new AppError('license_read_only', 'the license has expired and its grace period is over: Onsite is read-only until a renewal code is installed (sign-in, reading and export still work)');
       }
     },

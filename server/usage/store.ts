@@ -16,8 +16,9 @@ export function createUsageStore(orm: Orm) {
     /** Appends rows in one transaction: one commit (one disk sync) for all of them. */
     append: (rows: Array<typeof usage.$inferInsert>): void => {
       if (rows.length === 0) return;
+      // One statement per few hundred rows (well under SQLite's bound-parameter limit), one commit.
       orm.transaction(() => {
-        for (const row of rows) orm.insert(usage).values(row).run();
+        for (let i = 0; i < rows.length; i += 500) orm.insert(usage).values(rows.slice(i, i + 500)).run();
       });
     },
     /** Tokens (in + out) a user spent since a time. */

@@ -67,6 +67,37 @@ async function wave(n: number, one: (i: number) => Promise<StreamTiming>) {
   return { ttft: median(results.map((r) => r.ttftMs)), perStream: median(results.map((r) => r.tokensPerS)), aggregate: (n * TOKENS) / wallS };
 }
 
+/**
+ * `n` streams kept in flight: stream k starts k/n of an answer's length after
+ * the first, and each one is followed by the next as soon as it ends, for
+ * `rounds` answers each. Only answers started once all `n` were running and
+ * while the others still were are timed, so each one starts beside n − 1
+ * streams mid-answer, as when many people use the appliance at once rather
+ * than pressing Enter in the same millisecond.
+ */
+async function sustained(n: number, rounds: number, one: (i: number) => Promise<StreamTiming>) {
+  const answerMs = (TOKENS / RATE) * 1000;
+  const started = performance.now();
+  const answers: Array<StreamTiming & { at: number; last: boolean; endedAt: number }> = [];
+  await Promise.all(
+    Array.from({ length: n }, async (_, k) => {
+      await new Promise((r) => setTimeout(r, (k * answerMs) / n));
+      for (let round = 0; round < rounds; round++) {
+        const at = performance.now();
+        const t = await one(k * rounds + round);
+        answers.push({ ...t, at, last: round === rounds - 1, endedAt: performance.now() });
+      }
+    }),
+  );
+  const wallS = (performance.now() - started) / 1000;
+  // All n running: after the last first start, before the first stream's last answer ended.
+  const from = Math.max(...answers.filter((a) => a.at - started < answerMs).map((a) => a.at));
+  const to = Math.min(...answers.filter((a) => a.last).map((a) => a.endedAt));
+  const timed = answers.filter((a) => a.at > from && a.at < to);
+  if (timed.length < n) throw new Error(`only ${timed.length} answers started with ${n} in flight`);
+  return { ttft: median(timed.map((r) => r.ttftMs)), perStream: median(timed.map((r) => r.tokensPerS)), aggregate: (answers.length * TOKENS) / wallS };
+}
+
 async function json(url: string, init: RequestInit & { cookie?: string; csrf?: string } = {}) {
   const headers: Record<string, string> = { 'content-type': 'application/json', origin: new URL(url).origin };
   if (init.cookie) headers.cookie = init.cookie;
@@ -78,8 +109,11 @@ async function json(url: string, init: RequestInit & { cookie?: string; csrf?: s
 
 /**
  * Time to first token and tokens/s through server + miner against straight
- * to the test Ollama, at 1 and 50 concurrent streams, and server RSS at 50.
- * Every process runs on loopback; the test Ollama paces 50 tokens/s.
+ * to the test Ollama: one stream; 50 streams kept in flight (each answer
+ * starts while 49 others are mid-answer); 50 streams started in the same
+ * instant (a burst: every request queues behind the others on each hop).
+ * Server RSS at 50. Every process runs on loopback; the test Ollama paces
+ * 50 tokens/s.
  */
 export async function benchStreams(rounds = 5): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'onsite-bench-streams-'));
@@ -116,26 +150,32 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
     await wave(4, (i) => through(serverUrl, key, i));
 
     const rows: Record<string, string> = {};
-    for (const n of [1, 50]) {
-      const d: Array<Awaited<ReturnType<typeof wave>>> = [];
+    type Run = (one: (i: number) => Promise<StreamTiming>) => Promise<{ ttft: number; perStream: number; aggregate: number }>;
+    const cases: Array<[label: string, runs: number, run: Run]> = [
+      ['1 stream', rounds, (one) => wave(1, one)],
+      ['50 streams in flight', Math.max(1, Math.ceil(rounds / 2)), (one) => sustained(50, 3, one)],
+      ['50 streams started together', rounds, (one) => wave(50, one)],
+    ];
+    for (const [label, runs, run] of cases) {
+      const d: Array<Awaited<ReturnType<Run>>> = [];
       const t: typeof d = [];
       const rss: number[] = [];
-      for (let r = 0; r < rounds; r++) {
-        d.push(await wave(n, (i) => direct(ollamaUrl, i)));
+      for (let r = 0; r < runs; r++) {
+        d.push(await run((i) => direct(ollamaUrl, i)));
         let peak = 0;
         const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid!))), 100);
-        t.push(await wave(n, (i) => through(serverUrl, key, i)));
+        t.push(await run((i) => through(serverUrl, key, i)));
         clearInterval(sampler);
         rss.push(peak);
       }
       const m = (xs: typeof d, k: 'ttft' | 'perStream' | 'aggregate') => median(xs.map((x) => x[k]));
-      rows[`${n} stream(s): time to first token, direct / through (median ms)`] = `${m(d, 'ttft').toFixed(1)} / ${m(t, 'ttft').toFixed(1)}`;
-      rows[`${n} stream(s): first-token overhead (median ms)`] = (m(t, 'ttft') - m(d, 'ttft')).toFixed(1);
-      rows[`${n} stream(s): tokens/s per stream, direct / through (median)`] = `${m(d, 'perStream').toFixed(1)} / ${m(t, 'perStream').toFixed(1)}`;
-      rows[`${n} stream(s): per-stream throughput ratio through / direct`] = (m(t, 'perStream') / m(d, 'perStream')).toFixed(3);
-      rows[`${n} stream(s): aggregate tokens/s, direct / through (median)`] = `${m(d, 'aggregate').toFixed(0)} / ${m(t, 'aggregate').toFixed(0)}`;
-      rows[`${n} stream(s): aggregate throughput ratio through / direct`] = (m(t, 'aggregate') / m(d, 'aggregate')).toFixed(3);
-      if (n === 50) rows['server RSS at 50 streams (median of peaks, MiB)'] = median(rss).toFixed(1);
+      rows[`${label}: time to first token, direct / through (median ms)`] = `${m(d, 'ttft').toFixed(1)} / ${m(t, 'ttft').toFixed(1)}`;
+      rows[`${label}: first-token overhead (median ms)`] = (m(t, 'ttft') - m(d, 'ttft')).toFixed(1);
+      rows[`${label}: tokens/s per stream, direct / through (median)`] = `${m(d, 'perStream').toFixed(1)} / ${m(t, 'perStream').toFixed(1)}`;
+      rows[`${label}: per-stream throughput ratio through / direct`] = (m(t, 'perStream') / m(d, 'perStream')).toFixed(3);
+      rows[`${label}: aggregate tokens/s, direct / through (median)`] = `${m(d, 'aggregate').toFixed(0)} / ${m(t, 'aggregate').toFixed(0)}`;
+      rows[`${label}: aggregate throughput ratio through / direct`] = (m(t, 'aggregate') / m(d, 'aggregate')).toFixed(3);
+      if (label !== '1 stream') rows[`${label}: server RSS (median of peaks, MiB)`] = median(rss).toFixed(1);
     }
     return rows;
   } finally {
