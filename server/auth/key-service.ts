@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditService } from '../audit/service.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import { secretsEqual, sha256Hex } from '../lib/secrets.ts';
+import { digestMatches, sha256Hex } from '../lib/secrets.ts';
 import type { ApiKey, KeysStore } from './keys-store.ts';
 import type { User, UsersStore } from './users-store.ts';
 
@@ -48,7 +48,7 @@ export function createKeyService(deps: { keys: KeysStore; users: UsersStore; aud
       const m = presented ? KEY_RE.exec(presented) : null;
       if (!m) return undefined;
       const record = keys.byPrefix(m[1]!);
-      if (!record || record.revokedAt || !secretsEqual(sha256Hex(presented!), record.keyHash)) return undefined;
+      if (!record || record.revokedAt || !digestMatches(presented!, record.keyHash)) return undefined;
       const user = users.byId(record.userId);
       if (!user || user.status !== 'active') return undefined;
       const now = clock();

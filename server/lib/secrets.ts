@@ -16,6 +16,17 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * True when the SHA-256 of `secret` is the stored hex digest, compared in
+ * constant time. One hash: comparing the hex strings with
+ * {@link secretsEqual} would hash both again, on every API request.
+ */
+export function digestMatches(secret: string, storedHex: string): boolean {
+  const digest = createHash('sha256').update(secret, 'utf8').digest();
+  const stored = Buffer.from(storedHex, 'hex');
+  return stored.length === digest.length && timingSafeEqual(digest, stored);
+}
+
 /** SHA-256 of a string or buffer as lowercase hex. */
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');

@@ -152,7 +152,7 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
     const rows: Record<string, string> = {};
     type Run = (one: (i: number) => Promise<StreamTiming>) => Promise<{ ttft: number; perStream: number; aggregate: number }>;
     const cases: Array<[label: string, runs: number, run: Run]> = [
-      ['1 stream', rounds, (one) => wave(1, one)],
+      ['1 stream', rounds * 2, (one) => wave(1, one)],
       ['50 streams in flight', Math.max(1, Math.ceil(rounds / 2)), (one) => sustained(50, 3, one)],
       ['50 streams started together', rounds, (one) => wave(50, one)],
     ];
