@@ -1,4 +1,5 @@
 import type { Clock } from '../lib/clock.ts';
+import { csvText } from '../lib/csv.ts';
 import type { AuditEntry, AuditFilter, AuditStore } from './store.ts';
 
 /** Who did something: a user, or a label such as `cli` or `anonymous`. */
@@ -21,13 +22,6 @@ export interface AuditEvent {
 /** Columns of the CSV export, in order. */
 const CSV_COLUMNS = ['id', 'at', 'actor_id', 'actor', 'action', 'outcome', 'target', 'ip', 'details'] as const;
 
-// Spreadsheet programs run cells starting with these as formulas.
-function csvCell(value: unknown): string {
-  let s = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Records security events and exports them. */
 export function createAuditService(store: AuditStore, clock: Clock) {
   return {
@@ -46,10 +40,7 @@ export function createAuditService(store: AuditStore, clock: Clock) {
     list: (filter: AuditFilter): AuditEntry[] => store.query(filter),
     /** The filtered entries as CSV text (RFC 4180, formula-safe). */
     toCsv(entries: AuditEntry[]): string {
-      const rows = entries.map((e) =>
-        [e.id, e.at.toISOString(), e.actorId, e.actorLabel, e.action, e.outcome, e.target, e.ip, e.details].map(csvCell).join(','),
-      );
-      return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+      return csvText(CSV_COLUMNS, entries.map((e) => [e.id, e.at.toISOString(), e.actorId, e.actorLabel, e.action, e.outcome, e.target, e.ip, e.details]));
     },
   };
 }

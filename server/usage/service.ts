@@ -70,7 +70,7 @@ export function createUsageService(deps: { store: UsageStore; audit: AuditServic
 
     /** Sets a user's own budgets (null: back to the default). */
     setBudget(actor: Actor, userId: string, budget: { daily: number | null; monthly: number | null }): void {
-      store.setBudget({ userId, daily: budget.daily, monthly: budget.monthly, updatedAt: new Date(clock()) });
+      if (!store.setBudget({ userId, daily: budget.daily, monthly: budget.monthly, updatedAt: new Date(clock()) })) throw new AppError('not_found', 'no such user');
       deps.audit.record({ actor, action: 'usage.budget.set', target: userId, details: budget });
     },
 

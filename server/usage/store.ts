@@ -51,8 +51,16 @@ export function createUsageStore(orm: Orm) {
         .limit(limit)
         .all(),
     budget: (userId: string): BudgetRow | undefined => budget.get({ userId }),
-    setBudget: (row: BudgetRow): void => {
-      orm.insert(userBudgets).values(row).onConflictDoUpdate({ target: userBudgets.userId, set: row }).run();
+    /** Sets a user's budgets; false when there is no such user (the foreign key refuses the row). */
+    setBudget: (row: BudgetRow): boolean => {
+      try {
+        orm.insert(userBudgets).values(row).onConflictDoUpdate({ target: userBudgets.userId, set: row }).run();
+        return true;
+      } catch (err) {
+        // drizzle wraps the driver's error; the SQLite code is on a cause.
+        for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return false;
+        throw err;
+      }
     },
   };
 }

@@ -1,11 +1,12 @@
 import { Hono } from 'hono';
+import { csvText } from '../../lib/csv.ts';
 import type { UsageService } from '../../usage/service.ts';
 import { budgetBody, usageQuery } from '../chat-schemas.ts';
 import { actorOf, callerOf, requireAdmin, requireUser } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
 import { jsonBody, queryParams } from '../validate.ts';
 
-const CSV_HEADER = 'user_id,email,model,requests,prompt_tokens,completion_tokens,failed';
+const CSV_COLUMNS = ['user_id', 'email', 'model', 'requests', 'prompt_tokens', 'completion_tokens', 'failed'];
 
 /** `/api/usage`: the caller's own budget status; totals per user and model and budgets for admins. */
 export function usageRoutes(usage: UsageService) {
@@ -15,8 +16,8 @@ export function usageRoutes(usage: UsageService) {
       const q = queryParams(c, usageQuery);
       const rows = usage.summary(q.days);
       if (q.format === 'csv') {
-        const lines = rows.map((r) => [r.userId, r.email, r.model, r.requests, r.promptTokens, r.completionTokens, r.failed].map((v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(','));
-        return c.body(`${[CSV_HEADER, ...lines].join('\r\n')}\r\n`, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
+        const csv = csvText(CSV_COLUMNS, rows.map((r) => [r.userId, r.email, r.model, r.requests, r.promptTokens, r.completionTokens, r.failed]));
+        return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
       }
       return c.json({ days: q.days, totals: rows });
     })

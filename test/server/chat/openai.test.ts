@@ -96,7 +96,8 @@ describe('token budgets', () => {
 
   it('a user over the daily budget gets 402 budget_exceeded; others are unaffected', async () => {
     const alice = await addUser(st.s, st.admin, 'alice@example.test');
-    const bob = await addUser(st.s, st.admin, 'bob@example.test');
+    // Bob's address starts with a character spreadsheets read as a formula (see the CSV below).
+    const bob = await addUser(st.s, st.admin, '+bob@example.test');
     const aliceKey = (await alice.client.post('/api/keys', { name: 'k' })).body.key as string;
     const openai = new OpenAI({ apiKey: aliceKey, baseURL: `${st.url}/v1`, maxRetries: 0 });
     // Each answer costs the prompt plus 24 tokens: the second or third crosses 60.
@@ -118,10 +119,19 @@ describe('token budgets', () => {
     expect(bobReply.status).toBe(200);
     expect((await collectReply(bobReply)).final?.message.status).toBe('complete');
 
+    // A budget for nobody is a clear 404 that writes nothing, not a server error.
+    const nobody = await st.admin.request('PUT', '/api/usage/budgets/no-such-user', { daily: 10, monthly: null });
+    expect(nobody.status).toBe(404);
+    expect(codeOf(nobody)).toBe('not_found');
     // An admin lifts Alice's budget (0 = unlimited) and she can go on.
     expect((await st.admin.request('PUT', `/api/usage/budgets/${alice.id}`, { daily: 0, monthly: null })).status).toBe(200);
     expect((await openai.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'again' }] })).choices[0]!.message.content).toBeTruthy();
     const totals = (await st.admin.get('/api/usage?days=1')).body.totals as Array<{ email: string }>;
-    expect(totals.map((t) => t.email)).toEqual(expect.arrayContaining(['alice@example.test', 'bob@example.test']));
+    expect(totals.map((t) => t.email)).toEqual(expect.arrayContaining(['alice@example.test', '+bob@example.test']));
+    const csv = await st.admin.raw('GET', '/api/usage?days=1&format=csv');
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('user_id,email,model,requests,prompt_tokens,completion_tokens,failed');
+    expect(lines.find((l) => l.includes('bob@'))).toMatch(new RegExp(`^${bob.id},'\\+bob@example\\.test,${CHAT_MODEL.replace(/[.]/g, '\\.')},1,\\d+,\\d+,0$`));
   });
 });
