@@ -127,7 +127,7 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
     const serverUrl = `http://127.0.0.1:${port}`;
     const enrollment = secret();
     const bootstrap = secret();
-    const server = spawn(BINARY, ['serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap, RATE_LIMIT_PER_MINUTE: '100000', MINER_HEARTBEAT_INTERVAL: '2' } });
+    const server = spawn(BINARY, ['serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap, RATE_LIMIT_PER_MINUTE: '100000' } });
     children.push(server);
     await waitFor200(`${serverUrl}/health/ready`);
     const claim = await json(`${serverUrl}/api/setup/claim`, { method: 'POST', body: JSON.stringify({ token: bootstrap, name: 'Bench', email: 'bench@example.test', password: 'correct-Horse-staple-9' }) });
@@ -135,7 +135,7 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
     await json(`${serverUrl}/api/models`, { method: 'POST', ...auth, body: JSON.stringify({ name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true }) });
     const key = (await json(`${serverUrl}/api/keys`, { method: 'POST', ...auth, body: JSON.stringify({ name: 'bench' }) })).body.key as string;
 
-    const miner = spawn(BINARY, ['miner'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, SERVER_URL: serverUrl, OLLAMA_HOST: ollamaUrl, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: join(dir, 'miner'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_CAPACITY: '64', LOG_LEVEL: 'warn', MINER_HEARTBEAT_INTERVAL: '2' } });
+    const miner = spawn(BINARY, ['miner'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, SERVER_URL: serverUrl, OLLAMA_HOST: ollamaUrl, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: join(dir, 'miner'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_CAPACITY: '64', LOG_LEVEL: 'warn' } });
     children.push(miner);
     // The miners check, not the overall status: no browser sidecar runs here, so `/health` stays degraded.
     for (let t = 0; ; t++) {
