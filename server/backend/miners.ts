@@ -13,11 +13,16 @@ const MAX_ATTEMPTS = 3;
 type Event = JobFrame | { type: 'lost'; reason: string };
 
 /** Silence that ends a job: a model may take minutes to load before its first token, never that long between two. */
-const IDLE_BEFORE_FIRST_MS = 600_000;
-const IDLE_AFTER_FIRST_MS = 120_000;
+export interface JobSilence {
+  beforeFirstMs: number;
+  afterFirstMs: number;
+}
+
+/** The limits a server runs with (tests shorten them). */
+export const JOB_SILENCE: JobSilence = { beforeFirstMs: 600_000, afterFirstMs: 120_000 };
 
 // Runs one job on one miner, turning its frames into a queue; the slot was reserved by the scheduler.
-function startJob(registry: Registry, m: LiveMiner, frame: (jobId: string) => ServerFrame, signal: AbortSignal | undefined) {
+function startJob(registry: Registry, m: LiveMiner, frame: (jobId: string) => ServerFrame, signal: AbortSignal | undefined, silence: JobSilence) {
   const jobId = `job_${randomUUID()}`;
   const events = new AsyncQueue<Event>();
   const onAbort = () => {
@@ -34,11 +39,11 @@ function startJob(registry: Registry, m: LiveMiner, frame: (jobId: string) => Se
     }, ms);
   };
   const onFrame = (f: JobFrame) => {
-    watch(IDLE_AFTER_FIRST_MS);
+    watch(silence.afterFirstMs);
     events.push(f);
   };
   registry.assign(m, jobId, { onFrame, onLost: (reason) => events.push({ type: 'lost', reason }) }, frame(jobId));
-  watch(IDLE_BEFORE_FIRST_MS);
+  watch(silence.beforeFirstMs);
   signal?.addEventListener('abort', onAbort, { once: true });
   return {
     events,
@@ -60,8 +65,9 @@ const abortError = (signal: AbortSignal) => (isAppError(signal.reason) ? signal.
  * it the request fails with `generation_failed` (details.partial true) so
  * the caller keeps what was produced and marks it.
  */
-export function createMinerBackend(deps: { registry: Registry; scheduler: Scheduler; clock: Clock; queueWaitS: number }): ModelBackend {
+export function createMinerBackend(deps: { registry: Registry; scheduler: Scheduler; clock: Clock; queueWaitS: number; silence?: JobSilence | undefined }): ModelBackend {
   const { registry, scheduler, clock } = deps;
+  const silence = deps.silence ?? JOB_SILENCE;
 
   async function acquire(model: string, tried: Set<string>, signal: AbortSignal | undefined, deadline: number) {
     return scheduler.acquire({ model, exclude: tried, signal, deadline });
@@ -74,7 +80,7 @@ export function createMinerBackend(deps: { registry: Registry; scheduler: Schedu
     let lastReason = '';
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const m = await acquire(req.model, tried, req.signal, deadline);
-      const job = startJob(registry, m, (jobId) => ({ type: 'embed', jobId, model: req.model, input: req.input, ...(req.numCtx ? { numCtx: req.numCtx } : {}) }), req.signal);
+      const job = startJob(registry, m, (jobId) => ({ type: 'embed', jobId, model: req.model, input: req.input, ...(req.numCtx ? { numCtx: req.numCtx } : {}) }), req.signal, silence);
       try {
         for await (const e of job.events) {
           if (e.type === 'embeddings') {
@@ -104,7 +110,7 @@ export function createMinerBackend(deps: { registry: Registry; scheduler: Schedu
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const m = await acquire(req.model, tried, req.signal, deadline);
         const started = clock();
-        const job = startJob(registry, m, (jobId) => ({ type: 'chat', jobId, model: req.model, messages: req.messages, options: req.options }), req.signal);
+        const job = startJob(registry, m, (jobId) => ({ type: 'chat', jobId, model: req.model, messages: req.messages, options: req.options }), req.signal, silence);
         let produced = false;
         try {
           for await (const e of job.events) {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AuditService } from '../audit/service.ts';
-import { createMinerBackend } from '../backend/miners.ts';
+import { createMinerBackend, type JobSilence } from '../backend/miners.ts';
 import { createOpenAIBackend } from '../backend/openai.ts';
 import type { ModelBackend } from '../backend/types.ts';
 import type { PageReader } from '../browser-client/client.ts';
@@ -30,7 +30,7 @@ import { createKnowledgeLayer } from './assemble-knowledge.ts';
  * the knowledge base, and chat (reading linked web pages through `pages`,
  * the browser sidecar's client, and searching the knowledge base). Answers a crash left half-written are marked failed here.
  */
-export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined } = {}) {
+export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined; silence?: JobSilence | undefined } = {}) {
   const { resolve } = extras;
   const orm = db.orm;
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
@@ -41,7 +41,7 @@ export async function createModelLayer(config: Config, log: Log, db: Db, audit: 
     if (config.NO_EXTERNAL_EGRESS) await assertLocalEndpoint(config.OPENAI_BASE_URL!, resolve);
     backend = createOpenAIBackend({ baseUrl: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY, clock });
   } else {
-    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S });
+    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence: extras.silence });
   }
   const catalog = createModelService({ store: createModelsStore(orm), audit, clock });
   const usage = createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Keyring } from '../../licenses/activation-code.ts';
 import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createIdentity, type Identity } from '../auth/index.ts';
+import type { JobSilence } from '../backend/miners.ts';
 import { createBrowserClient, type PageReader } from '../browser-client/client.ts';
 import { createBrowserMonitor, type BrowserMonitor } from '../browser-client/status.ts';
 import { join } from 'node:path';
@@ -54,6 +55,8 @@ export interface AssembleOptions {
   resolve?: Resolver | undefined;
   /** Reads web pages for the chat instead of the browser sidecar's client (tests of the chat). */
   pages?: PageReader | undefined;
+  /** How long a miner job may stay silent before it is given up (tests shorten it). */
+  silence?: JobSilence | undefined;
 }
 
 export async function assembleServer(config: Config, log: Log, options: AssembleOptions = {}): Promise<Assembled> {
@@ -97,7 +100,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     resolve: options.resolve,
   });
   const browser = createBrowserMonitor(browserClient);
-  const models = await createModelLayer(config, log, db, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient });
+  const models = await createModelLayer(config, log, db, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient, silence: options.silence });
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register('miners', () => {
       const up = models.registry.all().filter((m) => m.status === 'active' && m.healthy && models.registry.fresh(m));

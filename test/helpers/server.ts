@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { JobSilence } from '../../server/backend/miners.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
@@ -48,12 +49,12 @@ export function testClock(start = Date.parse('2026-06-01T12:00:00Z')): TestClock
 }
 
 /** Assembles a server against a fresh temp data folder (real SQLite file). */
-export async function createTestServer(extra: Env = {}, options: { clock?: Clock; dataDir?: string; license?: number | false; pages?: PageReader } = {}): Promise<TestServer> {
+export async function createTestServer(extra: Env = {}, options: { clock?: Clock; dataDir?: string; license?: number | false; pages?: PageReader; silence?: JobSilence } = {}): Promise<TestServer> {
   const tmp = options.dataDir ? { dir: options.dataDir, cleanup: () => undefined } : tempDir();
   const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', ...extra });
   const config = loadConfig(env);
   const logs = captureLog(secretValues(config));
-  const assembled = await assembleServer(config, logs.log, { clock: options.clock, keyring: TEST_KEYRING, pages: options.pages });
+  const assembled = await assembleServer(config, logs.log, { clock: options.clock, keyring: TEST_KEYRING, pages: options.pages, silence: options.silence });
   // Most tests need more than the evaluation seat; license ones opt out.
   if (options.license !== false) {
     const now = Math.floor((options.clock ?? Date.now)() / 1000);

@@ -16,6 +16,17 @@ describe('miner faults', () => {
     const conv = await stack.admin.post('/api/conversations', {});
     return { id: conv.body.id as string, res: await stack.admin.raw('POST', `/api/conversations/${conv.body.id}/messages`, { content }) };
   };
+  // A reply cut after `n` tokens: an error event with generation_failed, and the stored answer is what came, marked failed.
+  const expectCut = async (stack: Stack, asked: { id: string; res: Response }, n: number, reason: RegExp) => {
+    const { tokens, end, final } = await collectReply(asked.res);
+    expect(tokens).toHaveLength(n);
+    expect(end?.event).toBe('error');
+    expect(final).toMatchObject({ code: 'generation_failed' });
+    expect(final?.message).toMatch(reason);
+    const msgs = (await stack.admin.get(`/api/conversations/${asked.id}`)).body.messages as Array<Record<string, unknown>>;
+    expect(msgs[1]).toMatchObject({ status: 'failed', content: tokens.join('') });
+    return msgs[1]!;
+  };
 
   it('a miner lost before the first token: the request completes on the other miner', async () => {
     st = await startStack({ miners: 2, ollama: { firstTokenDelayMs: 60_000 } });
@@ -39,16 +50,34 @@ describe('miner faults', () => {
     st = await startStack({ miners: 1 });
     const stack = st;
     stack.ollamas[0]!.inject({ kind: 'drop', afterTokens: 5 }, { times: 1 });
-    const { id, res } = await ask(stack, 'break in the middle');
-    const { tokens, end, final } = await collectReply(res);
-    expect(tokens).toHaveLength(5);
-    expect(end?.event).toBe('error');
-    expect(final).toMatchObject({ code: 'generation_failed' });
-    expect(final?.message).toMatch(/partial answer was kept/);
-    const msgs = (await stack.admin.get(`/api/conversations/${id}`)).body.messages as Array<Record<string, unknown>>;
-    expect(msgs[1]).toMatchObject({ status: 'failed', content: tokens.join('') });
-    expect(msgs[1]!.error).toMatch(/mid-answer/);
+    const stored = await expectCut(stack, await ask(stack, 'break in the middle'), 5, /partial answer was kept/);
+    expect(stored.error).toMatch(/mid-answer/);
     expect(stack.s.models.usage.recent(1)[0]!.outcome).toBe('failed');
+  });
+
+  it('an Ollama that goes silent mid-answer with its socket open: the job is given up, Ollama sees the cancel, the partial answer is kept and marked', async () => {
+    st = await startStack({ miners: 1, silence: { beforeFirstMs: 60_000, afterFirstMs: 400 } });
+    const stack = st;
+    stack.ollamas[0]!.inject({ kind: 'stall', afterTokens: 3 }, { times: 1 });
+    await expectCut(stack, await ask(stack, 'then nothing'), 3, /no output for 0.4 s.*partial answer was kept/);
+    await stack.ollamas[0]!.waitFor((r) => r.outcome === 'cancelled', 5000);
+    // The slot is free again: the next question is answered by the same miner.
+    const next = await collectReply((await ask(stack, 'and now?')).res);
+    expect(next.final?.message.status).toBe('complete');
+  });
+
+  it('an Ollama silent before its first token past the limit: the job moves to the other miner', async () => {
+    st = await startStack({ miners: 2, ollama: { firstTokenDelayMs: 60_000 }, silence: { beforeFirstMs: 400, afterFirstMs: 60_000 } });
+    const stack = st;
+    stack.ollamas[1]!.inject({ kind: 'slow-first-token', delayMs: 0 });
+    const [, b] = stack.miners;
+    // Both are idle, so the tie goes to the miner used longest ago: make that A, whose Ollama never starts.
+    stack.s.models.registry.get(b!.minerId()!)!.lastAssignedAt = Date.now() + 60_000;
+    const { tokens, final } = await collectReply((await ask(stack, 'anyone there?')).res);
+    expect(tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'anyone there?').join(''));
+    expect(final?.message.status).toBe('complete');
+    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b!.minerId());
+    await stack.ollamas[0]!.waitFor((r) => r.outcome === 'cancelled', 5000);
   });
 
   it('all miners busy beyond MINER_QUEUE_SYNC_WAIT_S: 503 miners_busy, and nothing half-made is left streaming', async () => {
