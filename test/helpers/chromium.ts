@@ -13,6 +13,7 @@ import { tempDir, validEnv } from './env.ts';
 import { PASSWORD } from './client.ts';
 import { TEST_KEYRING } from './license.ts';
 import { captureLog } from './server.ts';
+import { until } from './stack.ts';
 
 /** Debian's Chromium, installed by test/run.sh. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -127,6 +128,11 @@ export function startFixtureMiner(fx: BrowserFixture, ollamaUrl: string, workerI
     },
     { log: createLogger({ level: 'silent', secrets: [] }), version: 'test' },
   );
+}
+
+/** Waits until the admin's page lists a healthy miner (connected, its Ollama answering). */
+export async function untilHealthyMiner(page: Page): Promise<void> {
+  await until(async () => ((await pageApi(page, 'GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 15_000, 'a healthy miner');
 }
 
 /** A new page that claims the first admin (Ada) and records every console error and page error. */

@@ -2,8 +2,7 @@ import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningMiner } from '../../miner/start.ts';
 import { expectedReply, startFakeOllama, type FakeOllama } from '../fixtures/ollama/server.ts';
-import { adminPage, pageApi, startFixtureMiner, useBrowserFixture } from '../helpers/chromium.ts';
-import { until } from '../helpers/stack.ts';
+import { adminPage, pageApi, startFixtureMiner, untilHealthyMiner, useBrowserFixture } from '../helpers/chromium.ts';
 import { tempDir } from '../helpers/env.ts';
 
 const MODEL = 'llama3.2:1b';
@@ -41,7 +40,7 @@ beforeAll(async () => {
   minerState = tempDir('onsite-miner-');
   miner = await startFixtureMiner(fx, fake.url, 'ui-worker', minerState.dir);
   page = await adminPage(fx, consoleErrors);
-  await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 15_000, 'a healthy miner');
+  await untilHealthyMiner(page);
   const added = await api('POST', '/api/models', { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
   expect(added.status, JSON.stringify(added.body)).toBe(201);
 }, 60_000);

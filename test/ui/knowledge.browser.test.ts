@@ -4,7 +4,7 @@ import type { ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningMiner } from '../../miner/start.ts';
 import { startFakeOllama, type FakeOllama } from '../fixtures/ollama/server.ts';
-import { adminPage, pageApi, startFixtureMiner, useBrowserFixture } from '../helpers/chromium.ts';
+import { adminPage, pageApi, startFixtureMiner, untilHealthyMiner, useBrowserFixture } from '../helpers/chromium.ts';
 import { until } from '../helpers/stack.ts';
 import { tempDir } from '../helpers/env.ts';
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   for (const name of FILES) copyFileSync(join(CORPUS, name), join(uploads.dir, name));
   miner = await startFixtureMiner(fx, fake.url, 'kb-worker', minerState.dir);
   page = await adminPage(fx, consoleErrors);
-  await until(async () => ((await api('GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 15_000, 'a healthy miner');
+  await untilHealthyMiner(page);
   for (const model of [
     { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true },
     { name: EMBEDDER, kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true },
