@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { AppError } from './lib/errors.ts';
+import { formatHost, parseHost } from './lib/host-names.ts';
 import { isLoopbackOrPrivate } from './lib/net-ranges.ts';
 
 // URL hostnames keep IPv6 brackets; addresses checks need them off.
@@ -46,10 +47,27 @@ const httpUrl = (def: string) =>
 
 const secret = z.string().optional();
 
+// Comma-separated `name` or `name:port` entries, each normalized the way requests name hosts.
+const hostList = z
+  .string()
+  .default('')
+  .transform((v, ctx) =>
+    v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .flatMap((entry, i) => {
+        const host = parseHost(entry);
+        if (!host) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not a host name or address with an optional :port (no scheme, path or wildcard)` });
+        return host ? [formatHost(host)] : [];
+      }),
+  );
+
 // One schema per variable: each is checked on its own, so a start-up error
 // lists every bad key at once rather than stopping at the first.
 const fields = {
     APP_BASE_URL: httpUrl('http://localhost:8000'),
+    ALLOWED_HOSTS: hostList, // more names than APP_BASE_URL's host that browsers and miners may use
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: int(8000, 0, 65535), // 0: any free port (tests)
     TLS_PORT: int(8443, 0, 65535),

@@ -11,6 +11,7 @@ import type { Db } from '../db/client.ts';
 import { dailyBackup } from '../db/daily-backup.ts';
 import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
 import { createApp, type App } from '../http/app.ts';
+import { hostPolicy } from '../http/hosts.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import { createHealthService, type HealthService } from '../lib/health.ts';
@@ -123,6 +124,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     browser,
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
+    hosts: hostPolicy({ baseUrl: config.APP_BASE_URL, allowedHosts: config.ALLOWED_HOSTS, port: config.PORT, tlsPort: config.TLS_PORT, tls: Boolean(config.TLS_CERT_PATH) }),
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
     maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,

@@ -17,7 +17,7 @@ export const INIT_USAGE = `usage: onsite init [--bundle DIR] [--ollama-dir DIR] 
   --skip-images         do not load images/*.tar (already loaded)
   --images-only         only verify the bundle, load its images and import its models: no .env, no tls/,
                         nothing written into the bundle folder (scripts/update.sh, with a new bundle)
-  --host NAME           another host name or IP address for the TLS certificate (repeatable)
+  --host NAME           another host name or IP address users open: in the TLS certificate and ALLOWED_HOSTS (repeatable)
   --server-gid GID      the server container's group, which may read tls/server.key (default as root: ${SERVER_GID})
 HOST_UID and HOST_GID, when set, own .env and tls/ (init runs as root in a container).`;
 

@@ -21,10 +21,12 @@ import type { KnowledgeStatus } from '../knowledge/status.ts';
 import type { Log } from '../log.ts';
 import { uiRoutes } from '../ui/routes.tsx';
 import { errorBody, errorResponse, statusOf } from './errors.ts';
+import type { HostPolicy } from './hosts.ts';
 import type { Metrics } from './metrics.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { csrf } from './middleware/csrf.ts';
+import { hostCheck } from './middleware/host-check.ts';
 import { identify } from './middleware/identity.ts';
 import { licenseGate } from './middleware/license-gate.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -76,6 +78,8 @@ export interface AppDeps {
   browser: BrowserMonitor;
   version: string;
   baseUrl: string;
+  /** The names this server answers to and the origins it accepts (APP_BASE_URL, ALLOWED_HOSTS). */
+  hosts: HostPolicy;
   maxJsonBytes: number;
   /** Cap of one document upload request (MAX_UPLOAD_MB). */
   maxUploadBytes: number;
@@ -118,6 +122,7 @@ export function createApp(deps: AppDeps) {
       permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
     }),
   );
+  app.use(hostCheck(deps.hosts));
   // Document uploads have their own cap (MAX_UPLOAD_MB, plus room for the multipart framing); every other body MAX_JSON_MB.
   const jsonLimit = bodyLimit({ maxSize: deps.maxJsonBytes, onError: (c) => errorResponse(c, 'payload_too_large', `request body is larger than ${deps.maxJsonBytes} bytes`) });
   const uploadLimit = bodyLimit({
@@ -127,7 +132,7 @@ export function createApp(deps: AppDeps) {
   const UPLOAD_PATH = /^\/api\/collections\/[^/]+\/documents\/?$/;
   app.use((c, next) => (c.req.method === 'POST' && UPLOAD_PATH.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
 
-  app.route('/health', healthRoutes(deps.health));
+  app.route('/health', healthRoutes(deps.health, { identity: deps.identity, metricsToken: deps.metricsToken }));
   app.route('/metrics', metricsRoutes(deps.metrics, deps.metricsToken));
 
   app.use(identify(deps.identity));
@@ -136,7 +141,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', limit);
   app.use('/v1/*', limit);
   app.on('POST', ['/login', '/setup'], limit);
-  app.use(csrf(deps.identity, deps.baseUrl));
+  app.use(csrf(deps.identity, deps.hosts.origins));
   app.use(licenseGate(deps.license));
   app.route('/api/setup', setupRoutes(deps.identity));
   app.route('/api/auth', authRoutes(deps.identity));

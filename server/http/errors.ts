@@ -28,6 +28,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   setup_closed: 410,
   setup_token_invalid: 403,
   bootstrap_token_missing: 503,
+  // A Host that is none of this server's names (DNS rebinding, a stale bookmark): RFC 9110's 421.
+  misdirected_request: 421,
   csrf_failed: 403,
   last_admin: 409,
   email_taken: 409,

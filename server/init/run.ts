@@ -123,7 +123,8 @@ export async function runInit(o: InitOptions, out: (line: string) => void): Prom
 
   const env = await ensureEnvFile(o.bundleDir, {
     version: o.version,
-    settings: o.hosts.length ? { TLS_HOSTS: o.hosts.join(',') } : {},
+    // A name the certificate is for is a name users open: the server answers to it too (wildcards are for certificates only).
+    settings: o.hosts.length ? { TLS_HOSTS: o.hosts.join(','), ALLOWED_HOSTS: o.hosts.filter((h) => !h.includes('*')).join(',') } : {},
     ...(o.owner ? { owner: o.owner } : {}),
     ...(o.now ? { now: o.now } : {}),
   });

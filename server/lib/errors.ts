@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'setup_token_invalid'
   | 'bootstrap_token_missing'
   | 'csrf_failed'
+  | 'misdirected_request'
   | 'last_admin'
   | 'email_taken'
   | 'token_invalid'

@@ -26,7 +26,8 @@ const cache = new Map<string, StaticAsset>();
 
 /** Returns a static file by name, or undefined when it is not one of ours. */
 export function staticAsset(name: string): StaticAsset | undefined {
-  const contentType = STATIC_FILES[name];
+  // Own keys only: `constructor` or `__proto__` would otherwise find Object.prototype's.
+  const contentType = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
   if (!contentType) return undefined;
   let asset = cache.get(name);
   if (!asset) {

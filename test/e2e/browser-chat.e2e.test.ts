@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedReply } from '../fixtures/ollama/server.ts';
 import { secret } from '../helpers/env.ts';
-import { createTestServer } from '../helpers/server.ts';
+import { createTestServer, observe } from '../helpers/server.ts';
 import { readSse } from '../helpers/sse.ts';
 import { CHAT_MODEL, startStack, type Stack } from '../helpers/stack.ts';
 import { startSidecarRig, type SidecarRig } from '../browser/harness.ts';
@@ -88,7 +88,7 @@ describe('end to end: a chat question with a URL, through the real browser sidec
   });
 
   it('health and the admin system page show the sidecar and its pool', async () => {
-    const ready = (await (await st.s.app.request('/health/ready')).json()) as { checks: Record<string, { ok: boolean; message?: string }> };
+    const ready = (await (await observe(st.s, '/health/ready')).json()) as { checks: Record<string, { ok: boolean; message?: string }> };
     expect(ready.checks.browser).toMatchObject({ ok: true, message: expect.stringMatching(/^ok, 2\/2 browsers up, \d+ fetching, \d+ waiting \(version test\)$/) });
     const page = await st.admin.request('GET', '/admin/system');
     expect(page.status).toBe(200);
@@ -101,7 +101,7 @@ describe('end to end: a chat question with a URL, through the real browser sidec
   it('a server holding another token is told which setting to fix', async () => {
     const other = await createTestServer({ BROWSER_SERVICE_URL: rig.sidecar.url, BROWSER_SERVICE_AUTH_TOKEN: secret() });
     try {
-      const ready = (await (await other.app.request('/health/ready')).json()) as { checks: Record<string, unknown> };
+      const ready = (await (await observe(other, '/health/ready')).json()) as { checks: Record<string, unknown> };
       expect(ready.checks.browser).toMatchObject({ ok: false, critical: false, reason: 'browser_token_refused', message: expect.stringMatching(/BROWSER_SERVICE_AUTH_TOKEN must be the same/) });
     } finally {
       other.cleanup();

@@ -5,7 +5,7 @@ import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
 import type { Clock } from '../../server/lib/clock.ts';
 import { createLogger, type Log } from '../../server/log.ts';
-import { tempDir, validEnv } from './env.ts';
+import { secret, tempDir, validEnv } from './env.ts';
 import { issueCode, TEST_KEYRING } from './license.ts';
 
 /** Log lines captured from a logger, as written. */
@@ -51,7 +51,7 @@ export function testClock(start = Date.parse('2026-06-01T12:00:00Z')): TestClock
 /** Assembles a server against a fresh temp data folder (real SQLite file). */
 export async function createTestServer(extra: Env = {}, options: { clock?: Clock; dataDir?: string; license?: number | false; pages?: PageReader; silence?: JobSilence } = {}): Promise<TestServer> {
   const tmp = options.dataDir ? { dir: options.dataDir, cleanup: () => undefined } : tempDir();
-  const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', ...extra });
+  const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', METRICS_TOKEN: secret(), ...extra });
   const config = loadConfig(env);
   const logs = captureLog(secretValues(config));
   const assembled = await assembleServer(config, logs.log, { clock: options.clock, keyring: TEST_KEYRING, pages: options.pages, silence: options.silence });
@@ -70,4 +70,12 @@ export async function createTestServer(extra: Env = {}, options: { clock?: Clock
       tmp.cleanup();
     },
   };
+}
+
+/**
+ * Reads an operator view (`/health/ready` with its checks, `/metrics`) of an
+ * in-process server the way a monitoring host does: with the metrics token.
+ */
+export function observe(s: TestServer, path: '/health/ready' | '/metrics'): Promise<Response> {
+  return Promise.resolve(s.app.request(path, { headers: { authorization: `Bearer ${s.config.METRICS_TOKEN ?? ''}` } }));
 }

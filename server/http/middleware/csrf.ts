@@ -8,16 +8,16 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * CSRF protection for state-changing requests. Any request a browser marks
  * with a foreign Origin (or `Sec-Fetch-Site: cross-site`) is refused. A
- * request authenticated by the session cookie must also carry a same-origin
- * Origin or Referer and the session's CSRF token (`x-csrf-token` header or
- * `_csrf` form field). API-key requests carry no ambient credential and pass.
+ * request authenticated by the session cookie must also carry an Origin or
+ * Referer among `origins` and the session's CSRF token (`x-csrf-token`
+ * header or `_csrf` form field). API-key requests carry no ambient
+ * credential and pass. `origins` come from configuration (APP_BASE_URL,
+ * ALLOWED_HOSTS), never from the request's Host.
  */
-export function csrf(identity: Identity, baseUrl: string): MiddlewareHandler<AppEnv> {
-  const configured = new URL(baseUrl).origin;
+export function csrf(identity: Identity, origins: ReadonlySet<string>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (SAFE.has(c.req.method)) return next();
-    const own = new URL(c.req.url).origin;
-    const allowed = (o: string) => o === own || o === configured;
+    const allowed = (o: string) => origins.has(o);
     const origin = c.req.header('origin');
     const refererOrigin = (() => {
       const r = c.req.header('referer');

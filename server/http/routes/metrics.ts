@@ -1,31 +1,23 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
-import { isLoopbackOrPrivate } from '../../lib/net-ranges.ts';
-import { secretsEqual } from '../../lib/secrets.ts';
 import { errorResponse } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { observerAccess } from '../observer.ts';
 import type { AppEnv } from '../types.ts';
 
-function peerAddress(c: Parameters<typeof getConnInfo>[0]): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined; // No socket (in-process requests): treated as remote.
-  }
-}
-
 /**
- * `/metrics` in Prometheus text format. Open to loopback and private
- * addresses (the operator's own monitoring); from anywhere else only with
- * `Authorization: Bearer METRICS_TOKEN`.
+ * `/metrics` in Prometheus text format, for `Authorization: Bearer
+ * METRICS_TOKEN` or a loopback socket peer. Anyone else gets 401
+ * `unauthorized` when a token is configured (send it), 403 `forbidden`
+ * when none is (no credential would help). Private addresses get no
+ * exemption: on a LAN every desk is a private address.
  */
 export function metricsRoutes(metrics: Metrics, metricsToken: string | undefined) {
   return new Hono<AppEnv>().get('/', async (c) => {
-    const auth = c.req.header('authorization') ?? '';
-    const bearer = auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
-    const tokenOk = metricsToken !== undefined && bearer !== undefined && secretsEqual(bearer, metricsToken);
-    if (!tokenOk && !isLoopbackOrPrivate(peerAddress(c))) {
-      return errorResponse(c, 'forbidden', 'metrics are served to loopback and private addresses, or with the metrics token');
+    const access = observerAccess(c, metricsToken);
+    if (access !== 'token' && access !== 'loopback') {
+      if (!metricsToken) return errorResponse(c, 'forbidden', 'metrics are served on loopback only; set METRICS_TOKEN to let a monitoring host read them');
+      c.header('www-authenticate', 'Bearer realm="metrics"');
+      return errorResponse(c, 'unauthorized', access === 'wrong' ? 'that is not the metrics token' : 'send Authorization: Bearer METRICS_TOKEN');
     }
     c.header('content-type', metrics.registry.contentType);
     c.header('cache-control', 'no-store');

@@ -25,7 +25,7 @@ const SECRET_COMMENTS: Record<(typeof INIT_SECRETS)[number], string> = {
   MINER_ENROLLMENT_SECRET: 'Lets the bundled miner enroll with the server.',
   BROWSER_SERVICE_AUTH_TOKEN: 'Bearer token between the server and the browser sidecar.',
   ONSITE_BOOTSTRAP_TOKEN: 'One-time token that claims the first admin account at /setup; useless once an admin exists.',
-  METRICS_TOKEN: 'Lets a monitoring host outside the private networks read /metrics (Authorization: Bearer).',
+  METRICS_TOKEN: 'Lets a monitoring host read /metrics and the checks of /health/ready (Authorization: Bearer); without it only the server container itself can.',
 };
 
 /**
@@ -43,6 +43,7 @@ export function envEntries(version: string): EnvEntry[] {
     setting(compose, 'ONSITE_VERSION', version, 'Tag of the onsite images, as loaded from images/.'),
     setting(compose, 'LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace.'),
     setting(network, 'APP_BASE_URL', 'http://localhost:8000', 'The address users open in their browser (change it to this host\'s name).'),
+    setting(network, 'ALLOWED_HOSTS', '', 'More names or addresses users and remote miners reach the server by, comma-separated, each with an optional :port (the APP_BASE_URL host, and `server` for the bundled miner, are always allowed). A request naming any other host is refused with 421 (a defence against DNS rebinding).'),
     setting(network, 'HTTP_PORT', '8000', 'Host port of the web app and API over HTTP.'),
     setting(network, 'HTTPS_PORT', '8443', 'Host port of the web app and API over HTTPS (certificate in tls/).'),
     setting(network, 'TLS_HOSTS', '', 'More names or addresses for the certificate, comma-separated (localhost, 127.0.0.1 and the APP_BASE_URL host are always in it). After a change: delete tls/server.* and run init again.'),

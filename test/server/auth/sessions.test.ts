@@ -123,6 +123,21 @@ describe('CSRF', () => {
     expect((await admin.post('/api/keys', body)).status).toBe(201);
   });
 
+  it('accepts only the configured origins, never one made from the Host header', async () => {
+    s = await createTestServer({ ALLOWED_HOSTS: 'onsite.lan' });
+    const admin = await claimAdmin(s);
+    // The same browser session, on pages the browser loaded from each origin (Host and Origin agree, as they do in a browser).
+    const at = (origin: string) => Object.assign(new TestClient(s!.app, origin), { cookie: admin.cookie, csrf: admin.csrf });
+    for (const origin of ['http://localhost:1234', 'http://onsite.lan:9999', 'https://onsite.lan:8443', 'https://localhost:8000']) {
+      const r = await at(origin).post('/api/keys', { name: origin });
+      expect(codeOf(r), origin).toBe('csrf_failed');
+    }
+    expect(s.db.sqlite.prepare('SELECT count(*) AS n FROM api_keys').get()).toEqual({ n: 0 });
+    for (const origin of ['http://localhost:8000', 'http://onsite.lan:8000', 'http://onsite.lan']) {
+      expect((await at(origin).post('/api/keys', { name: origin })).status, origin).toBe(201);
+    }
+  });
+
   it('refuses a cross-site login form (login CSRF)', async () => {
     s = await createTestServer();
     await claimAdmin(s);

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { secret, tempDir } from '../../helpers/env.ts';
 import { codeOf, PASSWORD, TestClient } from '../../helpers/client.ts';
-import { createTestServer } from '../../helpers/server.ts';
+import { createTestServer, observe } from '../../helpers/server.ts';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -90,7 +90,7 @@ describe('first admin (bootstrap token)', () => {
 
   it('without a configured token: not ready, and the page explains init', async () => {
     const s = await createTestServer({ ONSITE_BOOTSTRAP_TOKEN: '' }, { dataDir: `${tmp.dir}/none` });
-    const ready = await s.app.request('/health/ready');
+    const ready = await observe(s, '/health/ready');
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { checks: Record<string, { reason?: string }> }).checks.bootstrap?.reason).toBe('bootstrap_token_missing');
     expect(await (await s.app.request('/setup')).text()).toMatch(/init script/);

@@ -3,6 +3,7 @@ import type { PageReader } from '../../../server/browser-client/client.ts';
 import { AppError } from '../../../server/lib/errors.ts';
 import type { FetchRequest, FetchResult } from '../../../server/protocol/browser.ts';
 import { expectedReply, type SeenRequest } from '../../fixtures/ollama/server.ts';
+import { observe } from '../../helpers/server.ts';
 import { readSse } from '../../helpers/sse.ts';
 import { CHAT_MODEL, startStack, until, type Stack } from '../../helpers/stack.ts';
 
@@ -178,7 +179,7 @@ describe('chat with web pages: sidecar down, no miner', () => {
   });
 
   it('health says the browser is unreachable, without failing readiness', async () => {
-    const ready = await st.s.app.request('/health/ready');
+    const ready = await observe(st.s, '/health/ready');
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.browser).toMatchObject({ ok: false, critical: false, reason: 'browser_unreachable' });
   });

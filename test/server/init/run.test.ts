@@ -55,6 +55,7 @@ describe('onsite init, end to end on a test bundle', () => {
     expect(statSync(join(bundle.dir, '.env')).mode & 0o777).toBe(0o600);
     const env = parseEnvText(readFileSync(join(bundle.dir, '.env'), 'utf8'));
     expect(env.get('TLS_HOSTS')).toBe('ai.corp.example');
+    expect(env.get('ALLOWED_HOSTS')).toBe('ai.corp.example');
 
     expect(text).toMatch(/✓ SHA256SUMS is signed by bundle key "test-bundle-key"\n {2}key fingerprint \(SHA-256\): ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     expect(text).toMatch(/✓ 7 files match SHA256SUMS/);

@@ -5,7 +5,7 @@ import { codeOf, PASSWORD, TestClient } from '../../helpers/client.ts';
 import { secret } from '../../helpers/env.ts';
 import { addUser, claimAdmin } from '../../helpers/identity.ts';
 import { issueCode } from '../../helpers/license.ts';
-import { createTestServer, testClock, type TestServer } from '../../helpers/server.ts';
+import { createTestServer, observe, testClock, type TestServer } from '../../helpers/server.ts';
 
 const servers: TestServer[] = [];
 afterEach(() => {
@@ -39,7 +39,7 @@ describe('license activation', () => {
     expect((state.history as unknown[]).length).toBe(1);
     expect(JSON.stringify(state)).not.toContain(code);
 
-    const ready = (await (await s.app.request('/health/ready')).json()) as { checks: Record<string, { message?: string }> };
+    const ready = (await (await observe(s, '/health/ready')).json()) as { checks: Record<string, { message?: string }> };
     expect(ready.checks.license?.message).toBe('active, seats 1/25, 199 days left');
     const metrics = await (await s.app.request('/metrics', { headers: { authorization: `Bearer ${s.env.METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/onsite_license_seats\{kind="total"\} 25/);
@@ -231,7 +231,7 @@ describe('expiry and clock', () => {
     clock.advance(-30 * DAY);
     const state = (await admin.get('/api/license')).body;
     expect(state).toMatchObject({ mode: 'read_only', clockBehind: true });
-    const ready = await s.app.request('/health/ready');
+    const ready = await observe(s, '/health/ready');
     expect(ready.status).toBe(503);
     expect(((await ready.json()) as { checks: Record<string, { reason?: string }> }).checks.license?.reason).toBe('clock_behind');
     expect(codeOf(await bob.post('/api/keys', { name: 'time travel' }))).toBe('license_read_only');
