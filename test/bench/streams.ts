@@ -127,7 +127,7 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
     const serverUrl = `http://127.0.0.1:${port}`;
     const enrollment = secret();
     const bootstrap = secret();
-    const server = spawn(BINARY, ['serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap, RATE_LIMIT_PER_MINUTE: '100000' } });
+    const server = spawn(BINARY, ['serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), APP_BASE_URL: serverUrl, LOG_LEVEL: 'warn', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap, RATE_LIMIT_PER_MINUTE: '100000' } });
     children.push(server);
     await waitFor200(`${serverUrl}/health/ready`);
     const claim = await json(`${serverUrl}/api/setup/claim`, { method: 'POST', body: JSON.stringify({ token: bootstrap, name: 'Bench', email: 'bench@example.test', password: 'correct-Horse-staple-9' }) });

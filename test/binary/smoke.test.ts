@@ -4,12 +4,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocx, makePdf } from '../helpers/documents.ts';
+import { freePort } from '../helpers/processes.ts';
 import { startFakeOllama } from '../fixtures/ollama/server.ts';
 import { startSite } from '../fixtures/web/site.ts';
 
@@ -41,17 +41,6 @@ function ensureBinary(): void {
 }
 
 const secret = () => randomBytes(32).toString('base64url');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 interface RunResult {
   code: number | null;
@@ -135,10 +124,13 @@ beforeAll(async () => {
   work = join(tmp, 'work'); // the empty folder commands run from
   dataDir = join(tmp, 'data');
   mkdirSync(work);
+  const port = await freePort();
   env = {
     ONSITE_DATA_DIR: dataDir,
     HOST: '127.0.0.1',
-    PORT: String(await freePort()),
+    PORT: String(port),
+    // The address the test opens: the only origin the CSRF check accepts.
+    APP_BASE_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'warn',
     SESSION_SECRET: secret(),
     DB_ENCRYPTION_KEY: secret(),

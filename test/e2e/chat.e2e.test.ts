@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedReply } from '../fixtures/ollama/server.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { secret, tempDir } from '../helpers/env.ts';
-import { startTs, type Proc } from '../helpers/processes.ts';
+import { freePort, startTs, type Proc } from '../helpers/processes.ts';
 import { readSse } from '../helpers/sse.ts';
 
 const MODEL = 'llama3.2:1b';
@@ -23,8 +23,9 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
 
   beforeAll(async () => {
     const bootstrap = secret();
+    const port = await freePort(); // APP_BASE_URL names the port: the CSRF check accepts that origin only
     const server = startTs('server/cli/main.ts', ['serve'], {
-      ONSITE_DATA_DIR: dirs[0]!.dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000',
+      ONSITE_DATA_DIR: dirs[0]!.dir, PORT: String(port), APP_BASE_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', LOG_LEVEL: 'info', MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000',
       SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap,
     });
     procs.push(server);

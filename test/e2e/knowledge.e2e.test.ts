@@ -5,7 +5,7 @@ import { chunkText } from '../../server/knowledge/chunking/chunker.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { makeDocx, makePdf } from '../helpers/documents.ts';
 import { secret, tempDir } from '../helpers/env.ts';
-import { startTs, type Proc } from '../helpers/processes.ts';
+import { freePort, startTs, type Proc } from '../helpers/processes.ts';
 import { readSse } from '../helpers/sse.ts';
 
 const CHAT = 'llama3.2:1b';
@@ -54,10 +54,11 @@ describe('end to end: documents through real processes, and a crash during inges
   };
 
   async function startServer(): Promise<void> {
+    if (port === '0') port = String(await freePort()); // APP_BASE_URL names the port: the CSRF check accepts that origin only
     server = startTs(
       'server/cli/main.ts',
       ['serve'],
-      { ONSITE_DATA_DIR: data.dir, PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'info', MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', CHUNK_SIZE_TOKENS: String(CHUNK.sizeTokens), CHUNK_OVERLAP_TOKENS: String(CHUNK.overlapTokens), ...secrets },
+      { ONSITE_DATA_DIR: data.dir, PORT: port, APP_BASE_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', LOG_LEVEL: 'info', MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', CHUNK_SIZE_TOKENS: String(CHUNK.sizeTokens), CHUNK_OVERLAP_TOKENS: String(CHUNK.overlapTokens), ...secrets },
       { single: true },
     );
     procs.push(server);

@@ -10,6 +10,7 @@ import type { PageReader } from '../../server/browser-client/client.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import type { Env } from '../../server/config.ts';
 import { tempDir, validEnv } from './env.ts';
+import { freePort } from './processes.ts';
 import { PASSWORD } from './client.ts';
 import { TEST_KEYRING } from './license.ts';
 import { captureLog } from './server.ts';
@@ -58,7 +59,9 @@ export interface BrowserFixtureOptions {
 /** Starts the server on a free loopback port (test license keys trusted) and launches Chromium. */
 export async function startBrowserFixture(options: BrowserFixtureOptions = {}): Promise<BrowserFixture> {
   const tmp = tempDir();
-  const server = await startServer(validEnv(tmp.dir, { PORT: '0', HOST: '127.0.0.1', ...options.env }), {
+  // APP_BASE_URL is the address Chromium opens: the only origin the CSRF check accepts here.
+  const port = await freePort();
+  const server = await startServer(validEnv(tmp.dir, { PORT: String(port), APP_BASE_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', ...options.env }), {
     log: captureLog([], 'warn').log,
     assemble: { keyring: TEST_KEYRING, pages: options.pages },
   });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 
 /** A child process of ours, with its output so far. */
 export interface Proc {
@@ -55,4 +56,19 @@ export function startTs(entry: string, args: string[], env: Record<string, strin
       return exited;
     },
   };
+}
+
+/**
+ * A free TCP port on 127.0.0.1, for a server whose APP_BASE_URL must name
+ * its port before it starts (PORT=0 would only tell afterwards).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }

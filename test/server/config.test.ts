@@ -61,6 +61,15 @@ describe('config', () => {
     expect(keys).toEqual(expect.arrayContaining(['PORT', 'MAX_JSON_MB', 'APP_BASE_URL', 'CHUNK_OVERLAP_TOKENS', 'SESSION_SECRET']));
   });
 
+  it('reads ALLOWED_HOSTS as normalized names with optional ports, and refuses URLs, paths and wildcards', () => {
+    expect(loadConfig(validEnv(tmp.dir)).ALLOWED_HOSTS).toEqual([]);
+    expect(loadConfig(validEnv(tmp.dir, { ALLOWED_HOSTS: ' Onsite.LAN , 10.0.0.5:8443,,::1,[fd00::5]:9443,server,onsite.lan.' })).ALLOWED_HOSTS).toEqual(['onsite.lan', '10.0.0.5:8443', '[::1]', '[fd00::5]:9443', 'server', 'onsite.lan']);
+    for (const bad of ['http://onsite.lan', '*.corp.example', 'onsite.lan/app', 'user@onsite.lan', 'onsite.lan:99999', 'a b']) {
+      const issues = (configError(validEnv(tmp.dir, { ALLOWED_HOSTS: `ok.lan,${bad}` })).details?.issues ?? []) as string[];
+      expect(issues, bad).toEqual(['ALLOWED_HOSTS: entry 2 is not a host name or address with an optional :port (no scheme, path or wildcard)']);
+    }
+  });
+
   it.each(REQUIRED_SECRETS)('%s_FILE overrides %s', (key) => {
     const fromFile = secret();
     const file = join(tmp.dir, `${key}.txt`);

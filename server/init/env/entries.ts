@@ -43,7 +43,7 @@ export function envEntries(version: string): EnvEntry[] {
     setting(compose, 'ONSITE_VERSION', version, 'Tag of the onsite images, as loaded from images/.'),
     setting(compose, 'LOG_LEVEL', 'info', 'fatal, error, warn, info, debug or trace.'),
     setting(network, 'APP_BASE_URL', 'http://localhost:8000', 'The address users open in their browser (change it to this host\'s name).'),
-    setting(network, 'ALLOWED_HOSTS', '', 'More names or addresses users and remote miners reach the server by, comma-separated, each with an optional :port (the APP_BASE_URL host, and `server` for the bundled miner, are always allowed). A request naming any other host is refused with 421 (a defence against DNS rebinding).'),
+    setting(network, 'ALLOWED_HOSTS', '', 'More names or addresses users and remote miners reach the server by, comma-separated, each with an optional :port (the APP_BASE_URL host, `localhost`, and `server` for the bundled miner are always allowed). A request naming any other host is refused with 421 (a defence against DNS rebinding).'),
     setting(network, 'HTTP_PORT', '8000', 'Host port of the web app and API over HTTP.'),
     setting(network, 'HTTPS_PORT', '8443', 'Host port of the web app and API over HTTPS (certificate in tls/).'),
     setting(network, 'TLS_HOSTS', '', 'More names or addresses for the certificate, comma-separated (localhost, 127.0.0.1 and the APP_BASE_URL host are always in it). After a change: delete tls/server.* and run init again.'),

@@ -23,6 +23,8 @@ describe('HTTP app', () => {
     ['GET', '/health', 200, { status: 'degraded', reasons: ['no_miners', 'browser_unreachable'] }],
     ['GET', '/nope', 404, { error: { code: 'not_found', message: 'no route for GET /nope' } }],
     ['DELETE', '/health', 404, { error: { code: 'not_found', message: 'no route for DELETE /health' } }],
+    // A DNS-rebinding page sends its own name as Host: refused before any route (test/server/http/host-check.test.ts has the rest).
+    ['GET', 'http://evil.example/health', 421, { error: { code: 'misdirected_request', message: 'this server does not answer to the host "evil.example"; add it to ALLOWED_HOSTS or use APP_BASE_URL\'s host' } }],
     ['GET', '/static/..%2fpackage.json', 404, { error: { code: 'not_found', message: 'no route for GET /static/..%2fpackage.json' } }],
   ])('%s %s → %i', async (method, path, status, body) => {
     const res = await s.app.request(path, { method });

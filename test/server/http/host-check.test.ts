@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -5,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPolicy, type HostSettings } from '../../../server/http/hosts.ts';
 import { hostCheck } from '../../../server/http/middleware/host-check.ts';
 import type { AppEnv } from '../../../server/http/types.ts';
+import { loadConfig } from '../../../server/config.ts';
+import { validEnv } from '../../helpers/env.ts';
 
 const SETTINGS: HostSettings = { baseUrl: 'https://ai.corp.example', allowedHosts: ['onsite.lan', '10.0.0.5:8443', '[fd00::5]'], port: 8000, tlsPort: 8443, tls: true };
 
@@ -119,5 +122,36 @@ describe('host policy origins', () => {
     expect(plain.allows('server')).toBe(true);
     expect(plain.allows('localhost')).toBe(true);
     expect(plain.allows('evil.example')).toBe(false);
+  });
+});
+
+describe('the compose stack', () => {
+  const compose = readFileSync('compose/docker-compose.yml', 'utf8');
+  const value = (key: string) => new RegExp(`^\\s+${key}: (.+)$`, 'm').exec(compose)?.[1]?.trim() ?? '';
+  // The server's environment as compose writes it, with .env's ALLOWED_HOSTS empty (the default) or set.
+  const serverApp = (allowed: string) => {
+    const config = loadConfig(validEnv('/nonexistent', {
+      APP_BASE_URL: 'https://onsite.example.lan:8443',
+      ALLOWED_HOSTS: value('ALLOWED_HOSTS').replace('${ALLOWED_HOSTS:-}', allowed),
+      TLS_CERT_PATH: '/etc/onsite/tls/server.crt',
+      TLS_KEY_PATH: '/etc/onsite/tls/server.key',
+    }));
+    return appFor({ baseUrl: config.APP_BASE_URL, allowedHosts: config.ALLOWED_HOSTS, port: config.PORT, tlsPort: config.TLS_PORT, tls: true });
+  };
+  const from = (app: Hono<AppEnv>, url: string, address: string) => app.request(url, { headers: { host: new URL(url).host } }, peer(address));
+
+  it('keeps the bundled miner (SERVER_URL) and the health check working, and nothing else', async () => {
+    const minerUrl = value('SERVER_URL');
+    const healthUrl = /"healthcheck", "(http:\/\/127\.0\.0\.1:8000\/[^"]+)"/.exec(compose)![1]!;
+    expect(minerUrl).toBe('http://server:8000');
+    for (const allowed of ['', 'onsite,10.0.0.5']) {
+      const app = serverApp(allowed);
+      expect((await from(app, `${minerUrl}/`, '172.18.0.3')).status, 'the miner on the backend network').toBe(200);
+      expect((await from(app, healthUrl.replace(/\/health.*$/, '/'), '127.0.0.1')).status, 'the health check').toBe(200);
+      expect((await from(app, 'http://localhost:8000/', '172.17.0.1')).status, 'the Docker host, through the published port').toBe(200);
+      expect((await from(app, 'https://onsite.example.lan:8443/', '192.168.1.20')).status, 'APP_BASE_URL').toBe(200);
+      expect((await from(app, 'http://evil.example:8000/', '192.168.1.20')).status, 'a rebound name').toBe(421);
+      expect((await from(app, 'http://10.0.0.5:8000/', '192.168.1.20')).status, 'an address only .env may add').toBe(allowed ? 200 : 421);
+    }
   });
 });

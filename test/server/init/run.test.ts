@@ -77,7 +77,7 @@ describe('onsite init, end to end on a test bundle', () => {
     const { text, summary } = await run({ hosts: [] });
     expect(snapshot(bundle.dir)).toEqual(before);
     expect(summary.models).toMatchObject({ blobsCopied: 0, blobsPresent: 2, manifestsKept: 1 });
-    expect(text).toMatch(/✓ \.env \(mode 0600\): unchanged\n {2}kept all 17 values/);
+    expect(text).toMatch(/✓ \.env \(mode 0600\): unchanged\n {2}kept all 18 values/);
     expect(text).toMatch(/✓ TLS: kept tls\/ca\.crt, tls\/ca\.key, tls\/server\.crt, tls\/server\.key/);
     expect(text).toMatch(/Bootstrap token/);
 
