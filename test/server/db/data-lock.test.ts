@@ -6,9 +6,7 @@ import { runBackup, runRestore } from '../../../server/cli/db-commands.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import type { Env } from '../../../server/config.ts';
 import { openSqlite } from '../../../server/db/client.ts';
-import { lockDataDir, PID_FILE } from '../../../server/db/data-lock.ts';
 import { isAppError } from '../../../server/lib/errors.ts';
-import { readPidFile } from '../../../server/lib/pidfile.ts';
 import { tempDir, validEnv } from '../../helpers/env.ts';
 import { startTs, type Proc } from '../../helpers/processes.ts';
 import { captureLog } from '../../helpers/server.ts';
@@ -20,6 +18,15 @@ afterEach(async () => {
 });
 afterAll(tmp.cleanup);
 let n = 0;
+
+const PID_FILE = 'onsite.pid';
+const readPidFile = (path: string): { pid?: number; command?: string } | undefined => {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as { pid?: number; command?: string };
+  } catch {
+    return undefined;
+  }
+};
 
 const serverEnv = (dir: string): Env => validEnv(dir, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
 const spawnOnsite = (args: string[], env: Env) => {
@@ -118,9 +125,9 @@ describe('one exclusive lock on the data folder (serve, restore)', () => {
 
     const server = await startServer(env, { log: captureLog([]).log });
     expect(readPidFile(join(dir, PID_FILE))).toMatchObject({ pid: process.pid, command: 'serve' });
-    // And a second holder, in this very process, is refused at once.
-    expect(() => lockDataDir(dir, 'migrate')).toThrow(/in use by `onsite serve`/);
+    // And a second server, in this very process, is refused at once.
+    expect(await refusal(startServer(env, { log: captureLog([]).log }))).toMatchObject({ code: 'data_dir_locked', pid: process.pid });
     await server.stop();
-    lockDataDir(dir, 'migrate').release();
+    await (await startServer(env, { log: captureLog([]).log })).stop();
   });
 });
