@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runBackup, runRestore } from '../../../server/cli/db-commands.ts';
+import { runBackup, runMigrate, runRestore } from '../../../server/cli/db-commands.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import type { Env } from '../../../server/config.ts';
 import { openSqlite } from '../../../server/db/client.ts';
@@ -52,7 +52,7 @@ async function backupOf(env: Env): Promise<string> {
   return /backup written: (\S+)/.exec(lines.join('\n'))![1]!;
 }
 
-describe('one exclusive lock on the data folder (serve, restore)', () => {
+describe('one exclusive lock on the data folder (serve, restore, migrate)', () => {
   it('a running serve process makes restore refuse, naming its pid, and change nothing; once it stops, restore runs', { timeout: 60_000 }, async () => {
     const dir = join(tmp.dir, `d${++n}`);
     const env = serverEnv(dir);
@@ -127,6 +127,7 @@ describe('one exclusive lock on the data folder (serve, restore)', () => {
     expect(readPidFile(join(dir, PID_FILE))).toMatchObject({ pid: process.pid, command: 'serve' });
     // And a second server, in this very process, is refused at once.
     expect(await refusal(startServer(env, { log: captureLog([]).log }))).toMatchObject({ code: 'data_dir_locked', pid: process.pid });
+    expect(await refusal(runMigrate({ env, out: () => undefined }))).toMatchObject({ code: 'data_dir_locked', pid: process.pid });
     await server.stop();
     await (await startServer(env, { log: captureLog([]).log })).stop();
   });
