@@ -7,10 +7,10 @@ import { secretsFor } from '../../../server/cli/rotate-key.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import type { Db } from '../../../server/db/client.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
 import { sealKeyId } from '../../../server/lib/seal.ts';
 import { createLogger } from '../../../server/log.ts';
 import { secret, tempDir, validEnv } from '../../helpers/env.ts';
+import { rejectionCode as refusedCode } from '../../helpers/errors.ts';
 import { captureLog } from '../../helpers/server.ts';
 
 const tmp = tempDir();
@@ -34,14 +34,6 @@ async function withSecrets<T>(env: Env, fn: (s: ReturnType<typeof secretsFor>, d
   } finally {
     db.close();
   }
-}
-async function refusedCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return isAppError(err) ? err.code : `unexpected: ${String(err)}`;
-  }
-  return 'accepted';
 }
 
 describe('onsite admin rotate-key, end to end on one data folder', () => {

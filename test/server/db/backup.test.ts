@@ -7,9 +7,9 @@ import { lockDataDir } from '../../../server/db/data-lock.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { bundledMigrations } from '../../../server/db/migrations.ts';
 import { restoreDatabase } from '../../../server/db/restore.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
 import { sha256Hex } from '../../../server/lib/secrets.ts';
 import { tempDir } from '../../helpers/env.ts';
+import { rejectionCode as code } from '../../helpers/errors.ts';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -47,14 +47,6 @@ async function backup(name: string): Promise<string> {
 
 const restoreOpts = () => ({ dbPath, dataDir: dir, migrations: bundledMigrations() });
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return isAppError(err) ? err.code : `unexpected: ${String(err)}`;
-  }
-  return 'accepted';
-}
 
 beforeEach(async () => {
   dir = join(tmp.dir, `case-${++n}`);

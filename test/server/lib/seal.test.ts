@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../../server/lib/errors.ts';
 import { createKeyring, MAX_SEALED_PLAINTEXT_BYTES, sealKeyId } from '../../../server/lib/seal.ts';
 import { secret } from '../../helpers/env.ts';
+import { errorCode as codeOf } from '../../helpers/errors.ts';
 
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return isAppError(err) ? err.code : `unexpected: ${String(err)}`;
-  }
-  return 'opened';
-};
 
 // Flips one character of the base64url part `index` (0 version … 3 ciphertext+tag).
 const alterPart = (sealed: string, index: number, at = 0): string => {

@@ -5,11 +5,11 @@ import { openMigratedDatabase } from '../../../server/cli/database.ts';
 import { secretsFor } from '../../../server/cli/rotate-key.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import type { Db } from '../../../server/db/client.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
 import { sealKeyId } from '../../../server/lib/seal.ts';
 import { KEY_CHECK_NAME } from '../../../server/secrets/service.ts';
 import { createLogger } from '../../../server/log.ts';
 import { secret, tempDir, validEnv } from '../../helpers/env.ts';
+import { errorCode as codeOf } from '../../helpers/errors.ts';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -21,14 +21,6 @@ async function open(dataDir: string, env: Env) {
   return { db, secrets: secretsFor(db.orm, config) };
 }
 
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return isAppError(err) ? err.code : `unexpected: ${String(err)}`;
-  }
-  return 'accepted';
-};
 
 const rows = (db: Db) => db.sqlite.prepare('SELECT name, value, key_id FROM sealed_secrets ORDER BY name').all() as Array<{ name: string; value: string; key_id: string }>;
 
