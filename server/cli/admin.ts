@@ -2,7 +2,7 @@ import { loadConfig, type Env } from '../config.ts';
 import { AppError } from '../lib/errors.ts';
 import { createLogger } from '../log.ts';
 import { assembleServer } from './assemble.ts';
-import { runRotateKey } from './rotate-key.ts';
+import { runRotateKey } from './secrets.ts';
 
 const CLI_ACTOR = { label: 'cli' };
 

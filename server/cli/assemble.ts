@@ -23,7 +23,7 @@ import type { Log } from '../log.ts';
 import { REVISION, VERSION } from '../version.ts';
 import { createModelLayer, type ModelLayer } from './assemble-models.ts';
 import { openMigratedDatabase } from './database.ts';
-import { secretsFor } from './rotate-key.ts';
+import { secretsFor } from './secrets.ts';
 
 /** The assembled server: the HTTP app and what it was built from. */
 export interface Assembled {

@@ -7,7 +7,7 @@ import { bundledMigrations } from '../db/migrations.ts';
 import * as schema from '../db/schema/index.ts';
 import { isAppError } from '../lib/errors.ts';
 import { REVISION, VERSION } from '../version.ts';
-import { describeSecrets, secretsFor } from './rotate-key.ts';
+import { describeSecrets, secretsFor } from './secrets.ts';
 
 /**
  * `onsite doctor`: prints the configuration with every secret redacted and

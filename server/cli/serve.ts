@@ -8,7 +8,7 @@ import { createLogger, type Log } from '../log.ts';
 import { VERSION } from '../version.ts';
 import { assembleServer, type AssembleOptions } from './assemble.ts';
 import { withDevSecrets } from './dev-secrets.ts';
-import { describeSecrets } from './rotate-key.ts';
+import { describeSecrets } from './secrets.ts';
 
 /** A running server, for tests and for the signal handlers. */
 export interface RunningServer {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runAdmin } from '../../../server/cli/admin.ts';
 import { openMigratedDatabase } from '../../../server/cli/database.ts';
 import { runDoctor } from '../../../server/cli/doctor.ts';
-import { secretsFor } from '../../../server/cli/rotate-key.ts';
+import { secretsFor } from '../../../server/cli/secrets.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import type { Db } from '../../../server/db/client.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../../server/cli/database.ts';
-import { secretsFor } from '../../../server/cli/rotate-key.ts';
+import { secretsFor } from '../../../server/cli/secrets.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import type { Db } from '../../../server/db/client.ts';
 import { sealKeyId } from '../../../server/lib/seal.ts';
