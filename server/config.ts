@@ -23,8 +23,18 @@ export const OPTIONAL_SECRETS = ['ONSITE_BOOTSTRAP_TOKEN', 'METRICS_TOKEN'] as c
 /** Credentials for other systems: never printed, but not ours to generate, so not held to our rules. */
 export const EXTERNAL_SECRETS = ['OPENAI_API_KEY'] as const;
 
+/**
+ * Comma-separated lists of retired secrets, each held to the rules of a
+ * secret: the keys DB_ENCRYPTION_KEY replaced, still accepted for opening
+ * stored secrets until `onsite admin rotate-key` has re-sealed them.
+ */
+export const SECRET_LISTS = ['DB_ENCRYPTION_KEY_PREVIOUS'] as const;
+
+/** Most retired encryption keys kept at once. */
+export const MAX_PREVIOUS_KEYS = 8;
+
 /** Every variable whose value must never be printed or logged. */
-export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS, ...EXTERNAL_SECRETS];
+export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS, ...EXTERNAL_SECRETS, ...SECRET_LISTS];
 
 import { secretProblem } from './lib/secrets.ts';
 
@@ -46,6 +56,12 @@ const httpUrl = (def: string) =>
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
 
 const secret = z.string().optional();
+const listEntries = (v: string | undefined) => (v ?? '').split(/[,\r\n]+/).map((s) => s.trim()).filter((s) => s.length > 0);
+const secretList = z
+  .string()
+  .optional()
+  .transform(listEntries)
+  .refine((list) => list.length <= MAX_PREVIOUS_KEYS, `at most ${MAX_PREVIOUS_KEYS} keys`);
 
 // Comma-separated `name` or `name:port` entries, each normalized the way requests name hosts.
 const hostList = z
@@ -77,6 +93,7 @@ const fields = {
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SESSION_SECRET: secret,
     DB_ENCRYPTION_KEY: secret,
+    DB_ENCRYPTION_KEY_PREVIOUS: secretList,
     ONSITE_BOOTSTRAP_TOKEN: secret,
     MINER_ENROLLMENT_SECRET: secret,
     BROWSER_SERVICE_AUTH_TOKEN: secret,
@@ -133,6 +150,12 @@ function secretProblems(env: Env): string[] {
     const value = env[key];
     const problem = value === undefined || value === '' ? undefined : secretProblem(value);
     if (problem) problems.push(`${key}: ${problem}`);
+  }
+  for (const key of SECRET_LISTS) {
+    listEntries(env[key]).forEach((value, i) => {
+      const problem = secretProblem(value);
+      if (problem) problems.push(`${key}: entry ${i + 1} ${problem}`);
+    });
   }
   return problems;
 }
@@ -202,18 +225,20 @@ export function loadConfig(env: Env, options: { dev?: boolean } = {}): Config {
   });
 }
 
-/** The values of every secret that is set, for log scrubbing. */
+/** The values of every secret that is set (each key of a list on its own), for log scrubbing. */
 export function secretValues(config: Config): string[] {
-  return SECRET_KEYS.map((k) => (config as unknown as Record<string, string | undefined>)[k]).filter(
+  return SECRET_KEYS.flatMap((k) => (config as unknown as Record<string, string | string[] | undefined>)[k] ?? []).filter(
     (v): v is string => typeof v === 'string' && v.length > 0,
   );
 }
 
-/** The configuration with every secret replaced by `[set]` or `[unset]`, for printing. */
+/** The configuration with every secret replaced by `[set]`, `[N set]` (a list) or `[unset]`, for printing. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    out[k] = SECRET_KEYS.includes(k) ? (v ? '[set]' : '[unset]') : v;
+    if (!SECRET_KEYS.includes(k)) out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.length > 0 ? `[${v.length} set]` : '[unset]';
+    else out[k] = v ? '[set]' : '[unset]';
   }
   return out;
 }

@@ -2,15 +2,19 @@ import { loadConfig, type Env } from '../config.ts';
 import { AppError } from '../lib/errors.ts';
 import { createLogger } from '../log.ts';
 import { assembleServer } from './assemble.ts';
+import { runRotateKey } from './secrets.ts';
 
 const CLI_ACTOR = { label: 'cli' };
 
 /**
- * `onsite admin reset-password EMAIL | list`: operator commands that need
- * shell access to the host (lockout recovery). Every action is audited.
+ * `onsite admin reset-password EMAIL | list | rotate-key`: operator commands
+ * that need shell access to the host (lockout recovery, key rotation).
+ * Every action is audited.
  */
 export async function runAdmin(env: Env, args: string[], out: (line: string) => void): Promise<number> {
   const [sub, arg] = args;
+  // Not beside a running server: it takes the data folder's lock before opening anything.
+  if (sub === 'rotate-key') return runRotateKey(env, args.slice(1), out);
   const { identity, close } = await assembleServer(loadConfig(env), createLogger({ level: 'warn' }));
   try {
     if (sub === 'list') {
@@ -28,7 +32,7 @@ export async function runAdmin(env: Env, args: string[], out: (line: string) => 
       out('Open it in a browser and choose a new password; every session of this account is signed out, and its lockout is lifted.');
       return 0;
     }
-    out('usage: onsite admin reset-password EMAIL | onsite admin list');
+    out('usage: onsite admin reset-password EMAIL | onsite admin list | onsite admin rotate-key [--forget-unreadable]');
     return 2;
   } finally {
     close();

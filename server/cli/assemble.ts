@@ -19,10 +19,12 @@ import { createJobs, type Jobs } from '../lib/jobs.ts';
 import { createLicenseService, type LicenseService } from '../license/service.ts';
 import { createLicenseStore } from '../license/store.ts';
 import type { Resolver } from '../lib/egress.ts';
+import type { SecretsService } from '../secrets/service.ts';
 import type { Log } from '../log.ts';
 import { REVISION, VERSION } from '../version.ts';
 import { createModelLayer, type ModelLayer } from './assemble-models.ts';
 import { openMigratedDatabase } from './database.ts';
+import { secretsFor } from './secrets.ts';
 
 /** The assembled server: the HTTP app and what it was built from. */
 export interface Assembled {
@@ -31,6 +33,8 @@ export interface Assembled {
   health: HealthService;
   identity: Identity;
   license: LicenseService;
+  /** Stored secrets sealed with DB_ENCRYPTION_KEY; `serve` checks the keys before listening. */
+  secrets: SecretsService;
   /** Background jobs (daily backup); started by `serve`, not by one-shot commands. */
   jobs: Jobs;
   /** Miners, catalog, chat, usage and the model backend. */
@@ -65,6 +69,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const { db, migrations } = await openMigratedDatabase(config, log);
   const health = createHealthService();
   health.register('database', databaseCheck(db.sqlite, migrations));
+  const secrets = secretsFor(db.orm, config, clock);
   const identity = createIdentity(db.orm, clock, {
     bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
     sessionSecret: config.SESSION_SECRET,
@@ -149,5 +154,5 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     models.usage.flush(); // ledger rows recorded in this last turn
     db.close();
   };
-  return { app, db, health, identity, license, jobs, models, browser, attachSockets: models.attachSockets, close };
+  return { app, db, health, identity, license, secrets, jobs, models, browser, attachSockets: models.attachSockets, close };
 }

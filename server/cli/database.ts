@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import { openDatabase, type Db } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { bundledMigrations, type Migration } from '../db/migrations.ts';
+import { restrictFolder } from '../lib/private-files.ts';
 import type { Log } from '../log.ts';
 
 /** An open, migrated database and the migrations of this build. */
@@ -11,9 +12,14 @@ export interface OpenedDatabase {
   migrations: Migration[];
 }
 
-/** Opens the configured database and applies pending migrations (backing up first). */
+/**
+ * Opens the configured database and applies pending migrations (backing up
+ * first). Backups left by an older release are narrowed to 0600 on the way,
+ * as the database files are when opened.
+ */
 export async function openMigratedDatabase(config: Config, log: Log): Promise<OpenedDatabase> {
   const migrations = bundledMigrations();
+  restrictFolder(join(config.dataDir, 'backups'));
   const db = openDatabase(config.dbPath, { dataDir: config.dataDir });
   try {
     const result = await migrate(db.sqlite, migrations, join(config.dataDir, 'backups'));

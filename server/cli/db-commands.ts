@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, type Env } from '../config.ts';
 import { backupDatabase } from '../db/backup.ts';
 import { openDatabase } from '../db/client.ts';
+import { withDataDirLock } from '../db/data-lock.ts';
 import { bundledMigrations } from '../db/migrations.ts';
 import { restoreDatabase } from '../db/restore.ts';
 import { createLogger } from '../log.ts';
@@ -13,13 +14,18 @@ export interface DbCommandOptions {
   out: (line: string) => void;
 }
 
-/** `onsite migrate`: applies pending migrations and reports them. */
+/** `onsite migrate`: applies pending migrations and reports them, holding the data folder (no server runs meanwhile). */
 export async function runMigrate({ env, out }: DbCommandOptions): Promise<void> {
   const config = loadConfig(env);
   const log = createLogger({ level: 'warn' });
-  const { db } = await openMigratedDatabase(config, log);
-  const count = db.sqlite.prepare('SELECT count(*) AS n FROM __onsite_migrations').get() as { n: number };
-  db.close();
+  const count = await withDataDirLock(config.dataDir, 'migrate', async () => {
+    const { db } = await openMigratedDatabase(config, log);
+    try {
+      return db.sqlite.prepare('SELECT count(*) AS n FROM __onsite_migrations').get() as { n: number };
+    } finally {
+      db.close();
+    }
+  });
   out(`database ${config.dbPath} is at migration ${count.n} of ${bundledMigrations().length}`);
 }
 
@@ -44,7 +50,6 @@ export async function runRestore({ env, out }: DbCommandOptions, file: string): 
     dbPath: config.dbPath,
     dataDir: config.dataDir,
     migrations: bundledMigrations(),
-    pidFile: join(config.dataDir, 'onsite.pid'),
   });
   out(`restored ${file} into ${config.dbPath}`);
   if (result.safetyCopy) out(`the previous database was saved as ${result.safetyCopy}`);

@@ -1,10 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { loadConfig, redactedConfig, type Env } from '../config.ts';
 import { openSqlite } from '../db/client.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { bundledMigrations } from '../db/migrations.ts';
+import * as schema from '../db/schema/index.ts';
 import { isAppError } from '../lib/errors.ts';
 import { REVISION, VERSION } from '../version.ts';
+import { describeSecrets, secretsFor } from './secrets.ts';
 
 /**
  * `onsite doctor`: prints the configuration with every secret redacted and
@@ -49,6 +52,14 @@ export function runDoctor(env: Env, out: (line: string) => void): boolean {
         return pending.length ? `${pending.length} migration(s) will run at start` : 'current';
       });
       check('sqlite-vec', () => (db.prepare('SELECT vec_version() AS v').get() as { v: string }).v);
+      if (db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sealed_secrets'`).get()) {
+        check('stored secrets', () => {
+          const s = secretsFor(drizzle(db, { schema }), config).status();
+          // Values under a key no configured key opens stop the server's start: a failure here too.
+          if (s.unknown.length > 0) throw new Error(describeSecrets(s));
+          return describeSecrets(s);
+        });
+      }
     } finally {
       db.close();
     }

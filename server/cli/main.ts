@@ -22,12 +22,16 @@ commands:
                      (--images-only: stop after the models, write nothing into the bundle; for updates)
   miner              run an inference worker: enroll with SERVER_URL, run jobs on OLLAMA_HOST
   browser            run the browser sidecar: POST /fetch with pooled headless Chromium behind an SSRF guard
-  migrate            apply pending database migrations and exit
+  migrate            apply pending database migrations and exit (server stopped)
   backup [FILE]      write a verified online backup (default: DATA/backups/)
   restore FILE       replace the database with a verified backup (server stopped)
   admin reset-password EMAIL
                      print a one-time reset link and lift the account's lockout
   admin list         list accounts
+  admin rotate-key [--forget-unreadable]
+                     re-seal every stored secret under DB_ENCRYPTION_KEY, opening old ones with
+                     DB_ENCRYPTION_KEY_PREVIOUS (server stopped; --forget-unreadable: delete
+                     those no configured key opens)
   license status     show the license state, seats and expiry
   license request    print a request code for the vendor
   license install CODE

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { loadConfig, secretValues, type Config, type Env } from '../config.ts';
-import { writePidFile } from '../lib/pidfile.ts';
+import { lockDataDir } from '../db/data-lock.ts';
 import { createLogger, type Log } from '../log.ts';
 import { VERSION } from '../version.ts';
 import { assembleServer, type AssembleOptions } from './assemble.ts';
 import { withDevSecrets } from './dev-secrets.ts';
+import { describeSecrets } from './secrets.ts';
 
 /** A running server, for tests and for the signal handlers. */
 export interface RunningServer {
@@ -43,7 +43,11 @@ function closeServer(server: Server, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Starts the server role: config, database, HTTP(S). */
+/**
+ * Starts the server role: config, the data folder's lock (before the
+ * database is opened: a restore or migration running there refuses this
+ * start, and this start refuses them), database, stored-secret keys, HTTP(S).
+ */
 export async function startServer(env: Env, options: { dev?: boolean; log?: Log; assemble?: AssembleOptions } = {}): Promise<RunningServer> {
   let effectiveEnv = env;
   let generated: string[] = [];
@@ -58,11 +62,18 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     );
   }
 
-  const { app, jobs, close, attachSockets, models } = await assembleServer(config, log, options.assemble);
+  const lock = lockDataDir(config.dataDir, 'serve');
+  const { app, jobs, close, attachSockets, models, secrets } = await assembleServer(config, log, options.assemble).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
   const servers: Server[] = [];
   const closeSockets: Array<() => void> = [];
   let port: number;
   try {
+    // A changed DB_ENCRYPTION_KEY stops the start here, before anything is served or written under it.
+    const keys = secrets.checkKeys();
+    if (keys.previous.length > 0) log.warn({ secrets: describeSecrets(keys) }, 'stored secrets are still sealed under a previous DB_ENCRYPTION_KEY');
     servers.push(createAdaptorServer({ fetch: app.fetch }) as Server);
     closeSockets.push(attachSockets(servers[0]!));
     port = await listen(servers[0]!, config.PORT, config.HOST);
@@ -79,9 +90,9 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
   } catch (err) {
     for (const s of servers) s.close();
     close();
+    lock.release();
     throw err;
   }
-  const removePid = writePidFile(join(config.dataDir, 'onsite.pid'));
   jobs.start();
   models.knowledge.worker.start();
   log.info({ port, tls: servers.length > 1 ? config.TLS_PORT : undefined, version: VERSION, dataDir: config.dataDir }, 'onsite server listening');
@@ -101,7 +112,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
         await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));
         await jobs.stop();
         close();
-        removePid();
+        lock.release();
         log.info('stopped');
       })();
       return stopping;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { AppError } from '../lib/errors.ts';
+import { createPrivateFile, restrictToOwner } from '../lib/private-files.ts';
 import { APPLICATION_ID, openSqlite, type Sqlite } from './client.ts';
 
 /** SHA-256 of a file, streamed. */
@@ -34,12 +35,15 @@ function checkFile(path: string, dataDir: string): void {
 /**
  * Writes a consistent copy of a live database with SQLite's online backup,
  * checks it, and writes `FILE.sha256` beside it. The copy appears under its
- * final name only once it has passed, so a crash never leaves a half file.
+ * final name only once it has passed, so a crash never leaves a half file;
+ * both files are mode 0600 from their first byte (a backup holds every
+ * account and document).
  */
 export async function backupDatabase(sqlite: Sqlite, dest: string, dataDir = dirname(dest)): Promise<{ path: string; sha256: string }> {
   mkdirSync(dirname(dest), { recursive: true, mode: 0o700 });
   const tmp = `${dest}.${randomBytes(6).toString('hex')}.partial`;
   try {
+    createPrivateFile(tmp); // SQLite writes the copy into this file, keeping its mode
     await sqlite.backup(tmp);
     // The copy is opened read-only afterwards; leave it as a single file.
     const copy = openSqlite(tmp, { dataDir, mustExist: true });
@@ -49,6 +53,7 @@ export async function backupDatabase(sqlite: Sqlite, dest: string, dataDir = dir
     const sha256 = await fileSha256(tmp);
     renameSync(tmp, dest);
     writeFileSync(checksumPath(dest), `${sha256}  ${basename(dest)}\n`, { mode: 0o600 });
+    restrictToOwner(checksumPath(dest));
     return { path: dest, sha256 };
   } finally {
     rmSync(tmp, { force: true });

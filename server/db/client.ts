@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { createPrivateFile, restrictToOwner } from '../lib/private-files.ts';
 import { nativeParts } from './native.ts';
 import * as schema from './schema/index.ts';
 
@@ -34,11 +35,18 @@ export interface OpenOptions {
 /**
  * Opens a SQLite file with sqlite-vec loaded and the pragmas the product
  * relies on: WAL (readers never block the writer), a busy timeout, foreign
- * keys, and FULL sync so a committed row survives power loss too.
+ * keys, and FULL sync so a committed row survives power loss too. A file
+ * opened for writing is mode 0600 with its -wal and -shm: it is created
+ * so before SQLite opens it (SQLite gives the -wal and -shm the database
+ * file's mode), and older files are narrowed.
  */
 export function openSqlite(path: string, options: OpenOptions): Sqlite {
   const native = nativeParts(options.dataDir);
-  if (!options.readonly && !options.mustExist) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!options.readonly && !options.mustExist) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    createPrivateFile(path);
+  }
+  if (!options.readonly) for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file);
   const sqlite = new Database(path, {
     readonly: options.readonly ?? false,
     fileMustExist: options.mustExist ?? options.readonly ?? false,

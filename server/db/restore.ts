@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '../lib/errors.ts';
-import { runningPid } from '../lib/pidfile.ts';
 import { backupDatabase, fileSha256, verifyBackup } from './backup.ts';
 import { openSqlite } from './client.ts';
+import { withDataDirLock } from './data-lock.ts';
 import { pendingMigrations } from './migrate.ts';
 import type { Migration } from './migrations.ts';
 
@@ -14,21 +15,34 @@ export interface RestoreOptions {
   dataDir: string;
   /** Migrations of this build: a backup from a newer schema is refused. */
   migrations: readonly Migration[];
-  /** PID file of a running server; restore refuses while it is alive. */
-  pidFile: string;
+}
+
+// A copy made with mode 0600 from its first byte (copyFile would give it the
+// source's mode) and flushed before it replaces the live database.
+async function privateCopy(from: string, to: string): Promise<void> {
+  const fd = openSync(to, 'wx', 0o600);
+  try {
+    await pipeline(createReadStream(from), createWriteStream('', { fd, autoClose: false }));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
- * Replaces the live database with a verified backup. The current database is
- * first saved under `backups/pre-restore-*.db`; the new file is staged beside
- * the live one and swapped in with one atomic rename, so a failure at any
- * step leaves the live database as it was.
+ * Replaces the live database with a verified backup, holding the data
+ * folder's lock throughout: while a server (or another restore) holds it,
+ * this fails with `data_dir_locked` and changes nothing, and no server can
+ * start until it is done. The current database is first saved under
+ * `backups/pre-restore-*.db`; the new file is staged beside the live one and
+ * swapped in with one atomic rename, so a failure at any step leaves the
+ * live database as it was.
  */
-export async function restoreDatabase(file: string, o: RestoreOptions): Promise<{ safetyCopy?: string }> {
-  const pid = runningPid(o.pidFile);
-  if (pid !== undefined && pid !== process.pid) {
-    throw new AppError('server_running', `the server (pid ${pid}) is running on this data folder; stop it before restoring`);
-  }
+export function restoreDatabase(file: string, o: RestoreOptions): Promise<{ safetyCopy?: string }> {
+  return withDataDirLock(o.dataDir, 'restore', () => restoreLocked(file, o));
+}
+
+async function restoreLocked(file: string, o: RestoreOptions): Promise<{ safetyCopy?: string }> {
   await verifyBackup(file, o.dataDir);
   const probe = openSqlite(file, { dataDir: o.dataDir, readonly: true });
   try {
@@ -39,7 +53,7 @@ export async function restoreDatabase(file: string, o: RestoreOptions): Promise<
 
   const staged = `${o.dbPath}.restore-${randomBytes(6).toString('hex')}`;
   try {
-    copyFileSync(file, staged);
+    await privateCopy(file, staged);
     if ((await fileSha256(staged)) !== (await fileSha256(file))) {
       throw new AppError('backup_invalid', 'the staged copy differs from the backup (disk error?); nothing was changed');
     }

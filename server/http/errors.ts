@@ -20,7 +20,12 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   foreign_database: 500,
   migration_failed: 500,
   backup_invalid: 400,
-  server_running: 409,
+  // Another onsite process holds the data folder (serve, restore, migrate, rotate-key).
+  data_dir_locked: 409,
+  // A stored secret that does not open: altered or moved (seal_invalid); sealed under a key
+  // that is neither DB_ENCRYPTION_KEY nor one of DB_ENCRYPTION_KEY_PREVIOUS (seal_key_unknown).
+  seal_invalid: 500,
+  seal_key_unknown: 500,
   weak_password: 400,
   invalid_credentials: 401,
   account_locked: 429,

@@ -1,41 +1,42 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { restrictToOwner } from './private-files.ts';
+
+/** Who holds a data folder, as its PID file says. */
+export interface PidRecord {
+  pid: number;
+  host: string;
+  /** The onsite command, e.g. `serve` or `restore`. */
+  command: string;
+  startedAt: string;
+}
 
 /**
- * Records that this process serves from a data folder, so that offline
- * operations (restore) can refuse to pull the database from under it.
- * Returns a function that removes the record.
+ * Records (mode 0600) which process holds a data folder, so that another
+ * one refused by the lock can say who to stop. Informational only: the lock
+ * itself decides. Returns a function that removes the record if it is still
+ * this one.
  */
-export function writePidFile(path: string): () => void {
-  writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }), {
-    mode: 0o600,
-  });
+export function writePidFile(path: string, command: string): () => void {
+  const text = JSON.stringify({ pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString() } satisfies PidRecord);
+  writeFileSync(path, text, { mode: 0o600 });
+  restrictToOwner(path); // an older file keeps its mode through writeFileSync
   return () => {
     try {
-      if (runningPid(path) === process.pid) rmSync(path, { force: true });
+      if (readFileSync(path, 'utf8') === text) rmSync(path, { force: true });
     } catch {
       // Nothing to clean up.
     }
   };
 }
 
-/**
- * The PID of another live process recorded in `path` on this host, or
- * undefined when none is running (stale records are ignored).
- */
-export function runningPid(path: string): number | undefined {
-  let record: { pid?: unknown; host?: unknown };
+/** The record in a PID file, or undefined when there is none or it is unreadable. */
+export function readPidFile(path: string): PidRecord | undefined {
   try {
-    record = JSON.parse(readFileSync(path, 'utf8')) as typeof record;
+    const r = JSON.parse(readFileSync(path, 'utf8')) as Partial<PidRecord>;
+    if (typeof r.pid !== 'number') return undefined;
+    return { pid: r.pid, host: String(r.host ?? '?'), command: String(r.command ?? 'serve'), startedAt: String(r.startedAt ?? '?') };
   } catch {
     return undefined;
-  }
-  if (typeof record.pid !== 'number' || record.host !== hostname()) return undefined;
-  if (record.pid === process.pid) return record.pid;
-  try {
-    process.kill(record.pid, 0);
-    return record.pid;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? record.pid : undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, redactedConfig, REQUIRED_SECRETS, secretProblem } from '../../server/config.ts';
+import { loadConfig, redactedConfig, REQUIRED_SECRETS, secretProblem, secretValues } from '../../server/config.ts';
 import { AppError } from '../../server/lib/errors.ts';
 import { secret, tempDir, validEnv } from '../helpers/env.ts';
 
@@ -51,6 +51,22 @@ describe('config', () => {
     expect(err.message).toMatch(/METRICS_TOKEN: too short/);
     // The error names keys, never values.
     expect(err.message).not.toContain('change-me-change-me');
+  });
+
+  it('reads DB_ENCRYPTION_KEY_PREVIOUS as a list of keys (or from _FILE), checks each, and never prints one', () => {
+    const [a, b] = [secret(), secret()];
+    const c = loadConfig(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS: ` ${a}, ${b} ` }));
+    expect(c.DB_ENCRYPTION_KEY_PREVIOUS).toEqual([a, b]);
+    expect(redactedConfig(c).DB_ENCRYPTION_KEY_PREVIOUS).toBe('[2 set]');
+    expect(secretValues(c)).toEqual(expect.arrayContaining([a, b]));
+    expect(loadConfig(validEnv(tmp.dir)).DB_ENCRYPTION_KEY_PREVIOUS).toEqual([]);
+    const file = join(tmp.dir, 'previous-keys');
+    writeFileSync(file, `${a}\n${b}\n`);
+    expect(loadConfig(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS_FILE: file })).DB_ENCRYPTION_KEY_PREVIOUS).toEqual([a, b]);
+    const err = configError(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS: `${a},short-old-key` }));
+    expect(err.message).toMatch(/DB_ENCRYPTION_KEY_PREVIOUS: entry 2 too short/);
+    expect(err.message).not.toContain(a);
+    expect(configError(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS: Array.from({ length: 9 }, secret).join(',') })).message).toMatch(/DB_ENCRYPTION_KEY_PREVIOUS: at most 8 keys/);
   });
 
   it('lists bad non-secret keys together with secrets', () => {

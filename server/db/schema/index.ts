@@ -5,3 +5,4 @@ export * from './license.ts';
 export * from './miners.ts';
 export * from './chat.ts';
 export * from './knowledge.ts';
+export * from './secrets.ts';

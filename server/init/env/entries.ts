@@ -21,7 +21,7 @@ export const INIT_SECRETS = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS] as const;
 // fails the typecheck here until init knows how to describe it.
 const SECRET_COMMENTS: Record<(typeof INIT_SECRETS)[number], string> = {
   SESSION_SECRET: 'Signs session cookies and CSRF tokens. Changing it signs everyone out.',
-  DB_ENCRYPTION_KEY: 'Encrypts secrets stored in the database (AES-256-GCM). Changing or losing it makes them unreadable: back it up with the data.',
+  DB_ENCRYPTION_KEY: 'Encrypts secrets stored in the database (AES-256-GCM). Losing it makes them unreadable: back it up with the data. To change it, follow docs/rotate-key.md (the old key goes in DB_ENCRYPTION_KEY_PREVIOUS).',
   MINER_ENROLLMENT_SECRET: 'Lets the bundled miner enroll with the server.',
   BROWSER_SERVICE_AUTH_TOKEN: 'Bearer token between the server and the browser sidecar.',
   ONSITE_BOOTSTRAP_TOKEN: 'One-time token that claims the first admin account at /setup; useless once an admin exists.',

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { backupDatabase, verifyBackup } from '../../../server/db/backup.ts';
 import { openSqlite } from '../../../server/db/client.ts';
+import { lockDataDir } from '../../../server/db/data-lock.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { bundledMigrations } from '../../../server/db/migrations.ts';
 import { restoreDatabase } from '../../../server/db/restore.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
 import { sha256Hex } from '../../../server/lib/secrets.ts';
 import { tempDir } from '../../helpers/env.ts';
+import { rejectionCode as code } from '../../helpers/errors.ts';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -44,16 +45,8 @@ async function backup(name: string): Promise<string> {
   }
 }
 
-const restoreOpts = () => ({ dbPath, dataDir: dir, migrations: bundledMigrations(), pidFile: join(dir, 'onsite.pid') });
+const restoreOpts = () => ({ dbPath, dataDir: dir, migrations: bundledMigrations() });
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return isAppError(err) ? err.code : `unexpected: ${String(err)}`;
-  }
-  return 'accepted';
-}
 
 beforeEach(async () => {
   dir = join(tmp.dir, `case-${++n}`);
@@ -132,10 +125,17 @@ describe('backup and restore', () => {
     expect(await code(restoreDatabase(foreign, restoreOpts()))).toBe('backup_invalid');
   });
 
-  it('refuses while a server process holds the data folder', async () => {
+  it('refuses while a server holds the data folder, and changes nothing', async () => {
     const file = await backup('r.db');
-    writeFileSync(join(dir, 'onsite.pid'), JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname() }));
-    expect(await code(restoreDatabase(file, restoreOpts()))).toBe('server_running');
+    const liveHash = sha256Hex(readFileSync(dbPath));
+    const lock = lockDataDir(dir, 'serve');
+    try {
+      expect(await code(restoreDatabase(file, restoreOpts()))).toBe('data_dir_locked');
+    } finally {
+      lock.release();
+    }
+    expect(sha256Hex(readFileSync(dbPath))).toBe(liveHash);
+    expect(existsSync(join(dir, 'backups')) ? readdirSync(join(dir, 'backups')).filter((f) => f.startsWith('pre-restore-')) : []).toEqual([]);
   });
 
   it('restores into an empty data folder', async () => {
