@@ -8,20 +8,10 @@ import { claimBody } from '../../http/schemas.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { isAppError } from '../../lib/errors.ts';
 import { LoginPage, MessagePage, SetPasswordPage, SetupPage } from '../pages/auth.tsx';
+import { safeNext } from './safe-next.ts';
 
 const loginForm = z.object({ email: z.string().trim().max(254).default(''), password: z.string().max(256).default(''), next: z.string().max(500).optional() });
 const passwordForm = z.object({ password: z.string().max(256).default('') });
-
-// Only same-site paths: an open redirect would let a link send users anywhere.
-// Browsers drop tabs and newlines in URLs (`/\t/evil` becomes `//evil`), so
-// control characters and backslashes are refused outright, and the result
-// must resolve to this origin.
-function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || [...next].some((ch) => ch <= ' ' || ch === '\\')) return '/';
-  const base = 'http://onsite.invalid';
-  const url = new URL(next, base);
-  return url.origin === base ? `${url.pathname}${url.search}` : '/';
-}
 
 function failure(err: unknown): { status: ReturnType<typeof statusOf>; message: string } {
   if (isAppError(err)) return { status: statusOf(err.code), message: err.message };
