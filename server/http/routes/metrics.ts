@@ -1,18 +1,10 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { isLoopbackOrPrivate } from '../../lib/net-ranges.ts';
 import { secretsEqual } from '../../lib/secrets.ts';
+import { peerAddress } from '../client-address.ts';
 import { errorResponse } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { AppEnv } from '../types.ts';
-
-function peerAddress(c: Parameters<typeof getConnInfo>[0]): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined; // No socket (in-process requests): treated as remote.
-  }
-}
 
 /**
  * `/metrics` in Prometheus text format. Open to loopback and private

@@ -6,7 +6,7 @@ const DECODE_ROUNDS = 3;
 
 // What browsers drop from URLs before parsing (`/\t/evil` becomes `//evil`).
 const STRIPPED = /[\t\n\r]/g;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const hasControl = (v: string) => [...v].some((ch) => ch < ' ' || ch === '\u007f');
 
 // A path that cannot be read as another host: one slash, not two, and no backslash after it
 // (browsers treat `\` as `/`, so `/\evil` is `//evil`).
@@ -22,7 +22,7 @@ const isLocalPath = (p: string) => p.startsWith('/') && p[1] !== '/' && p[1] !==
  * normalised path, query and fragment (`/chat?x=1#y`).
  */
 export function safeNext(next: unknown, fallback = '/'): string {
-  if (typeof next !== 'string' || next.length > MAX_LENGTH || next.includes('\\') || CONTROL.test(next)) return fallback;
+  if (typeof next !== 'string' || next.length > MAX_LENGTH || next.includes('\\') || hasControl(next)) return fallback;
   const normalised = localPath(next);
   if (normalised === undefined) return fallback;
   let current = normalised;
