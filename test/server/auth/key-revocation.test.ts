@@ -79,6 +79,22 @@ describe('a new password revokes the API keys of the old one', () => {
   });
 });
 
+describe('one transaction', () => {
+  it('a password change that cannot be audited changes nothing: the old password, sessions and keys all still work', async () => {
+    s = await createTestServer();
+    const admin = await claimAdmin(s);
+    const other = await signedIn(s, 'admin@example.test', PASSWORD);
+    const key = await newKey(admin, 'ci');
+    // The last write of the transaction fails (the audit entry).
+    s.db.sqlite.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'user.password_change' AND NEW.outcome = 'success' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    expect((await admin.post('/api/auth/password', { currentPassword: PASSWORD, newPassword: 'another-Strong-pass-7' })).status).toBe(500);
+    s.db.sqlite.exec('DROP TRIGGER fail_audit');
+    expect(await works(key)).toBe(true);
+    expect((await other.get('/api/auth/me')).status).toBe(200);
+    expect((await new TestClient(s.app).post('/api/auth/login', { email: 'admin@example.test', password: PASSWORD })).status).toBe(200);
+  });
+});
+
 async function signedIn(server: TestServer, email: string, password: string): Promise<TestClient> {
   const c = new TestClient(server.app);
   expect((await c.post('/api/auth/login', { email, password })).status).toBe(200);
