@@ -93,6 +93,7 @@ export function createSignInThrottle(deps: { store: ThrottleStore; clock: Clock 
     store.prune('pair:', new Date(now - SIGN_IN_THROTTLE.pair.windowMs), new Date(now));
     store.prune('address:', new Date(now - SIGN_IN_THROTTLE.address.windowMs), new Date(now));
     store.prune('known:', new Date(now - SIGN_IN_THROTTLE.knownMs), new Date(now));
+    store.prune('account:', new Date(now), new Date(now)); // the earlier whole-account locks: read by nothing now
   };
 
   return {
