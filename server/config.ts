@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isIP } from 'node:net';
 import { AppError } from './lib/errors.ts';
 import { formatHost, parseHost } from './lib/host-names.ts';
+import { addressRangeProblem } from './lib/address-ranges.ts';
 import { isLoopbackOrPrivate } from './lib/net-ranges.ts';
 
 // URL hostnames keep IPv6 brackets; addresses checks need them off.
@@ -79,6 +80,18 @@ const hostList = z
       }),
   );
 
+// A comma- or space-separated list of addresses and CIDR ranges; empty: none.
+const addressList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+  .superRefine((entries, ctx) => {
+    for (const e of entries) {
+      const problem = addressRangeProblem(e);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
 // One schema per variable: each is checked on its own, so a start-up error
 // lists every bad key at once rather than stopping at the first.
 const fields = {
@@ -106,6 +119,8 @@ const fields = {
     MAX_JSON_MB: int(10, 1, 1024),
     MAX_UPLOAD_MB: int(25, 1, 4096),
     RATE_LIMIT_PER_MINUTE: int(120, 1, 100_000),
+    // Reverse proxies whose X-Forwarded-For is believed; empty: the header is never read.
+    TRUSTED_PROXIES: addressList,
     MAX_CONCURRENT_STREAMS: int(50, 1, 10_000),
     AUTH_IDLE_TIMEOUT_MINUTES: int(30, 1, 24 * 60),
     SESSION_MAX_HOURS: int(24, 1, 24),

@@ -1,36 +1,71 @@
-import type { AuditService } from '../audit/service.ts';
+import type { Actor, AuditService } from '../audit/service.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
+import type { KeyService } from './key-service.ts';
 import type { LoginService } from './login-service.ts';
 import type { OneTimeLinks } from './one-time-links.ts';
-import { checkPasswordPolicy, hashPassword, verifyPassword } from './password.ts';
+import { checkPasswordPolicy, hashPassword } from './password.ts';
 import type { SessionService } from './session-service.ts';
 import type { User, UsersStore } from './users-store.ts';
+
+/** What replacing a password took away. */
+export interface PasswordReplaced {
+  sessionsRevoked: number;
+  keysRevoked: number;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+/** What using a reset link will do, said before it is used (admin page, reset form, CLI). */
+export function describeReset(activeKeys: number): string {
+  return `Setting the new password signs out every session of the account and revokes its API keys (${activeKeys} active).`;
+}
+
+/** What replacing a password did, said after it (profile, sign-in page). */
+export function describeReplaced(r: PasswordReplaced): string {
+  return `${plural(r.sessionsRevoked, 'session')} signed out and ${plural(r.keysRevoked, 'API key')} revoked.`;
+}
 
 /** What a user does to their own account: passwords, and redeeming invite or reset links. */
 export function createAccountService(deps: {
   users: UsersStore;
   sessions: SessionService;
+  keys: KeyService;
   links: OneTimeLinks;
   login: LoginService;
   audit: AuditService;
   clock: Clock;
 }) {
-  const { users, sessions, links, login, audit, clock } = deps;
+  const { users, sessions, keys, links, login, audit, clock } = deps;
 
-  const setPassword = async (user: User, password: string) => {
-    checkPasswordPolicy(password, user.email);
-    const now = new Date(clock());
-    users.update(user.id, { passwordHash: await hashPassword(password), passwordChangedAt: now });
-  };
+  // The new hash, the revoked sessions and API keys and the audit entry are one
+  // transaction: a password replaced because it leaked leaves no key or session
+  // of the old one working, and no entry is lost.
+  const replacePassword = (
+    user: User,
+    passwordHash: string,
+    event: { actor: Actor; action: string; ip?: string | undefined },
+    o: { keepSessionId?: string | undefined; first?: () => void } = {},
+  ): PasswordReplaced =>
+    users.transaction(() => {
+      o.first?.();
+      users.update(user.id, { passwordHash, passwordChangedAt: new Date(clock()) });
+      const replaced = { sessionsRevoked: sessions.revokeAll(user.id, o.keepSessionId), keysRevoked: keys.revokeAll(user.id) };
+      audit.record({ ...event, target: user.id, details: { ...replaced } });
+      return replaced;
+    });
 
   return {
-    /** Changes the password after checking the current one; every other session is revoked. */
-    async changePassword(user: User, current: string, next: string, keepSessionId: string | undefined, ip?: string): Promise<void> {
-      if (!(await verifyPassword(current, user.passwordHash))) throw new AppError('invalid_credentials', 'the current password is not correct');
-      await setPassword(user, next);
-      const revoked = sessions.revokeAll(user.id, keepSessionId);
-      audit.record({ actor: { id: user.id, label: user.email }, action: 'user.password_change', target: user.id, ip, details: { sessionsRevoked: revoked } });
+    /**
+     * Changes the password after checking the current one (throttled and
+     * audited like a sign-in); every other session and every API key of the
+     * user is revoked.
+     */
+    async changePassword(user: User, current: string, next: string, keepSessionId: string | undefined, ip?: string): Promise<PasswordReplaced> {
+      await login.checkPassword(user.email, current, ip, 'user.password_change');
+      checkPasswordPolicy(next, user.email);
+      const hash = await hashPassword(next);
+      return replacePassword(user, hash, { actor: { id: user.id, label: user.email }, action: 'user.password_change', ip }, { keepSessionId });
     },
 
     /** Shows whose link this is, without using it. */
@@ -39,18 +74,24 @@ export function createAccountService(deps: {
       return row ? users.byId(row.userId) : undefined;
     },
 
-    /** Sets a password through an invite or reset link; a reset revokes every session and lifts a lock. */
-    async redeemLink(kind: 'invite' | 'reset', token: string, password: string, ip?: string): Promise<User> {
+    /**
+     * Sets a password through an invite or reset link: every session and API
+     * key of the account is revoked, and its sign-in waits are lifted.
+     */
+    async redeemLink(kind: 'invite' | 'reset', token: string, password: string, ip?: string): Promise<{ user: User } & PasswordReplaced> {
       const owner = this.linkOwner(kind, token);
       if (!owner) throw new AppError('token_invalid', 'this link is invalid, expired or already used; ask an admin for a new one');
       checkPasswordPolicy(password, owner.email);
-      const row = links.consume(kind, token);
-      const user = users.byId(row.userId)!;
-      await setPassword(user, password);
-      sessions.revokeAll(user.id);
-      login.unlock(user.email);
-      audit.record({ actor: { id: user.id, label: user.email }, action: kind === 'invite' ? 'user.invite_accepted' : 'user.password_reset', target: user.id, ip });
-      return user;
+      const hash = await hashPassword(password);
+      const event = { actor: { id: owner.id, label: owner.email }, action: kind === 'invite' ? 'user.invite_accepted' : 'user.password_reset', ip };
+      // The link is used inside the transaction: of two concurrent redemptions only one writes.
+      const replaced = replacePassword(owner, hash, event, {
+        first: () => {
+          links.consume(kind, token);
+          login.unlock(owner.email);
+        },
+      });
+      return { user: users.byId(owner.id)!, ...replaced };
     },
   };
 }

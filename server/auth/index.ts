@@ -10,6 +10,7 @@ import { createOneTimeLinks } from './one-time-links.ts';
 import { createSessionService } from './session-service.ts';
 import { createSessionsStore } from './sessions-store.ts';
 import { createSetupService } from './setup-service.ts';
+import { createSignInThrottle } from './sign-in-throttle.ts';
 import { createThrottleStore } from './throttle-store.ts';
 import { createTokensStore } from './tokens-store.ts';
 import { createUserService, type ActivationGuard } from './user-service.ts';
@@ -35,15 +36,16 @@ export function createIdentity(orm: Orm, clock: Clock, s: IdentitySettings, acti
     policy: { idleMinutes: s.idleMinutes, maxHours: s.maxHours, secret: s.sessionSecret },
   });
   const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
-  const login = createLoginService({ users, throttle: createThrottleStore(orm), sessions, audit, clock });
+  const login = createLoginService({ users, throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }), sessions, audit });
+  const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
   return {
     audit,
     sessions,
     login,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
     users: createUserService({ users, sessions, links, audit, clock, ...(activationGuard ? { activationGuard } : {}) }),
-    account: createAccountService({ users, sessions, links, login, audit, clock }),
-    keys: createKeyService({ keys: createKeysStore(orm), users, audit, clock }),
+    account: createAccountService({ users, sessions, keys, links, login, audit, clock }),
+    keys,
   };
 }
 

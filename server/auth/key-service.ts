@@ -35,6 +35,10 @@ export function createKeyService(deps: { keys: KeysStore; users: UsersStore; aud
     },
 
     list: (userId: string) => keys.forUser(userId),
+    /** How many keys of a user still work (what a password change or reset would revoke). */
+    activeCount: (userId: string) => keys.forUser(userId).filter((k) => !k.revokedAt).length,
+    /** Revokes every key of a user, without an audit entry of its own: the caller's entry names the count. */
+    revokeAll: (userId: string) => keys.revokeAllForUser(userId, new Date(clock())),
 
     revoke(user: User, id: string, ip?: string): ApiKey {
       const record = keys.revoke(id, user.id, new Date(clock()));

@@ -23,6 +23,13 @@ export function createKeysStore(orm: Orm) {
         .where(and(eq(apiKeys.id, id), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
         .returning()
         .get(),
+    /** Revokes every active key of a user; returns how many. */
+    revokeAllForUser: (userId: string, at: Date): number =>
+      orm
+        .update(apiKeys)
+        .set({ revokedAt: at })
+        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .run().changes,
   };
 }
 

@@ -1,3 +1,4 @@
+import { describeReset } from '../auth/account-service.ts';
 import { loadConfig, type Env } from '../config.ts';
 import { AppError } from '../lib/errors.ts';
 import { createLogger } from '../log.ts';
@@ -29,7 +30,7 @@ export async function runAdmin(env: Env, args: string[], out: (line: string) => 
       identity.audit.record({ actor: CLI_ACTOR, action: 'admin.reset_password', target: user.id, details: { email: user.email } });
       out(`One-time password reset link for ${user.email} (valid until ${link.expiresAt.toISOString()}):`);
       out(link.url);
-      out('Open it in a browser and choose a new password; every session of this account is signed out, and its lockout is lifted.');
+      out(`Open it in a browser and choose a new password. ${describeReset(identity.keys.activeCount(user.id))} Its sign-in waits are lifted now.`);
       return 0;
     }
     out('usage: onsite admin reset-password EMAIL | onsite admin list | onsite admin rotate-key [--forget-unreadable]');

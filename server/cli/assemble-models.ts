@@ -61,7 +61,7 @@ export async function createModelLayer(config: Config, log: Log, db: Db, audit: 
     chat,
     knowledge,
     attachSockets(server: Server): () => void {
-      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }) });
+      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }), trustedProxies: config.TRUSTED_PROXIES });
       return () => sockets.close();
     },
   };

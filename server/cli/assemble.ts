@@ -135,6 +135,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     clock,
     metricsToken: config.METRICS_TOKEN,
+    trustedProxies: config.TRUSTED_PROXIES,
   });
   const jobs = createJobs(
     [

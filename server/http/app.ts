@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Identity } from '../auth/index.ts';
 import type { BrowserMonitor } from '../browser-client/status.ts';
+import { addressMatcher } from '../lib/address-ranges.ts';
 import { isAppError } from '../lib/errors.ts';
 import type { HealthService } from '../lib/health.ts';
 import type { LicenseService } from '../license/service.ts';
@@ -20,7 +21,8 @@ import type { KnowledgeReader } from '../chat/knowledge-prompt.ts';
 import type { KnowledgeStatus } from '../knowledge/status.ts';
 import type { Log } from '../log.ts';
 import { uiRoutes } from '../ui/routes.tsx';
-import { errorBody, errorResponse, statusOf } from './errors.ts';
+import { clientAddresses } from './client-address.ts';
+import { errorBody, errorResponse, setRetryAfter, statusOf } from './errors.ts';
 import type { HostPolicy } from './hosts.ts';
 import type { Metrics } from './metrics.ts';
 import { accessLog } from './middleware/access-log.ts';
@@ -86,6 +88,8 @@ export interface AppDeps {
   rateLimitPerMinute: number;
   clock: () => number;
   metricsToken?: string | undefined;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); none when absent. */
+  trustedProxies?: readonly string[];
 }
 
 // Strict by default: our own origin only, no inline script, no framing.
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps) {
   const log = deps.log.child({ module: 'http' });
 
   app.use(requestId({ limitLength: 64 }));
+  app.use(clientAddresses(addressMatcher(deps.trustedProxies ?? [])));
   app.use(accessLog(log, deps.metrics));
   app.use(streamStart);
   app.use(
@@ -163,8 +168,11 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {
     if (isAppError(err)) {
-      if (err.code === 'account_locked' || err.code === 'address_locked' || err.code === 'rate_limited') c.header('retry-after', '900');
-      return c.json(errorBody(err.code, err.message), statusOf(err.code));
+      const retryAfter = setRetryAfter(c, err);
+      if (retryAfter === undefined && err.code === 'rate_limited') c.header('retry-after', '900');
+      // A wait says how long and which counter (`account` or `address`) holds the client back.
+      const wait = retryAfter !== undefined ? { retryAfter, ...(typeof err.details?.scope === 'string' ? { scope: err.details.scope } : {}) } : undefined;
+      return c.json(errorBody(err.code, err.message, wait), statusOf(err.code));
     }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(errorBody(err.status === 413 ? 'payload_too_large' : 'bad_request', err.message || 'bad request'), err.status);

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ErrorCode } from '../lib/errors.ts';
+import type { AppError, ErrorCode } from '../lib/errors.ts';
 
 // The one place where error codes become HTTP statuses.
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
@@ -28,8 +28,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   seal_key_unknown: 500,
   weak_password: 400,
   invalid_credentials: 401,
-  account_locked: 429,
-  address_locked: 429,
+  // Sign-in waits (details.retryAfter, seconds); an action that needs a browser session, not an API key.
+  too_many_attempts: 429,
+  session_required: 403,
   setup_closed: 410,
   setup_token_invalid: 403,
   bootstrap_token_missing: 503,
@@ -92,4 +93,12 @@ export function errorBody(code: string, message: string, extra?: Record<string, 
 /** Responds with an error in the standard shape. */
 export function errorResponse(c: Context, code: ErrorCode, message: string, extra?: Record<string, unknown>) {
   return c.json(errorBody(code, message, extra), statusOf(code));
+}
+
+/** Sets Retry-After from the seconds an error asks the client to wait (`details.retryAfter`), and returns them. */
+export function setRetryAfter(c: Context, err: AppError): number | undefined {
+  const v = err.details?.retryAfter;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) return undefined;
+  c.header('retry-after', String(Math.ceil(v)));
+  return Math.ceil(v);
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { addressMatcher } from '../lib/address-ranges.ts';
 import type { Log } from '../lib/log.ts';
 import type { LiveMiner, Registry } from '../miners/registry.ts';
 import type { MinerService } from '../miners/service.ts';
 import { CLOSE, MAX_FRAME_BYTES, MINER_SOCKET_PATH, PROTOCOL_VERSION, minerFrameSchema, parseFrame, type ServerFrame } from '../protocol/miner.ts';
+import { incomingClientAddress } from './client-address.ts';
 
 /** How long a new connection has to send its hello frame. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -19,8 +21,9 @@ function refuse(socket: Duplex, status: number, text: string) {
  * the first frame must be `hello`. Frames that fail their schema are
  * dropped and logged; pings find dead peers between heartbeats.
  */
-export function attachMinerSocket(server: Server, deps: { service: MinerService; registry: Registry; log: Log }) {
+export function attachMinerSocket(server: Server, deps: { service: MinerService; registry: Registry; log: Log; trustedProxies?: readonly string[] }) {
   const { service, registry, log } = deps;
+  const trusted = addressMatcher(deps.trustedProxies ?? []);
   // No per-message compression: frames are small JSON (a token each), where deflate only adds latency.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
 
@@ -73,11 +76,12 @@ export function attachMinerSocket(server: Server, deps: { service: MinerService;
     if (path !== MINER_SOCKET_PATH) return refuse(socket, 404, 'Not Found');
     const auth = req.headers.authorization;
     const row = auth?.startsWith('Bearer ') ? service.authenticate(auth.slice(7).trim()) : undefined;
+    const address = incomingClientAddress(req, trusted);
     if (!row) {
-      log.warn({ address: req.socket.remoteAddress }, 'miner connection refused: bad or revoked credential');
+      log.warn({ address }, 'miner connection refused: bad or revoked credential');
       return refuse(socket, 401, 'Unauthorized');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, row.id, req.socket.remoteAddress));
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, row.id, address));
   });
 
   return {

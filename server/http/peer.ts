@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { unmapIPv4 } from '../lib/net-ranges.ts';
+import { peerAddress } from './client-address.ts';
 import type { AppEnv } from './types.ts';
 
 const loopback = new BlockList();
@@ -17,19 +17,10 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 }
 
 /**
- * The address of the socket the request came in on: the TCP peer itself,
- * never a forwarded header. Undefined for in-process requests (tests), which
- * therefore count as remote.
+ * Tells whether the request's socket peer is on this machine (loopback): the
+ * TCP peer itself, never a forwarded header. In-process requests (tests) have
+ * no peer and therefore count as remote.
  */
-export function socketPeer(c: Context<AppEnv>): string | undefined {
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Tells whether the request's socket peer is on this machine (loopback). */
 export function fromLoopback(c: Context<AppEnv>): boolean {
-  return isLoopbackAddress(socketPeer(c));
+  return isLoopbackAddress(peerAddress(c));
 }

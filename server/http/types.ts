@@ -13,7 +13,9 @@ export type AppEnv = {
   Bindings: HttpBindings;
   Variables: RequestIdVariables & {
     caller?: Caller;
-    /** Address of the peer (for audit and throttling). */
+    /** Address of the client: the socket peer, or X-Forwarded-For's through TRUSTED_PROXIES (for audit, sessions and throttling). */
     ip?: string;
+    /** Address of the socket peer itself, never a header (for loopback checks). */
+    peer?: string;
   };
 };

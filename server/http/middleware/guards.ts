@@ -16,6 +16,18 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
+/**
+ * Lets only signed-in browser sessions through: what a leaked API key must
+ * not be able to do (make or revoke keys, change the password, see or end
+ * sessions) answers 403 `session_required` to a key.
+ */
+export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const caller = c.get('caller');
+  if (!caller) return errorResponse(c, 'unauthorized', 'sign in first');
+  if (caller.via !== 'session') return errorResponse(c, 'session_required', 'this needs a signed-in browser session; an API key cannot do it');
+  return next();
+};
+
 /** The caller of a guarded route. */
 export function callerOf(c: { get(key: 'caller'): Caller | undefined }): Caller {
   const caller = c.get('caller');

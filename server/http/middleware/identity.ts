@@ -1,4 +1,3 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { MiddlewareHandler } from 'hono';
 import type { Identity } from '../../auth/index.ts';
 import { readSessionCookie } from '../cookies.ts';
@@ -10,11 +9,6 @@ import type { AppEnv } from '../types.ts';
  */
 export function identify(identity: Identity): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    try {
-      c.set('ip', getConnInfo(c).remote.address);
-    } catch {
-      // In-process requests (tests) have no socket.
-    }
     const auth = c.req.header('authorization');
     if (auth?.startsWith('Bearer ')) {
       const found = identity.keys.authenticate(auth.slice(7).trim());

@@ -3,7 +3,7 @@ import type { Identity } from '../../auth/index.ts';
 import { publicUser } from '../../auth/user-service.ts';
 import { AppError } from '../../lib/errors.ts';
 import { clearSessionCookie, writeSessionCookie } from '../cookies.ts';
-import { callerOf, requireUser } from '../middleware/guards.ts';
+import { callerOf, requireSession, requireUser } from '../middleware/guards.ts';
 import { loginBody, passwordChangeBody, redeemBody } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
 import { jsonBody } from '../validate.ts';
@@ -18,7 +18,7 @@ const publicSession = (s: { id: string; createdAt: Date; lastSeenAt: Date; expir
   current: s.id === currentId,
 });
 
-/** `/api/auth`: sign in and out, who am I, own sessions and password, invite/reset links. */
+/** `/api/auth`: sign in and out, who am I, own sessions and password (browser sessions only), invite/reset links. */
 export function authRoutes(identity: Identity) {
   return new Hono<AppEnv>()
     .post('/login', async (c) => {
@@ -29,8 +29,8 @@ export function authRoutes(identity: Identity) {
     })
     .post('/accept', async (c) => {
       const body = await jsonBody(c, redeemBody);
-      const user = await identity.account.redeemLink(body.kind, body.token, body.password, c.get('ip'));
-      return c.json({ user: publicUser(user) });
+      const { user, sessionsRevoked, keysRevoked } = await identity.account.redeemLink(body.kind, body.token, body.password, c.get('ip'));
+      return c.json({ user: publicUser(user), sessionsRevoked, keysRevoked });
     })
     .use(requireUser)
     .post('/logout', (c) => {
@@ -46,22 +46,23 @@ export function authRoutes(identity: Identity) {
       const caller = callerOf(c);
       return c.json({ user: publicUser(caller.user), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
     })
-    .get('/sessions', (c) => {
+    // Sessions and the password are managed from a browser session only; an API key gets 403 session_required.
+    .get('/sessions', requireSession, (c) => {
       const caller = callerOf(c);
       const current = caller.via === 'session' ? caller.session.id : undefined;
       return c.json({ sessions: identity.sessions.list(caller.user.id).map((s) => publicSession(s, current)) });
     })
-    .delete('/sessions/:id', (c) => {
+    .delete('/sessions/:id', requireSession, (c) => {
       const caller = callerOf(c);
       if (!identity.sessions.revoke(c.req.param('id'), caller.user.id)) throw new AppError('not_found', 'no such session');
       identity.audit.record({ actor: { id: caller.user.id, label: caller.user.email }, action: 'session.revoke', target: c.req.param('id'), ip: c.get('ip') });
       return c.json({ ok: true });
     })
-    .post('/password', async (c) => {
+    .post('/password', requireSession, async (c) => {
       const caller = callerOf(c);
       const body = await jsonBody(c, passwordChangeBody);
       const keep = caller.via === 'session' ? caller.session.id : undefined;
-      await identity.account.changePassword(caller.user, body.currentPassword, body.newPassword, keep, c.get('ip'));
-      return c.json({ ok: true });
+      const replaced = await identity.account.changePassword(caller.user, body.currentPassword, body.newPassword, keep, c.get('ip'));
+      return c.json({ ok: true, ...replaced });
     });
 }

@@ -28,6 +28,7 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
       ) : null}
       <section class="card">
         <h1>Users</h1>
+        <p class="muted">A reset link lets the user choose a new password; using it signs out all their sessions and revokes all their API keys.</p>
         <table>
           <thead>
             <tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th><th>Created</th><th>Actions</th></tr>

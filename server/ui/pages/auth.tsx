@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { describeReset } from '../../auth/account-service.ts';
 import { Field, Notice } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 
@@ -54,7 +55,7 @@ export function LoginPage({ error, email, info, next }: { error?: string; email?
 }
 
 /** Setting a password through an invite or reset link. */
-export function SetPasswordPage({ kind, token, email, error }: { kind: 'invite' | 'reset'; token: string; email: string; error?: string }) {
+export function SetPasswordPage({ kind, token, email, error, activeKeys = 0 }: { kind: 'invite' | 'reset'; token: string; email: string; error?: string; activeKeys?: number }) {
   return (
     <Layout title={kind === 'invite' ? 'Welcome' : 'Reset password'}>
       <section class="card">
@@ -62,6 +63,7 @@ export function SetPasswordPage({ kind, token, email, error }: { kind: 'invite' 
         <p>
           Account: <strong>{email}</strong>
         </p>
+        {kind === 'reset' ? <p data-testid="reset-consequence">{describeReset(activeKeys)}</p> : null}
         <Notice error={error} />
         <form method="post" action={`/${kind}/${token}`} class="stack">
           <Field label="New password (at least 12 characters)" name="password" type="password" autocomplete="new-password" minlength={12} />

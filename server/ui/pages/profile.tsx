@@ -36,7 +36,9 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
           <Field label="New password (at least 12 characters)" name="newPassword" type="password" autocomplete="new-password" minlength={12} />
           <button type="submit">Change password</button>
         </form>
-        <p class="muted">Changing it signs out every other session.</p>
+        <p class="muted" data-testid="password-consequence">
+          Changing it signs out every other session and revokes all your API keys ({keys.filter((k) => !k.revokedAt).length} active).
+        </p>
       </section>
       <section class="card">
         <h2>Sessions</h2>

@@ -1,9 +1,10 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { describeReplaced } from '../../auth/account-service.ts';
 import type { Identity } from '../../auth/index.ts';
-import { statusOf } from '../../http/errors.ts';
-import { callerOf } from '../../http/middleware/guards.ts';
+import { setRetryAfter, statusOf } from '../../http/errors.ts';
+import { callerOf, requireSession } from '../../http/middleware/guards.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { isAppError } from '../../lib/errors.ts';
 import { ProfilePage } from '../pages/profile.tsx';
@@ -23,19 +24,22 @@ export function accountPages(identity: Identity) {
       return render(c, await action());
     } catch (err) {
       if (!isAppError(err)) throw err;
+      setRetryAfter(c, err);
       return render(c, { error: err.message }, statusOf(err.code) as 400);
     }
   };
 
   return new Hono<AppEnv>()
     .use(pageUser)
+    // Password, sessions and keys are managed from a browser session, never with an API key.
+    .use(requireSession)
     .get('/', (c) => render(c))
     .post('/password', (c) =>
       attempt(c, async () => {
         const caller = callerOf(c);
         const form = passwordForm.parse(await c.req.parseBody());
-        await identity.account.changePassword(caller.user, form.currentPassword, form.newPassword, caller.via === 'session' ? caller.session.id : undefined, c.get('ip'));
-        return { info: 'Password changed. Other sessions were signed out.' };
+        const replaced = await identity.account.changePassword(caller.user, form.currentPassword, form.newPassword, caller.via === 'session' ? caller.session.id : undefined, c.get('ip'));
+        return { info: `Password changed: ${describeReplaced(replaced)}` };
       }),
     )
     .post('/sessions/:id/revoke', (c) =>

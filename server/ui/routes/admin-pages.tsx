@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { describeReset } from '../../auth/account-service.ts';
 import type { Identity } from '../../auth/index.ts';
 import { statusOf } from '../../http/errors.ts';
 import { actorOf, callerOf } from '../../http/middleware/guards.ts';
@@ -54,7 +55,8 @@ export function adminPages(identity: Identity) {
     .post('/users/:id/reset-link', (c) =>
       attempt(c, () => {
         const link = identity.users.resetLink(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));
-        return { link: { label: 'Password reset link (valid 1 hour, works once):', url: link.url } };
+        const user = identity.users.get(c.req.param('id'));
+        return { link: { label: `Password reset link for ${user.email} (valid 1 hour, works once). ${describeReset(identity.keys.activeCount(user.id))}`, url: link.url } };
       }),
     )
     .get('/audit', (c) => {

@@ -1,31 +1,24 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { describeReplaced } from '../../auth/account-service.ts';
 import type { Identity } from '../../auth/index.ts';
 import { clearSessionCookie, writeSessionCookie } from '../../http/cookies.ts';
-import { statusOf } from '../../http/errors.ts';
+import { setRetryAfter, statusOf } from '../../http/errors.ts';
 import { claimBody } from '../../http/schemas.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { isAppError } from '../../lib/errors.ts';
 import { LoginPage, MessagePage, SetPasswordPage, SetupPage } from '../pages/auth.tsx';
+import { safeNext } from './safe-next.ts';
 
 const loginForm = z.object({ email: z.string().trim().max(254).default(''), password: z.string().max(256).default(''), next: z.string().max(500).optional() });
 const passwordForm = z.object({ password: z.string().max(256).default('') });
 
-// Only same-site paths: an open redirect would let a link send users anywhere.
-// Browsers drop tabs and newlines in URLs (`/\t/evil` becomes `//evil`), so
-// control characters and backslashes are refused outright, and the result
-// must resolve to this origin.
-function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || [...next].some((ch) => ch <= ' ' || ch === '\\')) return '/';
-  const base = 'http://onsite.invalid';
-  const url = new URL(next, base);
-  return url.origin === base ? `${url.pathname}${url.search}` : '/';
-}
-
-function failure(err: unknown): { status: ReturnType<typeof statusOf>; message: string } {
-  if (isAppError(err)) return { status: statusOf(err.code), message: err.message };
-  throw err;
+// An expected error's status and message; a sign-in wait also sets Retry-After.
+function failure(c: Context<AppEnv>, err: unknown): { status: ReturnType<typeof statusOf>; message: string } {
+  if (!isAppError(err)) throw err;
+  setRetryAfter(c, err);
+  return { status: statusOf(err.code), message: err.message };
 }
 
 const closed = (c: Context<AppEnv>) =>
@@ -55,7 +48,7 @@ export function authPages(identity: Identity) {
         startSession(c, user.id);
         return c.redirect('/', 303);
       } catch (err) {
-        const f = failure(err);
+        const f = failure(c, err);
         if (f.status === 410) return closed(c);
         return c.html(<SetupPage tokenConfigured={s.tokenConfigured} error={f.message} {...echo} />, f.status);
       }
@@ -72,7 +65,7 @@ export function authPages(identity: Identity) {
         writeSessionCookie(c, token, identity.sessions.cookieMaxAge(session));
         return c.redirect(safeNext(form.next), 303);
       } catch (err) {
-        const f = failure(err);
+        const f = failure(c, err);
         return c.html(<LoginPage error={f.message} email={form.email} next={safeNext(form.next)} />, f.status);
       }
     })
@@ -89,20 +82,20 @@ export function authPages(identity: Identity) {
       const kind = c.req.param('kind') as 'invite' | 'reset';
       const owner = identity.account.linkOwner(kind, c.req.param('token'));
       if (!owner) return c.html(<MessagePage title="Link not valid" message="This link is invalid, expired or already used. Ask an admin for a new one." />, 400);
-      return c.html(<SetPasswordPage kind={kind} token={c.req.param('token')} email={owner.email} />);
+      return c.html(<SetPasswordPage kind={kind} token={c.req.param('token')} email={owner.email} activeKeys={identity.keys.activeCount(owner.id)} />);
     })
     .post('/:kind{invite|reset}/:token', async (c) => {
       const kind = c.req.param('kind') as 'invite' | 'reset';
       const token = c.req.param('token');
       const form = passwordForm.parse(await c.req.parseBody());
       try {
-        await identity.account.redeemLink(kind, token, form.password, c.get('ip'));
-        return c.html(<LoginPage info="Your password is set. Sign in with it." />);
+        const replaced = await identity.account.redeemLink(kind, token, form.password, c.get('ip'));
+        return c.html(<LoginPage info={`Your password is set: ${describeReplaced(replaced)} Sign in with it.`} />);
       } catch (err) {
-        const f = failure(err);
+        const f = failure(c, err);
         const owner = identity.account.linkOwner(kind, token);
         if (!owner) return c.html(<MessagePage title="Link not valid" message={f.message} />, f.status);
-        return c.html(<SetPasswordPage kind={kind} token={token} email={owner.email} error={f.message} />, f.status);
+        return c.html(<SetPasswordPage kind={kind} token={token} email={owner.email} error={f.message} activeKeys={identity.keys.activeCount(owner.id)} />, f.status);
       }
     });
 }

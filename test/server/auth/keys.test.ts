@@ -22,8 +22,10 @@ describe('API keys', () => {
     const me = await bearer(s, key);
     expect(me.status).toBe(200);
     expect(((await me.json()) as { via: string }).via).toBe('key');
-    // The key carries no ambient authority: no CSRF token needed, and none given.
-    expect((await bearer(s, key, '/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"second"}' })).status).toBe(201);
+    // The key carries no ambient authority (no CSRF token needed), and it cannot mint more keys.
+    const minted = await bearer(s, key, '/api/keys', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"second"}' });
+    expect(minted.status).toBe(403);
+    expect(((await minted.json()) as { error: { code: string } }).error.code).toBe('session_required');
 
     const listed = await admin.get('/api/keys');
     const entry = (listed.body.keys as Array<Record<string, unknown>>).find((k) => k.name === 'ci')!;
