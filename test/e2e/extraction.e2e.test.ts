@@ -82,7 +82,7 @@ describe('end to end: hostile documents cannot take the server down', () => {
       }
     })();
     await s.upload([{ name: 'report.docx', bytes: docx }, { name: 'scan.pdf', bytes: pdf }]);
-    let docs: Doc[] = [];
+    let docs: Doc[];
     try {
       for (let t = 0; ; t++) {
         docs = await s.documents();

@@ -36,7 +36,7 @@ export interface CraftOptions {
 const enc = new TextEncoder();
 
 /** An end-of-central-directory record. */
-export function endRecord(count: number, size: number, offset: number, comment = new Uint8Array()): Uint8Array {
+export function endRecord(count: number, size: number, offset: number, comment: Uint8Array = new Uint8Array()): Uint8Array {
   const b = Buffer.alloc(22);
   b.writeUInt32LE(0x06054b50, 0);
   b.writeUInt16LE(count, 8);

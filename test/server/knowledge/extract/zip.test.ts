@@ -33,11 +33,10 @@ function shiftedDirectory(benign: Uint8Array, bomb: Uint8Array): { bytes: Uint8A
   const a = tail(benign);
   const b = tail(bomb);
   if (a.count !== b.count || a.size !== b.size || b.offset > a.offset) throw new Error('the two archives do not fit together');
-  const shift = a.offset + a.size;
   const directory = benign.subarray(a.offset, a.offset + a.size);
   const bytes = Buffer.concat([
     benign.subarray(0, a.offset + a.size), // benign entries and their directory, where the end record points
-    bomb.subarray(0, b.offset), // the bomb's entries, `shift` bytes later than its directory says
+    bomb.subarray(0, b.offset), // the bomb's entries, as many bytes later than its directory says as the gap is long
     new Uint8Array(a.offset - b.offset),
     bomb.subarray(b.offset, b.offset + b.size), // its directory, at the stated offset plus `shift`
     endRecord(a.count, a.size, a.offset),
