@@ -48,7 +48,9 @@ const crashed = (exit: string, stderr: string): AppError =>
 function understand(stdout: Buffer, limits: ExtractLimits, stderr: string): ExtractedDocument {
   let answer: z.infer<typeof answerSchema>;
   try {
-    answer = answerSchema.parse(JSON.parse(stdout.toString('utf8')));
+    // The answer is the last line: anything a library printed before it is not the answer.
+    const text = stdout.toString('utf8').trimEnd();
+    answer = answerSchema.parse(JSON.parse(text.slice(text.lastIndexOf('\n') + 1)));
   } catch {
     throw crashed('bad answer', stderr);
   }
