@@ -124,6 +124,13 @@ const fields = {
     MAX_CONCURRENT_STREAMS: int(50, 1, 10_000),
     AUTH_IDLE_TIMEOUT_MINUTES: int(30, 1, 24 * 60),
     SESSION_MAX_HOURS: int(24, 1, 24),
+    // Reading one uploaded document (server/knowledge/extract/limits.ts): a part of an archive and
+    // all its parts inflated, characters of text, the reading process's heap and its time.
+    EXTRACT_MAX_PART_MB: int(8, 1, 1024),
+    EXTRACT_MAX_TOTAL_MB: int(24, 1, 4096),
+    EXTRACT_MAX_CHARS: int(5_000_000, 1_000, 1_000_000_000),
+    EXTRACT_MEMORY_MB: int(768, 64, 65_536),
+    EXTRACT_TIMEOUT_S: int(60, 1, 3600),
     CHUNK_SIZE_TOKENS: int(512, 64, 8192),
     CHUNK_OVERLAP_TOKENS: int(64, 0, 4096),
     VECTOR_TOP_K: int(5, 1, 100),
@@ -144,6 +151,7 @@ type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
 function crossFieldProblems(c: Partial<Fields>): string[] {
   const problems: string[] = [];
   if (c.CHUNK_OVERLAP_TOKENS !== undefined && c.CHUNK_SIZE_TOKENS !== undefined && c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS: must be smaller than CHUNK_SIZE_TOKENS');
+  if (c.EXTRACT_MAX_PART_MB !== undefined && c.EXTRACT_MAX_TOTAL_MB !== undefined && c.EXTRACT_MAX_PART_MB > c.EXTRACT_MAX_TOTAL_MB) problems.push('EXTRACT_MAX_PART_MB: must not be larger than EXTRACT_MAX_TOTAL_MB');
   if (c.ORCH_MODEL_BACKEND === 'openai' && !c.OPENAI_BASE_URL) problems.push('OPENAI_BASE_URL: required when ORCH_MODEL_BACKEND=openai');
   if (c.NO_EXTERNAL_EGRESS && c.ORCH_MODEL_BACKEND === 'openai' && c.OPENAI_BASE_URL && isIP(urlHost(c.OPENAI_BASE_URL)) && !isLoopbackOrPrivate(urlHost(c.OPENAI_BASE_URL))) {
     problems.push('OPENAI_BASE_URL: NO_EXTERNAL_EGRESS=1 allows only loopback or private addresses');

@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import type { Clock } from '../lib/clock.ts';
 import { isAppError } from '../lib/errors.ts';
 import type { Log } from '../log.ts';
+import { extractLimitsOf } from '../knowledge/extract/limits.ts';
 import { createSpaceManager } from '../knowledge/ingestion/spaces.ts';
 import { createIngestionWorker } from '../knowledge/ingestion/worker.ts';
 import { createKnowledgeReader } from '../knowledge/reader.ts';
@@ -57,6 +58,7 @@ export function createKnowledgeLayer(config: Config, log: Log, db: Db, deps: { e
     concurrency: INGEST_CONCURRENCY,
     batchSize: EMBED_BATCH,
     chunking: { sizeTokens: config.CHUNK_SIZE_TOKENS, overlapTokens: config.CHUNK_OVERLAP_TOKENS },
+    extraction: extractLimitsOf(config),
     embed: async (userId, model, texts, signal) => (await engine.embed({ userId, source: 'ingest' }, model, texts, signal)).embeddings,
   });
   const retrieval = createRetrieval({

@@ -9,6 +9,8 @@ import { runInitCommand } from './init.ts';
 import { runLicense } from './license.ts';
 import { startServer } from './serve.ts';
 import { runKnowledge } from './knowledge-commands.ts';
+import { runExtractChild } from '../knowledge/extract/child.ts';
+import { EXTRACT_COMMAND } from '../knowledge/extract/isolate.ts';
 
 const USAGE = `onsite ${VERSION}: the self-hosted AI appliance
 
@@ -103,6 +105,9 @@ async function main(argv: string[]): Promise<number> {
       return runDoctor(process.env, out) ? 0 : 1;
     case 'healthcheck':
       return runHealthcheck(rest, process.env, out);
+    case EXTRACT_COMMAND:
+      // Hidden: the process the server reads one untrusted document in (server/knowledge/extract/isolate.ts).
+      return runExtractChild();
     case 'version':
     case '--version':
     case '-v':

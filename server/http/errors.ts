@@ -71,9 +71,15 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   // The knowledge base: a file that is none of the accepted formats; one whose text could not be
   // read (damaged, encrypted, only images); no embedding model in the catalog; an embedder whose
   // vectors do not match the model's dimension; a document too long for whole-document mode;
-  // a document still being ingested.
+  // a document still being ingested. Reading a document is bounded (inflated size, characters,
+  // time, memory) and a malformed archive is refused; these fail the document, rarely a request.
   unsupported_type: 415,
   extract_failed: 422,
+  extract_too_large: 422,
+  extract_timeout: 422,
+  extract_out_of_memory: 422,
+  bad_archive: 422,
+  crashed_during_extraction: 422,
   no_embedding_model: 409,
   embedding_dimension_mismatch: 502,
   document_too_long: 422,

@@ -3,6 +3,7 @@
 // dims, and ingestion throughput (chunk, embed, store) with a fast
 // in-process embedder standing in for the miners. One core: every query
 // and every ingestion step runs on the Node main thread.
+import { EXTRACT_LIMITS } from '../../server/knowledge/extract/limits.ts';
 import { createIngestionWorker } from '../../server/knowledge/ingestion/worker.ts';
 import { createRetrieval } from '../../server/knowledge/retrieval/service.ts';
 import { embedText } from '../fixtures/ollama/embedding.ts';
@@ -126,6 +127,7 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
       concurrency: 2,
       batchSize: 32,
       chunking: { sizeTokens: 512, overlapTokens: 64 },
+      extraction: EXTRACT_LIMITS,
       embed: async (_user, model, texts) => texts.map((t) => embedText(model, t, DIMS)),
     });
     const i0 = performance.now();

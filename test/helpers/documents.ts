@@ -131,3 +131,30 @@ export async function makeDocx(paragraphs: DocxParagraph[], opts: { title?: stri
     '</cp:coreProperties>');
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
 }
+
+/**
+ * A small PDF that inflates to about `pages` × 225 KB: one deflated content
+ * stream of 2,000 text lines (each at its own position, so pdf.js keeps
+ * them all), shared by every page. 100 pages: a 60 KB file, 22 MB of
+ * content and 17 million characters of text for pdf.js to work through.
+ */
+export async function makeInflatingPdf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const first = doc.addPage([PAGE.width, PAGE.height]);
+  first.drawText('Inflating', { x: PAGE.margin, y: 800, size: PAGE.size, font });
+  const resources = first.node.Resources()!;
+  const fontName = [...first.node.normalizedEntries().Font.keys()][0]!.asString();
+  let body = '';
+  for (let i = 0; i < 2_000; i++) {
+    body += `1 0 0 1 ${10 + (i % 13) * 2} ${(830 - ((i * 0.37) % 820)).toFixed(2)} Tm (Line ${i} lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod) Tj\n`;
+  }
+  const contents = doc.context.register(doc.context.flateStream(`BT ${fontName} 4 Tf\n${body}ET\n`));
+  first.node.set(PDFName.of('Contents'), contents);
+  for (let p = 1; p < pages; p++) {
+    const page = doc.addPage([PAGE.width, PAGE.height]);
+    page.node.set(PDFName.of('Contents'), contents);
+    page.node.set(PDFName.of('Resources'), resources);
+  }
+  return doc.save();
+}

@@ -27,6 +27,7 @@ describe('config', () => {
     expect(c.AUTH_IDLE_TIMEOUT_MINUTES).toBe(30);
     expect(c.SESSION_MAX_HOURS).toBe(24);
     expect(c.CHUNK_SIZE_TOKENS).toBe(512);
+    expect([c.EXTRACT_MAX_PART_MB, c.EXTRACT_MAX_TOTAL_MB, c.EXTRACT_MAX_CHARS, c.EXTRACT_MEMORY_MB, c.EXTRACT_TIMEOUT_S]).toEqual([8, 24, 5_000_000, 768, 60]);
     expect(c.VECTOR_TOP_K).toBe(5);
     expect(c.MINER_QUEUE_SYNC_WAIT_S).toBe(60);
     expect(c.BROWSER_SERVICE_URL).toBe('http://browser:9020');
@@ -84,6 +85,12 @@ describe('config', () => {
       const issues = (configError(validEnv(tmp.dir, { ALLOWED_HOSTS: `ok.lan,${bad}` })).details?.issues ?? []) as string[];
       expect(issues, bad).toEqual(['ALLOWED_HOSTS: entry 2 is not a host name or address with an optional :port (no scheme, path or wildcard)']);
     }
+  });
+
+  it('bounds the extraction limits and keeps a part within the total', () => {
+    const keys = (env: Record<string, string>) => ((configError(validEnv(tmp.dir, env)).details?.issues ?? []) as string[]).map((i) => i.split(':')[0]);
+    expect(keys({ EXTRACT_MEMORY_MB: '16', EXTRACT_TIMEOUT_S: '0', EXTRACT_MAX_CHARS: 'many' })).toEqual(['EXTRACT_MAX_CHARS', 'EXTRACT_MEMORY_MB', 'EXTRACT_TIMEOUT_S']);
+    expect(configError(validEnv(tmp.dir, { EXTRACT_MAX_PART_MB: '64', EXTRACT_MAX_TOTAL_MB: '32' })).message).toMatch(/EXTRACT_MAX_PART_MB: must not be larger than EXTRACT_MAX_TOTAL_MB/);
   });
 
   it.each(REQUIRED_SECRETS)('%s_FILE overrides %s', (key) => {

@@ -1,22 +1,14 @@
 /**
- * Word documents (.docx) through mammoth, after a size check of every part
- * against the archive's own directory so a zip bomb is refused before
- * anything is inflated without a bound.
+ * Word documents (.docx) through mammoth, given only parts this module has
+ * read and checked: the archive's structure by the strict reader (zip.ts),
+ * every part mammoth may read within the inflated limits, and then a new
+ * archive of just those parts, so what mammoth reads is what was checked.
  */
 import mammoth from 'mammoth';
 import { AppError } from '../../lib/errors.ts';
-import { readZipDirectory, readZipEntry, type ZipEntry } from './zip.ts';
-
-/** Bounds on what one document may inflate to. */
-export interface DocxLimits {
-  /** Most bytes any one part (word/document.xml above all) may inflate to. */
-  maxPartBytes: number;
-  /** Most bytes all parts together may inflate to. */
-  maxTotalBytes: number;
-}
-
-/** The defaults: far beyond any real document of a 25 MB upload. */
-export const DOCX_LIMITS: DocxLimits = { maxPartBytes: 50 * 1024 * 1024, maxTotalBytes: 200 * 1024 * 1024 };
+import { tooLargeInflated, type ExtractLimits } from './limits.ts';
+import { readZipEntry, storedZip } from './zip-entry.ts';
+import { readZipDirectory, ZipRefused, type ZipEntry } from './zip.ts';
 
 /** Text and core-properties title of a Word document. */
 export interface DocxText {
@@ -24,49 +16,48 @@ export interface DocxText {
   title?: string | undefined;
 }
 
-const MB = 1024 * 1024;
+const damaged = (): AppError =>
+  new AppError('extract_failed', 'the Word document could not be read: it is damaged or not a valid .docx file', { format: 'docx', reason: 'damaged' });
 
-function failed(reason: string, message: string): AppError {
-  return new AppError('extract_failed', message, { format: 'docx', reason });
+function refused(error: unknown): AppError {
+  if (!(error instanceof ZipRefused) || error.kind === 'missing') return damaged();
+  return new AppError('bad_archive', `the Word document is not a well-formed ZIP archive: ${error.message}`, { format: 'docx' });
 }
 
-const damaged = (): AppError => failed('damaged', 'the Word document could not be read: it is damaged or not a valid .docx file');
+// What mammoth reads: XML parts and their relationships. Images, fonts and embedded
+// files never reach it, and are not inflated at all.
+const READ_PART = /\.(?:xml|rels)$/i;
 
 /**
- * Refuses an archive whose stated sizes are over the limits, then inflates
- * every compressed part with a bound of its stated size: jszip, under
- * mammoth, only compares sizes after inflating all of a part, so a part
- * that lies about its size would otherwise inflate without limit.
- * Returns docProps/core.xml, inflated, when there is one.
+ * The parts of a Word document that mammoth may read, inflated and
+ * checked: throws `bad_archive` for an archive the strict reader refuses or
+ * a part that lies about its size or CRC, `extract_too_large` when a part
+ * or all of them would inflate past the limits (checked on the stated
+ * sizes before anything is inflated, then held to while inflating),
+ * `extract_failed` for a file without a directory.
  */
-export function checkDocxArchive(bytes: Uint8Array, limits: DocxLimits = DOCX_LIMITS): Uint8Array | undefined {
-  const entries: ZipEntry[] | undefined = readZipDirectory(bytes);
-  if (!entries) throw damaged();
-  const names = new Set<string>();
+export function readDocxParts(bytes: Uint8Array, limits: Pick<ExtractLimits, 'maxPartBytes' | 'maxTotalBytes'>): Map<string, Uint8Array> {
+  let entries: ZipEntry[];
+  try {
+    entries = readZipDirectory(bytes).filter((e) => READ_PART.test(e.name));
+  } catch (error) {
+    throw refused(error);
+  }
   let total = 0;
   for (const entry of entries) {
-    // Two parts with one name: which one jszip picks is not what we checked.
-    if (names.has(entry.name)) throw damaged();
-    names.add(entry.name);
     total += entry.uncompressedSize;
-    if (entry.uncompressedSize > limits.maxPartBytes) {
-      throw failed('too_large', `the Word document's part ${entry.name} would inflate to ${Math.ceil(entry.uncompressedSize / MB)} MB, over the ${limits.maxPartBytes / MB} MB limit`);
-    }
+    if (entry.uncompressedSize > limits.maxPartBytes) throw tooLargeInflated(`the Word document's part ${entry.name}`, entry.uncompressedSize, limits.maxPartBytes, 'EXTRACT_MAX_PART_MB');
   }
-  if (total > limits.maxTotalBytes) {
-    throw failed('too_large', `the Word document would inflate to ${Math.ceil(total / MB)} MB, over the ${limits.maxTotalBytes / MB} MB limit`);
-  }
-  let core: Uint8Array | undefined;
+  if (total > limits.maxTotalBytes) throw tooLargeInflated('the Word document', total, limits.maxTotalBytes, 'EXTRACT_MAX_TOTAL_MB');
+  const parts = new Map<string, Uint8Array>();
   for (const entry of entries) {
     try {
-      const data = readZipEntry(bytes, entry);
-      if (entry.name === 'docProps/core.xml') core = data;
+      parts.set(entry.name, readZipEntry(bytes, entry));
     } catch (error) {
-      if (error instanceof RangeError) throw failed('too_large', `the Word document's part ${entry.name} inflates past its stated size`);
-      throw damaged();
+      throw refused(error);
     }
   }
-  return core;
+  return parts;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -94,17 +85,17 @@ export function coreTitle(coreXml: Uint8Array | undefined): string | undefined {
 /**
  * Extracts the raw text of a Word document (paragraphs separated by blank
  * lines) and its title: the core properties' title, else the first line.
- * Throws `extract_failed` for a damaged file or one over the limits.
+ * Throws as {@link readDocxParts} does, and `extract_failed` for a document
+ * mammoth cannot read.
  */
-export async function extractDocx(bytes: Uint8Array, limits: DocxLimits = DOCX_LIMITS): Promise<DocxText> {
-  const core = checkDocxArchive(bytes, limits);
+export async function extractDocx(bytes: Uint8Array, limits: Pick<ExtractLimits, 'maxPartBytes' | 'maxTotalBytes'>): Promise<DocxText> {
+  const parts = readDocxParts(bytes, limits);
   let text: string;
   try {
-    const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
-    text = result.value;
+    text = (await mammoth.extractRawText({ buffer: storedZip(parts) })).value;
   } catch {
     throw damaged();
   }
   const firstLine = text.split('\n').find((line) => line.trim() !== '');
-  return { text, title: coreTitle(core) ?? firstLine };
+  return { text, title: coreTitle(parts.get('docProps/core.xml')) ?? firstLine };
 }

@@ -5,12 +5,14 @@
 import { AppError } from '../../lib/errors.ts';
 import { extractDocx } from './docx.ts';
 import { htmlTitle, htmlToText } from './html.ts';
+import { EXTRACT_LIMITS, tooManyChars, type ExtractLimits } from './limits.ts';
 import { cleanTitle, hasText, normaliseText } from './normalise.ts';
 import { extractPdf } from './pdf.ts';
 import { sniff } from './sniff.ts';
 import { markdownTitle, type FormatHint } from './text.ts';
 
 export type { FormatHint } from './text.ts';
+export type { ExtractLimits } from './limits.ts';
 
 /** The formats the knowledge base accepts. */
 export type DocumentFormat = 'txt' | 'md' | 'html' | 'pdf' | 'docx';
@@ -40,13 +42,13 @@ export async function sniffFormat(bytes: Uint8Array, hint: FormatHint): Promise<
   return (await sniff(bytes, hint)).format;
 }
 
-async function extractRaw(bytes: Uint8Array, hint: FormatHint): Promise<{ format: DocumentFormat; text: string; title?: string | undefined }> {
+async function extractRaw(bytes: Uint8Array, hint: FormatHint, limits: ExtractLimits): Promise<{ format: DocumentFormat; text: string; title?: string | undefined }> {
   const found = await sniff(bytes, hint);
   switch (found.format) {
     case 'pdf':
-      return { format: 'pdf', ...(await extractPdf(bytes)) };
+      return { format: 'pdf', ...(await extractPdf(bytes, limits)) };
     case 'docx':
-      return { format: 'docx', ...(await extractDocx(bytes)) };
+      return { format: 'docx', ...(await extractDocx(bytes, limits)) };
     case 'html':
       return { format: 'html', text: htmlToText(found.text), title: htmlTitle(found.text) };
     case 'md':
@@ -61,19 +63,23 @@ async function extractRaw(bytes: Uint8Array, hint: FormatHint): Promise<{ format
  * title (markdown's first `# ` heading, HTML's `<title>` or first `<h1>`,
  * a PDF's document title, a Word document's core title or first line).
  * Throws {@link AppError} only: `unsupported_type` for formats it does not
- * read, `extract_failed` for damaged, encrypted or oversized files and for
- * documents without text; `details.reason` says which.
+ * read, `extract_failed` for damaged or encrypted files and for documents
+ * without text (`details.reason` says which), `bad_archive` for a
+ * malformed .docx, `extract_too_large` and `extract_timeout` past the
+ * limits. Runs on the calling thread: the server calls it only inside the
+ * extraction process (see isolate.ts), which also bounds its memory.
  */
-export async function extractDocument(bytes: Uint8Array, hint: FormatHint): Promise<ExtractedDocument> {
+export async function extractDocument(bytes: Uint8Array, hint: FormatHint, limits: ExtractLimits = EXTRACT_LIMITS): Promise<ExtractedDocument> {
   let doc: { format: DocumentFormat; text: string; title?: string | undefined };
   try {
-    doc = await extractRaw(bytes, hint);
+    doc = await extractRaw(bytes, hint, limits);
   } catch (error) {
     if (error instanceof AppError) throw error;
     // A library failing in a way we did not foresee (html-to-text on hostile markup, a stack overflow).
     throw new AppError('extract_failed', 'the document could not be read', { reason: 'damaged', cause: String(error) });
   }
   const text = normaliseText(doc.text);
+  if (text.length > limits.maxChars) throw tooManyChars(limits);
   if (!hasText(text)) throw new AppError('extract_failed', NO_TEXT[doc.format], { format: doc.format, reason: 'no_text' });
   return { format: doc.format, title: cleanTitle(doc.title), text };
 }

@@ -10,15 +10,13 @@
  */
 import { getResolvedPDFJS } from 'unpdf';
 import { AppError } from '../../lib/errors.ts';
+import { tookTooLong, tooManyChars, type ExtractLimits } from './limits.ts';
+
+/** Most pages read by default: a 25 MB upload rarely has more. */
+export const MAX_PDF_PAGES = 2_000;
 
 /** Bounds on the work one PDF may cost. */
-export interface PdfLimits {
-  maxPages: number;
-  timeoutMs: number;
-}
-
-/** The defaults: a 25 MB upload rarely has more pages; a minute is generous for text. */
-export const PDF_LIMITS: PdfLimits = { maxPages: 2_000, timeoutMs: 60_000 };
+export type PdfLimits = Pick<ExtractLimits, 'maxChars' | 'timeoutMs'> & { maxPages?: number | undefined };
 
 /** Text and metadata title of a PDF. */
 export interface PdfText {
@@ -56,11 +54,15 @@ async function pageText(pdf: Loaded, n: number): Promise<string> {
 /**
  * Extracts the text of a PDF, pages separated by blank lines, and the
  * Title of its document information. Throws `extract_failed` for a
- * damaged or encrypted file, more than `maxPages` pages, or work past
- * `timeoutMs`. pdf.js runs on this thread: the deadline is checked between
- * steps, so one pathological page can still hold the thread until it ends.
+ * damaged or encrypted file or more than `maxPages` pages (default {@link MAX_PDF_PAGES}),
+ * `extract_too_large` once the text passes `maxChars` (counted page by
+ * page, so a huge document stops early) and `extract_timeout` for work
+ * past `timeoutMs`, checked between steps. The process that runs this is
+ * killed at the same deadline (isolate.ts), as one pathological page can
+ * hold its thread.
  */
-export async function extractPdf(bytes: Uint8Array, limits: PdfLimits = PDF_LIMITS): Promise<PdfText> {
+export async function extractPdf(bytes: Uint8Array, limits: PdfLimits): Promise<PdfText> {
+  const maxPages = limits.maxPages ?? MAX_PDF_PAGES;
   const { getDocument } = await getResolvedPDFJS();
   const task = getDocument({
     // A plain Uint8Array copy: pdf.js refuses a Buffer and may detach what it is given.
@@ -75,17 +77,23 @@ export async function extractPdf(bytes: Uint8Array, limits: PdfLimits = PDF_LIMI
   });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(failed('timeout', `the PDF took longer than ${limits.timeoutMs / 1000} s to read`)), limits.timeoutMs);
+    timer = setTimeout(() => reject(tookTooLong(limits)), limits.timeoutMs);
   });
   const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, timeout]);
   let pdf: Loaded | undefined;
   try {
     pdf = await step(task.promise);
-    if (pdf.numPages > limits.maxPages) {
-      throw failed('too_many_pages', `the PDF has ${pdf.numPages} pages; at most ${limits.maxPages} can be read`);
+    if (pdf.numPages > maxPages) {
+      throw failed('too_many_pages', `the PDF has ${pdf.numPages} pages; at most ${maxPages} can be read`);
     }
     const pages: string[] = [];
-    for (let n = 1; n <= pdf.numPages; n++) pages.push(await step(pageText(pdf, n)));
+    let chars = 0;
+    for (let n = 1; n <= pdf.numPages; n++) {
+      const text = await step(pageText(pdf, n));
+      chars += text.length;
+      if (chars > limits.maxChars) throw tooManyChars(limits);
+      pages.push(text);
+    }
     const meta = await step(pdf.getMetadata()).catch(() => undefined);
     const title = (meta?.info as { Title?: unknown } | undefined)?.Title;
     return { text: pages.join('\n\n'), title: typeof title === 'string' ? title : undefined };

@@ -48,11 +48,20 @@ const NOT_PROSE: Array<[RegExp, string, string]> = [
   [new RegExp(String.raw`${PROLOGUE}(?:<!doctype[^<>]*>\s*)?<svg[\s>]`, 'i'), 'an SVG image', 'image/svg+xml'],
 ];
 
+function directoryNames(bytes: Uint8Array): string[] | undefined {
+  try {
+    return readZipDirectory(bytes).map((e) => e.name);
+  } catch {
+    return undefined;
+  }
+}
+
 function isWordArchive(bytes: Uint8Array): boolean {
-  const entries = readZipDirectory(bytes);
-  // No directory (a truncated file): the local headers still name its parts.
-  const names = entries ? entries.map((e) => e.name) : scanLocalNames(bytes);
-  return names.some((name) => (entries ? WORD_MAIN.test(name) : name.startsWith('word/')));
+  const names = directoryNames(bytes);
+  // No directory the strict reader accepts (a truncated or malformed file): the local headers
+  // still name its parts, and reading it then fails the document with the reason.
+  if (!names) return scanLocalNames(bytes).some((name) => name.startsWith('word/'));
+  return names.some((name) => WORD_MAIN.test(name));
 }
 
 /**

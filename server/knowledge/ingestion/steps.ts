@@ -2,7 +2,8 @@ import type { PageReader } from '../../browser-client/client.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { AppError } from '../../lib/errors.ts';
 import { chunkText } from '../chunking/chunker.ts';
-import { extractDocument } from '../extract/index.ts';
+import { extractIsolated } from '../extract/isolate.ts';
+import type { ExtractLimits } from '../extract/limits.ts';
 import type { DocumentRow, DocumentsStore } from '../store/documents.ts';
 import type { VectorSpace, VectorsStore } from '../store/vectors.ts';
 
@@ -17,6 +18,8 @@ export interface StepDeps {
   pages?: PageReader | undefined;
   clock: Clock;
   chunking: { sizeTokens: number; overlapTokens: number };
+  /** Bounds on reading one upload, which happens in a process of its own. */
+  extraction: ExtractLimits;
   /** Chunks per embedding request. */
   batchSize: number;
 }
@@ -26,7 +29,8 @@ const TITLE_MAX = 300;
 /**
  * Step 1: the document's text, extracted once. An upload's bytes are read
  * from `document_files` (and dropped once the text is stored, in the same
- * transaction); a URL import is read through the browser sidecar. Skipped
+ * transaction) and parsed in a bounded child process (extract/isolate.ts);
+ * a URL import is read through the browser sidecar. Skipped
  * when the text is already stored (a resumed job).
  */
 export async function extractStep(d: StepDeps, doc: DocumentRow, signal: AbortSignal): Promise<string> {
@@ -45,7 +49,7 @@ export async function extractStep(d: StepDeps, doc: DocumentRow, signal: AbortSi
   } else {
     const file = d.documents.file(doc.id);
     if (!file) throw new AppError('extract_failed', 'the uploaded file is missing; upload it again');
-    const out = await extractDocument(file.bytes, { filename: doc.filename ?? undefined, declaredType: file.declaredType ?? undefined });
+    const out = await extractIsolated(file.bytes, { filename: doc.filename ?? undefined, declaredType: file.declaredType ?? undefined }, d.extraction, signal);
     text = out.text;
     title = out.title;
     format = out.format;

@@ -1,6 +1,7 @@
 import { AppError, isAppError, type ErrorCode } from '../../lib/errors.ts';
 import type { Log } from '../../lib/log.ts';
 import type { IngestionJob, QueueStore } from '../store/queue.ts';
+import { recoverInterrupted } from './recover.ts';
 import type { SpaceManager } from './spaces.ts';
 import { chunkStep, embedStep, extractStep, type StepDeps } from './steps.ts';
 
@@ -11,7 +12,11 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 const IDLE_POLL_MS = 2_000;
 
 // Failures another try cannot fix: the file itself, or a model that returns the wrong vectors.
-const PERMANENT: ReadonlySet<ErrorCode> = new Set(['unsupported_type', 'extract_failed', 'embedding_dimension_mismatch', 'page_refused', 'validation_failed']);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set([
+  'unsupported_type', 'extract_failed', 'extract_too_large', 'extract_timeout', 'extract_out_of_memory', 'bad_archive', 'embedding_dimension_mismatch', 'page_refused', 'validation_failed',
+]);
+// A document past a reading limit or with a malformed archive says which, by code, before the message.
+const NAMED: ReadonlySet<ErrorCode> = new Set(['extract_too_large', 'extract_timeout', 'extract_out_of_memory', 'bad_archive']);
 // Waiting, not failing: no miner or no usable model yet. These retry (backoff capped at 5 min)
 // without using up tries, so an outage or a model change never fails documents for good.
 const WAITING: ReadonlySet<ErrorCode> = new Set(['no_miner', 'miners_busy', 'no_embedding_model', 'model_unknown', 'model_disabled', 'browser_unavailable', 'browser_busy']);
@@ -73,7 +78,8 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
   function failed(job: IngestionJob, err: unknown): void {
     const now = new Date(clock());
     const code = isAppError(err) ? err.code : 'internal';
-    const reason = isAppError(err) ? err.message : 'internal error (see the server log)';
+    const message = isAppError(err) ? err.message : 'internal error (see the server log)';
+    const reason = NAMED.has(code) ? `${code}: ${message}` : message;
     if (!isAppError(err)) log.error({ err, job: job.id }, 'ingestion job failed unexpectedly');
     if (WAITING.has(code)) {
       queue.retryLater(job.id, reason, new Date(now.getTime() + backoffMs(job.attempts)), now, { keepAttempts: false });
@@ -92,14 +98,26 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
     if (job.documentId) documents.update(job.documentId, { error: `will retry (try ${job.attempts} of ${MAX_ATTEMPTS} failed): ${reason}`, updatedAt: now });
   }
 
+  function releaseQuietly(id: number): void {
+    try {
+      queue.release(id, new Date(clock()));
+    } catch (err) {
+      // Left running: the next start counts it as a try that died, which is the safe side.
+      log.error({ err, job: id }, 'could not put an ingestion job back in the queue');
+    }
+  }
+
   async function run(job: IngestionJob, controller: AbortController): Promise<void> {
     try {
       if (job.kind === 'ingest') await ingest(job, controller.signal);
       else await fill(job, controller.signal);
       queue.finish(job.id);
     } catch (err) {
-      // Stopping the server leaves the job running; the next start queues it again.
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) {
+        // Stopping the server puts the job back with its try given back (a deleted document's job is gone).
+        if (stopped) releaseQuietly(job.id);
+        return;
+      }
       try {
         failed(job, err);
       } catch (bookkeeping) {
@@ -147,19 +165,19 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
   }
 
   return {
-    /** Starts draining; jobs a previous process left running are queued again first. */
+    /** Starts draining; jobs a process that died left running are queued again first, or failed (recover.ts). */
     start(): void {
       if (!stopped) return;
       stopped = false;
-      const requeued = queue.requeueRunning(new Date(clock()));
-      if (requeued > 0) log.info({ requeued }, 'ingestion resumed after a restart');
+      const { requeued, failed } = recoverInterrupted({ queue, documents, clock, log, maxAttempts: MAX_ATTEMPTS });
+      if (requeued + failed > 0) log.info({ requeued, failed }, 'ingestion resumed after a restart');
       loop = drain().catch((err: unknown) => log.error({ err }, 'the ingestion worker stopped unexpectedly'));
     },
     /** Looks at the queue now (a document was added, the catalog changed). */
     kick(): void {
       wake?.();
     },
-    /** Stops: running jobs are aborted and stay queued for the next start. */
+    /** Stops: running jobs are aborted (their extraction processes killed) and queued again for the next start. */
     async stop(): Promise<void> {
       stopped = true;
       for (const r of running.values()) r.controller.abort();

@@ -51,9 +51,20 @@ export function createQueueStore(orm: Orm) {
     fail: (id: number, error: string, at: Date): void => {
       orm.update(ingestionJobs).set({ state: 'failed', error, updatedAt: at }).where(eq(ingestionJobs.id, id)).run();
     },
-    /** Jobs a stopped process left running go back to the queue; returns how many. */
-    requeueRunning: (at: Date): number =>
-      orm.update(ingestionJobs).set({ state: 'queued', runAfter: at, updatedAt: at }).where(eq(ingestionJobs.state, 'running')).run().changes,
+    /** Jobs marked running: at start, those a process that died left behind. */
+    running: (): IngestionJob[] => orm.select().from(ingestionJobs).where(eq(ingestionJobs.state, 'running')).orderBy(asc(ingestionJobs.id)).all(),
+    /** Puts a running job back in the queue, due at `at`; its try stays counted. */
+    requeue: (id: number, at: Date): void => {
+      orm.update(ingestionJobs).set({ state: 'queued', runAfter: at, updatedAt: at }).where(and(eq(ingestionJobs.id, id), eq(ingestionJobs.state, 'running'))).run();
+    },
+    /** Puts a job the server stopped on purpose back in the queue and gives its try back: a clean stop is no failed try. */
+    release: (id: number, at: Date): void => {
+      orm
+        .update(ingestionJobs)
+        .set({ state: 'queued', attempts: sql`max(${ingestionJobs.attempts} - 1, 0)`, runAfter: at, updatedAt: at })
+        .where(and(eq(ingestionJobs.id, id), eq(ingestionJobs.state, 'running')))
+        .run();
+    },
     forDocument: (documentId: number): IngestionJob | undefined => orm.select().from(ingestionJobs).where(eq(ingestionJobs.documentId, documentId)).get(),
     forSpace: (spaceId: number): IngestionJob | undefined => orm.select().from(ingestionJobs).where(eq(ingestionJobs.spaceId, spaceId)).get(),
     /** Jobs by state, for the status page. */

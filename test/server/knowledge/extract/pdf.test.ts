@@ -57,19 +57,28 @@ describe('pdf', () => {
 
   it('refuses more pages than the limit before reading them', async () => {
     const bytes = await makePdf([['a'], ['b'], ['c']]);
-    await expect(extractPdf(bytes, { maxPages: 2, timeoutMs: 60_000 })).rejects.toMatchObject({
+    await expect(extractPdf(bytes, { maxPages: 2, timeoutMs: 60_000, maxChars: 1_000 })).rejects.toMatchObject({
       code: 'extract_failed',
       message: 'the PDF has 3 pages; at most 2 can be read',
     });
-    expect((await extractPdf(bytes, { maxPages: 3, timeoutMs: 60_000 })).text).toBe('a\n\nb\n\nc');
+    expect((await extractPdf(bytes, { maxPages: 3, timeoutMs: 60_000, maxChars: 1_000 })).text).toBe('a\n\nb\n\nc');
   });
 
   it('gives up past the time limit', async () => {
     const bytes = await makePdf(Array.from({ length: 300 }, (_, i) => [`Page ${i}`]));
-    await expect(extractPdf(bytes, { maxPages: 2_000, timeoutMs: 5 })).rejects.toMatchObject({
-      code: 'extract_failed',
-      details: { reason: 'timeout' },
+    await expect(extractPdf(bytes, { timeoutMs: 5, maxChars: 1_000_000 })).rejects.toMatchObject({
+      code: 'extract_timeout',
+      message: 'reading the document took longer than 0.005 s (EXTRACT_TIMEOUT_S)',
     });
+  });
+
+  it('stops at the character limit, counted page by page', async () => {
+    const bytes = await makePdf(Array.from({ length: 5 }, (_, i) => [`Page ${i} ${'lorem ipsum '.repeat(20)}`]));
+    await expect(extractPdf(bytes, { timeoutMs: 60_000, maxChars: 500 })).rejects.toMatchObject({
+      code: 'extract_too_large',
+      message: "the document's text is longer than 500 characters (EXTRACT_MAX_CHARS)",
+    });
+    expect((await extractPdf(bytes, { timeoutMs: 60_000, maxChars: 2_000 })).text).toMatch(/^Page 0 lorem/);
   });
 
   it('reads a Buffer inside a larger allocation and leaves it intact', async () => {
