@@ -5,7 +5,7 @@ import { openSqlite } from '../../server/db/client.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { makeDocx, makeInflatingPdf } from '../helpers/documents.ts';
 import { secret, tempDir } from '../helpers/env.ts';
-import { startTs, type Proc } from '../helpers/processes.ts';
+import { freePort, startTs, type Proc } from '../helpers/processes.ts';
 
 type Doc = { id: number; title: string; status: string; stage: string; error: string | null; attempts: number };
 
@@ -26,7 +26,8 @@ function serverOn(extra: Record<string, string>) {
   const s = { proc: undefined as Proc | undefined, port: '0', url: '', cookie: '', csrf: '', collection: 0, data };
   const procs: Proc[] = [];
   const start = async () => {
-    s.proc = startTs('server/cli/main.ts', ['serve'], { ONSITE_DATA_DIR: data.dir, PORT: s.port, HOST: '127.0.0.1', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000', BROWSER_SERVICE_URL: 'http://127.0.0.1:2', ...secrets, ...extra }, { single: true });
+    if (s.port === '0') s.port = String(await freePort()); // APP_BASE_URL names the port: the CSRF check accepts that origin only
+    s.proc = startTs('server/cli/main.ts', ['serve'], { ONSITE_DATA_DIR: data.dir, PORT: s.port, APP_BASE_URL: `http://127.0.0.1:${s.port}`, HOST: '127.0.0.1', LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '100000', BROWSER_SERVICE_URL: 'http://127.0.0.1:2', ...secrets, ...extra }, { single: true });
     procs.push(s.proc);
     s.port = (await s.proc.waitFor(/"port":(\d+)/, 60_000))[1]!;
     s.url = `http://127.0.0.1:${s.port}`;
