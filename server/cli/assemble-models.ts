@@ -34,7 +34,7 @@ export async function createModelLayer(config: Config, log: Log, db: Db, audit: 
   const { resolve } = extras;
   const orm = db.orm;
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
-  const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus });
+  const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus, onRetired: registry.retire });
   const scheduler = createScheduler(registry, clock);
   let backend: ModelBackend;
   if (config.ORCH_MODEL_BACKEND === 'openai') {

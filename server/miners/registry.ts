@@ -138,6 +138,14 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
       } else m.send({ type: 'status', status });
       changed();
     },
+    /** Ends a live connection whose credential was replaced by a new enrolment: the old token no longer opens anything. */
+    retire(id: string): void {
+      const m = live.get(id);
+      if (!m) return;
+      drop(m, 'the miner enrolled again');
+      m.close(CLOSE.revoked, 'credential replaced by a new enrolment');
+      changed();
+    },
     /** True when the miner has spoken within three heartbeat intervals. */
     fresh: (m: LiveMiner): boolean => clock() - m.lastFrameAt < 3 * heartbeatIntervalS * 1000,
     get: (id: string): LiveMiner | undefined => live.get(id),
