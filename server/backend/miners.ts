@@ -65,9 +65,9 @@ const abortError = (signal: AbortSignal) => (isAppError(signal.reason) ? signal.
  * it the request fails with `generation_failed` (details.partial true) so
  * the caller keeps what was produced and marks it.
  */
-export function createMinerBackend(deps: { registry: Registry; scheduler: Scheduler; clock: Clock; queueWaitS: number; silence?: JobSilence | undefined }): ModelBackend {
+export function createMinerBackend(deps: { registry: Registry; scheduler: Scheduler; clock: Clock; queueWaitS: number; silence?: Partial<JobSilence> | undefined }): ModelBackend {
   const { registry, scheduler, clock } = deps;
-  const silence = deps.silence ?? JOB_SILENCE;
+  const silence: JobSilence = { ...JOB_SILENCE, ...deps.silence };
 
   async function acquire(model: string, tried: Set<string>, signal: AbortSignal | undefined, deadline: number) {
     return scheduler.acquire({ model, exclude: tried, signal, deadline });

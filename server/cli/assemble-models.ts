@@ -30,7 +30,7 @@ import { createKnowledgeLayer } from './assemble-knowledge.ts';
  * the knowledge base, and chat (reading linked web pages through `pages`,
  * the browser sidecar's client, and searching the knowledge base). Answers a crash left half-written are marked failed here.
  */
-export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined; silence?: JobSilence | undefined } = {}) {
+export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined; silence?: Partial<JobSilence> | undefined } = {}) {
   const { resolve } = extras;
   const orm = db.orm;
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
@@ -61,7 +61,7 @@ export async function createModelLayer(config: Config, log: Log, db: Db, audit: 
     chat,
     knowledge,
     attachSockets(server: Server): () => void {
-      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }) });
+      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }), clock });
       return () => sockets.close();
     },
   };

@@ -56,7 +56,7 @@ export interface AssembleOptions {
   /** Reads web pages for the chat instead of the browser sidecar's client (tests of the chat). */
   pages?: PageReader | undefined;
   /** How long a miner job may stay silent before it is given up (tests shorten it). */
-  silence?: JobSilence | undefined;
+  silence?: Partial<JobSilence> | undefined;
 }
 
 export async function assembleServer(config: Config, log: Log, options: AssembleOptions = {}): Promise<Assembled> {

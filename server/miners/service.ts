@@ -5,6 +5,7 @@ import { AppError } from '../lib/errors.ts';
 import { generateSecret, secretsEqual, sha256Hex } from '../lib/secrets.ts';
 import { pairingKeyHash } from '../protocol/pairing.ts';
 import type { EnrollRequest, EnrollResponse } from '../protocol/miner.ts';
+import { createSeenWriter } from './last-seen.ts';
 import type { MinerRow, MinersStore } from './store.ts';
 
 /** Wrong pairing keys tolerated before the pending miner is revoked. */
@@ -39,6 +40,7 @@ export function publicMiner(m: MinerRow) {
 export function createMinerService(deps: { store: MinersStore; audit: AuditService; clock: Clock; enrollmentSecret: string; onStatus: StatusListener; onRetired: (minerId: string) => void }) {
   const { store, audit, clock } = deps;
   const minerActor = (m: MinerRow): Actor => ({ id: m.id, label: `miner:${m.workerId}` });
+  const seen = createSeenWriter(store, clock);
 
   function setStatus(actor: Actor, id: string, status: MinerRow['status'], action: string, allowedFrom: Array<MinerRow['status']>, also: Partial<MinerRow> = {}): MinerRow {
     const m = store.byId(id);
@@ -150,14 +152,15 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
     enable: (actor: Actor, id: string) => setStatus(actor, id, 'active', 'miner.enable', ['disabled']),
     revoke: (actor: Actor, id: string) => setStatus(actor, id, 'revoked', 'miner.revoke', ['active', 'pending', 'disabled']),
 
-    /** Records what a connected miner says about itself. */
-    noteSeen(id: string, facts: { version?: string; models?: MinerRow['models']; address?: string | undefined }): void {
-      store.update(id, {
-        lastSeenAt: new Date(clock()),
-        ...(facts.version !== undefined ? { version: facts.version } : {}),
-        ...(facts.models !== undefined ? { models: facts.models } : {}),
-        ...(facts.address !== undefined ? { lastAddress: facts.address } : {}),
-      });
+    /** Records what a connected miner says about itself (its row is written at most every few seconds). */
+    noteSeen: seen.note,
+    /** Writes what `noteSeen` kept back (the miner disconnected). */
+    flushSeen: seen.flush,
+
+    /** Records that a miner's connection was closed for flooding the server with heartbeats. */
+    noteFlood(id: string, dropped: number, ip?: string): void {
+      const m = store.byId(id);
+      audit.record({ actor: m ? minerActor(m) : { id, label: 'miner' }, action: 'miner.heartbeat_flood', outcome: 'failure', target: id, ip, details: { dropped } });
     },
 
     list: () => store.list(),

@@ -4,6 +4,7 @@ import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import type { JobSilence } from '../../server/backend/miners.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import type { Env } from '../../server/config.ts';
+import type { Clock } from '../../server/lib/clock.ts';
 import { createLogger } from '../../server/lib/log.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from '../fixtures/ollama/server.ts';
 import type { TestClient } from './client.ts';
@@ -45,8 +46,8 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
  * claims the admin, seeds the catalog, and starts `miners` miners each
  * with its own fake Ollama.
  */
-export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: JobSilence } = {}): Promise<Stack> {
-  const s = await createTestServer({ MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env }, { pages: o.pages, silence: o.silence });
+export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: Partial<JobSilence>; clock?: Clock } = {}): Promise<Stack> {
+  const s = await createTestServer({ MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env }, { pages: o.pages, silence: o.silence, clock: o.clock });
   const server = createAdaptorServer({ fetch: s.app.fetch }) as Server;
   const closeSockets = s.attachSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
