@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AuditService } from '../audit/service.ts';
-import { createMinerBackend, type JobSilence } from '../backend/miners.ts';
+import { createMinerBackend, JOB_SILENCE, type JobSilence } from '../backend/miners.ts';
+import { createProbation } from '../backend/miner-probation.ts';
+import { usageClampReporter } from '../backend/miner-usage.ts';
 import { createOpenAIBackend } from '../backend/openai.ts';
 import type { ModelBackend } from '../backend/types.ts';
 import type { PageReader } from '../browser-client/client.ts';
@@ -41,7 +43,9 @@ export async function createModelLayer(config: Config, log: Log, db: Db, audit: 
     if (config.NO_EXTERNAL_EGRESS) await assertLocalEndpoint(config.OPENAI_BASE_URL!, resolve);
     backend = createOpenAIBackend({ baseUrl: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY, clock });
   } else {
-    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence: extras.silence });
+    const silence: JobSilence = { ...JOB_SILENCE, beforeFirstMs: config.MINER_FIRST_TOKEN_TIMEOUT_S * 1000, ...extras.silence };
+    const probation = createProbation({ registry, clock, silence, log: log.child({ module: 'miners' }), audit });
+    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence, probation, onUsageClamped: usageClampReporter(log.child({ module: 'miners' }), audit) });
   }
   const catalog = createModelService({ store: createModelsStore(orm), audit, clock });
   const usage = createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });

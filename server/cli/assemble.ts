@@ -103,7 +103,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const models = await createModelLayer(config, log, db, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient, silence: options.silence });
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register('miners', () => {
-      const up = models.registry.all().filter((m) => m.status === 'active' && m.healthy && models.registry.fresh(m));
+      const up = models.registry.all().filter(models.registry.available);
       return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
     }, { critical: false });
   }

@@ -37,6 +37,7 @@ export function attachMinerSocket(server: Server, deps: { service: MinerService;
   const { service, registry, log } = deps;
   // No per-message compression: frames are small JSON (a token each), where deflate only adds latency.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  let shutDown = false;
 
   function serve(ws: WebSocket, minerId: string, address: string | undefined) {
     let live: LiveMiner | undefined;
@@ -96,7 +97,7 @@ export function attachMinerSocket(server: Server, deps: { service: MinerService;
       clearTimeout(helloTimer);
       clearInterval(pinger);
       if (live) {
-        service.flushSeen(minerId);
+        if (!shutDown) service.flushSeen(minerId); // at shutdown close() wrote it, and the database may be closed by now
         registry.disconnect(live);
         log.info({ minerId, code }, 'miner disconnected');
       }
@@ -119,6 +120,8 @@ export function attachMinerSocket(server: Server, deps: { service: MinerService;
   return {
     /** Closes every miner connection (shutdown); miners reconnect to the next server. */
     close(): void {
+      shutDown = true;
+      for (const m of registry.all()) service.flushSeen(m.id);
       registry.closeAll(CLOSE.shutdown, 'server shutting down');
       for (const ws of wss.clients) ws.terminate();
       wss.close();

@@ -28,6 +28,15 @@ export interface LiveMiner {
   close(code: number, reason: string): void;
 }
 
+/** Why a miner gets no user job until a probe job shows it answers again. */
+export interface Probation {
+  since: number;
+  reason: string;
+  /** The model and context length of the job it failed: the probe runs the same, so Ollama need not reload. */
+  model: string;
+  numCtx: number;
+}
+
 /** What a connection tells the registry when it opens. */
 export interface Connection {
   id: string;
@@ -45,6 +54,9 @@ export interface Connection {
  */
 export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
   const live = new Map<string, LiveMiner>();
+  // Kept by miner id, not by connection: reconnecting does not clear it.
+  const probation = new Map<string, Probation>();
+  const fresh = (m: LiveMiner): boolean => clock() - m.lastFrameAt < 3 * heartbeatIntervalS * 1000;
   const listeners = new Set<() => void>();
   const changed = () => {
     for (const l of listeners) l();
@@ -147,7 +159,22 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
       changed();
     },
     /** True when the miner has spoken within three heartbeat intervals. */
-    fresh: (m: LiveMiner): boolean => clock() - m.lastFrameAt < 3 * heartbeatIntervalS * 1000,
+    fresh,
+    /** True when the miner may be given user jobs: active, healthy by its own word, heard from recently, not on probation. */
+    available: (m: LiveMiner): boolean => m.status === 'active' && m.healthy && fresh(m) && !probation.has(m.id),
+    /** Takes a miner off user jobs until {@link clearProbation} (a probe job answered). */
+    putOnProbation(id: string, p: Probation): void {
+      probation.set(id, p);
+      changed();
+    },
+    /** Gives a miner back its user jobs. */
+    clearProbation(id: string): void {
+      if (probation.delete(id)) changed();
+    },
+    /** Why a miner is on probation; undefined when it is not. */
+    probation: (id: string): Probation | undefined => probation.get(id),
+    /** Ids of the miners on probation. */
+    onProbation: (): string[] => [...probation.keys()],
     get: (id: string): LiveMiner | undefined => live.get(id),
     all: (): LiveMiner[] => [...live.values()],
     /** Calls `fn` whenever capacity may have appeared; returns an unsubscribe function. */

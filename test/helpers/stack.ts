@@ -98,7 +98,7 @@ export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeO
     return { miner, ollama };
   }
 
-  const healthy = () => s.models.registry.all().filter((m) => m.status === 'active' && m.healthy).length;
+  const healthy = () => s.models.registry.all().filter(s.models.registry.available).length;
   const stack: Stack = {
     s,
     url,

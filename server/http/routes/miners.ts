@@ -11,11 +11,13 @@ import { jsonBody } from '../validate.ts';
 export function minerView(service: MinerService, registry: Registry) {
   return service.list().map((m) => {
     const live = registry.get(m.id);
+    const probation = registry.probation(m.id);
     return {
       ...publicMiner(m),
       connected: Boolean(live),
-      healthy: live ? live.healthy && registry.fresh(live) : false,
-      problem: live?.problem ?? null,
+      healthy: live ? live.healthy && registry.fresh(live) && !probation : false,
+      problem: probation ? `on probation since ${new Date(probation.since).toISOString()}: ${probation.reason}` : (live?.problem ?? null),
+      probation: Boolean(probation),
       inflight: live?.inflight ?? 0,
       capacity: live?.capacity ?? null,
       lastHeartbeatAt: live ? new Date(live.lastFrameAt).toISOString() : null,
