@@ -36,7 +36,7 @@ export function createMinerBackend(deps: {
 }): ModelBackend {
   const { registry, scheduler, clock } = deps;
   const silence: JobSilence = { ...JOB_SILENCE, ...deps.silence };
-  const chatLimits: JobLimits = { firstMs: silence.beforeFirstMs, nextMs: silence.afterFirstMs };
+  const chatLimits: JobLimits = { firstMs: silence.beforeFirstMs, nextMs: silence.afterFirstMs, busyMaxMs: silence.busyMaxMs };
   const embedLimits: JobLimits = { firstMs: silence.embedMs, nextMs: silence.embedMs };
 
   async function acquire(model: string, tried: Set<string>, signal: AbortSignal | undefined, deadline: number) {

@@ -22,6 +22,8 @@ export interface LiveMiner {
   models: AdvertisedModel[];
   connectedAt: number;
   lastFrameAt: number;
+  /** When a job of this miner last streamed a token (0: never): a busy miner is not a silent one. */
+  lastTokenAt: number;
   lastAssignedAt: number;
   readonly jobs: Map<string, JobHandler>;
   send(frame: ServerFrame): void;
@@ -91,6 +93,7 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
         models: c.hello.models,
         connectedAt: now,
         lastFrameAt: now,
+        lastTokenAt: 0,
         lastAssignedAt: 0,
         jobs: new Map(),
         send: c.send,
@@ -119,6 +122,7 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
       if (frame.type === 'hello') return;
       const job = m.jobs.get(frame.jobId);
       if (!job) return; // a late frame of a cancelled job
+      if (frame.type === 'chunk' && frame.delta !== '') m.lastTokenAt = m.lastFrameAt;
       if (frame.type !== 'chunk') {
         m.jobs.delete(frame.jobId);
         m.inflight = Math.max(0, m.inflight - 1);
@@ -160,6 +164,8 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
     },
     /** True when the miner has spoken within three heartbeat intervals. */
     fresh,
+    /** True when one of the miner's jobs streamed a token within the last `ms`. */
+    streamedWithin: (m: LiveMiner, ms: number): boolean => clock() - m.lastTokenAt < ms,
     /** True when the miner may be given user jobs: active, healthy by its own word, heard from recently, not on probation. */
     available: (m: LiveMiner): boolean => m.status === 'active' && m.healthy && fresh(m) && !probation.has(m.id),
     /** Takes a miner off user jobs until {@link clearProbation} (a probe job answered). */

@@ -128,6 +128,22 @@ describe('miner faults', () => {
     expect(userChats(0)).toHaveLength(2);
   });
 
+  it('a miner busy streaming another answer is not silent: a job queued behind it waits past MINER_FIRST_TOKEN_TIMEOUT_S and no probation follows', async () => {
+    // One miner whose Ollama answers at 8 tokens/s; the second question's Ollama request waits 2 s for its first token, as behind a busy GPU.
+    st = await startStack({ miners: 1, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1', MINER_QUEUE_SYNC_WAIT_S: '1' }, ollama: { tokensPerSecond: 8 } });
+    const stack = st;
+    const first = await ask(stack, 'keep talking');
+    await until(() => stack.ollamas[0]!.active() === 1, 5000, 'the first answer to start');
+    stack.ollamas[0]!.inject({ kind: 'slow-first-token', delayMs: 2000 }, { times: 1 });
+    const second = await ask(stack, 'and me?');
+    const [a, b] = await Promise.all([collectReply(first.res), collectReply(second.res)]);
+    expect(a.final?.message.status).toBe('complete');
+    expect(b.tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'and me?').join(''));
+    expect(b.final?.message.status).toBe('complete');
+    expect(stack.s.models.registry.probation(stack.miners[0]!.minerId()!)).toBeUndefined();
+    expect(stack.s.identity.audit.list({ action: 'miner.probation' })).toHaveLength(0);
+  });
+
   it('all miners busy beyond MINER_QUEUE_SYNC_WAIT_S: 503 miners_busy, and nothing half-made is left streaming', async () => {
     st = await startStack({ miners: 1, env: { MINER_QUEUE_SYNC_WAIT_S: '1' }, minerEnv: { MINER_CAPACITY: '1' } });
     const stack = st;
