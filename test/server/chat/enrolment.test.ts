@@ -169,6 +169,10 @@ describe('bundled miner: the enrolment secret', () => {
     await until(() => again.status() === 'pending', 10_000, 'the miner to wait for approval');
 
     expect(codeOf(await st.admin.post(`/api/miners/${again.minerId()}/confirm`, { pairingKey: 'ABCD-EFGH-JKMN-PQRS-TVWX' }))).toBe('miner_state');
+    // The Miners page offers Approve for it (no pairing-key form: it never printed one).
+    const page = await (await st.admin.raw('GET', '/admin/miners')).text();
+    expect(page).toContain(`action="/admin/miners/${again.minerId()}/approve"`);
+    expect(page).not.toContain(`action="/admin/miners/${again.minerId()}/confirm"`);
     const approved = await st.admin.post(`/api/miners/${again.minerId()}/approve`);
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'active', enrolledVia: 'secret' });
