@@ -136,6 +136,7 @@ const fields = {
     VECTOR_TOP_K: int(5, 1, 100),
     MINER_HEARTBEAT_INTERVAL: int(15, 1, 3600),
     MINER_QUEUE_SYNC_WAIT_S: int(60, 1, 3600),
+    MINER_FIRST_TOKEN_TIMEOUT_S: int(30, 1, 3600), // a chat job silent this long moves on; its miner goes on probation
     BACKUP_RETENTION_DAYS: int(14, 1, 3650),
     SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
     TOKEN_BUDGET_DAILY: int(0, 0, 1_000_000_000_000), // 0: no budget

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { AuditService } from '../audit/service.ts';
-import { createMinerBackend, type JobSilence } from '../backend/miners.ts';
+import { createMinerBackend, JOB_SILENCE, type JobSilence } from '../backend/miners.ts';
+import { createProbation } from '../backend/miner-probation.ts';
+import { usageClampReporter } from '../backend/miner-usage.ts';
 import { createOpenAIBackend } from '../backend/openai.ts';
 import type { ModelBackend } from '../backend/types.ts';
 import type { PageReader } from '../browser-client/client.ts';
@@ -30,18 +32,20 @@ import { createKnowledgeLayer } from './assemble-knowledge.ts';
  * the knowledge base, and chat (reading linked web pages through `pages`,
  * the browser sidecar's client, and searching the knowledge base). Answers a crash left half-written are marked failed here.
  */
-export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined; silence?: JobSilence | undefined } = {}) {
+export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined; silence?: Partial<JobSilence> | undefined } = {}) {
   const { resolve } = extras;
   const orm = db.orm;
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
-  const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus });
+  const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus, onRetired: registry.retire });
   const scheduler = createScheduler(registry, clock);
   let backend: ModelBackend;
   if (config.ORCH_MODEL_BACKEND === 'openai') {
     if (config.NO_EXTERNAL_EGRESS) await assertLocalEndpoint(config.OPENAI_BASE_URL!, resolve);
     backend = createOpenAIBackend({ baseUrl: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY, clock });
   } else {
-    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence: extras.silence });
+    const silence: JobSilence = { ...JOB_SILENCE, beforeFirstMs: config.MINER_FIRST_TOKEN_TIMEOUT_S * 1000, ...extras.silence };
+    const probation = createProbation({ registry, clock, silence, log: log.child({ module: 'miners' }), audit });
+    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence, probation, onUsageClamped: usageClampReporter(log.child({ module: 'miners' }), audit) });
   }
   const catalog = createModelService({ store: createModelsStore(orm), audit, clock });
   const usage = createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });
@@ -61,7 +65,7 @@ export async function createModelLayer(config: Config, log: Log, db: Db, audit: 
     chat,
     knowledge,
     attachSockets(server: Server): () => void {
-      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }), trustedProxies: config.TRUSTED_PROXIES });
+      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }), trustedProxies: config.TRUSTED_PROXIES, clock });
       return () => sockets.close();
     },
   };

@@ -61,7 +61,7 @@ export interface AssembleOptions {
   /** Reads web pages for the chat instead of the browser sidecar's client (tests of the chat). */
   pages?: PageReader | undefined;
   /** How long a miner job may stay silent before it is given up (tests shorten it). */
-  silence?: JobSilence | undefined;
+  silence?: Partial<JobSilence> | undefined;
 }
 
 export async function assembleServer(config: Config, log: Log, options: AssembleOptions = {}): Promise<Assembled> {
@@ -109,7 +109,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const models = await createModelLayer(config, log, db, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient, silence: options.silence });
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register('miners', () => {
-      const up = models.registry.all().filter((m) => m.status === 'active' && m.healthy && models.registry.fresh(m));
+      const up = models.registry.all().filter(models.registry.available);
       return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
     }, { critical: false });
   }

@@ -59,6 +59,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   streams_exhausted: 503,
   pairing_key_mismatch: 400,
   miner_state: 409,
+  // The enrolment secret enrols only the bundled miner's worker id; others need a registration token.
+  enrollment_secret_bound: 403,
   egress_refused: 500,
   invalid_api_key: 401,
   // The browser sidecar (server/browser-client): down or refusing our token; every slot taken;

@@ -53,6 +53,7 @@ export type ErrorCode =
   | 'streams_exhausted'
   | 'pairing_key_mismatch'
   | 'miner_state'
+  | 'enrollment_secret_bound'
   | 'egress_refused'
   | 'invalid_api_key'
   | 'browser_unavailable'

@@ -22,10 +22,21 @@ export interface LiveMiner {
   models: AdvertisedModel[];
   connectedAt: number;
   lastFrameAt: number;
+  /** When a job of this miner last streamed a token (0: never): a busy miner is not a silent one. */
+  lastTokenAt: number;
   lastAssignedAt: number;
   readonly jobs: Map<string, JobHandler>;
   send(frame: ServerFrame): void;
   close(code: number, reason: string): void;
+}
+
+/** Why a miner gets no user job until a probe job shows it answers again. */
+export interface Probation {
+  since: number;
+  reason: string;
+  /** The model and context length of the job it failed: the probe runs the same, so Ollama need not reload. */
+  model: string;
+  numCtx: number;
 }
 
 /** What a connection tells the registry when it opens. */
@@ -45,6 +56,9 @@ export interface Connection {
  */
 export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
   const live = new Map<string, LiveMiner>();
+  // Kept by miner id, not by connection: reconnecting does not clear it.
+  const probation = new Map<string, Probation>();
+  const fresh = (m: LiveMiner): boolean => clock() - m.lastFrameAt < 3 * heartbeatIntervalS * 1000;
   const listeners = new Set<() => void>();
   const changed = () => {
     for (const l of listeners) l();
@@ -79,6 +93,7 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
         models: c.hello.models,
         connectedAt: now,
         lastFrameAt: now,
+        lastTokenAt: 0,
         lastAssignedAt: 0,
         jobs: new Map(),
         send: c.send,
@@ -107,6 +122,7 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
       if (frame.type === 'hello') return;
       const job = m.jobs.get(frame.jobId);
       if (!job) return; // a late frame of a cancelled job
+      if (frame.type === 'chunk' && frame.delta !== '') m.lastTokenAt = m.lastFrameAt;
       if (frame.type !== 'chunk') {
         m.jobs.delete(frame.jobId);
         m.inflight = Math.max(0, m.inflight - 1);
@@ -138,8 +154,33 @@ export function createRegistry(clock: Clock, heartbeatIntervalS: number) {
       } else m.send({ type: 'status', status });
       changed();
     },
+    /** Ends a live connection whose credential was replaced by a new enrolment: the old token no longer opens anything. */
+    retire(id: string): void {
+      const m = live.get(id);
+      if (!m) return;
+      drop(m, 'the miner enrolled again');
+      m.close(CLOSE.revoked, 'credential replaced by a new enrolment');
+      changed();
+    },
     /** True when the miner has spoken within three heartbeat intervals. */
-    fresh: (m: LiveMiner): boolean => clock() - m.lastFrameAt < 3 * heartbeatIntervalS * 1000,
+    fresh,
+    /** True when one of the miner's jobs streamed a token within the last `ms`. */
+    streamedWithin: (m: LiveMiner, ms: number): boolean => clock() - m.lastTokenAt < ms,
+    /** True when the miner may be given user jobs: active, healthy by its own word, heard from recently, not on probation. */
+    available: (m: LiveMiner): boolean => m.status === 'active' && m.healthy && fresh(m) && !probation.has(m.id),
+    /** Takes a miner off user jobs until {@link clearProbation} (a probe job answered). */
+    putOnProbation(id: string, p: Probation): void {
+      probation.set(id, p);
+      changed();
+    },
+    /** Gives a miner back its user jobs. */
+    clearProbation(id: string): void {
+      if (probation.delete(id)) changed();
+    },
+    /** Why a miner is on probation; undefined when it is not. */
+    probation: (id: string): Probation | undefined => probation.get(id),
+    /** Ids of the miners on probation. */
+    onProbation: (): string[] => [...probation.keys()],
     get: (id: string): LiveMiner | undefined => live.get(id),
     all: (): LiveMiner[] => [...live.values()],
     /** Calls `fn` whenever capacity may have appeared; returns an unsubscribe function. */

@@ -19,8 +19,8 @@ interface Waiter {
 }
 
 /**
- * Picks a miner for each job: active, healthy, heard from recently, serving
- * the model and below capacity; the least loaded (in-flight / capacity)
+ * Picks a miner for each job: available (active, healthy, heard from
+ * recently, not on probation), serving the model and below capacity; the least loaded (in-flight / capacity)
  * wins, ties going to the one that waited longest since its last job, so
  * work spreads fairly. When none is free the request waits in a FIFO
  * queue until its deadline, then fails with a clear 503.
@@ -28,8 +28,8 @@ interface Waiter {
 export function createScheduler(registry: Registry, clock: () => number) {
   const queue: Waiter[] = [];
 
-  const serves = (m: LiveMiner, want: Want) =>
-    m.status === 'active' && m.healthy && registry.fresh(m) && !want.exclude?.has(m.id) && m.models.some((x) => sameModel(x.name, want.model));
+  const servesModel = (m: LiveMiner, model: string) => registry.available(m) && m.models.some((x) => sameModel(x.name, model));
+  const serves = (m: LiveMiner, want: Want) => !want.exclude?.has(m.id) && servesModel(m, want.model);
 
   function pick(want: Want): LiveMiner | undefined {
     let best: LiveMiner | undefined;
@@ -63,7 +63,7 @@ export function createScheduler(registry: Registry, clock: () => number) {
   registry.onChange(drain);
 
   function timeoutError(want: Want, waitedS: number): AppError {
-    const anyServes = registry.all().some((m) => m.status === 'active' && m.healthy && registry.fresh(m) && m.models.some((x) => sameModel(x.name, want.model)));
+    const anyServes = registry.all().some((m) => servesModel(m, want.model));
     return anyServes
       ? new AppError('miners_busy', `every miner serving ${want.model} stayed busy for ${waitedS} s; try again shortly`)
       : new AppError('no_miner', `no healthy miner serving ${want.model} is connected; ask an admin to check the Miners page`);

@@ -5,6 +5,7 @@ import { AppError } from '../lib/errors.ts';
 import { generateSecret, secretsEqual, sha256Hex } from '../lib/secrets.ts';
 import { pairingKeyHash } from '../protocol/pairing.ts';
 import type { EnrollRequest, EnrollResponse } from '../protocol/miner.ts';
+import { createSeenWriter } from './last-seen.ts';
 import type { MinerRow, MinersStore } from './store.ts';
 
 /** Wrong pairing keys tolerated before the pending miner is revoked. */
@@ -31,21 +32,53 @@ export function publicMiner(m: MinerRow) {
 
 /**
  * Miner enrolment and administration: the bundled miner proves the
- * enrolment secret; a remote one spends a one-time registration token and
- * stays `pending` until an admin pastes the pairing key it printed.
+ * enrolment secret (bound to the first worker id that used it; after a
+ * revoke it comes back `pending` until an admin approves it); a remote one
+ * spends a one-time registration token and stays `pending` until an admin
+ * pastes the pairing key it printed.
  */
-export function createMinerService(deps: { store: MinersStore; audit: AuditService; clock: Clock; enrollmentSecret: string; onStatus: StatusListener }) {
+export function createMinerService(deps: { store: MinersStore; audit: AuditService; clock: Clock; enrollmentSecret: string; onStatus: StatusListener; onRetired: (minerId: string) => void }) {
   const { store, audit, clock } = deps;
   const minerActor = (m: MinerRow): Actor => ({ id: m.id, label: `miner:${m.workerId}` });
+  const seen = createSeenWriter(store, clock);
 
-  function setStatus(actor: Actor, id: string, status: MinerRow['status'], action: string, allowedFrom: Array<MinerRow['status']>): MinerRow {
+  function setStatus(actor: Actor, id: string, status: MinerRow['status'], action: string, allowedFrom: Array<MinerRow['status']>, also: Partial<MinerRow> = {}): MinerRow {
     const m = store.byId(id);
     if (!m || m.status === 'revoked') throw new AppError('not_found', 'no such miner');
     if (!allowedFrom.includes(m.status)) throw new AppError('miner_state', `the miner is ${m.status}`);
-    const updated = store.update(id, { status })!;
+    const updated = store.update(id, { ...also, status })!;
     audit.record({ actor, action, target: id, details: { workerId: m.workerId } });
     deps.onStatus(id, status);
     return updated;
+  }
+
+  // The secret enrols one worker id, the bundled miner's: the first to use it. The check and the
+  // write are one transaction, so two first enrolments cannot both bind it.
+  function enrollBySecret(req: EnrollRequest, minerToken: string, now: Date, ip: string | undefined): EnrollResponse {
+    if (!secretsEqual(req.secret!, deps.enrollmentSecret)) {
+      audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'bad secret' } });
+      throw new AppError('unauthorized', 'wrong enrolment secret');
+    }
+    const tokenHash = sha256Hex(minerToken);
+    const outcome = store.transaction(() => {
+      const bundled = store.bundled();
+      if (bundled && bundled.workerId !== req.workerId) return { boundTo: bundled.workerId };
+      // The bundled miner enrolling again (a lost state folder): same record, new token, same status, so a disable sticks.
+      const live = store.bySecretWorker(req.workerId);
+      if (live) return { m: store.update(live.id, { tokenHash, version: req.version ?? null, lastAddress: ip ?? null })!, reenrolled: true };
+      // After a revoke the secret alone is not enough: the new identity waits for an admin's approval.
+      const approved = bundled === undefined;
+      const m = store.insert({ id: `mnr_${randomUUID()}`, workerId: req.workerId, enrolledVia: 'secret', status: approved ? 'active' : 'pending', tokenHash, version: req.version ?? null, createdAt: now, confirmedAt: approved ? now : null, confirmedBy: approved ? 'enrollment-secret' : null, lastAddress: ip ?? null });
+      return { m, reenrolled: !approved };
+    });
+    if ('boundTo' in outcome) {
+      audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'enrolment secret bound to another worker id', boundTo: outcome.boundTo } });
+      throw new AppError('enrollment_secret_bound', `the enrolment secret enrols only the bundled miner (worker id "${outcome.boundTo}"); enrol this one with a registration token from the Miners page`);
+    }
+    const { m, reenrolled } = outcome;
+    deps.onRetired(m.id); // a connection still holding the old token ends now
+    audit.record({ actor: minerActor(m), action: 'miner.enroll', target: m.id, ip, details: { via: 'secret', workerId: m.workerId, reenrolled, status: m.status } });
+    return { minerId: m.id, minerToken, status: m.status === 'active' ? 'active' : 'pending' };
   }
 
   return {
@@ -53,19 +86,7 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
     enroll(req: EnrollRequest, ip?: string): EnrollResponse {
       const now = new Date(clock());
       const minerToken = generateSecret(32);
-      if (req.secret !== undefined) {
-        if (!secretsEqual(req.secret, deps.enrollmentSecret)) {
-          audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'bad secret' } });
-          throw new AppError('unauthorized', 'wrong enrolment secret');
-        }
-        // A bundled miner that lost its state folder enrols again under the same name: same record, new token.
-        const existing = store.bySecretWorker(req.workerId);
-        const m = existing
-          ? store.update(existing.id, { tokenHash: sha256Hex(minerToken), version: req.version ?? null, lastAddress: ip ?? null })!
-          : store.insert({ id: `mnr_${randomUUID()}`, workerId: req.workerId, enrolledVia: 'secret', status: 'active', tokenHash: sha256Hex(minerToken), version: req.version ?? null, createdAt: now, confirmedAt: now, confirmedBy: 'enrollment-secret', lastAddress: ip ?? null });
-        audit.record({ actor: minerActor(m), action: 'miner.enroll', target: m.id, ip, details: { via: 'secret', workerId: m.workerId, reenrolled: Boolean(existing) } });
-        return { minerId: m.id, minerToken, status: 'active' };
-      }
+      if (req.secret !== undefined) return enrollBySecret(req, minerToken, now, ip);
       const id = `mnr_${randomUUID()}`;
       const m = store.transaction(() => {
         const token = store.useToken(sha256Hex(req.registrationToken!), now, id);
@@ -121,18 +142,25 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
       return updated;
     },
 
+    /** Lets a pending miner enrolled by secret (the bundled one, back after a revoke) take jobs again. */
+    approve(actor: Actor, id: string): MinerRow {
+      const m = store.byId(id);
+      if (m?.status === 'pending' && m.enrolledVia !== 'secret') throw new AppError('miner_state', 'a remote miner is confirmed with the pairing key it printed');
+      return setStatus(actor, id, 'active', 'miner.approve', ['pending'], { confirmedAt: new Date(clock()), confirmedBy: actor.id ?? actor.label });
+    },
     disable: (actor: Actor, id: string) => setStatus(actor, id, 'disabled', 'miner.disable', ['active']),
     enable: (actor: Actor, id: string) => setStatus(actor, id, 'active', 'miner.enable', ['disabled']),
     revoke: (actor: Actor, id: string) => setStatus(actor, id, 'revoked', 'miner.revoke', ['active', 'pending', 'disabled']),
 
-    /** Records what a connected miner says about itself. */
-    noteSeen(id: string, facts: { version?: string; models?: MinerRow['models']; address?: string | undefined }): void {
-      store.update(id, {
-        lastSeenAt: new Date(clock()),
-        ...(facts.version !== undefined ? { version: facts.version } : {}),
-        ...(facts.models !== undefined ? { models: facts.models } : {}),
-        ...(facts.address !== undefined ? { lastAddress: facts.address } : {}),
-      });
+    /** Records what a connected miner says about itself (its row is written at most every few seconds). */
+    noteSeen: seen.note,
+    /** Writes what `noteSeen` kept back (the miner disconnected). */
+    flushSeen: seen.flush,
+
+    /** Records that a miner's connection was closed for flooding the server with heartbeats. */
+    noteFlood(id: string, dropped: number, ip?: string): void {
+      const m = store.byId(id);
+      audit.record({ actor: m ? minerActor(m) : { id, label: 'miner' }, action: 'miner.heartbeat_flood', outcome: 'failure', target: id, ip, details: { dropped } });
     },
 
     list: () => store.list(),

@@ -22,6 +22,8 @@ export function createMinersStore(orm: Orm) {
         .from(miners)
         .where(and(eq(miners.workerId, workerId), eq(miners.enrolledVia, 'secret'), ne(miners.status, 'revoked')))
         .get(),
+    /** The first miner ever enrolled by secret, whatever its status now: the bundled one, whose worker id the secret is bound to. */
+    bundled: (): MinerRow | undefined => orm.select().from(miners).where(eq(miners.enrolledVia, 'secret')).orderBy(sql`rowid`).limit(1).get(),
     list: (): MinerRow[] => orm.select().from(miners).where(ne(miners.status, 'revoked')).orderBy(desc(miners.createdAt)).all(),
     update: (id: string, set: Partial<typeof miners.$inferInsert>): MinerRow | undefined =>
       orm.update(miners).set(set).where(eq(miners.id, id)).returning().get(),

@@ -19,6 +19,9 @@ export const EMBED_BATCH_MAX = 512;
 /** Largest frame either side accepts (embedding batches are the big ones). */
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
+/** Largest heartbeat the server accepts: 500 advertised models at their longest fit with room to spare. */
+export const MAX_HEARTBEAT_BYTES = 256 * 1024;
+
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, dot, dash, underscore or colon');
 
 /** A worker's name as the operator chose it (`WORKER_ID`). */
@@ -161,6 +164,8 @@ export const CLOSE = {
   replaced: 4002,
   /** The hello frame did not come or was invalid. */
   badHello: 4003,
+  /** The miner sent heartbeats far beyond the rate limit; reconnect, slower. */
+  flooding: 4004,
   /** The server is shutting down; reconnect later. */
   shutdown: 1001,
 } as const;

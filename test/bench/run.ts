@@ -9,11 +9,7 @@ import { benchBundle } from './bundle.ts';
 import { benchStreams } from './streams.ts';
 import { benchVectors } from './vectors.ts';
 import { benchKnowledge } from './knowledge.ts';
-
-if (!existsSync('dist/onsite')) {
-  console.log('building dist/onsite first (npm run build)…');
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
-}
+import { benchHeartbeats } from './heartbeats.ts';
 
 const print = (title: string, rows: Record<string, string>) => {
   console.log(`\n## ${title}`);
@@ -30,9 +26,17 @@ const sections: Array<[string, string, () => Promise<Record<string, string>>]> =
   ['bundle', 'release bundle: size per image, init.sh to a healthy stack', benchBundle],
   ['vectors', 'knowledge vectors: sqlite-vec layouts, 100,000 × 768 on one core', benchVectors],
   ['knowledge', 'knowledge base: hybrid search over 100,000 chunks and ingestion, one core', benchKnowledge],
+  ['heartbeats', 'miner heartbeats: /health/live latency while one miner floods 400 large heartbeats', benchHeartbeats],
 ];
+// Sections that run dist/onsite; the others start the server from source.
+const NEEDS_BINARY = new Set(['foundation', 'streams', 'bundle']);
 const unknown = [...only].filter((name) => !sections.some(([n]) => n === name));
 if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${sections.map(([n]) => n).join(', ')}`);
+
+if ([...NEEDS_BINARY].some((n) => only.size === 0 || only.has(n)) && !existsSync('dist/onsite')) {
+  console.log('building dist/onsite first (npm run build)…');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+}
 
 console.log(`onsite benchmarks — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'})`);
 for (const [name, title, run] of sections) if (only.size === 0 || only.has(name)) print(title, await run());

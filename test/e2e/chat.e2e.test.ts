@@ -21,6 +21,17 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
   const api = async (method: string, path: string, body?: unknown) =>
     fetch(`${url}${path}`, { method, headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
 
+  // A remote miner process: a registration token from the admin, then the pairing key it prints, confirmed.
+  const remoteMiner = async (ollamaUrl: string, stateDir: string, workerId: string): Promise<Proc> => {
+    const made = (await (await api('POST', '/api/miners/registration-tokens', { label: workerId, ttlHours: 1 })).json()) as { token: string };
+    const m = startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamaUrl, MINER_REGISTRATION_TOKEN: made.token, MINER_STATE_DIR: stateDir, WORKER_ID: workerId, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' });
+    const key = (await m.waitFor(/PAIRING KEY: (\S+)/))[1]!;
+    const list = (await (await api('GET', '/api/miners')).json()) as { miners: Array<{ id: string; workerId: string }> };
+    const confirmed = await api('POST', `/api/miners/${list.miners.find((x) => x.workerId === workerId)!.id}/confirm`, { pairingKey: key });
+    expect(confirmed.status).toBe(200);
+    return m;
+  };
+
   beforeAll(async () => {
     const bootstrap = secret();
     const port = await freePort(); // APP_BASE_URL names the port: the CSRF check accepts that origin only
@@ -41,7 +52,8 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
     csrf = ((await claim.json()) as { csrfToken: string }).csrfToken;
     expect((await api('POST', '/api/models', { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true })).status).toBe(201);
     for (let i = 0; i < 2; i++) {
-      const m = startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamas[i]!, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: dirs[i + 1]!.dir, WORKER_ID: `e2e-${i + 1}`, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' });
+      // The first is the bundled miner (the secret is bound to its worker id), the second a remote one.
+      const m = i === 0 ? startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamas[i]!, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: dirs[i + 1]!.dir, WORKER_ID: `e2e-${i + 1}`, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' }) : await remoteMiner(ollamas[i]!, dirs[i + 1]!.dir, `e2e-${i + 1}`);
       procs.push(m);
       miners.push(m);
     }
@@ -85,7 +97,7 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
     const slowUrl = (await slow.waitFor(/listening on (http:\/\/\S+)/))[1]!;
     const state = tempDir('onsite-e2e-m3-');
     dirs.push(state);
-    const victim = startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: slowUrl, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: state.dir, WORKER_ID: 'e2e-slow', PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1' });
+    const victim = await remoteMiner(slowUrl, state.dir, 'e2e-slow');
     procs.push(victim);
     const minersNow = async () => ((await (await api('GET', '/api/miners')).json()) as { miners: Array<{ workerId: string; healthy: boolean; inflight: number }> }).miners;
     for (let t = 0; t < 200 && !(await minersNow()).some((m) => m.workerId === 'e2e-slow' && m.healthy); t++) await new Promise((r) => setTimeout(r, 100));

@@ -4,6 +4,7 @@ import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import type { JobSilence } from '../../server/backend/miners.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import type { Env } from '../../server/config.ts';
+import type { Clock } from '../../server/lib/clock.ts';
 import { createLogger } from '../../server/lib/log.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from '../fixtures/ollama/server.ts';
 import type { TestClient } from './client.ts';
@@ -24,7 +25,7 @@ export interface Stack {
   admin: TestClient;
   ollamas: FakeOllama[];
   miners: RunningMiner[];
-  /** Starts one more fake Ollama and a miner in front of it. */
+  /** Starts one more fake Ollama and a miner in front of it (the first by the enrolment secret, later ones by registration token and pairing key). */
   addMiner(env?: Env, ollama?: FakeOllamaOptions): Promise<{ miner: RunningMiner; ollama: FakeOllama }>;
   /** Waits until `n` miners are connected, active and healthy. */
   waitForMiners(n: number, timeoutMs?: number): Promise<void>;
@@ -45,8 +46,8 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
  * claims the admin, seeds the catalog, and starts `miners` miners each
  * with its own fake Ollama.
  */
-export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: JobSilence } = {}): Promise<Stack> {
-  const s = await createTestServer({ MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env }, { pages: o.pages, silence: o.silence });
+export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: Partial<JobSilence>; clock?: Clock } = {}): Promise<Stack> {
+  const s = await createTestServer({ MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env }, { pages: o.pages, silence: o.silence, clock: o.clock });
   const server = createAdaptorServer({ fetch: s.app.fetch }) as Server;
   const closeSockets = s.attachSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,15 +61,22 @@ export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeO
   const dirs: Array<() => void> = [];
   const silent = createLogger({ level: 'silent', secrets: [] });
 
+  // The first miner is the bundled one (the enrolment secret is bound to its worker id); the
+  // others enrol as remote miners do: a registration token, then the admin confirms their pairing key.
   async function addMiner(env: Env = {}, ollamaOptions: FakeOllamaOptions = o.ollama ?? {}) {
     const ollama = await startFakeOllama({ tokensPerSecond: 0, ...ollamaOptions });
     const state = tempDir('onsite-miner-');
     dirs.push(state.cleanup);
+    const bundled = miners.length === 0;
+    const credential = bundled
+      ? { MINER_ENROLLMENT_SECRET: s.config.MINER_ENROLLMENT_SECRET }
+      : { MINER_REGISTRATION_TOKEN: (await admin.post('/api/miners/registration-tokens', { label: `worker-${miners.length + 1}`, ttlHours: 1 })).body.token as string };
+    const printed: string[] = [];
     const miner = await startMiner(
       {
         SERVER_URL: url,
         OLLAMA_HOST: ollama.url,
-        MINER_ENROLLMENT_SECRET: s.config.MINER_ENROLLMENT_SECRET,
+        ...credential,
         MINER_STATE_DIR: state.dir,
         MINER_HEARTBEAT_INTERVAL: '1',
         WORKER_ID: `worker-${miners.length + 1}`,
@@ -77,14 +85,20 @@ export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeO
         ...o.minerEnv,
         ...env,
       },
-      { log: silent, version: 'test', backoff: { reconnect: { baseMs: 50, maxMs: 500 } } },
+      { log: silent, version: 'test', print: (line) => printed.push(line), backoff: { reconnect: { baseMs: 50, maxMs: 500 } } },
     );
     ollamas.push(ollama);
     miners.push(miner);
+    if (!bundled) {
+      await until(() => printed.length > 0 && miner.minerId() !== undefined, 10_000, 'the remote miner to print its pairing key');
+      const key = /PAIRING KEY: (\S+)/.exec(printed.join('\n'))![1]!;
+      const confirmed = await admin.post(`/api/miners/${miner.minerId()}/confirm`, { pairingKey: key });
+      if (confirmed.status !== 200) throw new Error(`confirming worker-${miners.length}: ${JSON.stringify(confirmed.body)}`);
+    }
     return { miner, ollama };
   }
 
-  const healthy = () => s.models.registry.all().filter((m) => m.status === 'active' && m.healthy).length;
+  const healthy = () => s.models.registry.all().filter(s.models.registry.available).length;
   const stack: Stack = {
     s,
     url,

@@ -93,6 +93,15 @@ describe('miner connection', () => {
     expect(h.body).toMatchObject({ ok: false, status: 'revoked', connected: false });
   });
 
+  it('closed with 4004 (too many heartbeats): says so in words and reconnects', async () => {
+    rig = await createRig();
+    await rig.start();
+    await rig.server.waitForFrame('hello');
+    rig.server.closeSocket(CLOSE.flooding, 'too many heartbeats');
+    await until(() => rig!.server.connections === 2, 5000, 'a reconnect');
+    expect(rig.logEntries().some((l) => l.level === 'error' && /too many heartbeats|far more heartbeats/.test(String(l.msg)))).toBe(true);
+  });
+
   it('stops reconnecting when the upgrade is refused with 401', async () => {
     rig = await createRig();
     await rig.start();

@@ -30,6 +30,7 @@ describe('config', () => {
     expect([c.EXTRACT_MAX_PART_MB, c.EXTRACT_MAX_TOTAL_MB, c.EXTRACT_MAX_CHARS, c.EXTRACT_MEMORY_MB, c.EXTRACT_TIMEOUT_S]).toEqual([8, 24, 5_000_000, 768, 60]);
     expect(c.VECTOR_TOP_K).toBe(5);
     expect(c.MINER_QUEUE_SYNC_WAIT_S).toBe(60);
+    expect(c.MINER_FIRST_TOKEN_TIMEOUT_S).toBe(30);
     expect(c.BROWSER_SERVICE_URL).toBe('http://browser:9020');
     expect(c.NO_EXTERNAL_EGRESS).toBe(false);
     expect(c.dbPath).toBe(join(tmp.dir, 'onsite.db'));

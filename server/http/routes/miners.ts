@@ -11,11 +11,13 @@ import { jsonBody } from '../validate.ts';
 export function minerView(service: MinerService, registry: Registry) {
   return service.list().map((m) => {
     const live = registry.get(m.id);
+    const probation = registry.probation(m.id);
     return {
       ...publicMiner(m),
       connected: Boolean(live),
-      healthy: live ? live.healthy && registry.fresh(live) : false,
-      problem: live?.problem ?? null,
+      healthy: live ? live.healthy && registry.fresh(live) && !probation : false,
+      problem: probation ? `on probation since ${new Date(probation.since).toISOString()}: ${probation.reason}` : (live?.problem ?? null),
+      probation: Boolean(probation),
       inflight: live?.inflight ?? 0,
       capacity: live?.capacity ?? null,
       lastHeartbeatAt: live ? new Date(live.lastFrameAt).toISOString() : null,
@@ -38,6 +40,7 @@ export function minerRoutes(service: MinerService, registry: Registry) {
       return c.json(service.createRegistrationToken(actorOf(callerOf(c)), body.label, body.ttlHours), 201);
     })
     .post('/:id/confirm', async (c) => c.json(publicMiner(service.confirm(actorOf(callerOf(c)), c.req.param('id'), (await jsonBody(c, pairingBody)).pairingKey))))
+    .post('/:id/approve', (c) => c.json(publicMiner(service.approve(actorOf(callerOf(c)), c.req.param('id')))))
     .post('/:id/disable', (c) => c.json(publicMiner(service.disable(actorOf(callerOf(c)), c.req.param('id')))))
     .post('/:id/enable', (c) => c.json(publicMiner(service.enable(actorOf(callerOf(c)), c.req.param('id')))))
     .delete('/:id', (c) => c.json(publicMiner(service.revoke(actorOf(callerOf(c)), c.req.param('id')))));

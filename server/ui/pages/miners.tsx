@@ -37,7 +37,8 @@ function Actions({ caller, m }: { caller: Caller; m: MinerRowView }) {
   if (m.status === 'revoked') return null;
   return (
     <div class="row">
-      {m.status === 'pending' ? (
+      {m.status === 'pending' && m.enrolledVia === 'secret' ? <PostButton caller={caller} action={`/admin/miners/${m.id}/approve`} label="Approve" /> : null}
+      {m.status === 'pending' && m.enrolledVia === 'token' ? (
         <form method="post" action={`/admin/miners/${m.id}/confirm`} class="row" data-testid="confirm-form">
           <CsrfField caller={caller} />
           <input name="pairingKey" placeholder="XXXX-XXXX-XXXX-XXXX-XXXX" required minlength={4} maxlength={64} aria-label="Pairing key" />

@@ -23,7 +23,7 @@ export interface MinerPagesDeps {
 
 type Extra = { created: NewRegistrationToken };
 
-/** `/admin/miners`: the miners table, pairing, disable/enable/revoke and registration tokens. */
+/** `/admin/miners`: the miners table, pairing, approval, disable/enable/revoke and registration tokens. */
 export function minerPages(deps: MinerPagesDeps) {
   const render = (c: Context<AppEnv>, outcome: FormOutcome<Extra> = {}, status = 200) =>
     c.html(<MinersPage caller={callerOf(c)} miners={minerView(deps.miners, deps.registry)} {...outcome} />, status as 200);
@@ -49,6 +49,7 @@ export function minerPages(deps: MinerPagesDeps) {
         return { info: `Paired ${label(deps.miners.confirm(actor(c), c.req.param('id'), form.pairingKey))}: it takes jobs now.` };
       }),
     )
+    .post('/:id/approve', (c) => attempt(c, () => ({ info: `Approved ${label(deps.miners.approve(actor(c), c.req.param('id')))}: it takes jobs now.` })))
     .post('/:id/disable', (c) => attempt(c, () => ({ info: `Disabled ${label(deps.miners.disable(actor(c), c.req.param('id')))}: it gets no new jobs.` })))
     .post('/:id/enable', (c) => attempt(c, () => ({ info: `Enabled ${label(deps.miners.enable(actor(c), c.req.param('id')))}.` })))
     .post('/:id/revoke', (c) => attempt(c, () => ({ info: `Revoked ${label(deps.miners.revoke(actor(c), c.req.param('id')))}: it must enroll again to work.` })));

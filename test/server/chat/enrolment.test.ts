@@ -96,6 +96,94 @@ describe('remote miner: registration token and pairing key', () => {
   });
 });
 
+describe('bundled miner: the enrolment secret', () => {
+  let st: Stack;
+  const started: RunningMiner[] = [];
+  const dirs: Array<() => void> = [];
+  beforeAll(async () => {
+    st = await startStack({ miners: 1, env: { MINER_QUEUE_SYNC_WAIT_S: '1' } });
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((m) => m.stop()));
+    await st?.close();
+    for (const d of dirs) d();
+  });
+
+  const enroll = (body: unknown) => fetch(`${st.url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  // The bundled miner started again on an empty state folder (as after `docker volume rm`), so it enrols again with the secret.
+  const restartFresh = async () => {
+    const state = tempDir('onsite-bundled-again-');
+    dirs.push(state.cleanup);
+    const m = await startMiner(
+      { SERVER_URL: st.url, OLLAMA_HOST: st.ollamas[0]!.url, MINER_ENROLLMENT_SECRET: st.s.config.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: state.dir, MINER_HEARTBEAT_INTERVAL: '1', WORKER_ID: 'worker-1', PORT: '0', HOST: '127.0.0.1' },
+      { log: createLogger({ level: 'silent', secrets: [] }), version: 'test', backoff: { reconnect: { baseMs: 50, maxMs: 500 } } },
+    );
+    started.push(m);
+    return m;
+  };
+  const ask = async (content: string) => {
+    const conv = await st.admin.post('/api/conversations', {});
+    return st.admin.post(`/api/conversations/${conv.body.id}/messages`, { content });
+  };
+
+  it('binds the secret to the bundled worker id: another worker id is refused with enrollment_secret_bound and audited', async () => {
+    const other = await enroll({ workerId: 'intruder', secret: st.s.config.MINER_ENROLLMENT_SECRET });
+    expect(other.status).toBe(403);
+    const body = (await other.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('enrollment_secret_bound');
+    expect(body.error.message).toMatch(/registration token/);
+    expect(st.s.models.miners.list().map((m) => m.workerId)).toEqual(['worker-1']);
+    const failures = st.s.identity.audit.list({ action: 'miner.enroll', outcome: 'failure' });
+    expect(failures.some((e) => e.actorLabel === 'miner:intruder' && (e.details as { boundTo?: string }).boundTo === 'worker-1')).toBe(true);
+  });
+
+  it('a disabled bundled miner that enrols again with the secret stays disabled', async () => {
+    const id = st.miners[0]!.minerId()!;
+    expect((await st.admin.post(`/api/miners/${id}/disable`)).status).toBe(200);
+    const again = await enroll({ workerId: 'worker-1', secret: st.s.config.MINER_ENROLLMENT_SECRET });
+    expect(again.status).toBe(201);
+    expect(await again.json()).toMatchObject({ minerId: id, status: 'pending' });
+    expect(st.s.models.miners.get(id)!.status).toBe('disabled');
+    expect(codeOf(await ask('disabled?'))).toBe('no_miner');
+    // Its saved token was replaced by the new enrolment: the running miner is refused and stops as revoked.
+    await until(() => st.miners[0]!.status() === 'revoked' || st.s.models.registry.get(id) === undefined, 10_000, 'the old connection to go');
+    expect((await st.admin.post(`/api/miners/${id}/enable`)).status).toBe(200);
+  });
+
+  it('revoking it sticks: enrolling again with the secret, it comes back pending and gets no job until an admin approves it', async () => {
+    const first = st.s.models.miners.list().find((m) => m.workerId === 'worker-1')!;
+    expect((await st.admin.delete(`/api/miners/${first.id}`)).status).toBe(200);
+    const back = await restartFresh();
+    await until(() => back.status() === 'pending' && st.s.models.registry.get(back.minerId()!) !== undefined, 10_000, 'the re-enrolled miner to connect as pending');
+    expect(back.minerId()).not.toBe(first.id);
+    const row = (await st.admin.get('/api/miners')).body.miners as Array<Record<string, unknown>>;
+    expect(row.find((m) => m.id === back.minerId())).toMatchObject({ status: 'pending', enrolledVia: 'secret', connected: true });
+    const chatsBefore = st.ollamas[0]!.requests.filter((r) => r.path === '/api/chat').length;
+    expect(codeOf(await ask('revoked and back?'))).toBe('no_miner');
+    expect(st.ollamas[0]!.requests.filter((r) => r.path === '/api/chat')).toHaveLength(chatsBefore);
+    // Enrolling again while pending does not get round the approval either.
+    const retry = await enroll({ workerId: 'worker-1', secret: st.s.config.MINER_ENROLLMENT_SECRET });
+    expect(((await retry.json()) as { status: string }).status).toBe('pending');
+    await until(() => back.status() === 'revoked' || st.s.models.registry.get(back.minerId()!) === undefined, 10_000, 'the replaced token to be refused');
+    const again = await restartFresh();
+    await until(() => again.status() === 'pending', 10_000, 'the miner to wait for approval');
+
+    expect(codeOf(await st.admin.post(`/api/miners/${again.minerId()}/confirm`, { pairingKey: 'ABCD-EFGH-JKMN-PQRS-TVWX' }))).toBe('miner_state');
+    // The Miners page offers Approve for it (no pairing-key form: it never printed one).
+    const page = await (await st.admin.raw('GET', '/admin/miners')).text();
+    expect(page).toContain(`action="/admin/miners/${again.minerId()}/approve"`);
+    expect(page).not.toContain(`action="/admin/miners/${again.minerId()}/confirm"`);
+    const approved = await st.admin.post(`/api/miners/${again.minerId()}/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'active', enrolledVia: 'secret' });
+    await until(() => again.status() === 'active', 5000, 'the miner to hear it is active');
+    await st.waitForMiners(1);
+    const res = await st.admin.raw('POST', `/api/conversations/${(await st.admin.post('/api/conversations', {})).body.id}/messages`, { content: 'approved' });
+    expect((await collectReply(res)).final?.message.status).toBe('complete');
+    expect(st.s.identity.audit.list({ action: 'miner.approve' }).map((e) => e.target)).toEqual([again.minerId()]);
+  });
+});
+
 describe('ORCH_MODEL_BACKEND=openai', () => {
   it('runs chat and embeddings on an external OpenAI-compatible endpoint (here: Ollama’s own /v1 on loopback)', async () => {
     const ollama = await startFakeOllama({ tokensPerSecond: 0 });

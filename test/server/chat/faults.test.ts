@@ -80,6 +80,70 @@ describe('miner faults', () => {
     await stack.ollamas[0]!.waitFor((r) => r.outcome === 'cancelled', 5000);
   });
 
+  it('a miner that takes jobs and never sends a first token: within MINER_FIRST_TOKEN_TIMEOUT_S the job moves on, the miner goes on probation (its healthy heartbeats do not lift it) until a probe job answers', async () => {
+    st = await startStack({ miners: 2, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1' }, silence: { probeMs: 1500 } });
+    const stack = st;
+    const { registry } = stack.s.models;
+    const [a, b] = stack.miners.map((m) => m.minerId()!);
+    // A's Ollama accepts every generation and never starts it; its /api/tags still answers, so A reports healthy.
+    stack.ollamas[0]!.inject({ kind: 'slow-first-token', delayMs: 120_000 });
+    // Idle ties go to the miner used longest ago: make that A for every question below.
+    const preferA = () => {
+      registry.get(a!)!.lastAssignedAt = 0;
+      registry.get(b!)!.lastAssignedAt = Date.now() + 600_000;
+    };
+    preferA();
+    const first = await collectReply((await ask(stack, 'anyone there?')).res);
+    expect(first.final?.message.status).toBe('complete');
+    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b);
+    expect(stack.ollamas[0]!.requests.find((r) => r.path === '/api/chat')?.outcome).toBe('cancelled');
+
+    // On probation: shown to the admin, audited, and no user job however healthy its heartbeats say it is.
+    expect(registry.probation(a!)?.reason).toMatch(/no first token within 1 s/);
+    const row = ((await stack.admin.get('/api/miners')).body.miners as Array<Record<string, unknown>>).find((m) => m.id === a);
+    expect(row).toMatchObject({ connected: true, healthy: false, probation: true });
+    expect(row!.problem).toMatch(/probation.*no first token within 1 s/);
+    expect(stack.s.identity.audit.list({ action: 'miner.probation' }).map((e) => e.target)).toEqual([a]);
+    const heardAt = registry.get(a!)!.lastFrameAt;
+    await until(() => registry.get(a!)!.lastFrameAt > heardAt, 5000, 'a heartbeat from A after the probation');
+    expect(registry.get(a!)!.healthy).toBe(true);
+    for (const q of ['second?', 'third?']) {
+      preferA();
+      expect((await collectReply((await ask(stack, q)).res)).final?.message.status).toBe('complete');
+      expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b);
+    }
+    const userChats = (i: number) => stack.ollamas[i]!.requests.filter((r) => r.path === '/api/chat' && !JSON.stringify(r.body).includes('single word: ready'));
+    expect(userChats(0)).toHaveLength(1);
+    // The probes, not user questions, went to A; they fail while its Ollama hangs.
+    await until(() => stack.ollamas[0]!.requests.filter((r) => r.path === '/api/chat').length >= 2, 5000, 'a probe job on A');
+    expect(registry.probation(a!)).toBeDefined();
+
+    // Its Ollama recovers: the next probe answers and A takes user jobs again.
+    stack.ollamas[0]!.clearFaults();
+    await until(() => registry.probation(a!) === undefined, 10_000, 'a probe job to answer');
+    expect(stack.s.identity.audit.list({ action: 'miner.probation_cleared' }).map((e) => e.target)).toEqual([a]);
+    preferA();
+    expect((await collectReply((await ask(stack, 'back?')).res)).final?.message.status).toBe('complete');
+    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(a);
+    expect(userChats(0)).toHaveLength(2);
+  });
+
+  it('a miner busy streaming another answer is not silent: a job queued behind it waits past MINER_FIRST_TOKEN_TIMEOUT_S and no probation follows', async () => {
+    // One miner whose Ollama answers at 8 tokens/s; the second question's Ollama request waits 2 s for its first token, as behind a busy GPU.
+    st = await startStack({ miners: 1, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1', MINER_QUEUE_SYNC_WAIT_S: '1' }, ollama: { tokensPerSecond: 8 } });
+    const stack = st;
+    const first = await ask(stack, 'keep talking');
+    await until(() => stack.ollamas[0]!.active() === 1, 5000, 'the first answer to start');
+    stack.ollamas[0]!.inject({ kind: 'slow-first-token', delayMs: 2000 }, { times: 1 });
+    const second = await ask(stack, 'and me?');
+    const [a, b] = await Promise.all([collectReply(first.res), collectReply(second.res)]);
+    expect(a.final?.message.status).toBe('complete');
+    expect(b.tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'and me?').join(''));
+    expect(b.final?.message.status).toBe('complete');
+    expect(stack.s.models.registry.probation(stack.miners[0]!.minerId()!)).toBeUndefined();
+    expect(stack.s.identity.audit.list({ action: 'miner.probation' })).toHaveLength(0);
+  });
+
   it('all miners busy beyond MINER_QUEUE_SYNC_WAIT_S: 503 miners_busy, and nothing half-made is left streaming', async () => {
     st = await startStack({ miners: 1, env: { MINER_QUEUE_SYNC_WAIT_S: '1' }, minerEnv: { MINER_CAPACITY: '1' } });
     const stack = st;
