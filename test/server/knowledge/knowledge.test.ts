@@ -9,7 +9,8 @@ import { readSse } from '../../helpers/sse.ts';
 import { startStack, until, type Stack } from '../../helpers/stack.ts';
 
 type Body = { messages?: Array<{ role: string; content: string }> };
-const promptOf = (r: SeenRequest) => ((r.body as Body).messages ?? []).map((m) => m.content).join('\n');
+// Requests without a body (a health probe's /api/tags) carry no prompt.
+const promptOf = (r: SeenRequest) => ((r.body as Body | undefined)?.messages ?? []).map((m) => m.content).join('\n');
 
 /** Sends a message and reads the stream: the sources event and the final message. */
 async function ask(client: TestClient, conversationId: string, content: string) {
