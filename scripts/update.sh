@@ -42,7 +42,8 @@ names=$(sed -n 's/^[0-9a-f]\{64\}  \(docker-compose[A-Za-z0-9._-]*\.yml\)$/\1/p'
 
 cd "$install"
 say "backing up the database (onsite backup)"
-backup=$(compose exec -T server /usr/local/bin/onsite backup | sed -n 's/^.*\(\/var\/lib\/onsite\/backups\/[^ ]*\.db\).*$/\1/p' | tail -n 1)
+backup=$(compose exec -T server /usr/local/bin/onsite backup | sed -n 's/^.*\(\/var\/lib\/onsite\/backups\/[^ ]*\.db\).*$/\1/p' | tail -n 1) \
+  || die "the backup failed (is the server running? docker compose ps); nothing was changed"
 [ -n "$backup" ] || die "the backup did not report its file; nothing was changed"
 say "backup: $backup"
 

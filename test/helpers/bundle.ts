@@ -93,8 +93,10 @@ export function otherBundleKey(kid: string): Record<string, string> & { x: strin
  */
 export function makeOperatorBundle(dir: string, version: string, trusted: Keyring = TEST_BUNDLE_KEYRING): TestBundle {
   const bundle = makeTestBundle(dir);
-  bundle.files.delete('compose/docker-compose.yml');
-  rmSync(join(dir, 'compose'), { recursive: true });
+  for (const path of ['compose/docker-compose.yml', 'images/onsite-0.1.0.tar']) {
+    bundle.files.delete(path);
+    rmSync(join(dir, path));
+  }
   bundle.put('VERSION', `${version}\n`);
   bundle.put('docker-compose.yml', 'services: {}\n');
   bundle.put('docker-compose.gpu.yml', 'services: {}\n');
