@@ -75,7 +75,7 @@ export function makeTestBundle(dir: string): TestBundle {
   const weights = randomBytes(100_000);
   bundle.put(`models/blobs/sha256-${sha256(config)}`, config);
   bundle.put(`models/blobs/sha256-${sha256(weights)}`, weights);
-  bundle.put('models/manifests/registry.ollama.ai/library/tiny/latest', manifestFor(sha256(config), [sha256(weights)]));
+  bundle.put('models/manifests/registry.example/library/tiny/latest', manifestFor(sha256(config), [sha256(weights)]));
   bundle.sign();
   return bundle;
 }
