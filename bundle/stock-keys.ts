@@ -7,6 +7,7 @@
 // these forms, written in at build time by embedTrustedKeys.
 import { createPrivateKey, createHash, sign } from 'node:crypto';
 import type { Keyring } from '../licenses/activation-code.ts';
+import { keyFingerprint } from '../server/init/bundle/signature.ts';
 
 /** The principal and namespace of SHA256SUMS.sshsig (`ssh-keygen -Y verify -I … -n …`). */
 export const SSH_SIG_NAMESPACE = 'onsite-bundle';
@@ -69,4 +70,35 @@ export function embedTrustedKeys(script: string, keyring: Keyring): string {
   if (begin < 0 || end < begin) throw new Error('the script has no "# begin trusted keys" … "# end trusted keys" block');
   const keys = Object.entries(keyring).map(([kid, x]) => `${kid} ${publicKeyPem(x).split('\n')[1]} ${allowedSignersLine(x).split(' ').at(-1)}`);
   return [...lines.slice(0, begin + 1), ...keys, ...lines.slice(end)].join('\n');
+}
+
+/**
+ * The vendor keys as docs/verify.md publishes them (between its
+ * `<!-- begin vendor keys -->` and `<!-- end vendor keys -->` lines): key
+ * id, fingerprint as onsite init prints it, PEM and allowed-signers line.
+ */
+export function renderVendorKeys(keyring: Keyring): string {
+  const keys = Object.entries(keyring);
+  if (keys.length === 0) {
+    return [
+      'No vendor release key has been published yet. Every bundle so far is a development',
+      'bundle, signed with the key of the machine that built it: its init.sh trusts that key',
+      'alone, and a release build of onsite never accepts it.',
+    ].join('\n');
+  }
+  return keys
+    .map(([kid, x]) =>
+      [
+        `### Key \`${kid}\``,
+        '',
+        `Fingerprint (SHA-256 of the raw key, as init prints it): \`${keyFingerprint(x)}\``,
+        '',
+        ...publicKeyPem(x).trimEnd().split('\n').map((l) => `    ${l}`),
+        '',
+        'For ssh-keygen, the allowed-signers line:',
+        '',
+        `    ${allowedSignersLine(x)}`,
+      ].join('\n'),
+    )
+    .join('\n\n');
 }

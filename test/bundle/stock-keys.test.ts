@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allowedSignersLine, embedTrustedKeys, publicKeyPem, SSH_SIG_NAMESPACE } from '../../bundle/stock-keys.ts';
+import { allowedSignersLine, embedTrustedKeys, publicKeyPem, renderVendorKeys, SSH_SIG_NAMESPACE } from '../../bundle/stock-keys.ts';
 import { writeSums } from '../../bundle/sums.ts';
 import { verifyBundle } from '../../server/init/bundle/verify.ts';
 import { otherBundleKey } from '../helpers/bundle.ts';
@@ -57,5 +57,14 @@ describe('signatures stock tools check', () => {
       expect(embedded.replace(`${line}\n`, '')).toBe(source);
     }
     expect(execFileSync('bash', ['-n'], { input: embedTrustedKeys(readFileSync(join(ROOT, 'scripts/init.sh'), 'utf8'), { a: key.x }) }).toString()).toBe('');
+  });
+
+  it('docs/verify.md publishes exactly the vendor keys of licenses/keys/bundle-signing-keys.json', () => {
+    const vendor = JSON.parse(readFileSync(join(ROOT, 'licenses/keys/bundle-signing-keys.json'), 'utf8')) as Record<string, string>;
+    const doc = readFileSync(join(ROOT, 'bundle/docs/verify.md'), 'utf8');
+    const block = /<!-- begin vendor keys -->\n([\s\S]*)\n<!-- end vendor keys -->/.exec(doc)?.[1];
+    expect(block, 'paste renderVendorKeys(bundle-signing-keys.json) between the markers of bundle/docs/verify.md').toBe(renderVendorKeys(vendor));
+    const key = otherBundleKey('vendor-2027');
+    expect(renderVendorKeys({ 'vendor-2027': key.x })).toContain(`    ${allowedSignersLine(key.x)}`);
   });
 });
