@@ -131,7 +131,7 @@ writeNotices(root, dir, images.map((i) => `${i.name}:${version}`));
 // 5. checksums, signature, archive
 step('SHA256SUMS and its signature');
 const signer = writeSums(dir, signing);
-step(`signed with ${signer.kid} (fingerprint ${signer.fingerprint})`);
+step(`signed with ${signing.release ? 'vendor' : 'DEVELOPMENT'} key ${signer.kid} (fingerprint ${signer.fingerprint})`);
 if (values.archive !== 'none') {
   const archive = join(out, `onsite-${version}.${values.archive === 'tar' ? 'tar' : 'tar.gz'}`);
   step(`writing ${archive}`);

@@ -16,6 +16,7 @@
 # Usage: powershell -ExecutionPolicy Bypass -File scripts\init.ps1 [--archive-checked-by-hand] [--adopt-existing] [--host NAME]...
 $ErrorActionPreference = 'Stop'
 Set-Location (Join-Path $PSScriptRoot '..')
+$root = (Get-Location).Path
 
 # Each line: key id, PEM body (openssl), ssh-ed25519 key (ssh-keygen).
 $BundleKeys = @'
@@ -53,8 +54,10 @@ if ($sshKeygen -and (Test-Path -LiteralPath SHA256SUMS.sshsig)) {
   try {
     $allowed = Join-Path $work 'allowed_signers'
     [IO.File]::WriteAllText($allowed, "$Namespace namespaces=`"$Namespace`" ssh-ed25519 $(($key -split ' ')[2])`n")
-    $p = Start-Process -FilePath $sshKeygen.Source -ArgumentList @('-Y', 'verify', '-f', "`"$allowed`"", '-I', $Namespace, '-n', $Namespace, '-s', 'SHA256SUMS.sshsig') `
-      -RedirectStandardInput SHA256SUMS -RedirectStandardOutput (Join-Path $work 'out') -RedirectStandardError (Join-Path $work 'err') -NoNewWindow -Wait -PassThru
+    # Absolute paths throughout: Start-Process runs in the process's folder, not Set-Location's.
+    $p = Start-Process -FilePath $sshKeygen.Source -WorkingDirectory $root -NoNewWindow -Wait -PassThru `
+      -ArgumentList @('-Y', 'verify', '-f', "`"$allowed`"", '-I', $Namespace, '-n', $Namespace, '-s', "`"$(Join-Path $root 'SHA256SUMS.sshsig')`"") `
+      -RedirectStandardInput (Join-Path $root 'SHA256SUMS') -RedirectStandardOutput (Join-Path $work 'out') -RedirectStandardError (Join-Path $work 'err')
     $said = (Get-Content -Raw (Join-Path $work 'out')) + (Get-Content -Raw (Join-Path $work 'err'))
     if ($p.ExitCode -eq 0) { $checked = $true }
     # An ssh-keygen older than 8.1 has no -Y: then there is no stock tool here.
@@ -77,7 +80,7 @@ $extra = @('SHA256SUMS', 'SHA256SUMS.sig', 'SHA256SUMS.sshsig'); $dirs = $false
 if ($adopt) { $extra += @('.onsite-init') + $InitFiles; $dirs = $true }
 elseif (Test-Path -LiteralPath .onsite-init) {
   # The record holds a token whose hash names a volume init made on this engine: a copied or forged record has none.
-  $record = Get-Content -LiteralPath .onsite-init | Where-Object { $_ -and -not $_.StartsWith('#') }
+  $record = @(Get-Content -LiteralPath .onsite-init | Where-Object { $_ -and -not $_.StartsWith('#') })
   if ($record[0] -ne 'onsite-init-v1' -or $record[1] -notmatch '^token ([0-9a-f]{64})$') { Fail '.onsite-init is not init''s record. Nothing was loaded.' }
   $digest = [Security.Cryptography.SHA256]::Create().ComputeHash([Text.Encoding]::ASCII.GetBytes($Matches[1]))
   $marker = 'onsite_init_' + (-join ($digest | ForEach-Object { $_.ToString('x2') })).Substring(0, 32)
@@ -90,7 +93,6 @@ elseif (Test-Path -LiteralPath .onsite-init) {
   }
   $extra += '.onsite-init'; $dirs = $true
 }
-$root = (Get-Location).Path
 foreach ($item in Get-ChildItem -LiteralPath $root -Recurse -Force) {
   $rel = $item.FullName.Substring($root.Length + 1).Replace('\', '/')
   if ($item.Attributes -band [IO.FileAttributes]::ReparsePoint) { Fail "$rel is a link (a link has no place in a bundle). Nothing was loaded." }
