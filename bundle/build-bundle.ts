@@ -3,7 +3,12 @@
 //   2. the images onsite:<v> and onsite-browser:<v> (docker build on debian:bookworm-slim)
 //   3. docker save of each, plus the pinned Ollama image when given
 //   4. compose files, operator scripts and docs, third-party notices, models
-//   5. SHA256SUMS and its Ed25519 signature, then onsite-<v>.tar.gz
+//   5. SHA256SUMS and its Ed25519 signatures (SHA256SUMS.sig for onsite,
+//      SHA256SUMS.sshsig for ssh-keygen), then onsite-<v>.tar.gz
+// Signing: ONSITE_RELEASE=1 with BUNDLE_SIGNING_KEY_FILE (a vendor key of
+// licenses/keys/bundle-signing-keys.json), else the development key in
+// dist/; any mix is refused (bundle/signing-key.ts). init.sh and init.ps1
+// get the trusted public keys written in, for their stock-tool check.
 // Options: --out DIR (default dist/bundle), --models DIR (Ollama's models
 // folder: manifests/ and blobs/), --ollama-image FILE.tar or --without-ollama
 // (tests replace the ollama service), --archive gz|tar|none (tar.gz by
@@ -13,6 +18,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleSigningKey, isReleaseBuild } from './signing-key.ts';
+import { embedTrustedKeys } from './stock-keys.ts';
 import { writeSums } from './sums.ts';
 import { writeNotices } from './notices.ts';
 
@@ -37,6 +44,14 @@ const step = (label: string) => console.log(`build-bundle: ${label}`);
 const run = (cmd: string, args: string[], opts: { quiet?: boolean } = {}) =>
   execFileSync(cmd, args, { cwd: root, stdio: ['ignore', opts.quiet ? 'pipe' : 'inherit', 'inherit'] });
 
+let release = false;
+try {
+  release = isReleaseBuild(process.env);
+} catch (err) {
+  fail((err as Error).message);
+}
+// A release carries a binary built now as a release (no development key), never whatever dist/onsite holds.
+if (release && values['skip-binary']) fail('a release bundle (ONSITE_RELEASE=1) builds its own release binary: drop --skip-binary');
 if (!['gz', 'tar', 'none'].includes(values.archive!)) fail(`--archive is gz, tar or none, not ${values.archive}`);
 const version = values.version ?? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 if (!/^[\w.-]{1,64}$/.test(version)) fail(`not a valid image tag: ${version}`);
@@ -59,6 +74,12 @@ try {
 if (!values['skip-binary']) run('npm', ['run', '--silent', 'build']);
 const binary = join(root, 'dist/onsite');
 if (!existsSync(binary)) fail('dist/onsite is missing: run npm run build');
+let signing: ReturnType<typeof bundleSigningKey>;
+try {
+  signing = bundleSigningKey(root, process.env);
+} catch (err) {
+  fail((err as Error).message);
+}
 const revision = execFileSync(binary, ['version']).toString().trim().replace(/^.*\((.*)\)$/, '$1');
 
 // 2. the images, from a context holding only the binary
@@ -94,7 +115,8 @@ writeFileSync(join(dir, 'VERSION'), `${version}\n`);
 for (const f of ['docker-compose.yml', 'docker-compose.gpu.yml', 'docker-compose.egress.yml', '.env.example']) copyFileSync(join(root, 'compose', f), join(dir, f));
 mkdirSync(join(dir, 'scripts'));
 for (const f of ['init.sh', 'init.ps1', 'update.sh', 'backup.sh', 'restore.sh', 'lib.sh']) {
-  copyFileSync(join(root, 'scripts', f), join(dir, 'scripts', f));
+  const text = readFileSync(join(root, 'scripts', f), 'utf8');
+  writeFileSync(join(dir, 'scripts', f), f.startsWith('init.') ? embedTrustedKeys(text, signing.trusted) : text);
   chmodSync(join(dir, 'scripts', f), f.endsWith('.sh') && f !== 'lib.sh' ? 0o755 : 0o644);
 }
 cpSync(join(root, 'bundle/docs'), join(dir, 'docs'), { recursive: true });
@@ -108,8 +130,8 @@ writeNotices(root, dir, images.map((i) => `${i.name}:${version}`));
 
 // 5. checksums, signature, archive
 step('SHA256SUMS and its signature');
-const signer = writeSums(root, dir);
-step(`signed with ${signer.kid} (fingerprint ${signer.fingerprint})`);
+const signer = writeSums(dir, signing);
+step(`signed with ${signing.release ? 'vendor' : 'DEVELOPMENT'} key ${signer.kid} (fingerprint ${signer.fingerprint})`);
 if (values.archive !== 'none') {
   const archive = join(out, `onsite-${version}.${values.archive === 'tar' ? 'tar' : 'tar.gz'}`);
   step(`writing ${archive}`);

@@ -1,9 +1,11 @@
-import { createHash, createPublicKey } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { keyFingerprint, signBundleSums, type BundleSigner } from '../server/init/bundle/signature.ts';
+import { SIGNATURE_FILES } from '../server/init/bundle/verify.ts';
+import type { BundleSigningKey } from './signing-key.ts';
+import { signSshSig } from './stock-keys.ts';
 import { walk } from './walk.ts';
-
 
 // Image tarballs are large: hash them in chunks rather than reading them whole.
 function sha256(file: string): string {
@@ -19,21 +21,14 @@ function sha256(file: string): string {
 }
 
 /**
- * The key that signs bundles: the vendor's (a JWK with `kid`, from
- * BUNDLE_SIGNING_KEY_FILE) for a release, else the development key that
- * `npm run build` made in dist/ and compiled into this binary's keyring.
+ * Writes SHA256SUMS (every file, sorted), its signature SHA256SUMS.sig and
+ * its SSH signature SHA256SUMS.sshsig (for stock tools) into the bundle
+ * folder; returns the signer.
  */
-function signingKey(root: string): Record<string, string> {
-  const file = process.env.BUNDLE_SIGNING_KEY_FILE ?? (process.env.ONSITE_RELEASE === '1' ? undefined : join(root, 'dist/dev-bundle-key.json'));
-  if (!file) throw new Error('a release bundle needs BUNDLE_SIGNING_KEY_FILE (the vendor\'s Ed25519 private key as a JWK with kid)');
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-}
-
-/** Writes SHA256SUMS (every file, sorted) and SHA256SUMS.sig into the bundle folder; returns the signer. */
-export function writeSums(root: string, dir: string): BundleSigner {
+export function writeSums(dir: string, key: BundleSigningKey): BundleSigner {
   const lines = walk(dir)
     .map((f) => relative(dir, f).split(sep).join('/'))
-    .filter((f) => f !== 'SHA256SUMS' && f !== 'SHA256SUMS.sig')
+    .filter((f) => !(SIGNATURE_FILES as readonly string[]).includes(f))
     .sort()
     .map((f) => {
       if (statSync(join(dir, f)).size === 0 && f.startsWith('images/')) throw new Error(`${f} is empty`);
@@ -41,8 +36,7 @@ export function writeSums(root: string, dir: string): BundleSigner {
     });
   const sums = Buffer.from(`${lines.join('\n')}\n`);
   writeFileSync(join(dir, 'SHA256SUMS'), sums);
-  const key = signingKey(root);
-  writeFileSync(join(dir, 'SHA256SUMS.sig'), signBundleSums(sums, key));
-  const x = (createPublicKey({ key, format: 'jwk' }).export({ format: 'jwk' }) as { x: string }).x;
-  return { kid: key.kid!, fingerprint: keyFingerprint(x) };
+  writeFileSync(join(dir, 'SHA256SUMS.sig'), signBundleSums(sums, key.jwk));
+  writeFileSync(join(dir, 'SHA256SUMS.sshsig'), signSshSig(sums, key.jwk));
+  return { kid: key.jwk.kid, fingerprint: keyFingerprint(key.jwk.x) };
 }

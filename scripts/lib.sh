@@ -23,17 +23,6 @@ docker_socket() {
   esac
 }
 
-# Checks every file of a bundle folder against its SHA256SUMS before anything is loaded.
-verify_sums() {
-  local dir="$1"
-  [ -f "$dir/SHA256SUMS" ] || die "$dir/SHA256SUMS is missing: not a complete Onsite bundle"
-  [ -f "$dir/SHA256SUMS.sig" ] || die "$dir/SHA256SUMS.sig is missing: not a complete Onsite bundle"
-  command -v sha256sum >/dev/null 2>&1 || die "sha256sum (coreutils) is required"
-  say "checking every file of $dir against SHA256SUMS"
-  (cd "$dir" && sha256sum --quiet --strict -c SHA256SUMS) \
-    || die "the bundle in $dir does not match SHA256SUMS: a file is damaged or was changed. Nothing was loaded; copy the bundle again from the vendor's original."
-}
-
 # Images the compose files name that the engine does not have. Compose would
 # try to pull them, which on an air-gapped site only fails late and noisily.
 missing_images() {

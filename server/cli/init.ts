@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Keyring } from '../../licenses/activation-code.ts';
 import type { Env } from '../config.ts';
 import { compiledBundleKeyring } from '../init/bundle/keyring.ts';
 import { isInitError } from '../init/errors.ts';
@@ -10,13 +11,15 @@ import { SERVER_GID } from '../init/tls/ensure.ts';
 import { VERSION } from '../version.ts';
 
 /** The usage lines of `onsite init`. */
-export const INIT_USAGE = `usage: onsite init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--host NAME]... [--server-gid GID]
+export const INIT_USAGE = `usage: onsite init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--adopt-existing] [--host NAME]... [--server-gid GID]
   --bundle DIR          the extracted release bundle (default: the current folder); .env and tls/ go here
   --ollama-dir DIR      the ollama volume, to import the bundle's models into DIR/models (skipped when absent)
   --docker-socket PATH  the Docker Engine socket (default: ${DEFAULT_DOCKER_SOCKET})
   --skip-images         do not load images/*.tar (already loaded)
   --images-only         only verify the bundle, load its images and import its models: no .env, no tls/,
                         nothing written into the bundle folder (scripts/update.sh, with a new bundle)
+  --adopt-existing      keep the .env and tls/ already in DIR (restored from a backup) and record them as init's;
+                        without it, a .env or tls/ that init has no record of writing stops init
   --host NAME           another host name or IP address users open: in the TLS certificate and ALLOWED_HOSTS (repeatable)
   --server-gid GID      the server container's group, which may read tls/server.key (default as root: ${SERVER_GID})
 HOST_UID and HOST_GID, when set, own .env and tls/ (init runs as root in a container).`;
@@ -33,8 +36,12 @@ function ownerFrom(env: Env): Owner | undefined {
   return { uid: id(uid, 'HOST_UID'), gid: id(gid ?? uid, 'HOST_GID') };
 }
 
-/** `onsite init`: parses its options and runs init; returns the exit code. */
-export async function runInitCommand(env: Env, args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+/**
+ * `onsite init`: parses its options and runs init; returns the exit code.
+ * `keyring` is the compiled-in one; tests that drive the operator scripts
+ * pass their own.
+ */
+export async function runInitCommand(env: Env, args: string[], out: (line: string) => void, err: (line: string) => void, keyring: Keyring = compiledBundleKeyring()): Promise<number> {
   let values;
   let owner: Owner | undefined;
   try {
@@ -46,6 +53,7 @@ export async function runInitCommand(env: Env, args: string[], out: (line: strin
         'docker-socket': { type: 'string', default: DEFAULT_DOCKER_SOCKET },
         'skip-images': { type: 'boolean', default: false },
         'images-only': { type: 'boolean', default: false },
+        'adopt-existing': { type: 'boolean', default: false },
         host: { type: 'string', multiple: true, default: [] },
         'server-gid': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -53,6 +61,7 @@ export async function runInitCommand(env: Env, args: string[], out: (line: strin
     }));
     owner = ownerFrom(env);
     if (values['images-only'] && values['skip-images']) throw new Error('--images-only and --skip-images exclude each other');
+    if (values['images-only'] && values['adopt-existing']) throw new Error('--adopt-existing is about .env and tls/, which --images-only does not touch');
     if (values['images-only'] && values.host!.length) throw new Error('--host names the TLS certificate, which --images-only does not make');
     if (values['server-gid'] !== undefined && !/^\d{1,10}$/.test(values['server-gid'])) throw new Error('--server-gid must be a numeric group id');
   } catch (e) {
@@ -71,11 +80,12 @@ export async function runInitCommand(env: Env, args: string[], out: (line: strin
         dockerSocket: values['docker-socket']!,
         skipImages: values['skip-images']!,
         imagesOnly: values['images-only']!,
+        adoptExisting: values['adopt-existing']!,
         hosts: values.host!,
         ...(owner ? { owner } : {}),
         // Only root may give a file to a group it is not in: run as another user, the key stays 0600.
         ...(values['server-gid'] !== undefined ? { serverGid: Number(values['server-gid']) } : process.getuid?.() === 0 ? { serverGid: SERVER_GID } : {}),
-        keyring: compiledBundleKeyring(),
+        keyring,
         version: VERSION,
       },
       out,

@@ -18,7 +18,7 @@ usage: onsite <command> [options]
 
 commands:
   serve [--dev]      run the server (--dev: generate local development secrets)
-  init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--host NAME]... [--server-gid GID]
+  init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--adopt-existing] [--host NAME]... [--server-gid GID]
                      install from a release bundle: verify its signature and checksums, load
                      its images, import its models, write .env (secrets) and tls/; rerun-safe
                      (--images-only: stop after the models, write nothing into the bundle; for updates)

@@ -17,17 +17,18 @@ export async function hashFile(path: string): Promise<string> {
 }
 
 /**
- * Lists every file under `root/sub` as paths relative to `root` with `/`
- * separators, sorted. Anything that is not a plain file or folder (a
- * symbolic link, a device) is returned in `odd`: a signed bundle has no
- * reason to hold one, and following a link could read outside it.
+ * Lists every file under `root/sub` (all of `root` when `sub` is empty) as
+ * paths relative to `root` with `/` separators, sorted. Anything that is
+ * not a plain file or folder (a symbolic link, a device) is returned in
+ * `odd`: a signed bundle has no reason to hold one, and following a link
+ * could read outside it.
  */
 export async function listFiles(root: string, sub: string): Promise<{ files: string[]; odd: string[] }> {
   const files: string[] = [];
   const odd: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     for (const entry of await readdir(join(root, rel), { withFileTypes: true })) {
-      const child = `${rel}/${entry.name}`;
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) await walk(child);
       else if (entry.isFile()) files.push(child);
       else odd.push(child);

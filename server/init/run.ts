@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Keyring } from '../../licenses/activation-code.ts';
+import { acceptedUnlisted, ensureRecord, RECORD_FILE } from './bundle/record.ts';
 import { verifyBundle, type VerifiedBundle } from './bundle/verify.ts';
 import { parseEnvText } from './env/dotenv.ts';
 import { ENV_FILE, ensureEnvFile, type EnvResult } from './env/write.ts';
@@ -26,6 +27,12 @@ export interface InitOptions {
    * bundle folder (scripts/update.sh mounts a new bundle read-only).
    */
   imagesOnly?: boolean;
+  /**
+   * The operator vouches for the .env and tls/ already in the folder
+   * (restored from a backup, or the engine lost init's marker volume):
+   * init keeps them and records them as its own (`--adopt-existing`).
+   */
+  adoptExisting?: boolean;
   /** Extra names and addresses for the TLS certificate (`--host`). */
   hosts: string[];
   /** The host user who should own `.env` and `tls/` (init runs as root in a container). */
@@ -62,11 +69,10 @@ function tlsHosts(values: ReadonlyMap<string, string>, extra: string[]): string[
   ]);
 }
 
-// What the operator can get wrong outside the bundle (a folder, a host name,
-// half a TLS key pair) is found before the first image is loaded.
+// What the operator can get wrong outside the bundle (a host name, half a
+// TLS key pair) is found before the first image is loaded, and after the
+// bundle is verified: an unverified folder's .env is never read.
 async function preflight(o: InitOptions): Promise<void> {
-  await checkFolder(o.bundleDir, '--bundle');
-  if (o.ollamaDir) await checkFolder(o.ollamaDir, '--ollama-dir');
   if (o.imagesOnly) return; // neither .env nor tls/ is read or written
   const existing = await readFile(join(o.bundleDir, ENV_FILE), 'utf8').catch(() => '');
   tlsHosts(parseEnvText(existing), o.hosts);
@@ -89,9 +95,12 @@ const size = (bytes: number) => (bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFi
  */
 export async function runInit(o: InitOptions, out: (line: string) => void): Promise<InitSummary> {
   out(`onsite init ${o.version}`);
+  await checkFolder(o.bundleDir, '--bundle');
+  if (o.ollamaDir) await checkFolder(o.ollamaDir, '--ollama-dir');
+  // Beside the signed files, only what init wrote here itself (never with --images-only: update's new bundle is bare).
+  const accepted = o.imagesOnly ? [] : await acceptedUnlisted(o.bundleDir, o.dockerSocket, o.adoptExisting ?? false);
+  const bundle = await verifyBundle(o.bundleDir, o.keyring, (l) => out(`  ${l}`), accepted);
   await preflight(o);
-
-  const bundle = await verifyBundle(o.bundleDir, o.keyring, (l) => out(`  ${l}`));
   out(`✓ SHA256SUMS is signed by bundle key "${bundle.signer.kid}"`);
   out(`  key fingerprint (SHA-256): ${bundle.signer.fingerprint}`);
   out('  compare it with the fingerprint the vendor published for this key');
@@ -121,6 +130,8 @@ export async function runInit(o: InitOptions, out: (line: string) => void): Prom
     return { bundle, images, models, env: 'skipped', tls: 'skipped' };
   }
 
+  const record = await ensureRecord(o.bundleDir, o.dockerSocket, { adopt: o.adoptExisting ?? false, ...(o.owner ? { owner: o.owner } : {}) });
+  out(`✓ ${RECORD_FILE} (init's record of the files it writes here): ${record}`);
   const env = await ensureEnvFile(o.bundleDir, {
     version: o.version,
     // A name the certificate is for is a name users open: the server answers to it too (wildcards are for certificates only).

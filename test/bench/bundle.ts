@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildTestkitImage } from '../docker/build-testkit.ts';
-import { freePort, sh } from '../e2e/bundle-kit.ts';
+import { freePort, removeInitMarkers, sh } from '../e2e/bundle-kit.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -56,6 +56,7 @@ export async function benchBundle(): Promise<Record<string, string>> {
     return rows;
   } finally {
     spawnSync('docker-compose', ['-f', 'docker-compose.yml', '-f', join(ROOT, 'test/docker/compose.test.yml'), 'down', '--volumes', '--remove-orphans'], { cwd: site, stdio: 'ignore' });
+    removeInitMarkers();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestBundle } from '../helpers/bundle.ts';
 import { makeDocx, makePdf } from '../helpers/documents.ts';
 import { freePort } from '../helpers/processes.ts';
 import { startFakeOllama } from '../fixtures/ollama/server.ts';
@@ -333,6 +334,16 @@ describe('licensing in dist/onsite', () => {
     expect(r.stderr).toMatch(/\[unknown_key\]/);
     const dev = JSON.parse(readFileSync(devKeyFile, 'utf8')) as { x: string };
     expect(readFileSync(join(outDir, 'onsite')).includes(dev.x), 'the development public key is absent').toBe(false);
+
+    // Bundles too: one signed with the development bundle key is refused before anything is written.
+    const devBundleKey = JSON.parse(readFileSync(join(ROOT, 'dist', 'dev-bundle-key.json'), 'utf8')) as Record<string, string> & { x: string };
+    expect(readFileSync(join(outDir, 'onsite')).includes(devBundleKey.x), 'the development bundle key is absent').toBe(false);
+    const bundle = makeTestBundle(join(tmp, 'dev-signed-bundle'));
+    bundle.sign(devBundleKey);
+    const init = await runRelease(['init', '--bundle', bundle.dir, '--skip-images']);
+    expect(init.code).toBe(1);
+    expect(init.stderr).toMatch(/signed with key "development", which this build does not trust .*\[signature_invalid\]/);
+    expect(existsSync(join(bundle.dir, '.env'))).toBe(false);
   });
 
   it('contains no private key and no issuing command', async () => {

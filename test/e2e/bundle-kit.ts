@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,12 @@ export function sh(cwd: string): Sh {
     if (status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(' ')} exited ${status}:\n${output.slice(-6000)}`);
     return { status, output };
   };
+}
+
+/** Removes the marker volumes that onsite init creates beside its record (server/init/bundle/record.ts). */
+export function removeInitMarkers(): void {
+  const markers = execFileSync('docker', ['volume', 'ls', '-q', '--filter', 'label=io.onsite.record=init']).toString().split('\n').filter(Boolean);
+  if (markers.length) spawnSync('docker', ['volume', 'rm', '-f', ...markers], { stdio: 'ignore' });
 }
 
 /** A free TCP port on this machine. */

@@ -8,7 +8,7 @@ import { buildTestkitImage } from '../docker/build-testkit.ts';
 import { expectedReply } from '../fixtures/ollama/server.ts';
 import { PASSWORD, TestClient } from '../helpers/client.ts';
 import { readSse } from '../helpers/sse.ts';
-import { buildUpdateBundle, freePort, sh, type Sh } from './bundle-kit.ts';
+import { buildUpdateBundle, freePort, removeInitMarkers, sh, type Sh } from './bundle-kit.ts';
 
 // The operator's whole path with a real Docker engine (test/run.sh starts
 // one and makes debian:bookworm-slim with debootstrap): build the bundle,
@@ -38,6 +38,11 @@ function setEnv(values: Record<string, string>): void {
   let text = readFileSync(join(site, '.env'), 'utf8');
   for (const [k, v] of Object.entries(values)) text = new RegExp(`^${k}=.*$`, 'm').test(text) ? text.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`) : `${text}${k}=${v}\n`;
   writeFileSync(join(site, '.env'), text);
+}
+
+function removeVolumes(): void {
+  spawnSync('docker', ['volume', 'rm', '-f', 'onsite_data', 'onsite_miner_state', 'onsite_ollama'], { stdio: 'ignore' });
+  removeInitMarkers();
 }
 
 const imageExists = (ref: string) => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
@@ -92,7 +97,7 @@ beforeAll(async () => {
   await buildTestkitImage();
   // A leftover stack from an interrupted run would hold the names and volumes.
   spawnSync('docker', ['rm', '-f', ...execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project=onsite']).toString().split('\n').filter(Boolean)], { stdio: 'ignore' });
-  spawnSync('docker', ['volume', 'rm', '-f', 'onsite_data', 'onsite_miner_state', 'onsite_ollama'], { stdio: 'ignore' });
+  removeVolumes();
 }, 300_000);
 
 afterAll(() => {
@@ -103,7 +108,7 @@ afterAll(() => {
       // already down
     }
   }
-  spawnSync('docker', ['volume', 'rm', '-f', 'onsite_data', 'onsite_miner_state', 'onsite_ollama'], { stdio: 'ignore' });
+  removeVolumes();
   if (work) rmSync(work, { recursive: true, force: true });
   console.log(`bundle e2e timings (ms): ${JSON.stringify(timings)}`);
 });
@@ -116,7 +121,7 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     site = join(work, 'site');
     mkdirSync(site);
     run('tar', ['-xf', join(work, 'out', `onsite-${VERSION}.tar`), '-C', site, '--strip-components=1']);
-    for (const f of ['VERSION', 'SHA256SUMS', 'SHA256SUMS.sig', 'docker-compose.yml', 'scripts/init.sh', 'docs/quickstart.md', 'THIRD_PARTY_NOTICES.md', `images/onsite-${VERSION}.tar`, `images/onsite-browser-${VERSION}.tar`]) {
+    for (const f of ['VERSION', 'SHA256SUMS', 'SHA256SUMS.sig', 'SHA256SUMS.sshsig', 'docker-compose.yml', 'scripts/init.sh', 'docs/quickstart.md', 'THIRD_PARTY_NOTICES.md', `images/onsite-${VERSION}.tar`, `images/onsite-browser-${VERSION}.tar`]) {
       expect(existsSync(join(site, f)), f).toBe(true);
     }
     for (const ref of [`onsite:${VERSION}`, `onsite-browser:${VERSION}`]) spawnSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
@@ -155,8 +160,24 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     writeFileSync(doc, originalDoc);
     writeFileSync(sums, originalSums);
     expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/SHA256SUMS\.sig: .*nothing was loaded or written/);
+    expect(r.output).toMatch(/the signature by key "development" does not match SHA256SUMS \(openssl pkeyutl -verify\).*Nothing was loaded/);
     expect(imageExists(`onsite-browser:${VERSION}`)).toBe(false);
+    expect(existsSync(join(site, '.env'))).toBe(false);
+  }, 120_000);
+
+  it('an unlisted .env or compose override beside the signed files stops init.sh before anything is loaded', () => {
+    for (const [file, text] of [
+      ['.env', 'ONSITE_BOOTSTRAP_TOKEN=known-to-the-attacker\n'],
+      ['docker-compose.override.yml', 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'],
+    ] as const) {
+      writeFileSync(join(site, file), text);
+      const r = run('bash', ['scripts/init.sh'], { cwd: site, allowFail: true });
+      expect(readFileSync(join(site, file), 'utf8')).toBe(text);
+      rmSync(join(site, file));
+      expect(r.status).not.toBe(0);
+      expect(r.output).toMatch(new RegExp(`${file.replace(/\./g, '\\.')} is not (part of the bundle|listed in SHA256SUMS).*Nothing was loaded`));
+    }
+    expect(imageExists(`onsite:${VERSION}`)).toBe(false);
     expect(existsSync(join(site, '.env'))).toBe(false);
   }, 120_000);
 
@@ -253,7 +274,9 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
 
   it('an update to a new build migrates and stays healthy', async () => {
     const next = await buildUpdateBundle(work, '0.1.1-e2e', 'good');
-    const r = run('bash', [join(next, 'scripts/update.sh'), site], { allowFail: true, env: { UPDATE_HEALTH_TIMEOUT: '240' } });
+    // The installed script, given the new bundle: the installed onsite verifies it.
+    const r = run('bash', [join(site, 'scripts/update.sh'), next], { allowFail: true, env: { UPDATE_HEALTH_TIMEOUT: '240' } });
+    expect(r.output).toMatch(new RegExp(`verifying 0\\.1\\.1-e2e with the installed onsite ${VERSION.replace(/\./g, '\\.')}`));
     expect(r.status, r.output).toBe(0);
     expect(env().get('ONSITE_VERSION')).toBe('0.1.1-e2e');
     await untilHealthy();
@@ -267,7 +290,7 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     const broken = await buildUpdateBundle(work, '0.1.2-e2e', 'broken-migration');
     const c = await signIn();
     await c.post('/api/conversations', { title: 'written before the failed update' });
-    const r = run('bash', [join(broken, 'scripts/update.sh'), site], { allowFail: true, env: { UPDATE_HEALTH_TIMEOUT: '60' } });
+    const r = run('bash', [join(site, 'scripts/update.sh'), broken], { allowFail: true, env: { UPDATE_HEALTH_TIMEOUT: '60' } });
     expect(r.status).not.toBe(0);
     expect(r.output).toMatch(/rolled back/);
     expect(env().get('ONSITE_VERSION')).toBe('0.1.1-e2e');

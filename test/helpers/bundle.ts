@@ -1,8 +1,11 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { embedTrustedKeys, signSshSig } from '../../bundle/stock-keys.ts';
 import type { Keyring } from '../../licenses/activation-code.ts';
 import { signBundleSums } from '../../server/init/bundle/signature.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 // A bundle-signing key pair made fresh for each test process, like the
 // licensing tests' vendor key: nothing about it is committed or compiled in.
@@ -38,7 +41,7 @@ export interface TestBundle {
   files: Map<string, Buffer>;
   /** Writes a file (listed at the next `sign`). */
   put(path: string, content: Buffer | string): void;
-  /** Rewrites SHA256SUMS from `files` and signs it with `jwk` (the test key by default). */
+  /** Rewrites SHA256SUMS from `files` and signs it (SHA256SUMS.sig and .sshsig) with `jwk` (the test key by default). */
   sign(jwk?: Record<string, string>): void;
 }
 
@@ -61,6 +64,7 @@ export function makeTestBundle(dir: string): TestBundle {
       const sums = Buffer.from([...files].map(([p, b]) => `${sha256(b)}  ${p}\n`).join(''));
       writeFileSync(join(dir, 'SHA256SUMS'), sums);
       writeFileSync(join(dir, 'SHA256SUMS.sig'), signBundleSums(sums, jwk));
+      writeFileSync(join(dir, 'SHA256SUMS.sshsig'), signSshSig(sums, jwk));
     },
   };
   bundle.put('compose/docker-compose.yml', 'services: {}\n');
@@ -71,7 +75,38 @@ export function makeTestBundle(dir: string): TestBundle {
   const weights = randomBytes(100_000);
   bundle.put(`models/blobs/sha256-${sha256(config)}`, config);
   bundle.put(`models/blobs/sha256-${sha256(weights)}`, weights);
-  bundle.put('models/manifests/registry.ollama.ai/library/tiny/latest', manifestFor(sha256(config), [sha256(weights)]));
+  bundle.put('models/manifests/registry.example/library/tiny/latest', manifestFor(sha256(config), [sha256(weights)]));
+  bundle.sign();
+  return bundle;
+}
+
+/** A throwaway Ed25519 bundle-signing key as a JWK with `kid` (another vendor, an attacker). */
+export function otherBundleKey(kid: string): Record<string, string> & { x: string } {
+  return { ...(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as Record<string, string> & { x: string }), kid };
+}
+
+/**
+ * A bundle laid out as bundle/build-bundle.ts makes it for the operator
+ * scripts: VERSION, the compose files, the real scripts/ (init.sh and
+ * init.ps1 with `trusted` written in) and an onsite image tarball, signed
+ * with the test key.
+ */
+export function makeOperatorBundle(dir: string, version: string, trusted: Keyring = TEST_BUNDLE_KEYRING): TestBundle {
+  const bundle = makeTestBundle(dir);
+  for (const path of ['compose/docker-compose.yml', 'images/onsite-0.1.0.tar']) {
+    bundle.files.delete(path);
+    rmSync(join(dir, path));
+  }
+  bundle.put('VERSION', `${version}\n`);
+  bundle.put('docker-compose.yml', 'services: {}\n');
+  bundle.put('docker-compose.gpu.yml', 'services: {}\n');
+  for (const f of ['init.sh', 'init.ps1', 'update.sh', 'lib.sh']) {
+    const text = readFileSync(join(ROOT, 'scripts', f), 'utf8');
+    bundle.put(`scripts/${f}`, f.startsWith('init.') ? embedTrustedKeys(text, trusted) : text);
+  }
+  chmodSync(join(dir, 'scripts/init.sh'), 0o755);
+  chmodSync(join(dir, 'scripts/update.sh'), 0o755);
+  bundle.put(`images/onsite-${version}.tar`, randomBytes(20_000));
   bundle.sign();
   return bundle;
 }

@@ -2,7 +2,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Keyring } from '../../../licenses/activation-code.ts';
 import { InitError } from '../errors.ts';
-import { exists, hashFile, listFiles } from '../files.ts';
+import { hashFile, listFiles } from '../files.ts';
 import { parseSums } from './sums.ts';
 import { verifyBundleSums, type BundleSigner } from './signature.ts';
 
@@ -10,8 +10,8 @@ import { verifyBundleSums, type BundleSigner } from './signature.ts';
 export const SUMS_FILE = 'SHA256SUMS';
 /** The signature of {@link SUMS_FILE}. */
 export const SIG_FILE = 'SHA256SUMS.sig';
-/** Folders whose every file must be listed: what init loads or copies comes only from a signed list. */
-export const FULLY_LISTED_DIRS = ['images', 'models'] as const;
+/** The files beside SHA256SUMS that it cannot list: itself and its two signatures (sshsig for stock tools). */
+export const SIGNATURE_FILES = [SUMS_FILE, SIG_FILE, 'SHA256SUMS.sshsig'] as const;
 
 /** A bundle whose signature, list and files all check out. */
 export interface VerifiedBundle {
@@ -33,30 +33,40 @@ async function readRequired(dir: string, name: string, code: 'bundle_invalid' | 
   }
 }
 
+// What a bundle without init's record must not bring: init writes these itself.
+const INIT_WRITES = /^(\.env|tls\/.*|\.onsite-init)$/;
+
+function unlistedError(path: string, more: number): InitError {
+  const others = more ? ` (and ${more} more)` : '';
+  if (INIT_WRITES.test(path)) {
+    return bundleError(
+      `${path}${others} is not part of the bundle and init has no record of writing it: a bundle never brings its own .env, tls/ or init record. ` +
+        'Delete it (if you restored .env and tls/ here yourself from a backup, run init again with --adopt-existing)',
+    );
+  }
+  return bundleError(`${path}${others} is not listed in ${SUMS_FILE}: every file of the bundle must be signed (an extra file, such as a compose override, is refused)`);
+}
+
 /**
  * Verifies a release bundle before anything is taken from it: the
- * signature of SHA256SUMS against the compiled-in keys, then every listed
- * file's hash, and that nothing under images/ or models/ is left unlisted.
- * Throws {@link InitError} naming the first file at fault.
+ * signature of SHA256SUMS against the compiled-in keys, then that every
+ * file in the folder is listed (or is one of the `accepted` unlisted
+ * paths, a trailing `/` taking a whole folder), then every listed file's
+ * hash. Throws {@link InitError} naming the first file at fault.
  */
-export async function verifyBundle(dir: string, keyring: Keyring, progress: (line: string) => void = () => {}): Promise<VerifiedBundle> {
+export async function verifyBundle(dir: string, keyring: Keyring, progress: (line: string) => void = () => {}, accepted: readonly string[] = []): Promise<VerifiedBundle> {
   const sums = await readRequired(dir, SUMS_FILE, 'bundle_invalid');
   const sig = await readRequired(dir, SIG_FILE, 'signature_invalid');
   // The signature first: an unsigned list is not worth hashing gigabytes for.
   const signer = verifyBundleSums(sums, sig.toString('utf8'), keyring, SIG_FILE);
   const entries = parseSums(sums.toString('utf8'), SUMS_FILE);
-  const listed = new Set(entries.map((e) => e.path));
+  const listed = new Set<string>([...entries.map((e) => e.path), ...SIGNATURE_FILES]);
+  const isAccepted = (f: string) => accepted.some((a) => (a.endsWith('/') ? f.startsWith(a) : f === a));
 
-  for (const sub of FULLY_LISTED_DIRS) {
-    if (!(await exists(join(dir, sub)))) continue;
-    const { files, odd } = await listFiles(dir, sub);
-    if (odd.length) throw bundleError(`${odd[0]} is not a plain file (a link or device has no place in a bundle)`);
-    const unlisted = files.filter((f) => !listed.has(f));
-    if (unlisted.length) {
-      const more = unlisted.length > 1 ? ` (and ${unlisted.length - 1} more)` : '';
-      throw bundleError(`${unlisted[0]}${more} is not listed in ${SUMS_FILE}: every file under ${FULLY_LISTED_DIRS.join('/ and ')}/ must be signed`);
-    }
-  }
+  const { files, odd } = await listFiles(dir, '');
+  if (odd.length) throw bundleError(`${odd[0]} is not a plain file (a link or device has no place in a bundle)`);
+  const unlisted = files.filter((f) => !listed.has(f) && !isAccepted(f));
+  if (unlisted.length) throw unlistedError(unlisted[0]!, unlisted.length - 1);
 
   // Every listed file must be there before hours of hashing start.
   let total = 0;

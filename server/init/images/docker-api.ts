@@ -1,5 +1,5 @@
 // A minimal Docker Engine API client over the unix socket: the init image
-// has no docker CLI, and init needs only two calls.
+// has no docker CLI, and init needs only a few calls.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -21,9 +21,14 @@ function connectionError(socketPath: string, err: NodeJS.ErrnoException): InitEr
   return new InitError('docker_failed', `the Docker Engine at ${socketPath} broke off the request (${err.code ?? err.message})`);
 }
 
-function call(socketPath: string, method: string, path: string, body?: { file: string; size: number }): Promise<Reply> {
+function call(socketPath: string, method: string, path: string, body?: { file: string; size: number } | { json: unknown }): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = body ? { 'Content-Type': 'application/x-tar', 'Content-Length': body.size } : {};
+    const json = body && 'json' in body ? Buffer.from(JSON.stringify(body.json)) : undefined;
+    const headers: Record<string, string | number> = json
+      ? { 'Content-Type': 'application/json', 'Content-Length': json.length }
+      : body && 'file' in body
+        ? { 'Content-Type': 'application/x-tar', 'Content-Length': body.size }
+        : {};
     const req = request({ socketPath, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -31,8 +36,8 @@ function call(socketPath: string, method: string, path: string, body?: { file: s
       res.on('error', (err) => reject(connectionError(socketPath, err)));
     });
     req.on('error', (err: NodeJS.ErrnoException) => reject(connectionError(socketPath, err)));
-    if (!body) {
-      req.end();
+    if (!body || 'json' in body) {
+      req.end(json);
       return;
     }
     const source = createReadStream(body.file);
@@ -83,4 +88,20 @@ export async function loadImage(socketPath: string, file: string, label = file):
     }
   }
   return loaded;
+}
+
+/** Tells whether the engine holds a volume of that name (`docker volume inspect`). */
+export async function volumeExists(socketPath: string, name: string): Promise<boolean> {
+  const reply = await call(socketPath, 'GET', `/volumes/${encodeURIComponent(name)}`);
+  if (reply.status === 404) return false;
+  const problem = errorIn(reply);
+  if (problem) throw new InitError('docker_failed', `the Docker Engine could not look up volume ${name}: ${problem}`);
+  return true;
+}
+
+/** Creates a named volume with labels (`docker volume create`); an existing one is kept as it is. */
+export async function createVolume(socketPath: string, name: string, labels: Record<string, string>): Promise<void> {
+  const reply = await call(socketPath, 'POST', '/volumes/create', { json: { Name: name, Labels: labels } });
+  const problem = errorIn(reply);
+  if (problem) throw new InitError('docker_failed', `the Docker Engine could not create volume ${name}: ${problem}`);
 }

@@ -9,7 +9,7 @@ const DIGEST = /^sha256:([0-9a-f]{64})$/;
 
 /** One model manifest of the bundle and the blobs it needs. */
 export interface Manifest {
-  /** Path relative to the models folder, e.g. `manifests/registry.ollama.ai/library/llama3.2/3b`. */
+  /** Path relative to the models folder, e.g. `manifests/<registry>/library/llama3.2/3b`. */
   rel: string;
   /** The model as `ollama list` names it. */
   name: string;
@@ -20,11 +20,17 @@ export interface Manifest {
 
 const invalid = (message: string) => new InitError('model_invalid', `${message}; no model file was copied`);
 
-/** The model name Ollama shows for a manifest path (`library` models on the default registry lose their prefix). */
+/**
+ * The model name for a manifest path `manifests/<registry>/<namespace>/<model>/<tag>`,
+ * as `ollama list` shows models pulled from its default registry: without
+ * the registry, and without the namespace when it is `library`. A bundle's
+ * models are the vendor's pulls from that registry; its host name is not
+ * written here (nor anywhere in this repository).
+ */
 export function modelName(rel: string): string {
   const parts = rel.split('/').slice(1); // drop "manifests"
   const tag = parts.pop();
-  const path = parts[0] === 'registry.ollama.ai' && parts[1] === 'library' ? parts.slice(2) : parts;
+  const path = parts.length === 3 ? (parts[1] === 'library' ? parts.slice(2) : parts.slice(1)) : parts;
   return `${path.join('/')}:${tag}`;
 }
 

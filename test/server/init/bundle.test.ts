@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../../server/init/bundle/verify.ts';
@@ -38,6 +38,16 @@ const broken: Array<[string, (b: TestBundle) => void, string, RegExp]> = [
   ],
   ['an unlisted image', (b) => writeFileSync(join(b.dir, 'images/extra.tar'), 'x'), 'bundle_invalid', /images\/extra\.tar is not listed in SHA256SUMS/],
   ['an unlisted model blob', (b) => writeFileSync(join(b.dir, 'models/blobs/sha256-' + 'a'.repeat(64)), 'x'), 'bundle_invalid', /models\/blobs\/sha256-a+ is not listed/],
+  ['an unlisted .env (an attacker’s secrets and bootstrap token)', (b) => writeFileSync(join(b.dir, '.env'), 'ONSITE_BOOTSTRAP_TOKEN=known-to-the-attacker\n'), 'bundle_invalid', /\.env is not part of the bundle and init has no record of writing it/],
+  ['an unlisted tls/ folder', (b) => (mkdirSync(join(b.dir, 'tls')), writeFileSync(join(b.dir, 'tls/ca.key'), 'x')), 'bundle_invalid', /tls\/ca\.key is not part of the bundle/],
+  [
+    'an unlisted compose override that mounts / and the Docker socket',
+    (b) => writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
+    'bundle_invalid',
+    /docker-compose\.override\.yml is not listed in SHA256SUMS: every file of the bundle must be signed/,
+  ],
+  ['an unlisted file in a listed folder', (b) => writeFileSync(join(b.dir, 'scripts/evil.sh'), 'x'), 'bundle_invalid', /scripts\/evil\.sh is not listed in SHA256SUMS/],
+  ['a symbolic link at the top', (b) => symlinkSync('/etc', join(b.dir, 'etc')), 'bundle_invalid', /^etc is not a plain file/],
   ['a listed file that is missing', (b) => rmSync(join(b.dir, 'scripts/init.sh')), 'bundle_invalid', /scripts\/init\.sh is listed in SHA256SUMS but missing/],
   ['a symbolic link under images/', (b) => symlinkSync('/etc/passwd', join(b.dir, 'images/link.tar')), 'bundle_invalid', /images\/link\.tar is not a plain file/],
   [
@@ -67,6 +77,8 @@ describe('bundle verification', () => {
     await expect(verifyBundle(b.dir, TEST_BUNDLE_KEYRING)).rejects.toSatisfy((e) => isInitError(e, code as never) && message.test((e as Error).message));
 
     const before = readdirSync(b.dir).sort();
+    const envBefore = existsSync(join(b.dir, '.env')) ? readFileSync(join(b.dir, '.env'), 'utf8') : undefined;
+    const tlsBefore = existsSync(join(b.dir, 'tls')) ? readdirSync(join(b.dir, 'tls')) : undefined;
     const docker = await startFakeDocker(makeDir(`d${n}`));
     const ollama = makeDir(`o${n}`);
     const lines: string[] = [];
@@ -78,8 +90,8 @@ describe('bundle verification', () => {
       await docker.close();
     }
     expect(docker.requests).toEqual([]);
-    expect(existsSync(join(b.dir, '.env'))).toBe(false);
-    expect(existsSync(join(b.dir, 'tls'))).toBe(false);
+    expect(existsSync(join(b.dir, '.env')) ? readFileSync(join(b.dir, '.env'), 'utf8') : undefined).toBe(envBefore);
+    expect(existsSync(join(b.dir, 'tls')) ? readdirSync(join(b.dir, 'tls')) : undefined).toEqual(tlsBefore);
     expect(readdirSync(b.dir).sort()).toEqual(before);
     expect(readdirSync(ollama)).toEqual([]);
   });

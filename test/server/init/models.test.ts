@@ -64,13 +64,13 @@ describe('importing the bundled Ollama models', () => {
 
   it('refuses a manifest that needs a blob nobody has, and files outside the layout', async () => {
     const { bundle, ollama } = setup();
-    bundle.put('models/manifests/registry.ollama.ai/library/broken/1b', manifestFor(sha256('nothing'), []));
-    await expect(importModels(bundle.dir, ollama)).rejects.toThrow(/models\/manifests\/registry\.ollama\.ai\/library\/broken\/1b needs blob sha256-[0-9a-f]{64}, which is neither in the bundle nor in/);
+    bundle.put('models/manifests/registry.example/library/broken/1b', manifestFor(sha256('nothing'), []));
+    await expect(importModels(bundle.dir, ollama)).rejects.toThrow(/models\/manifests\/registry\.example\/library\/broken\/1b needs blob sha256-[0-9a-f]{64}, which is neither in the bundle nor in/);
     const other = setup();
     other.bundle.put('models/README', 'hi');
     await expect(importModels(other.bundle.dir, other.ollama)).rejects.toThrow(/models\/README is neither under models\/blobs\/ nor models\/manifests\//);
     const third = setup();
-    third.bundle.put('models/manifests/registry.ollama.ai/library/bad/1', 'not json');
+    third.bundle.put('models/manifests/registry.example/library/bad/1', 'not json');
     await expect(importModels(third.bundle.dir, third.ollama)).rejects.toThrow(/is not a JSON model manifest/);
     expect(readdirSync(ollama).concat(readdirSync(other.ollama), readdirSync(third.ollama))).toEqual([]);
   });
@@ -78,7 +78,7 @@ describe('importing the bundled Ollama models', () => {
   it('a newer manifest under the same name replaces the old one; blobs already in Ollama satisfy a manifest', async () => {
     const { bundle, ollama } = setup();
     await importModels(bundle.dir, ollama);
-    const rel = 'models/manifests/registry.ollama.ai/library/tiny/latest';
+    const rel = 'models/manifests/registry.example/library/tiny/latest';
     const blobs = [...bundle.files.keys()].filter((p) => p.startsWith('models/blobs/')).map((p) => p.slice('models/blobs/sha256-'.length));
     const next = manifestFor(blobs[1]!, [blobs[0]!]);
     const again = makeTestBundle(join(tmp.dir, `again${n}`));
@@ -88,8 +88,9 @@ describe('importing the bundled Ollama models', () => {
   });
 
   it('names models as ollama list does, and a bundle without models/ imports nothing', async () => {
-    expect(modelName('manifests/registry.ollama.ai/library/llama3.2/3b')).toBe('llama3.2:3b');
-    expect(modelName('manifests/registry.ollama.ai/acme/coder/7b')).toBe('registry.ollama.ai/acme/coder:7b');
+    expect(modelName('manifests/registry.example/library/llama3.2/3b')).toBe('llama3.2:3b');
+    expect(modelName('manifests/registry.example/acme/coder/7b')).toBe('acme/coder:7b');
+    expect(modelName('manifests/odd/7b')).toBe('odd:7b');
     const empty = join(tmp.dir, 'empty');
     mkdirSync(empty);
     expect(await importModels(empty, empty)).toBeUndefined();

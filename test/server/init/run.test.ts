@@ -50,7 +50,7 @@ describe('onsite init, end to end on a test bundle', () => {
     const { bundle, ollama, docker, run } = await setup();
     const { text } = await run();
     await docker.close();
-    expect(docker.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_ping', 'POST /images/load?quiet=1', 'POST /images/load?quiet=1']);
+    expect(docker.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_ping', 'POST /images/load?quiet=1', 'POST /images/load?quiet=1', 'POST /volumes/create']);
     expect(readdirSync(join(ollama, 'models'))).toEqual(['blobs', 'manifests']);
     expect(statSync(join(bundle.dir, '.env')).mode & 0o777).toBe(0o600);
     const env = parseEnvText(readFileSync(join(bundle.dir, '.env'), 'utf8'));
@@ -98,13 +98,13 @@ describe('onsite init, end to end on a test bundle', () => {
     expect(readdirSync(bundle.dir)).not.toContain('.env');
     mkdirSync(join(bundle.dir, 'tls'));
     writeFileSync(join(bundle.dir, 'tls/server.crt'), 'half a pair');
-    await expect(run()).rejects.toThrow(/tls\/server\.crt exists without tls\/server\.key/);
+    await expect(run()).rejects.toThrow(/tls\/server\.crt is not part of the bundle and init has no record of writing it/);
     expect(readdirSync(bundle.dir)).not.toContain('.env');
     rmSync(join(bundle.dir, 'tls'), { recursive: true });
     const { text } = await run({ ollamaDir: undefined as unknown as string, skipImages: true });
     expect(text).toMatch(/- models: skipped \(no --ollama-dir\)/);
     await docker.close();
-    expect(docker.requests).toEqual([]);
+    expect(docker.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /volumes/create']); // init's record, no image
   });
 
   it('--images-only verifies, loads the images and imports the models, and writes nothing into the bundle folder', async () => {
