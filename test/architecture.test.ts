@@ -33,9 +33,41 @@ function imports(file: string): string[] {
   return specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)));
 }
 
+const productionFiles = () => ['server', 'miner', 'browser', 'licenses'].filter((d) => existsSync(d)).flatMap((d) => sources(d));
+
+/** The imports of these files that reach into test/ (benchmark layouts, fixtures, helpers). */
+function testImports(files: string[]): string[] {
+  return files.flatMap((file) => imports(file).filter((target) => target.startsWith('test/')).map((target) => `${file} → ${target}`));
+}
+
+/** The import cycles among these files, each as its sorted files (Tarjan's strongly connected components). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const order = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    order.set(v, order.size);
+    low.set(v, order.get(v)!);
+    stack.push(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!order.has(w)) visit(w);
+      if (stack.includes(w)) low.set(v, Math.min(low.get(v)!, low.get(w)!));
+    }
+    if (low.get(v) !== order.get(v)) return;
+    const component = stack.splice(stack.indexOf(v));
+    if (component.length > 1 || graph.get(v)!.includes(v)) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!order.has(v)) visit(v);
+  return found;
+}
+
+const importGraph = (files: string[]) => new Map(files.map((file) => [file, imports(file)]));
+
 function violations(): string[] {
   const found: string[] = [];
-  const files = ['server', 'miner', 'browser', 'licenses'].filter((d) => existsSync(d)).flatMap((d) => sources(d));
+  const files = productionFiles();
   for (const file of files) {
     const from = layerOf(file);
     for (const target of imports(file)) {
@@ -68,5 +100,21 @@ describe('architecture', () => {
     expect(layerOf('server/lib/x.ts')!.rank).toBeLessThan(layerOf('server/db/client.ts')!.rank);
     expect(layerOf('server/http/app.ts')!.rank).toBeGreaterThan(layerOf('server/auth/service.ts')!.rank);
     expect(imports('server/http/app.ts')).toContain(normalize('server/lib/errors.ts'));
+  });
+
+  it('production code never imports test/', () => {
+    expect(testImports(productionFiles())).toEqual([]);
+    // The check itself: a test importing a test helper is caught.
+    const test = 'test/bench/vector-layouts/layouts.test.ts';
+    expect(testImports([test])).toContain(`${test} → test/helpers/vector-index-contract.ts`);
+  });
+
+  // Only the knowledge folder for now: server/chat/page-context.ts and
+  // web-pages.ts still import each other.
+  it('the knowledge folder has no import cycle', () => {
+    expect(cycles(importGraph(sources('server/knowledge')))).toEqual([]);
+    // The check itself: a circle of three is found, a file merely importing it is not part of it.
+    const circle = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'x']], ['d', ['a']], ['e', ['e']]]);
+    expect(cycles(circle)).toEqual([['a', 'b', 'c'], ['e']]);
   });
 });

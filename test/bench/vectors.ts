@@ -1,7 +1,7 @@
 // Vector search layouts for the knowledge base, measured rather than guessed:
 // 100,000 chunks × 768 dims, k = 10, plain float brute force against binary
 // quantisation with float re-scoring and against the chosen `ivf` layout
-// (server/knowledge/vector-layout.ts), each at the 100k scope, plus the chosen
+// (server/knowledge/store/vector-index/), each at the 100k scope, plus the chosen
 // layout on narrower scopes (10 collections, one collection).
 //
 // One core by nature: better-sqlite3 runs each query synchronously on the
@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite, type Sqlite } from '../../server/db/client.ts';
-import { CHOSEN_LAYOUT, createLayout, insertVectors, knn, layoutTraining, needsRetrain, retrain, type LayoutSpec, type VectorRow } from '../../server/knowledge/vector-layout.ts';
+import { CHOSEN_LAYOUT, type IvfSpec, type VectorIndex, type VectorRow } from '../../server/knowledge/store/vector-index/vector-index.ts';
+import { openLayout, type LayoutSpec } from './vector-layouts/layouts.ts';
 import { median, percentile } from './lib.ts';
 import { gauss, normalise, seededRandom } from '../helpers/vectors.ts';
 
@@ -146,13 +147,15 @@ function measure(run: (q: Float32Array, i: number) => number[], queries: Float32
 const show = (m: Measured) => `${m.p50.toFixed(2)} / ${m.p95.toFixed(2)} ms, ${m.recall.toFixed(3)}`;
 const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
-function load(db: Sqlite, spec: LayoutSpec, all: Float32Array, collection: Int32Array): void {
-  createLayout(db, spec);
+function load(db: Sqlite, spec: LayoutSpec, all: Float32Array, collection: Int32Array): VectorIndex {
+  const index = openLayout(db, spec);
+  index.create();
   for (let start = 0; start < COUNT; start += BATCH) {
     const batch: VectorRow[] = [];
     for (let n = start; n < Math.min(COUNT, start + BATCH); n++) batch.push({ rowid: n + 1, vector: all.subarray(n * DIMS, (n + 1) * DIMS), partition: collection[n]! });
-    insertVectors(db, spec, batch);
+    index.insert(batch);
   }
+  return index;
 }
 
 /**
@@ -182,43 +185,41 @@ export async function benchVectors(): Promise<Record<string, string>> {
     'corpus': `${COUNT} × ${DIMS} float32 (${((COUNT * DIMS * 4) / 2 ** 20).toFixed(0)} MiB) in ${COLLECTIONS} collections, ${QUERIES} queries, k = ${K}; data + exact truth in ${seconds(t0)}`,
   };
   try {
-    const float: LayoutSpec = { kind: 'float', dims: DIMS, prefix: 'bench_float' };
     let b0 = performance.now();
-    load(db, float, all, collection);
+    const float = load(db, { kind: 'float', dims: DIMS, prefix: 'bench_float' }, all, collection);
     rows['float: build'] = seconds(b0);
-    rows['float[768] brute force, 100k scope: p50 / p95, recall@10'] = show(measure((q) => knn(db, float, q, K), queries, truth));
+    rows['float[768] brute force, 100k scope: p50 / p95, recall@10'] = show(measure((q) => float.knn(q, K), queries, truth));
 
     // The best exhaustive quantised layout (sqlite-vec 0.1.9 scans k·oversample
     // candidates at a cost linear in k, so top-100 is where it stops paying).
-    const binary: LayoutSpec = { kind: 'binary', dims: DIMS, prefix: 'bench_binary', oversample: 10 };
     b0 = performance.now();
-    load(db, binary, all, collection);
+    const binary = load(db, { kind: 'binary', dims: DIMS, prefix: 'bench_binary', oversample: 10 }, all, collection);
     rows['binary: build'] = seconds(b0);
-    rows['binary top-100 + float re-score, 100k scope: p50 / p95, recall@10'] = show(measure((q) => knn(db, binary, q, K), queries, truth));
+    rows['binary top-100 + float re-score, 100k scope: p50 / p95, recall@10'] = show(measure((q) => binary.knn(q, K), queries, truth));
 
     // The chosen layout as the store runs it: partitioned by collection,
     // trained by its inserts (last at 8k rows), then retrained at 100k.
-    const chosen: LayoutSpec = { ...CHOSEN_LAYOUT, dims: DIMS, prefix: 'bench_ivf' };
+    const chosen: IvfSpec = { ...CHOSEN_LAYOUT, dims: DIMS, prefix: 'bench_ivf' };
     const label = `${chosen.kind}${chosen.partitioned ? ' (partitioned)' : ''}`;
     b0 = performance.now();
-    load(db, chosen, all, collection);
-    const early = layoutTraining(db, chosen);
+    const ivf = load(db, chosen, all, collection);
+    const early = ivf.training();
     rows[`${label}: build (inserts, training at ${early.trainedRows} rows, ${early.cells} cells)`] = seconds(b0);
     const scopeAll = { partitions: everyone };
-    rows[`${label} trained at ${early.trainedRows}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => knn(db, chosen, q, K, scopeAll), queries, truth));
-    if (needsRetrain(db, chosen)) {
+    rows[`${label} trained at ${early.trainedRows}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => ivf.knn(q, K, scopeAll), queries, truth));
+    if (ivf.needsRetrain()) {
       b0 = performance.now();
-      const cells = retrain(db, chosen);
+      const cells = ivf.retrain();
       rows[`${label}: retrain at ${COUNT} rows (${cells} cells)`] = seconds(b0);
     }
-    rows[`${label}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => knn(db, chosen, q, K, scopeAll), queries, truth));
-    rows[`${label}, 10 collections (~${tenSize} rows): p50 / p95, recall@10`] = show(measure((q, i) => knn(db, chosen, q, K, { partitions: ten[i]! }), queries, truthTen));
-    rows[`${label}, 1 collection (~${oneSize} rows): p50 / p95, recall@10`] = show(measure((q, i) => knn(db, chosen, q, K, { partitions: [collection[seeds[i]!]!] }), queries, truthOne));
+    rows[`${label}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => ivf.knn(q, K, scopeAll), queries, truth));
+    rows[`${label}, 10 collections (~${tenSize} rows): p50 / p95, recall@10`] = show(measure((q, i) => ivf.knn(q, K, { partitions: ten[i]! }), queries, truthTen));
+    rows[`${label}, 1 collection (~${oneSize} rows): p50 / p95, recall@10`] = show(measure((q, i) => ivf.knn(q, K, { partitions: [collection[seeds[i]!]!] }), queries, truthOne));
     // The trade-off around the chosen point, same data.
     for (const variant of [{ probes: 8 }, { probes: 32 }, { oversample: 5 }, { oversample: 20 }]) {
-      const s = { ...chosen, ...variant };
+      const s = openLayout(db, { ...chosen, ...variant });
       const name = Object.entries(variant).map(([key, v]) => `${key} ${v}`).join(', ');
-      rows[`${label} with ${name}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => knn(db, s, q, K, scopeAll), queries, truth));
+      rows[`${label} with ${name}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => s.knn(q, K, scopeAll), queries, truth));
     }
   } finally {
     db.close();

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Orm, Sqlite } from '../../db/client.ts';
 import { chunks, chunkVectors, vectorSpaces } from '../../db/schema/index.ts';
-import { CHOSEN_LAYOUT, countVectors, createLayout, deleteVectors, dropLayout, insertVectors, knn, layoutTraining, needsRetrain, retrain, type LayoutSpec } from '../vector-layout.ts';
+import { CHOSEN_LAYOUT, openVectorIndex, type IvfSpec, type VectorIndex } from './vector-index/vector-index.ts';
 
 /** A vector space row: one embedding model and dimension, and its vec0 tables. */
 export type VectorSpace = typeof vectorSpaces.$inferSelect;
@@ -15,8 +15,8 @@ export interface PendingChunk {
 }
 
 /** The layout of a space's tables, from what was stored when it was made. */
-export function spaceLayout(space: VectorSpace): LayoutSpec {
-  const stored = space.layout as unknown as Omit<LayoutSpec, 'dims' | 'prefix'>;
+export function spaceLayout(space: VectorSpace): IvfSpec {
+  const stored = space.layout as unknown as Omit<IvfSpec, 'dims' | 'prefix'>;
   return { ...stored, dims: space.dimensions, prefix: `kb_space_${space.id}`, partitioned: true };
 }
 
@@ -27,6 +27,7 @@ export function spaceLayout(space: VectorSpace): LayoutSpec {
  * together, in one transaction.
  */
 export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
+  const index = (space: VectorSpace): VectorIndex => openVectorIndex(sqlite, spaceLayout(space));
   const tx = <T>(fn: () => T): T => orm.transaction(() => fn(), { behavior: 'immediate' });
   const byState = (state: VectorSpace['state']) => orm.select().from(vectorSpaces).where(eq(vectorSpaces.state, state)).get();
   return {
@@ -40,7 +41,7 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
     create(model: string, dimensions: number, state: 'active' | 'building', at: Date, then?: (space: VectorSpace) => void): VectorSpace {
       return tx(() => {
         const space = orm.insert(vectorSpaces).values({ model, dimensions, layout: { ...CHOSEN_LAYOUT }, state, createdAt: at, activatedAt: state === 'active' ? at : null }).returning().get();
-        createLayout(sqlite, spaceLayout(space));
+        index(space).create();
         then?.(space);
         return space;
       });
@@ -67,7 +68,7 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
       const space = orm.select().from(vectorSpaces).where(eq(vectorSpaces.id, id)).get();
       if (!space) return;
       tx(() => {
-        dropLayout(sqlite, spaceLayout(space));
+        index(space).drop();
         orm.delete(vectorSpaces).where(eq(vectorSpaces.id, id)).run();
       });
     },
@@ -102,7 +103,7 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
      * were stored.
      */
     store(space: VectorSpace, rows: Array<{ chunkId: number; collectionId: number; vector: Float32Array }>): number {
-      const layout = spaceLayout(space);
+      const vectors = index(space);
       return tx(() => {
         const ids = rows.map((r) => r.chunkId);
         const alive = new Set(orm.select({ id: chunks.id }).from(chunks).where(inArray(chunks.id, ids)).all().map((r) => r.id));
@@ -116,7 +117,7 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
         );
         const fresh = rows.filter((r) => alive.has(r.chunkId) && !done.has(r.chunkId));
         if (fresh.length === 0) return 0;
-        insertVectors(sqlite, layout, fresh.map((r) => ({ rowid: r.chunkId, vector: r.vector, partition: r.collectionId })));
+        vectors.insert(fresh.map((r) => ({ rowid: r.chunkId, vector: r.vector, partition: r.collectionId })));
         for (const r of fresh) orm.insert(chunkVectors).values({ spaceId: space.id, chunkId: r.chunkId }).run();
         return fresh.length;
       });
@@ -128,11 +129,11 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
      */
     forget(chunkIds: readonly number[]): void {
       if (chunkIds.length === 0) return;
-      const spaces = orm.select().from(vectorSpaces).all();
+      const indexes = orm.select().from(vectorSpaces).all().map((space) => index(space));
       // In slices: SQLite limits the variables of one statement.
       for (let i = 0; i < chunkIds.length; i += 500) {
         const slice = chunkIds.slice(i, i + 500);
-        for (const space of spaces) deleteVectors(sqlite, spaceLayout(space), slice);
+        for (const vectors of indexes) vectors.delete(slice);
         orm.delete(chunkVectors).where(inArray(chunkVectors.chunkId, slice)).run();
       }
     },
@@ -140,14 +141,17 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
     /** The `k` chunks nearest to `query` among these collections (the filter runs inside the vector query). */
     nearest(space: VectorSpace, query: Float32Array, k: number, collectionIds: readonly number[]): number[] {
       if (collectionIds.length === 0) return [];
-      return knn(sqlite, spaceLayout(space), query, k, { partitions: collectionIds });
+      return index(space).knn(query, k, { partitions: collectionIds });
     },
     /** A space's index training: cells, rows when trained, and whether it has grown out of it. */
-    training: (space: VectorSpace) => ({ ...layoutTraining(sqlite, spaceLayout(space)), stale: needsRetrain(sqlite, spaceLayout(space)) }),
+    training(space: VectorSpace) {
+      const vectors = index(space);
+      return { ...vectors.training(), stale: vectors.needsRetrain() };
+    },
     /** Retrains a space's index for the rows it holds now (holds the write lock meanwhile); returns its cells. */
-    retrain: (space: VectorSpace): number => retrain(sqlite, spaceLayout(space)),
+    retrain: (space: VectorSpace): number => index(space).retrain(),
     /** Rows in a space's vector tables (for checks that nothing is left behind). */
-    vectorCount: (space: VectorSpace): number => countVectors(sqlite, spaceLayout(space)),
+    vectorCount: (space: VectorSpace): number => index(space).count(),
   };
 }
 

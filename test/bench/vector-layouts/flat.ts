@@ -1,26 +1,43 @@
 /**
- * The exhaustive layouts of server/knowledge/vector-layout.ts: `float`
- * (exact vec0 brute force), and `binary` / `int8` (a compact vec0 column
- * scanned in full for candidates, re-scored with exact float L2 from a plain
- * BLOB table). Partitioned, vec0's partition key `part` holds the collection.
+ * The exhaustive layouts the knowledge store's `ivf` vector index was
+ * measured against (server/knowledge/store/vector-index/vector-index.ts):
+ * `float` (exact vec0 brute force), and `binary` / `int8` (a compact vec0
+ * column scanned in full for candidates, re-scored with exact float L2 from
+ * a plain BLOB table). Partitioned, vec0's partition key `part` holds the
+ * collection. Only the benchmark and the tests comparing layouts use them.
  */
-import type { Sqlite } from '../db/client.ts';
-import { blob, checkPrefix, integerKey, prepare, rowPartition } from './vectors-layout-sql.ts';
-import type { LayoutSpec, VectorRow } from './vector-layout.ts';
+import type { Sqlite } from '../../../server/db/client.ts';
+import { indexOver, type IndexSpec, type VectorIndex, type VectorRow } from '../../../server/knowledge/store/vector-index/vector-index.ts';
+import { blob, checkPrefix, integerKey, prepare, rowPartition } from '../../../server/knowledge/store/vector-index/sql.ts';
 
+/** An exhaustive layout. */
+export interface FlatSpec extends IndexSpec {
+  kind: 'float' | 'binary' | 'int8';
+  /**
+   * `int8` layout: factor applied before rounding to int8. Components of a
+   * unit vector in hundreds of dimensions are small (≈1/√N), so
+   * sqlite-vec's `vec_quantize_int8(v, 'unit')` (which maps [-1, 1]) would use
+   * only a handful of the 256 levels; a larger scale with clamping keeps
+   * resolution where the values are. Default 127 / 0.25.
+   */
+  int8Scale?: number | undefined;
+}
+
+/** Default candidates re-scored per result for the quantised layouts. */
+export const DEFAULT_OVERSAMPLE = 10;
 const DEFAULT_INT8_SCALE = 127 / 0.25;
 // vec0 allocates whole chunks per partition: 1024 (the default) float[768]
 // slots are 3 MiB, too much for a small collection.
 const PARTITIONED_CHUNK_SIZE = 128;
 
 /** Table names of an exhaustive layout (the vec0 table and, if quantised, the float BLOB table). */
-export function flatTables(spec: LayoutSpec): { index: string; floats?: string } {
+export function flatTables(spec: FlatSpec): { index: string; floats?: string } {
   checkPrefix(spec);
   if (spec.kind === 'float') return { index: `${spec.prefix}_float` };
   return { index: `${spec.prefix}_${spec.kind}`, floats: `${spec.prefix}_vectors` };
 }
 
-/** Scales, rounds and clamps a float vector into int8 (see `LayoutSpec.int8Scale`). */
+/** Scales, rounds and clamps a float vector into int8 (see {@link FlatSpec.int8Scale}). */
 export function quantizeInt8(vector: Float32Array, scale = DEFAULT_INT8_SCALE): Int8Array {
   const out = new Int8Array(vector.length);
   for (let i = 0; i < vector.length; i++) out[i] = Math.max(-128, Math.min(127, Math.round(vector[i]! * scale)));
@@ -28,7 +45,7 @@ export function quantizeInt8(vector: Float32Array, scale = DEFAULT_INT8_SCALE): 
 }
 
 /** Creates the tables (idempotent). */
-export function createFlat(db: Sqlite, spec: LayoutSpec): void {
+export function createFlat(db: Sqlite, spec: FlatSpec): void {
   if (spec.kind === 'binary' && spec.dims % 8 !== 0) throw new Error(`binary layout needs dims divisible by 8, got ${spec.dims}`);
   const t = flatTables(spec);
   const column = spec.kind === 'float' ? `float[${spec.dims}]` : spec.kind === 'binary' ? `bit[${spec.dims}]` : `int8[${spec.dims}]`;
@@ -39,14 +56,14 @@ export function createFlat(db: Sqlite, spec: LayoutSpec): void {
 }
 
 /** Drops the tables. */
-export function dropFlat(db: Sqlite, spec: LayoutSpec): void {
+export function dropFlat(db: Sqlite, spec: FlatSpec): void {
   const t = flatTables(spec);
   db.exec(`drop table if exists ${t.index}`);
   if (t.floats) db.exec(`drop table if exists ${t.floats}`);
 }
 
 /** Inserts checked rows (the caller holds the transaction). */
-export function insertFlat(db: Sqlite, spec: LayoutSpec, rows: readonly VectorRow[]): void {
+export function insertFlat(db: Sqlite, spec: FlatSpec, rows: readonly VectorRow[]): void {
   const t = flatTables(spec);
   const value = spec.kind === 'float' ? '?' : spec.kind === 'binary' ? 'vec_quantize_binary(?)' : 'vec_int8(?)';
   const index = spec.partitioned
@@ -65,7 +82,7 @@ export function insertFlat(db: Sqlite, spec: LayoutSpec, rows: readonly VectorRo
 }
 
 /** Deletes rows by rowid (the caller holds the transaction); returns how many existed. */
-export function deleteFlat(db: Sqlite, spec: LayoutSpec, rowids: readonly bigint[]): number {
+export function deleteFlat(db: Sqlite, spec: FlatSpec, rowids: readonly bigint[]): number {
   const t = flatTables(spec);
   // vec0's `_rowids` shadow table answers "is it there" without touching a chunk.
   const exists = prepare(db, `select 1 from ${t.index}_rowids where rowid = ?`);
@@ -82,7 +99,7 @@ export function deleteFlat(db: Sqlite, spec: LayoutSpec, rowids: readonly bigint
 }
 
 /** Rows stored. */
-export function countFlat(db: Sqlite, spec: LayoutSpec): number {
+export function countFlat(db: Sqlite, spec: FlatSpec): number {
   return (prepare(db, `select count(*) as n from ${flatTables(spec).index}_rowids`).get() as { n: number }).n;
 }
 
@@ -93,7 +110,7 @@ export function countFlat(db: Sqlite, spec: LayoutSpec): number {
  * partitions are never read. `parts` is a JSON list, or undefined when the
  * layout is not partitioned.
  */
-export function knnFlat(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: number, candidates: number, parts: string | undefined): number[] {
+export function knnFlat(db: Sqlite, spec: FlatSpec, query: Float32Array, k: number, candidates: number, parts: string | undefined): number[] {
   const t = flatTables(spec);
   const filter = parts === undefined ? '' : ' and part in (select value from json_each(@parts))';
   const args: Record<string, unknown> = { q: blob(query), k, c: candidates, ...(parts === undefined ? {} : { parts }) };
@@ -110,4 +127,19 @@ export function knnFlat(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: nu
            order by vec_distance_l2(v.embedding, @q) limit @k`;
   }
   return (prepare(db, sql).all(args) as Array<{ rowid: number }>).map((r) => r.rowid);
+}
+
+/** The exhaustive layout of `spec` as a vector index (nothing to train: retrain gives 0 cells). */
+export function openFlatIndex(db: Sqlite, spec: FlatSpec): VectorIndex {
+  return indexOver(db, spec, {
+    create: () => createFlat(db, spec),
+    drop: () => dropFlat(db, spec),
+    insert: (rows) => insertFlat(db, spec, rows),
+    delete: (rowids) => deleteFlat(db, spec, rowids),
+    count: () => countFlat(db, spec),
+    knn: (query, k, parts) => knnFlat(db, spec, query, k, Math.min(4096, k * (spec.oversample ?? DEFAULT_OVERSAMPLE)), parts),
+    retrain: () => 0,
+    needsRetrain: () => false,
+    training: () => ({ cells: 0, trainedRows: 0 }),
+  });
 }

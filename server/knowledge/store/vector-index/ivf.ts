@@ -1,12 +1,12 @@
 /**
- * Inserts, deletes and nearest-neighbour queries of the `ivf` vector layout
- * (the design and its measurements are in server/knowledge/vector-layout.ts).
+ * Inserts, deletes and nearest-neighbour queries of the `ivf` vector index
+ * (the design and its measurements are in vector-index.ts).
  */
-import type { Sqlite } from '../db/client.ts';
-import { levelCode, nearestCell, rankCells } from './vectors-layout-kmeans.ts';
-import { codeBits, ivfState, ivfTables } from './vectors-layout-ivf-state.ts';
-import { blob, integerKey, prepare, rowPartition } from './vectors-layout-sql.ts';
-import type { LayoutSpec, VectorRow } from './vector-layout.ts';
+import type { Sqlite } from '../../../db/client.ts';
+import { codeBits, ivfState, ivfTables } from './ivf-state.ts';
+import { levelCode, nearestCell, rankCells } from './kmeans.ts';
+import type { IvfSpec, VectorRow } from './spec.ts';
+import { blob, integerKey, prepare, rowPartition } from './sql.ts';
 
 /** Scopes up to this many rows are searched exactly, float against float (~2 µs a row). */
 export const EXACT_SCOPE = 2_000;
@@ -17,7 +17,7 @@ const FAR_SHARE = 0.3;
 /** vec0's cap on `k`. */
 const VEC0_MAX_K = 4096;
 
-/** Cells searched per query unless {@link LayoutSpec.probes} says: 1/20 of them, at least 16. */
+/** Cells searched per query unless {@link IvfSpec.probes} says: 1/20 of them, at least 16. */
 export function defaultProbes(cells: number): number {
   return Math.max(16, Math.ceil(cells / 20));
 }
@@ -27,7 +27,7 @@ export function defaultProbes(cells: number): number {
  * its nearest cell (cell 0 before the first training) with its two-bit
  * code; the float vector goes to the plain table.
  */
-export function insertIvf(db: Sqlite, spec: LayoutSpec, rows: readonly VectorRow[]): void {
+export function insertIvf(db: Sqlite, spec: IvfSpec, rows: readonly VectorRow[]): void {
   const t = ivfTables(spec);
   const state = ivfState(db, spec);
   const index = spec.partitioned
@@ -50,7 +50,7 @@ export function insertIvf(db: Sqlite, spec: LayoutSpec, rows: readonly VectorRow
 }
 
 /** Deletes rows by rowid (the caller holds the transaction); returns how many existed. */
-export function deleteIvf(db: Sqlite, spec: LayoutSpec, rowids: readonly bigint[]): number {
+export function deleteIvf(db: Sqlite, spec: IvfSpec, rowids: readonly bigint[]): number {
   const t = ivfTables(spec);
   const floats = prepare(db, `delete from ${t.floats} where rowid = ? returning part`);
   const index = prepare(db, `delete from ${t.index} where rowid = ?`);
@@ -74,7 +74,7 @@ interface Scope {
   filtered: boolean;
 }
 
-function scopeOf(db: Sqlite, spec: LayoutSpec, parts: string | undefined): Scope {
+function scopeOf(db: Sqlite, spec: IvfSpec, parts: string | undefined): Scope {
   const t = ivfTables(spec);
   if (parts === undefined) {
     const total = (prepare(db, `select coalesce(sum(n), 0) as n from ${t.counts}`).get() as { n: number }).n;
@@ -109,7 +109,7 @@ type Hit = { rowid: number; distance: number };
  * the allowed partitions hold every stored row; all of it runs in one read
  * transaction, so the counts and the scan see the same rows.
  */
-export function knnIvf(db: Sqlite, spec: LayoutSpec, query: Float32Array, k: number, oversample: number, parts: string | undefined): number[] {
+export function knnIvf(db: Sqlite, spec: IvfSpec, query: Float32Array, k: number, oversample: number, parts: string | undefined): number[] {
   return db.transaction(() => {
     const t = ivfTables(spec);
     const scope = scopeOf(db, spec, parts);

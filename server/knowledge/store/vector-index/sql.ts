@@ -1,10 +1,11 @@
 /**
- * Helpers shared by the vector layouts (server/knowledge/vector-layout.ts):
- * the per-connection statement cache, argument checks and BLOB views.
+ * Helpers shared by the vector index files (and by the comparison layouts of
+ * test/bench/vector-layouts/): the per-connection statement cache, argument
+ * checks and BLOB views.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Sqlite } from '../db/client.ts';
-import type { LayoutSpec } from './vector-layout.ts';
+import type { Sqlite } from '../../../db/client.ts';
+import type { IndexSpec } from './spec.ts';
 
 // Prepared statements per connection: preparing costs tens of microseconds,
 // noticeable against a millisecond query budget.
@@ -27,12 +28,12 @@ export function forgetStatements(db: Sqlite): void {
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Throws unless the prefix is a plain SQL identifier (it is spliced into SQL). */
-export function checkPrefix(spec: LayoutSpec): void {
+export function checkPrefix(spec: IndexSpec): void {
   if (!IDENT.test(spec.prefix)) throw new Error(`vector layout prefix ${JSON.stringify(spec.prefix)} is not a plain identifier`);
 }
 
 /** Throws unless `vector` is a Float32Array of the layout's dimensions. */
-export function checkDims(spec: LayoutSpec, vector: Float32Array, what: string): void {
+export function checkDims(spec: IndexSpec, vector: Float32Array, what: string): void {
   if (!(vector instanceof Float32Array)) throw new TypeError(`${what} must be a Float32Array`);
   if (vector.length !== spec.dims) throw new Error(`${what} has ${vector.length} dimensions, the ${spec.kind} layout ${spec.prefix} expects ${spec.dims}`);
 }
@@ -55,7 +56,7 @@ export function integerKey(value: number | bigint | undefined, what: string): bi
 }
 
 /** The row's partition key, required exactly when the layout is partitioned. */
-export function rowPartition(spec: LayoutSpec, rowid: number | bigint, partition: number | bigint | undefined): bigint | undefined {
+export function rowPartition(spec: IndexSpec, rowid: number | bigint, partition: number | bigint | undefined): bigint | undefined {
   if (!spec.partitioned) return undefined;
   if (partition === undefined) throw new Error(`vector ${rowid} has no partition, the layout ${spec.prefix} is partitioned`);
   return integerKey(partition, `partition of vector ${rowid}`);

@@ -3,7 +3,7 @@
  * for the cell centroids, nearest-cell ranking and the two-bit codes.
  * Vectors are flat Float32Arrays of `dims`-long rows.
  */
-import { seededRandom } from '../lib/random.ts';
+import { seededRandom } from '../../../lib/random.ts';
 
 /**
  * Dot product of two vectors of equal length. Indexing from 0 to `length`
@@ -68,7 +68,7 @@ export interface Levels {
  * is bit b mod 8 of byte ⌊b/8⌋), so the Hamming distance between two codes
  * is the L1 distance between their three-level quantisations. With the
  * thresholds at each dimension's tertiles it ranks candidates much better
- * than one sign bit (see the module comment of vector-layout.ts). Without
+ * than one sign bit (see the module comment of vector-index.ts). Without
  * levels (before training) both bits are the sign.
  */
 export function levelCode(v: Float32Array, levels: Levels | undefined): Uint8Array {

@@ -1,12 +1,12 @@
 /**
- * Training of the `ivf` vector layout (see server/knowledge/vector-layout.ts):
- * k-means centroids from a sample, then every row re-assigned and re-coded.
+ * Training of the `ivf` vector index (see vector-index.ts): k-means
+ * centroids from a sample, then every row re-assigned and re-coded.
  */
-import type { Sqlite } from '../db/client.ts';
-import { levelCode, nearestCell, rowsOf, tertiles, trainCentroids } from './vectors-layout-kmeans.ts';
-import { createIvfIndex, ivfCount, ivfState, ivfTables } from './vectors-layout-ivf-state.ts';
-import { blob, forgetStatements, prepare } from './vectors-layout-sql.ts';
-import type { LayoutSpec } from './vector-layout.ts';
+import type { Sqlite } from '../../../db/client.ts';
+import { createIvfIndex, ivfCount, ivfState, ivfTables } from './ivf-state.ts';
+import { levelCode, nearestCell, rowsOf, tertiles, trainCentroids } from './kmeans.ts';
+import type { IvfSpec } from './spec.ts';
+import { blob, forgetStatements, prepare } from './sql.ts';
 
 /** Rows at which an untrained layout trains itself on insert (smaller scopes are searched exactly anyway). */
 export const DEFAULT_TRAIN_AT = 2_000;
@@ -25,7 +25,7 @@ export function cellsFor(rows: number): number {
 }
 
 /** Visits every stored vector in rowid order, a page at a time (better-sqlite3 cannot write while a statement iterates). */
-function eachVector(db: Sqlite, spec: LayoutSpec, visit: (rowid: number, part: number | null, v: Float32Array) => void): void {
+function eachVector(db: Sqlite, spec: IvfSpec, visit: (rowid: number, part: number | null, v: Float32Array) => void): void {
   const t = ivfTables(spec);
   const page = prepare(db, `select rowid, part, embedding from ${t.floats} where rowid > ? order by rowid limit ${PAGE}`);
   let after: number | bigint = -(2n ** 63n);
@@ -39,11 +39,11 @@ function eachVector(db: Sqlite, spec: LayoutSpec, visit: (rowid: number, part: n
 
 /**
  * Trains after an insert when that is due and cheap: the first time the
- * layout reaches {@link LayoutSpec.trainAt} rows, and again each time the
+ * layout reaches {@link IvfSpec.trainAt} rows, and again each time the
  * rows double while there are at most {@link AUTO_RETRAIN_ROWS}. Larger
  * layouts are retrained by the store's maintenance ({@link retrainIvf}).
  */
-export function trainIfDue(db: Sqlite, spec: LayoutSpec): void {
+export function trainIfDue(db: Sqlite, spec: IvfSpec): void {
   if (!ivfNeedsRetrain(db, spec)) return;
   if (!ivfState(db, spec).centroids || ivfCount(db, spec) <= AUTO_RETRAIN_ROWS) retrainIvf(db, spec);
 }
@@ -59,7 +59,7 @@ export function trainIfDue(db: Sqlite, spec: LayoutSpec): void {
  * meanwhile, so run it from background maintenance, not a request.
  * Returns the number of cells.
  */
-export function retrainIvf(db: Sqlite, spec: LayoutSpec): number {
+export function retrainIvf(db: Sqlite, spec: IvfSpec): number {
   const t = ivfTables(spec);
   const dims = spec.dims;
   return db.transaction(() => {
@@ -106,7 +106,7 @@ export function retrainIvf(db: Sqlite, spec: LayoutSpec): number {
 }
 
 /** Whether the layout has outgrown (or shrunk away from) its training: rows doubled or halved since, or never trained. */
-export function ivfNeedsRetrain(db: Sqlite, spec: LayoutSpec): boolean {
+export function ivfNeedsRetrain(db: Sqlite, spec: IvfSpec): boolean {
   const state = ivfState(db, spec);
   const rows = ivfCount(db, spec);
   if (!state.centroids) return cellsFor(rows) > 0 && rows >= (spec.trainAt ?? DEFAULT_TRAIN_AT);

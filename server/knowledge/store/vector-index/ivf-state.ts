@@ -1,13 +1,12 @@
 /**
- * Tables and trained state of the `ivf` vector layout (see
- * server/knowledge/vector-layout.ts): names, creation, and the centroids
- * and code thresholds read once per connection and re-read when another connection
- * (or a retrain) has changed them.
+ * Tables and trained state of the `ivf` vector index (see vector-index.ts):
+ * names, creation, and the centroids and code thresholds read once per
+ * connection and re-read when another connection (or a retrain) has changed them.
  */
-import type { Sqlite } from '../db/client.ts';
-import type { Levels } from './vectors-layout-kmeans.ts';
-import { checkPrefix, prepare } from './vectors-layout-sql.ts';
-import type { LayoutSpec } from './vector-layout.ts';
+import type { Sqlite } from '../../../db/client.ts';
+import type { Levels } from './kmeans.ts';
+import type { IvfSpec } from './spec.ts';
+import { checkPrefix, prepare } from './sql.ts';
 
 /** Rows per vec0 chunk: small, because each cell (partition) fills its own chunks. */
 export const IVF_CHUNK_SIZE = 256;
@@ -27,14 +26,14 @@ export interface IvfTables {
 }
 
 /** Table names of an `ivf` layout. */
-export function ivfTables(spec: LayoutSpec): IvfTables {
+export function ivfTables(spec: IvfSpec): IvfTables {
   checkPrefix(spec);
   const p = spec.prefix;
   return { index: `${p}_ivf`, floats: `${p}_vectors`, cells: `${p}_cells`, state: `${p}_state`, counts: `${p}_counts` };
 }
 
 /** Bits of the two-bit code: 2·dims rounded up to whole bytes (vec0 `bit[N]` needs N divisible by 8). */
-export function codeBits(spec: LayoutSpec): number {
+export function codeBits(spec: IvfSpec): number {
   return Math.ceil(spec.dims / 4) * 8;
 }
 
@@ -44,7 +43,7 @@ export function codeBits(spec: LayoutSpec): number {
  * chunks with `where partition00 = ?` and has none, so without it every
  * probed cell scans the whole chunk list (~0.3 ms a cell at 100k rows).
  */
-export function createIvfIndex(db: Sqlite, spec: LayoutSpec): void {
+export function createIvfIndex(db: Sqlite, spec: IvfSpec): void {
   const t = ivfTables(spec);
   const part = spec.partitioned ? ', part integer' : '';
   db.exec(`create virtual table if not exists ${t.index} using vec0(cell integer partition key, embedding bit[${codeBits(spec)}]${part}, chunk_size=${IVF_CHUNK_SIZE})`);
@@ -52,7 +51,7 @@ export function createIvfIndex(db: Sqlite, spec: LayoutSpec): void {
 }
 
 /** Creates every table of the layout (idempotent). */
-export function createIvf(db: Sqlite, spec: LayoutSpec): void {
+export function createIvf(db: Sqlite, spec: IvfSpec): void {
   const t = ivfTables(spec);
   createIvfIndex(db, spec);
   db.exec(`create table if not exists ${t.floats} (rowid integer primary key, part integer, embedding blob not null)`);
@@ -64,7 +63,7 @@ export function createIvf(db: Sqlite, spec: LayoutSpec): void {
 }
 
 /** Drops every table of the layout. */
-export function dropIvf(db: Sqlite, spec: LayoutSpec): void {
+export function dropIvf(db: Sqlite, spec: IvfSpec): void {
   const t = ivfTables(spec);
   for (const name of [t.index, t.floats, t.cells, t.state, t.counts]) db.exec(`drop table if exists ${name}`);
   states.get(db)?.delete(spec.prefix);
@@ -92,7 +91,7 @@ function floats(value: unknown): Float32Array {
  * read on every call (a few microseconds) so a retrain by another
  * connection is picked up before this one assigns or probes cells.
  */
-export function ivfState(db: Sqlite, spec: LayoutSpec): IvfState {
+export function ivfState(db: Sqlite, spec: IvfSpec): IvfState {
   const t = ivfTables(spec);
   const version = (prepare(db, `select value from ${t.state} where key = 'version'`).get() as { value: number } | undefined)?.value ?? 0;
   let cache = states.get(db);
@@ -114,7 +113,7 @@ export function ivfState(db: Sqlite, spec: LayoutSpec): IvfState {
 }
 
 /** Rows in the given partitions (JSON list), or in the whole layout when `parts` is undefined. */
-export function ivfCount(db: Sqlite, spec: LayoutSpec, parts?: string): number {
+export function ivfCount(db: Sqlite, spec: IvfSpec, parts?: string): number {
   const t = ivfTables(spec);
   const row = parts === undefined
     ? prepare(db, `select coalesce(sum(n), 0) as n from ${t.counts}`).get()
