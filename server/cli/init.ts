@@ -8,6 +8,7 @@ import { DEFAULT_DOCKER_SOCKET } from '../init/images/docker-api.ts';
 import { runInit } from '../init/run.ts';
 import { SERVER_GID } from '../init/tls/ensure.ts';
 import { VERSION } from '../version.ts';
+import type { Command, CommandIo } from './command.ts';
 
 /** The usage lines of `onsite init`. */
 export const INIT_USAGE = `usage: onsite init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--host NAME]... [--server-gid GID]
@@ -33,8 +34,8 @@ function ownerFrom(env: Env): Owner | undefined {
   return { uid: id(uid, 'HOST_UID'), gid: id(gid ?? uid, 'HOST_GID') };
 }
 
-/** `onsite init`: parses its options and runs init; returns the exit code. */
-export async function runInitCommand(env: Env, args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+// Parses init's options and runs it; returns the exit code.
+async function runInitCommand(args: string[], env: Env, { out, err }: CommandIo): Promise<number> {
   let values;
   let owner: Owner | undefined;
   try {
@@ -89,3 +90,16 @@ export async function runInitCommand(env: Env, args: string[], out: (line: strin
     return 1;
   }
 }
+
+/** `onsite init`: installs from a release bundle (see {@link INIT_USAGE}). */
+export const initCommand: Command = {
+  name: 'init',
+  usage: [
+    {
+      synopsis: 'init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--host NAME]... [--server-gid GID]',
+      summary:
+        'install from a release bundle: verify its signature and checksums, load\nits images, import its models, write .env (secrets) and tls/; rerun-safe\n(--images-only: stop after the models, write nothing into the bundle; for updates)',
+    },
+  ],
+  run: runInitCommand,
+};
