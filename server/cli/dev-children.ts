@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../config.ts';
 import { isSingleExecutable } from '../lib/embedded.ts';
@@ -79,16 +78,4 @@ const CHROMIUM_PATHS = [
 export function findChromium(env: Env): { path?: string; looked: string[] } {
   const looked = env.CHROME_PATH ? [env.CHROME_PATH] : CHROMIUM_PATHS;
   return { path: looked.find((p) => existsSync(p)), looked };
-}
-
-/** A free TCP port on 127.0.0.1, for a child whose address the server must know before either starts. */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -5,7 +5,7 @@ import { CHROMIUM } from '../helpers/chromium.ts';
 import { PASSWORD } from '../helpers/client.ts';
 import { tempDir } from '../helpers/env.ts';
 import { descendants, freePort, running, startProcess, startTs, type Proc } from '../helpers/processes.ts';
-import { readSse } from '../helpers/sse.ts';
+import { collectReply } from '../helpers/sse.ts';
 import { until } from '../helpers/stack.ts';
 
 const MODEL = 'llama3.2:1b';
@@ -41,7 +41,7 @@ describe('npm start on a fresh data folder', () => {
         OLLAMA_HOST: ollamaUrl,
         MINER_HEARTBEAT_INTERVAL: '1',
         npm_config_update_notifier: 'false', // npm asks nobody about its own updates
-      });
+      }, { group: true });
       procs.push(npm);
 
       const url = (await npm.waitFor(/^Onsite is running: open (\S+)$/m, 120_000))[1]!;
@@ -74,22 +74,19 @@ describe('npm start on a fresh data folder', () => {
       const conv = (await (await api('POST', '/api/conversations', {})).json()) as { id: string };
       const res = await api('POST', `/api/conversations/${conv.id}/messages`, { content: 'hello from npm start' });
       expect(res.status).toBe(200);
-      const tokens: string[] = [];
-      let end = '';
-      for await (const e of readSse(res)) {
-        if (e.event === 'token') tokens.push((JSON.parse(e.data) as { delta: string }).delta);
-        else if (e.event !== 'start') end = e.event;
-      }
-      expect(end).toBe('done');
-      expect(tokens).toEqual(expectedReply(MODEL, 'hello from npm start'));
+      const reply = await collectReply(res);
+      expect(reply.end?.event).toBe('done');
+      expect(reply.tokens).toEqual(expectedReply(MODEL, 'hello from npm start'));
 
       tree = descendants(npm.child.pid!);
       const commands = tree.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
       for (const role of [/main\.ts dev\b/, /main\.ts miner\b/, /main\.ts browser\b/, new RegExp(CHROMIUM.replace('/usr/bin/', ''))]) {
         expect(commands.some((c) => role.test(c)), `${role} among ${commands.join('\n')}`).toBe(true);
       }
-      await npm.kill('SIGTERM');
+      // Ctrl-C: the terminal signals the whole group, and npm forwards it to its script once more.
+      process.kill(-npm.child.pid!, 'SIGINT');
       await until(() => tree.every((pid) => !running(pid)), 30_000, 'every process of npm start to end');
+      await npm.kill();
       expect(npm.output()).toMatch(/"msg":"miner stopped"/);
       expect(npm.output()).toMatch(/"msg":"browser sidecar stopped"/);
       expect(npm.output()).toMatch(/"msg":"stopped"/);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../../server/lib/free-port.ts';
 
 /** A child process of ours, with its output so far. */
 export interface Proc {
@@ -23,9 +23,13 @@ export function startTs(entry: string, args: string[], env: Record<string, strin
   return startProcess(process.execPath, argv, env);
 }
 
-/** Starts any program (`npm`, …) with `env` over PATH alone, keeping its output like {@link startTs}. */
-export function startProcess(file: string, argv: string[], env: Record<string, string>): Proc {
-  const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts any program (`npm`, `sh`, …) with `env` over PATH alone, keeping its
+ * output like {@link startTs}. `group` makes it lead a process group of its
+ * own, as a terminal's foreground job is: `process.kill(-pid, 'SIGINT')` is then Ctrl-C.
+ */
+export function startProcess(file: string, argv: string[], env: Record<string, string>, options: { group?: boolean } = {}): Proc {
+  const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group ?? false });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -64,20 +68,8 @@ export function startProcess(file: string, argv: string[], env: Record<string, s
   };
 }
 
-/**
- * A free TCP port on 127.0.0.1, for a server whose APP_BASE_URL must name
- * its port before it starts (PORT=0 would only tell afterwards).
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1, for a server whose APP_BASE_URL must name its port before it starts. */
+export const freePort = freeLoopbackPort;
 
 // Each process's parent, from /proc (Linux): `pid (comm) state ppid …`, where comm may hold spaces.
 function parents(): Map<number, number> {

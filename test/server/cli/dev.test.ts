@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOllama } from '../../fixtures/ollama/server.ts';
 import { PASSWORD } from '../../helpers/client.ts';
 import { tempDir } from '../../helpers/env.ts';
-import { descendants, freePort, running, startTs, type Proc } from '../../helpers/processes.ts';
+import { descendants, freePort, running, startProcess, startTs, type Proc } from '../../helpers/processes.ts';
 import { until } from '../../helpers/stack.ts';
 
 const data = tempDir('onsite-dev-');
@@ -60,6 +60,23 @@ describe('onsite dev (what npm start runs)', () => {
     } finally {
       for (const pid of children) if (running(pid)) process.kill(pid, 'SIGKILL'); // only when the test failed
       await Promise.all(procs.map((p) => p.kill('SIGKILL')));
+    }
+  });
+
+  it('stops with its children when the process that started it is killed outright (npm under kill -9)', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const env = { ONSITE_DATA_DIR: data.dir, PORT: String(port), HOST: '127.0.0.1', OLLAMA_HOST: `127.0.0.1:${await freePort()}`, CHROME_PATH: '/nonexistent/chromium' };
+    // A shell stands in for npm: it starts `onsite dev` and waits for it.
+    const shell = startProcess('sh', ['-c', `"${process.execPath}" --import tsx server/cli/main.ts dev & wait`], env);
+    let tree: number[] = [];
+    try {
+      await shell.waitFor(/^Onsite is running: open /m, 60_000);
+      tree = descendants(shell.child.pid!);
+      expect(await shell.kill('SIGKILL')).toBeNull();
+      await until(() => tree.every((pid) => !running(pid)), 30_000, 'onsite dev and its children to end once their starter is gone');
+      expect(shell.output()).toMatch(/"msg":"stopped"/);
+    } finally {
+      for (const pid of tree) if (running(pid)) process.kill(pid, 'SIGKILL'); // only when the test failed
     }
   });
 });
