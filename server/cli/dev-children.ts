@@ -7,7 +7,7 @@ import type { CommandIo } from './command.ts';
 
 /** A role `onsite dev` runs as a child process of its own. */
 export interface DevChild {
-  /** Asks the child to stop (SIGTERM; SIGKILL after `graceMs`) and waits for its exit. */
+  /** Asks the child to stop (SIGTERM; SIGKILL 15 s later) and waits for its exit. */
   stop(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config, Env } from '../config.ts';
-import type { Command, CommandIo } from './command.ts';
 import { freeLoopbackPort } from '../lib/free-port.ts';
+import type { Command, CommandIo } from './command.ts';
 import { findChromium, pickEnv, startDevChild, type DevChild } from './dev-children.ts';
 import { startServer } from './serve.ts';
 import { untilSignal } from './until-signal.ts';
