@@ -23,12 +23,22 @@ export interface OllamaProbe {
 /** Bound on one health check, so a hung Ollama reads as unhealthy rather than stalling heartbeats. */
 export const CHECK_TIMEOUT_MS = 5_000;
 
+/** Options of {@link createOllamaProbe}. */
+export interface ProbeOptions {
+  /** Bound on one check; {@link CHECK_TIMEOUT_MS} by default. */
+  timeoutMs?: number;
+  /** How often the miner checks again (its heartbeat), told in the line that says Ollama does not answer. */
+  retryEveryS: number;
+}
+
 /**
  * Creates the Ollama probe used by heartbeats, the hello frame and the
  * health endpoint. A state change (reachable ↔ not) is logged once, not on
- * every heartbeat.
+ * every heartbeat; an Ollama that does not answer at all is said so in
+ * plain words, with what to do.
  */
-export function createOllamaProbe(host: string, catalog: ModelCatalog, log: Log, timeoutMs = CHECK_TIMEOUT_MS): OllamaProbe {
+export function createOllamaProbe(host: string, catalog: ModelCatalog, log: Log, options: ProbeOptions): OllamaProbe {
+  const timeoutMs = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   let state: OllamaHealth = { healthy: false, problem: 'Ollama not checked yet', models: [] };
   let checked = false;
   let inflight: Promise<OllamaHealth> | undefined;
@@ -45,7 +55,13 @@ export function createOllamaProbe(host: string, catalog: ModelCatalog, log: Log,
     } catch (err) {
       const failure = classifyOllamaError(err);
       next = { healthy: false, problem: failure.message.slice(0, 500), models: state.models };
-      if (state.healthy || !checked) log.warn({ ollama: host, problem: next.problem }, 'Ollama unreachable; jobs are refused until it answers');
+      if (state.healthy || !checked) {
+        const what =
+          failure.code === 'ollama_unreachable'
+            ? `no Ollama answers at ${host}: start Ollama (\`ollama serve\`) or set OLLAMA_HOST`
+            : `Ollama at ${host} fails: ${next.problem}`;
+        log.warn({ ollama: host, problem: next.problem }, `${what}; jobs are refused until it answers, retrying every ${options.retryEveryS} s`);
+      }
     }
     checked = true;
     state = next;

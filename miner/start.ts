@@ -52,7 +52,7 @@ export async function startMiner(env: Env, options: StartMinerOptions = {}): Pro
   ).child({ module: 'miner' });
   const version = options.version ?? 'unknown';
   const print = options.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const probe = createOllamaProbe(config.OLLAMA_HOST, createModelCatalog(config.MODELS, log), log);
+  const probe = createOllamaProbe(config.OLLAMA_HOST, createModelCatalog(config.MODELS, log), log, { retryEveryS: config.MINER_HEARTBEAT_INTERVAL });
 
   let identity: MinerIdentity | undefined = saved;
   let session: Session | undefined;

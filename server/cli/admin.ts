@@ -3,19 +3,16 @@ import { loadConfig, type Env } from '../config.ts';
 import { AppError } from '../lib/errors.ts';
 import { createLogger } from '../log.ts';
 import { assembleServer } from './assemble.ts';
+import type { Command, CommandIo } from './command.ts';
 import { runRotateKey } from './secrets.ts';
 
 const CLI_ACTOR = { label: 'cli' };
 
-/**
- * `onsite admin reset-password EMAIL | list | rotate-key`: operator commands
- * that need shell access to the host (lockout recovery, key rotation).
- * Every action is audited.
- */
-export async function runAdmin(env: Env, args: string[], out: (line: string) => void): Promise<number> {
+async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number> {
+  const { out } = io;
   const [sub, arg] = args;
   // Not beside a running server: it takes the data folder's lock before opening anything.
-  if (sub === 'rotate-key') return runRotateKey(env, args.slice(1), out);
+  if (sub === 'rotate-key') return runRotateKey(args.slice(1), env, io);
   const { identity, close } = await assembleServer(loadConfig(env), createLogger({ level: 'warn' }));
   try {
     if (sub === 'list') {
@@ -39,3 +36,22 @@ export async function runAdmin(env: Env, args: string[], out: (line: string) => 
     close();
   }
 }
+
+/**
+ * `onsite admin reset-password EMAIL | list | rotate-key`: operator commands
+ * that need shell access to the host (lockout recovery, key rotation).
+ * Every action is audited.
+ */
+export const adminCommand: Command = {
+  name: 'admin',
+  usage: [
+    { synopsis: 'admin reset-password EMAIL', summary: "print a one-time reset link and lift the account's lockout" },
+    { synopsis: 'admin list', summary: 'list accounts' },
+    {
+      synopsis: 'admin rotate-key [--forget-unreadable]',
+      summary:
+        're-seal every stored secret under DB_ENCRYPTION_KEY, opening old ones with\nDB_ENCRYPTION_KEY_PREVIOUS (server stopped; --forget-unreadable: delete\nthose no configured key opens)',
+    },
+  ],
+  run: runAdmin,
+};

@@ -6,16 +6,10 @@ import { withDataDirLock } from '../db/data-lock.ts';
 import { bundledMigrations } from '../db/migrations.ts';
 import { restoreDatabase } from '../db/restore.ts';
 import { createLogger } from '../log.ts';
+import { UsageError, type Command, type CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 
-/** Options shared by the database commands. */
-export interface DbCommandOptions {
-  env: Env;
-  out: (line: string) => void;
-}
-
-/** `onsite migrate`: applies pending migrations and reports them, holding the data folder (no server runs meanwhile). */
-export async function runMigrate({ env, out }: DbCommandOptions): Promise<void> {
+async function runMigrate(_args: string[], env: Env, { out }: CommandIo): Promise<number> {
   const config = loadConfig(env);
   const log = createLogger({ level: 'warn' });
   const count = await withDataDirLock(config.dataDir, 'migrate', async () => {
@@ -27,10 +21,10 @@ export async function runMigrate({ env, out }: DbCommandOptions): Promise<void> 
     }
   });
   out(`database ${config.dbPath} is at migration ${count.n} of ${bundledMigrations().length}`);
+  return 0;
 }
 
-/** `onsite backup [FILE]`: an online, verified backup with a `.sha256` beside it. */
-export async function runBackup({ env, out }: DbCommandOptions, file?: string): Promise<void> {
+async function runBackup([file]: string[], env: Env, { out }: CommandIo): Promise<number> {
   const config = loadConfig(env);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dest = resolve(file ?? join(config.dataDir, 'backups', `onsite-${stamp}.db`));
@@ -38,13 +32,14 @@ export async function runBackup({ env, out }: DbCommandOptions, file?: string): 
   try {
     const result = await backupDatabase(db.sqlite, dest, config.dataDir);
     out(`backup written: ${result.path}\nsha256: ${result.sha256}`);
+    return 0;
   } finally {
     db.close();
   }
 }
 
-/** `onsite restore FILE`: replaces the database with a verified backup (server stopped). */
-export async function runRestore({ env, out }: DbCommandOptions, file: string): Promise<void> {
+async function runRestore([file]: string[], env: Env, { out }: CommandIo): Promise<number> {
+  if (!file) throw new UsageError('restore needs the backup FILE');
   const config = loadConfig(env);
   const result = await restoreDatabase(resolve(file), {
     dbPath: config.dbPath,
@@ -53,4 +48,26 @@ export async function runRestore({ env, out }: DbCommandOptions, file: string): 
   });
   out(`restored ${file} into ${config.dbPath}`);
   if (result.safetyCopy) out(`the previous database was saved as ${result.safetyCopy}`);
+  return 0;
 }
+
+/** `onsite migrate`: applies pending migrations and reports them, holding the data folder (no server runs meanwhile). */
+export const migrateCommand: Command = {
+  name: 'migrate',
+  usage: [{ synopsis: 'migrate', summary: 'apply pending database migrations and exit (server stopped)' }],
+  run: runMigrate,
+};
+
+/** `onsite backup [FILE]`: an online, verified backup with a `.sha256` beside it. */
+export const backupCommand: Command = {
+  name: 'backup',
+  usage: [{ synopsis: 'backup [FILE]', summary: 'write a verified online backup (default: DATA/backups/)' }],
+  run: runBackup,
+};
+
+/** `onsite restore FILE`: replaces the database with a verified backup (server stopped). */
+export const restoreCommand: Command = {
+  name: 'restore',
+  usage: [{ synopsis: 'restore FILE', summary: 'replace the database with a verified backup (server stopped)' }],
+  run: runRestore,
+};

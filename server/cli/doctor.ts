@@ -7,14 +7,11 @@ import { bundledMigrations } from '../db/migrations.ts';
 import * as schema from '../db/schema/index.ts';
 import { isAppError } from '../lib/errors.ts';
 import { REVISION, VERSION } from '../version.ts';
+import type { Command } from './command.ts';
 import { describeSecrets, secretsFor } from './secrets.ts';
 
-/**
- * `onsite doctor`: prints the configuration with every secret redacted and
- * checks what can be checked without starting: config, data folder,
- * database integrity, schema and sqlite-vec. Returns false when a check failed.
- */
-export function runDoctor(env: Env, out: (line: string) => void): boolean {
+// Prints the configuration and checks it; false when a check failed.
+function runDoctor(env: Env, out: (line: string) => void): boolean {
   out(`onsite ${VERSION} (${REVISION}), node ${process.version}`);
   let config;
   try {
@@ -68,3 +65,14 @@ export function runDoctor(env: Env, out: (line: string) => void): boolean {
   }
   return ok;
 }
+
+/**
+ * `onsite doctor`: prints the configuration with every secret redacted and
+ * checks what can be checked without starting: config, data folder,
+ * database integrity, schema and sqlite-vec. Exits 1 when a check failed.
+ */
+export const doctorCommand: Command = {
+  name: 'doctor',
+  usage: [{ synopsis: 'doctor', summary: 'print the configuration (secrets redacted) and check it' }],
+  run: (_args, env, io) => Promise.resolve(runDoctor(env, io.out) ? 0 : 1),
+};

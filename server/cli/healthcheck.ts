@@ -1,14 +1,8 @@
 import { parseArgs } from 'node:util';
+import type { Env } from '../config.ts';
+import type { Command, CommandIo } from './command.ts';
 
-/**
- * `onsite healthcheck URL [--auth-env NAME]`: the container health check.
- * The images carry no curl, so the binary checks itself: exit 0 when the
- * URL answers 200 within the timeout, 1 otherwise. With `--auth-env`, the
- * value of that environment variable is sent as a bearer token (the browser
- * sidecar wants one on every call). Only loopback URLs are accepted: a
- * health check has no business anywhere else.
- */
-export async function runHealthcheck(args: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+async function runHealthcheck(args: string[], env: Env, { out }: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'auth-env': { type: 'string' }, 'timeout-ms': { type: 'string', default: '4000' } } });
   const raw = positionals[0];
   if (!raw || !URL.canParse(raw)) {
@@ -41,3 +35,17 @@ export async function runHealthcheck(args: string[], env: NodeJS.ProcessEnv, out
     return 1;
   }
 }
+
+/**
+ * `onsite healthcheck URL [--auth-env NAME]`: the container health check.
+ * The images carry no curl, so the binary checks itself: exit 0 when the
+ * URL answers 200 within the timeout, 1 otherwise. With `--auth-env`, the
+ * value of that environment variable is sent as a bearer token (the browser
+ * sidecar wants one on every call). Only loopback URLs are accepted: a
+ * health check has no business anywhere else.
+ */
+export const healthcheckCommand: Command = {
+  name: 'healthcheck',
+  usage: [{ synopsis: 'healthcheck URL [--auth-env NAME]', summary: 'exit 0 when the loopback URL answers 200 (container health checks)' }],
+  run: runHealthcheck,
+};

@@ -9,6 +9,7 @@ import { DEFAULT_DOCKER_SOCKET } from '../init/images/docker-api.ts';
 import { runInit } from '../init/run.ts';
 import { SERVER_GID } from '../init/tls/ensure.ts';
 import { VERSION } from '../version.ts';
+import type { Command, CommandIo } from './command.ts';
 
 /** The usage lines of `onsite init`. */
 export const INIT_USAGE = `usage: onsite init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--adopt-existing] [--host NAME]... [--server-gid GID]
@@ -41,7 +42,7 @@ function ownerFrom(env: Env): Owner | undefined {
  * `keyring` is the compiled-in one; tests that drive the operator scripts
  * pass their own.
  */
-export async function runInitCommand(env: Env, args: string[], out: (line: string) => void, err: (line: string) => void, keyring: Keyring = compiledBundleKeyring()): Promise<number> {
+export async function runInitCommand(args: string[], env: Env, { out, err }: CommandIo, keyring: Keyring = compiledBundleKeyring()): Promise<number> {
   let values;
   let owner: Owner | undefined;
   try {
@@ -99,3 +100,16 @@ export async function runInitCommand(env: Env, args: string[], out: (line: strin
     return 1;
   }
 }
+
+/** `onsite init`: installs from a release bundle (see {@link INIT_USAGE}). */
+export const initCommand: Command = {
+  name: 'init',
+  usage: [
+    {
+      synopsis: 'init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--adopt-existing] [--host NAME]... [--server-gid GID]',
+      summary:
+        'install from a release bundle: verify its signature and checksums, load\nits images, import its models, write .env (secrets) and tls/; rerun-safe\n(--images-only: stop after the models, write nothing into the bundle; for updates)',
+    },
+  ],
+  run: (args, env, io) => runInitCommand(args, env, io),
+};

@@ -1,17 +1,10 @@
 import { loadConfig, type Env } from '../config.ts';
 import { createVectorsStore } from '../knowledge/store/vectors.ts';
 import { createLogger } from '../log.ts';
+import type { Command, CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 
-/**
- * `onsite knowledge status | retrain`. The server retrains a vector index
- * by itself only while it is small (up to 10,000 vectors, a few seconds);
- * past that a retrain holds the database's write lock for tens of seconds
- * (about 46 s at 100,000 × 768), so it is the operator's call: run
- * `retrain` in a quiet hour, ideally with the server stopped. `status`
- * says when an index has grown out of its training.
- */
-export async function runKnowledge(env: Env, args: string[], out: (line: string) => void): Promise<number> {
+async function runKnowledge(args: string[], env: Env, { out }: CommandIo): Promise<number> {
   const [sub] = args;
   if (sub !== 'status' && sub !== 'retrain') {
     out('usage: onsite knowledge status | onsite knowledge retrain');
@@ -40,3 +33,23 @@ export async function runKnowledge(env: Env, args: string[], out: (line: string)
     db.close();
   }
 }
+
+/**
+ * `onsite knowledge status | retrain`. The server retrains a vector index
+ * by itself only while it is small (up to 10,000 vectors, a few seconds);
+ * past that a retrain holds the database's write lock for tens of seconds
+ * (about 46 s at 100,000 × 768), so it is the operator's call: run
+ * `retrain` in a quiet hour, ideally with the server stopped. `status`
+ * says when an index has grown out of its training.
+ */
+export const knowledgeCommand: Command = {
+  name: 'knowledge',
+  usage: [
+    { synopsis: 'knowledge status', summary: 'show each vector index: vectors, cells, and whether it needs retraining' },
+    {
+      synopsis: 'knowledge retrain',
+      summary: "retrain the vector indexes for their current size (holds the database's\nwrite lock meanwhile: about 46 s at 100,000 vectors; best with the server stopped)",
+    },
+  ],
+  run: runKnowledge,
+};

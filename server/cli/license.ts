@@ -2,6 +2,7 @@ import { loadConfig, type Env } from '../config.ts';
 import type { LicenseState } from '../license/service.ts';
 import { createLogger } from '../log.ts';
 import { assembleServer } from './assemble.ts';
+import type { Command, CommandIo } from './command.ts';
 
 const CLI_ACTOR = { label: 'cli' };
 
@@ -15,8 +16,7 @@ function describe(s: LicenseState, out: (line: string) => void): void {
   if (s.clockBehind) out(`WARNING: the system clock is behind the latest time seen (${s.latestSeen.toISOString()})`);
 }
 
-/** `onsite license status | request | install CODE`, for operators with shell access. */
-export async function runLicense(env: Env, args: string[], out: (line: string) => void): Promise<number> {
+async function runLicense(args: string[], env: Env, { out }: CommandIo): Promise<number> {
   const [sub, code] = args;
   const { license, close } = await assembleServer(loadConfig(env), createLogger({ level: 'warn' }));
   try {
@@ -34,3 +34,14 @@ export async function runLicense(env: Env, args: string[], out: (line: string) =
     close();
   }
 }
+
+/** `onsite license status | request | install CODE`, for operators with shell access. */
+export const licenseCommand: Command = {
+  name: 'license',
+  usage: [
+    { synopsis: 'license status', summary: 'show the license state, seats and expiry' },
+    { synopsis: 'license request', summary: 'print a request code for the vendor' },
+    { synopsis: 'license install CODE', summary: 'install an activation code from the vendor' },
+  ],
+  run: runLicense,
+};

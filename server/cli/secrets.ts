@@ -8,6 +8,7 @@ import { createKeyring } from '../lib/seal.ts';
 import { createLogger } from '../log.ts';
 import { createSecretsService, type SecretsService, type SecretsStatus } from '../secrets/service.ts';
 import { createSealedSecretsStore } from '../secrets/store.ts';
+import type { CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 
 /** The stored-secrets service over a database, with the keyring of the configuration. */
@@ -32,7 +33,7 @@ export function describeSecrets(s: SecretsStatus): string {
  * could not read what this writes. One transaction; a second run does
  * nothing. Audited.
  */
-export async function runRotateKey(env: Env, args: string[], out: (line: string) => void): Promise<number> {
+export async function runRotateKey(args: string[], env: Env, { out }: CommandIo): Promise<number> {
   const forgetUnreadable = args.includes('--forget-unreadable');
   if (args.some((a) => a !== '--forget-unreadable')) {
     out('usage: onsite admin rotate-key [--forget-unreadable]');

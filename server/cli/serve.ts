@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
@@ -7,14 +8,18 @@ import { lockDataDir } from '../db/data-lock.ts';
 import { createLogger, type Log } from '../log.ts';
 import { VERSION } from '../version.ts';
 import { assembleServer, type AssembleOptions } from './assemble.ts';
+import type { Command } from './command.ts';
 import { withDevSecrets } from './dev-secrets.ts';
 import { describeSecrets } from './secrets.ts';
+import { untilSignal } from './until-signal.ts';
 
 /** A running server, for tests and for the signal handlers. */
 export interface RunningServer {
   config: Config;
   /** Bound HTTP port (useful with PORT=0). */
   port: number;
+  /** Whether the first admin has been claimed (`onsite dev` prints the setup link until then). */
+  setupClaimed(): boolean;
   /** Stops accepting, lets in-flight requests finish (bounded), closes the database. */
   stop(): Promise<void>;
 }
@@ -63,7 +68,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
   }
 
   const lock = lockDataDir(config.dataDir, 'serve');
-  const { app, jobs, close, attachSockets, models, secrets } = await assembleServer(config, log, options.assemble).catch((err: unknown) => {
+  const { app, jobs, close, attachSockets, models, secrets, identity } = await assembleServer(config, log, options.assemble).catch((err: unknown) => {
     lock.release();
     throw err;
   });
@@ -101,6 +106,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
   return {
     config,
     port,
+    setupClaimed: () => identity.setup.status().claimed,
     stop() {
       stopping ??= (async () => {
         log.info('shutting down: no new connections, finishing requests');
@@ -119,3 +125,13 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     },
   };
 }
+
+/** `onsite serve [--dev]`: runs the server until SIGTERM or SIGINT. */
+export const serveCommand: Command = {
+  name: 'serve',
+  usage: [{ synopsis: 'serve [--dev]', summary: 'run the server (--dev: generate local development secrets)' }],
+  async run(args, env) {
+    const { values } = parseArgs({ args, options: { dev: { type: 'boolean', default: false } } });
+    return untilSignal(await startServer(env, { dev: values.dev }));
+  },
+};

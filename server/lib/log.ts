@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { prettyDestination } from './log-pretty.ts';
 
 /** A pino logger; modules take children of it (`log.child({ module })`). */
 export type Log = Logger;
@@ -32,12 +33,17 @@ export interface LoggerOptions {
   level?: string;
   /** Secret values that must never appear in a log line, whatever field carries them. */
   secrets?: readonly string[];
-  /** Where lines go; standard output by default. */
+  /** Where lines go; standard output by default: JSON, or readable lines when it is a terminal. */
   destination?: DestinationStream;
 }
 
+// A terminal gets lines a person reads; anything else (a pipe, a file, docker's log driver) the JSON lines.
+function standardOutput(): DestinationStream {
+  return process.stdout.isTTY ? prettyDestination(process.stdout, true) : pino.destination({ fd: 1, sync: true });
+}
+
 /**
- * Creates the JSON logger. Known credential fields are redacted by path, and
+ * Creates the logger (JSON lines; on a terminal, readable lines). Known credential fields are redacted by path, and
  * as a second line of defence every configured secret value is scrubbed from
  * each serialised line before it is written.
  */
@@ -60,6 +66,6 @@ export function createLogger(options: LoggerOptions = {}): Log {
           }
         : {},
     },
-    options.destination ?? pino.destination({ fd: 1, sync: true }),
+    options.destination ?? standardOutput(),
   );
 }

@@ -11,4 +11,4 @@ if (command !== 'init') {
   process.exit(97);
 }
 const keyring = JSON.parse(readFileSync(process.env.FAKE_ONSITE_KEYRING!, 'utf8')) as Keyring;
-process.exitCode = await runInitCommand(process.env, args, (l) => console.log(l), (l) => console.error(l), keyring);
+process.exitCode = await runInitCommand(args, process.env, { out: (l) => console.log(l), err: (l) => console.error(l) }, keyring);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
+import { freeLoopbackPort } from '../../server/lib/free-port.ts';
 
 /** A child process of ours, with its output so far. */
 export interface Proc {
@@ -19,7 +20,16 @@ export interface Proc {
  */
 export function startTs(entry: string, args: string[], env: Record<string, string>, options: { single?: boolean } = {}): Proc {
   const argv = options.single ? ['--import', 'tsx', entry, ...args] : ['node_modules/tsx/dist/cli.mjs', entry, ...args];
-  const child = spawn(process.execPath, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(process.execPath, argv, env);
+}
+
+/**
+ * Starts any program (`npm`, `sh`, …) with `env` over PATH alone, keeping its
+ * output like {@link startTs}. `group` makes it lead a process group of its
+ * own, as a terminal's foreground job is: `process.kill(-pid, 'SIGINT')` is then Ctrl-C.
+ */
+export function startProcess(file: string, argv: string[], env: Record<string, string>, options: { group?: boolean } = {}): Proc {
+  const child = spawn(file, argv, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group ?? false });
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
@@ -58,17 +68,45 @@ export function startTs(entry: string, args: string[], env: Record<string, strin
   };
 }
 
-/**
- * A free TCP port on 127.0.0.1, for a server whose APP_BASE_URL must name
- * its port before it starts (PORT=0 would only tell afterwards).
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** A free TCP port on 127.0.0.1, for a server whose APP_BASE_URL must name its port before it starts. */
+export const freePort = freeLoopbackPort;
+
+// Each process's parent, from /proc (Linux): `pid (comm) state ppid …`, where comm may hold spaces.
+function parents(): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      map.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return map;
+}
+
+/** Every process below `pid` now (children, theirs, …), by /proc. */
+export function descendants(pid: number): number[] {
+  const byParent = new Map<number, number[]>();
+  for (const [child, parent] of parents()) byParent.set(parent, [...(byParent.get(parent) ?? []), child]);
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** Whether `pid` still runs (a zombie waiting for its parent to read its exit does not). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

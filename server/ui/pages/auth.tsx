@@ -4,7 +4,7 @@ import { Field, Notice } from '../components.tsx';
 import { Layout } from '../layout.tsx';
 
 /** The first-admin claim form, or how to get a token when none is configured. */
-export function SetupPage({ error, tokenConfigured, name, email }: { error?: string; tokenConfigured: boolean; name?: string; email?: string }) {
+export function SetupPage({ error, tokenConfigured, token, name, email }: { error?: string; tokenConfigured: boolean; token?: string | undefined; name?: string; email?: string }) {
   return (
     <Layout title="Set up">
       <section class="card">
@@ -14,7 +14,7 @@ export function SetupPage({ error, tokenConfigured, name, email }: { error?: str
             <p>Create the first admin account. You need the bootstrap token that the init script printed (also in <code>.env</code> as <code>ONSITE_BOOTSTRAP_TOKEN</code>). It works once.</p>
             <Notice error={error} />
             <form method="post" action="/setup" class="stack" data-testid="setup-form">
-              <Field label="Bootstrap token" name="token" type="password" autocomplete="off" />
+              <Field label="Bootstrap token" name="token" type="password" value={token} autocomplete="off" />
               <Field label="Your name" name="name" value={name} autocomplete="name" />
               <Field label="Email" name="email" type="email" value={email} autocomplete="email" />
               <Field label="Password (at least 12 characters)" name="password" type="password" autocomplete="new-password" minlength={12} />

@@ -34,7 +34,9 @@ export function authPages(identity: Identity) {
   return new Hono<AppEnv>()
     .get('/setup', (c) => {
       const s = identity.setup.status();
-      return s.claimed ? closed(c) : c.html(<SetupPage tokenConfigured={s.tokenConfigured} />);
+      // `?token=` fills the token field (the link `onsite dev` prints); it claims nothing by itself.
+      const token = c.req.query('token');
+      return s.claimed ? closed(c) : c.html(<SetupPage tokenConfigured={s.tokenConfigured} token={token && token.length <= 512 ? token : undefined} />);
     })
     .post('/setup', async (c) => {
       const s = identity.setup.status();

@@ -88,6 +88,21 @@ describe('first admin (bootstrap token)', () => {
     s.cleanup();
   });
 
+  it('/setup?token= fills the token field (the link onsite dev prints) and claims nothing by itself', async () => {
+    const s = await createTestServer({}, { dataDir: `${tmp.dir}/prefill` });
+    const token = s.config.ONSITE_BOOTSTRAP_TOKEN!;
+    const page = await (await s.app.request(`/setup?token=${encodeURIComponent(token)}`)).text();
+    expect(page).toMatch(new RegExp(`<input name="token" type="password" value="${token}"`));
+    expect((await new TestClient(s.app).get('/api/setup')).body).toEqual({ claimed: false });
+    // Whatever the query holds is only a value in the form, escaped; an over-long one is left out.
+    const hostile = await (await s.app.request(`/setup?token=${encodeURIComponent('"><script>x</script>')}`)).text();
+    expect(hostile).not.toContain('<script>x');
+    expect(hostile).toContain('value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
+    expect(await (await s.app.request(`/setup?token=${'a'.repeat(513)}`)).text()).toMatch(/<input name="token" type="password" value=""/);
+    expect(s.db.sqlite.prepare(`SELECT count(*) AS n FROM users`).get()).toEqual({ n: 0 });
+    s.cleanup();
+  });
+
   it('without a configured token: not ready, and the page explains init', async () => {
     const s = await createTestServer({ ONSITE_BOOTSTRAP_TOKEN: '' }, { dataDir: `${tmp.dir}/none` });
     const ready = await observe(s, '/health/ready');

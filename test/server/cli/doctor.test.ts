@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../../server/cli/doctor.ts';
+import { doctorCommand } from '../../../server/cli/doctor.ts';
 import { startServer } from '../../../server/cli/serve.ts';
+import { captureIo } from '../../helpers/cli.ts';
 import { secret, tempDir, validEnv } from '../../helpers/env.ts';
 import { captureLog } from '../../helpers/server.ts';
 
@@ -13,9 +14,9 @@ describe('onsite doctor', () => {
     const env = validEnv(join(tmp.dir, 'd'), { PORT: '0', HOST: '127.0.0.1', METRICS_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: secret() });
     const server = await startServer(env, { log: captureLog([]).log });
     await server.stop();
-    const lines: string[] = [];
-    expect(runDoctor(env, (l) => lines.push(l))).toBe(true);
-    const text = lines.join('\n');
+    const io = captureIo();
+    expect(await doctorCommand.run([], env, io)).toBe(0);
+    const text = io.text();
     expect(text).toMatch(/SESSION_SECRET=\[set\]/);
     expect(text).toMatch(/✓ database integrity: ok/);
     expect(text).toMatch(/✓ schema: current/);
@@ -23,11 +24,11 @@ describe('onsite doctor', () => {
     for (const [k, v] of Object.entries(env)) if (/SECRET|TOKEN|KEY/.test(k)) expect(text).not.toContain(v!);
   });
 
-  it('fails and names the bad keys, without values', () => {
+  it('fails and names the bad keys, without values', async () => {
     const env = validEnv(join(tmp.dir, 'e'), { SESSION_SECRET: 'changeme' });
-    const lines: string[] = [];
-    expect(runDoctor(env, (l) => lines.push(l))).toBe(false);
-    expect(lines.join('\n')).toMatch(/SESSION_SECRET: too short/);
-    expect(lines.join('\n')).not.toContain('changeme');
+    const io = captureIo();
+    expect(await doctorCommand.run([], env, io)).toBe(1);
+    expect(io.text()).toMatch(/SESSION_SECRET: too short/);
+    expect(io.text()).not.toContain('changeme');
   });
 });

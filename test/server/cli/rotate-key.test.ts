@@ -1,14 +1,15 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runAdmin } from '../../../server/cli/admin.ts';
+import { adminCommand } from '../../../server/cli/admin.ts';
 import { openMigratedDatabase } from '../../../server/cli/database.ts';
-import { runDoctor } from '../../../server/cli/doctor.ts';
+import { doctorCommand } from '../../../server/cli/doctor.ts';
 import { secretsFor } from '../../../server/cli/secrets.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import type { Db } from '../../../server/db/client.ts';
 import { sealKeyId } from '../../../server/lib/seal.ts';
 import { createLogger } from '../../../server/log.ts';
+import { captureIo } from '../../helpers/cli.ts';
 import { secret, tempDir, validEnv } from '../../helpers/env.ts';
 import { rejectionCode as refusedCode } from '../../helpers/errors.ts';
 import { captureLog } from '../../helpers/server.ts';
@@ -16,15 +17,15 @@ import { captureLog } from '../../helpers/server.ts';
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
-const doctor = (env: Env) => {
-  const lines: string[] = [];
-  const ok = runDoctor(env, (l) => lines.push(l));
-  return { ok, text: lines.join('\n') };
+const doctor = async (env: Env) => {
+  const io = captureIo();
+  const ok = (await doctorCommand.run([], env, io)) === 0;
+  return { ok, text: io.text() };
 };
 const admin = async (env: Env, args: string[]) => {
-  const lines: string[] = [];
-  const code = await runAdmin(env, args, (l) => lines.push(l));
-  return { code, text: lines.join('\n') };
+  const io = captureIo();
+  const code = await adminCommand.run(args, env, io);
+  return { code, text: io.text() };
 };
 async function withSecrets<T>(env: Env, fn: (s: ReturnType<typeof secretsFor>, db: Db) => T): Promise<T> {
   const config = loadConfig(env);
@@ -47,17 +48,17 @@ describe('onsite admin rotate-key, end to end on one data folder', () => {
     // First start seals the key check; a feature stores a secret under the same key.
     await (await startServer(base, { log: captureLog([]).log })).stop();
     await withSecrets(base, (s) => s.put('smtp.password', 'the smtp password'));
-    expect(doctor(base).text).toMatch(new RegExp(`✓ stored secrets: 2 stored, 2 under the current key ${sealKeyId(oldKey)}`));
+    expect((await doctor(base)).text).toMatch(new RegExp(`✓ stored secrets: 2 stored, 2 under the current key ${sealKeyId(oldKey)}`));
 
     // The key changed without the old one listed: no start, and doctor says why.
     expect(await refusedCode(startServer(withKeys(newKey), { log: captureLog([]).log }))).toBe('seal_key_unknown');
-    const lost = doctor(withKeys(newKey));
+    const lost = await doctor(withKeys(newKey));
     expect(lost.ok).toBe(false);
     expect(lost.text).toMatch(new RegExp(`✕ stored secrets: .*2 under key ${sealKeyId(oldKey)}, which no configured key opens`));
 
     // With the old key listed the server starts (and warns); rotate-key refuses beside it.
     const rotating = withKeys(newKey, oldKey);
-    expect(doctor(rotating).text).toMatch(/2 still under the previous key .*run `onsite admin rotate-key`/);
+    expect((await doctor(rotating)).text).toMatch(/2 still under the previous key .*run `onsite admin rotate-key`/);
     const logs = captureLog([]);
     const server = await startServer(rotating, { log: logs.log });
     expect(logs.text()).toMatch(/still sealed under a previous DB_ENCRYPTION_KEY/);
@@ -69,7 +70,7 @@ describe('onsite admin rotate-key, end to end on one data folder', () => {
     expect(first.text).toMatch(new RegExp(`re-sealed 2 stored secret\\(s\\) under key ${sealKeyId(newKey)}`));
     const again = await admin(rotating, ['rotate-key']);
     expect(again.text).toMatch(/re-sealed 0 stored secret/);
-    expect(doctor(rotating).text).toMatch(/✓ stored secrets: 2 stored, 2 under the current key/);
+    expect((await doctor(rotating)).text).toMatch(/✓ stored secrets: 2 stored, 2 under the current key/);
 
     // The old key is no longer needed: the server starts on the new key alone and the secret reads back.
     const done = withKeys(newKey);

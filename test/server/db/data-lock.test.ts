@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { runBackup, runMigrate, runRestore } from '../../../server/cli/db-commands.ts';
+import { backupCommand, migrateCommand, restoreCommand } from '../../../server/cli/db-commands.ts';
+import { captureIo } from '../../helpers/cli.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import type { Env } from '../../../server/config.ts';
 import { openSqlite } from '../../../server/db/client.ts';
@@ -47,9 +48,9 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 async function backupOf(env: Env): Promise<string> {
-  const lines: string[] = [];
-  await runBackup({ env, out: (l) => lines.push(l) });
-  return /backup written: (\S+)/.exec(lines.join('\n'))![1]!;
+  const io = captureIo();
+  await backupCommand.run([], env, io);
+  return /backup written: (\S+)/.exec(io.text())![1]!;
 }
 
 describe('one exclusive lock on the data folder (serve, restore, migrate)', () => {
@@ -66,7 +67,7 @@ describe('one exclusive lock on the data folder (serve, restore, migrate)', () =
     expect(await exitCode(restore)).toBe(1);
     expect(restore.output()).toMatch(new RegExp(`in use by \`onsite serve\` \\(pid ${server.child.pid} .*\\[data_dir_locked\\]`));
     // In-process too: the stable code and the holder's pid.
-    expect(await refusal(runRestore({ env, out: () => undefined }, file))).toMatchObject({ code: 'data_dir_locked', pid: server.child.pid });
+    expect(await refusal(restoreCommand.run([file], env, captureIo()))).toMatchObject({ code: 'data_dir_locked', pid: server.child.pid });
     expect(statSync(join(dir, 'onsite.db')).ino).toBe(dbBefore);
     expect(readdirSync(join(dir, 'backups')).sort()).toEqual(backupsBefore); // no safety copy: nothing was started
     expect(readdirSync(dir).filter((f) => f.includes('.restore-'))).toEqual([]);
@@ -74,9 +75,9 @@ describe('one exclusive lock on the data folder (serve, restore, migrate)', () =
 
     expect(await server.kill('SIGTERM')).toBe(0);
     expect(existsSync(join(dir, PID_FILE))).toBe(false);
-    const lines: string[] = [];
-    await runRestore({ env, out: (l) => lines.push(l) }, file);
-    expect(lines.join('\n')).toMatch(/restored .* into /);
+    const io = captureIo();
+    await restoreCommand.run([file], env, io);
+    expect(io.text()).toMatch(/restored .* into /);
   });
 
   it('a restore in progress makes serve refuse; when it is done, serve starts on the restored data', { timeout: 60_000 }, async () => {
@@ -127,7 +128,7 @@ describe('one exclusive lock on the data folder (serve, restore, migrate)', () =
     expect(readPidFile(join(dir, PID_FILE))).toMatchObject({ pid: process.pid, command: 'serve' });
     // And a second server, in this very process, is refused at once.
     expect(await refusal(startServer(env, { log: captureLog([]).log }))).toMatchObject({ code: 'data_dir_locked', pid: process.pid });
-    expect(await refusal(runMigrate({ env, out: () => undefined }))).toMatchObject({ code: 'data_dir_locked', pid: process.pid });
+    expect(await refusal(migrateCommand.run([], env, captureIo()))).toMatchObject({ code: 'data_dir_locked', pid: process.pid });
     await server.stop();
     await (await startServer(env, { log: captureLog([]).log })).stop();
   });

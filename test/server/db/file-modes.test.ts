@@ -2,7 +2,8 @@ import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedDatabase } from '../../../server/cli/database.ts';
-import { runBackup, runRestore } from '../../../server/cli/db-commands.ts';
+import { backupCommand, restoreCommand } from '../../../server/cli/db-commands.ts';
+import { captureIo } from '../../helpers/cli.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import { openSqlite } from '../../../server/db/client.ts';
@@ -54,10 +55,10 @@ describe('the database, its WAL and every backup are mode 0600', () => {
     const { db } = await openMigratedDatabase(loadConfig(e), createLogger({ level: 'silent' }));
     await dailyBackup(db.sqlite, join(dir, 'backups'), dir, new Date(), 14);
     db.close();
-    await runBackup({ env: e, out: () => undefined });
+    await backupCommand.run([], e, captureIo());
     const manual = backups(dir).find((f) => /onsite-.*\.db$/.test(f))!;
     chmodSync(manual, 0o644); // a copy the operator loosened: the restored database must not inherit its mode
-    await runRestore({ env: e, out: () => undefined }, manual);
+    await restoreCommand.run([manual], e, captureIo());
 
     const names = backups(dir).map((f) => f.replace(`${dir}/backups/`, ''));
     for (const kind of [/^pre-migrate-.*\.db$/, /^daily-.*\.db$/, /^onsite-.*\.db$/, /^pre-restore-.*\.db$/]) expect(names.some((f) => kind.test(f)), `${kind}`).toBe(true);
@@ -70,7 +71,7 @@ describe('the database, its WAL and every backup are mode 0600', () => {
     const dir = join(tmp.dir, 'older');
     const e = env(dir);
     await (await startServer(e, { log: captureLog([]).log })).stop();
-    await runBackup({ env: e, out: () => undefined });
+    await backupCommand.run([], e, captureIo());
     const db = openSqlite(join(dir, 'onsite.db'), { dataDir: dir, mustExist: true });
     db.prepare(`INSERT INTO app_meta (key, value) VALUES ('wal', 'frame')`).run(); // leaves a -wal behind while open
     const loose = [join(dir, 'onsite.db'), join(dir, 'onsite.db-wal'), join(dir, 'onsite.db-shm'), ...backups(dir)];

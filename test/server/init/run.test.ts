@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runInitCommand } from '../../../server/cli/init.ts';
+import { initCommand } from '../../../server/cli/init.ts';
 import { parseEnvText } from '../../../server/init/env/dotenv.ts';
 import { envEntries, INIT_SECRETS } from '../../../server/init/env/entries.ts';
 import { isInitError } from '../../../server/init/errors.ts';
@@ -145,7 +145,7 @@ describe('onsite init (command line)', () => {
     const bundle = makeTestBundle(join(tmp.dir, 'cli'));
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runInitCommand({}, ['--bundle', bundle.dir, '--skip-images'], (l) => out.push(l), (l) => err.push(l));
+    const code = await initCommand.run(['--bundle', bundle.dir, '--skip-images'], {}, { out: (l) => out.push(l), err: (l) => err.push(l) });
     expect(code).toBe(1);
     expect(err.join('\n')).toMatch(/^onsite init: SHA256SUMS\.sig: signed with key "test-bundle-key", which this build does not trust .*\[signature_invalid\]$/);
     expect(readdirSync(bundle.dir)).not.toContain('.env');
@@ -154,14 +154,14 @@ describe('onsite init (command line)', () => {
   it('answers --help, and refuses unknown options and a bad HOST_UID with exit code 2', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    expect(await runInitCommand({}, ['--help'], (l) => out.push(l), (l) => err.push(l))).toBe(0);
+    expect(await initCommand.run(['--help'], {}, { out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(0);
     expect(out.join('\n')).toMatch(/--ollama-dir DIR/);
     expect(out.join('\n')).toMatch(/--images-only/);
-    expect(await runInitCommand({}, ['--images-only', '--skip-images'], (l) => out.push(l), (l) => err.push(l))).toBe(2);
-    expect(await runInitCommand({}, ['--images-only', '--host', 'ai.corp.example'], (l) => out.push(l), (l) => err.push(l))).toBe(2);
+    expect(await initCommand.run(['--images-only', '--skip-images'], {}, { out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(2);
+    expect(await initCommand.run(['--images-only', '--host', 'ai.corp.example'], {}, { out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(2);
     expect(err.join('\n')).toMatch(/--images-only and --skip-images exclude each other/);
-    expect(await runInitCommand({}, ['--frobnicate'], (l) => out.push(l), (l) => err.push(l))).toBe(2);
-    expect(await runInitCommand({ HOST_UID: 'root' }, [], (l) => out.push(l), (l) => err.push(l))).toBe(2);
+    expect(await initCommand.run(['--frobnicate'], {}, { out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(2);
+    expect(await initCommand.run([], { HOST_UID: 'root' }, { out: (l) => out.push(l), err: (l) => err.push(l) })).toBe(2);
     expect(err.join('\n')).toMatch(/HOST_UID must be a numeric id/);
   });
 

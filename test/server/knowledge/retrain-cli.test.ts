@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { runKnowledge } from '../../../server/cli/knowledge-commands.ts';
+import { knowledgeCommand } from '../../../server/cli/knowledge-commands.ts';
 import { tempDir } from '../../helpers/env.ts';
 import { claimAdmin } from '../../helpers/identity.ts';
 import { createTestServer } from '../../helpers/server.ts';
@@ -46,16 +46,16 @@ describe('onsite knowledge status | retrain', () => {
     }
 
     const lines: string[] = [];
-    const out = (l: string) => lines.push(l);
-    expect(await runKnowledge(s.env, ['status'], out)).toBe(0);
+    const io = { out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l) };
+    expect(await knowledgeCommand.run(['status'], s.env, io)).toBe(0);
     expect(lines.join('\n')).toMatch(new RegExp(`tiny-embed \\(16 dims, active\\): ${ROWS} vectors, \\d+ cells trained at \\d+ — grown out of its training`));
     lines.length = 0;
-    expect(await runKnowledge(s.env, ['retrain'], out)).toBe(0);
+    expect(await knowledgeCommand.run(['retrain'], s.env, io)).toBe(0);
     expect(lines.join('\n')).toMatch(/→ retrained: \d+ cells in [\d.]+ s/);
     lines.length = 0;
-    expect(await runKnowledge(s.env, ['status'], out)).toBe(0);
+    expect(await knowledgeCommand.run(['status'], s.env, io)).toBe(0);
     expect(lines.join('\n')).toMatch(new RegExp(`trained at ${ROWS}$`));
-    expect(await runKnowledge(s.env, ['nonsense'], out)).toBe(2);
+    expect(await knowledgeCommand.run(['nonsense'], s.env, io)).toBe(2);
 
     // The retrained index still finds a stored vector as its own nearest neighbour.
     const again = await createTestServer({}, { dataDir: data.dir });
