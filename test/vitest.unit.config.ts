@@ -44,6 +44,12 @@ if (missing.length > 0) throw new Error(`test/vitest.unit.config.ts names tests 
 export default mergeConfig(
   base,
   defineConfig({
-    test: { exclude: [...SLOW_FOLDERS, ...SLOW_FILES] },
+    test: {
+      exclude: [...SLOW_FOLDERS, ...SLOW_FILES],
+      // One process for all files, its imports kept: re-importing the server for each file
+      // was half the time. These files build their state in factories (createTestServer,
+      // tinyApp) and restore what they change (spies, umask); the full run keeps isolation.
+      isolate: false,
+    },
   }),
 );
