@@ -1,6 +1,7 @@
 // Lint rules for the whole repository (npm run lint).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import vitest from '@vitest/eslint-plugin';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'data/**', 'coverage/**'] },
@@ -33,5 +34,14 @@ export default tseslint.config(
   {
     files: ['server/cli/**', 'test/**', 'bundle/**'],
     rules: { 'no-restricted-syntax': 'off' },
+  },
+  {
+    // A test asserts something, and on every path: no test passes by checking nothing.
+    files: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    plugins: { vitest },
+    rules: {
+      'vitest/expect-expect': 'error',
+      'vitest/no-conditional-expect': 'error',
+    },
   },
 );

@@ -116,9 +116,10 @@ export function describeIndexContract<S extends IndexSpec>(contract: IndexContra
         const got = index(name).knn(vectors[id - 1]!, K);
         expect(got[0]).toBe(id);
         const exact = exactTop(vectors[id - 1]!, K);
-        // Few candidates (k·5) may cost one of the ten; the rest are exact.
-        if (contract.lossy?.includes(name)) expect(got.filter((rowid) => exact.includes(rowid)).length).toBeGreaterThanOrEqual(K - 1);
-        else expect(got).toEqual(exact);
+        // Few candidates (k·5) may cost a lossy variant one of the ten; every other variant returns the exact ten, in order.
+        expect(got).toHaveLength(K);
+        expect(got.filter((rowid) => !exact.includes(rowid)).length).toBeLessThanOrEqual(contract.lossy?.includes(name) ? 1 : 0);
+        expect(got.filter((rowid) => exact.includes(rowid))).toEqual(exact.filter((rowid) => got.includes(rowid)));
       }
     });
 

@@ -30,7 +30,7 @@ describe('API keys', () => {
     const listed = await admin.get('/api/keys');
     const entry = (listed.body.keys as Array<Record<string, unknown>>).find((k) => k.name === 'ci')!;
     expect(entry.prefix).toBe(key.slice(0, 16));
-    expect(entry.lastUsedAt).not.toBeNull();
+    expect(Date.parse(entry.lastUsedAt as string)).toBeGreaterThanOrEqual(Date.parse(entry.createdAt as string));
     expect(JSON.stringify(listed.body)).not.toContain(key.slice(17));
 
     // Nothing in any table can be presented as the key.

@@ -120,9 +120,12 @@ describe('chat over SSE through a real miner', () => {
 
   it('refuses a disabled model and a conversation already generating', async () => {
     st.s.models.catalog.update({ label: 'test' }, CHAT_MODEL, { enabled: false });
+    const before = (await st.admin.get('/api/conversations')).body.conversations as unknown[];
     try {
-      const id = await newConversation().catch(() => undefined);
-      expect(id).toBeUndefined();
+      const refused = await st.admin.post('/api/conversations', {});
+      expect(refused.status).toBe(409);
+      expect(codeOf(refused)).toBe('model_disabled');
+      expect((await st.admin.get('/api/conversations')).body.conversations).toEqual(before);
     } finally {
       st.s.models.catalog.update({ label: 'test' }, CHAT_MODEL, { enabled: true });
     }

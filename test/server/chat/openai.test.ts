@@ -35,7 +35,8 @@ describe('OpenAI-compatible API with the official openai client, unchanged', () 
     expect(r.usage!.prompt_tokens).toBeGreaterThan(0);
     const row = st.s.models.usage.recent(1)[0]!;
     expect(row).toMatchObject({ source: 'api', outcome: 'ok', completionTokens: expected.length });
-    expect(row.apiKeyId).not.toBeNull();
+    const keys = (await st.admin.get('/api/keys')).body.keys as Array<{ id: string; name: string }>;
+    expect(row.apiKeyId).toBe(keys.find((k) => k.name === 'sdk')?.id);
   });
 
   it('streams a chat, chunk by chunk, with usage when asked', async () => {

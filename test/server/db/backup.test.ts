@@ -20,7 +20,7 @@ let n = 0;
 const rows = (path: string) => {
   const db = openSqlite(path, { dataDir: dir, mustExist: true });
   try {
-    return db.prepare('SELECT key, value FROM app_meta ORDER BY key').all();
+    return db.prepare('SELECT key, value FROM app_meta ORDER BY key').all() as Array<{ key: string; value: string }>;
   } finally {
     db.close();
   }
@@ -59,7 +59,7 @@ describe('backup and restore', () => {
     const expected = rows(dbPath);
     const file = await backup('b.db');
     expect(readFileSync(`${file}.sha256`, 'utf8')).toMatch(/^[0-9a-f]{64} {2}b\.db\n$/);
-    await verifyBackup(file, dir);
+    expect(await code(verifyBackup(file, dir))).toBe('accepted');
 
     // Change the live database, then restore: the backup's rows come back.
     const live = openSqlite(dbPath, { dataDir: dir, mustExist: true });
@@ -67,17 +67,22 @@ describe('backup and restore', () => {
     live.close();
     const result = await restoreDatabase(file, restoreOpts());
     expect(rows(dbPath)).toEqual(expected);
-    expect(result.safetyCopy && existsSync(result.safetyCopy)).toBeTruthy();
+    expect(result.safetyCopy).toMatch(/\/backups\/pre-restore-[^/]+$/);
+    expect(existsSync(result.safetyCopy!)).toBe(true);
     expect(rows(result.safetyCopy!)).toContainEqual({ key: 'later', value: 'x' });
   });
 
   it('backs up a database that another connection is writing', async () => {
+    const before = rows(dbPath);
     const writer = openSqlite(dbPath, { dataDir: dir, mustExist: true });
     const pending = backup('during.db');
     writer.prepare(`INSERT INTO app_meta (key, value) VALUES ('concurrent', 'y')`).run();
     const file = await pending;
     writer.close();
-    await verifyBackup(file, dir);
+    expect(await code(verifyBackup(file, dir))).toBe('accepted');
+    // A consistent copy: every row from before the backup, and the concurrent write either whole or not at all.
+    const after = [...before, { key: 'concurrent', value: 'y' }].sort((a, b) => (a.key < b.key ? -1 : 1));
+    expect([before, after]).toContainEqual(rows(file));
   });
 
   const tamperings: Array<[string, (file: string) => void]> = [

@@ -37,7 +37,7 @@ describe('migrations', () => {
     expect(result.applied).toEqual(bundledMigrations().map((m) => m.tag));
     expect(result.backupPath).toBeUndefined();
     expect(existsSync(join(dir, 'backups'))).toBe(false);
-    expect(db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'app_meta'`).get()).toBeTruthy();
+    expect(db.prepare(`SELECT name FROM sqlite_schema WHERE name = 'app_meta'`).get()).toEqual({ name: 'app_meta' });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     db.close();

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../server/config.ts';
-import { resolveClientAddress } from '../../../server/http/client-address.ts';
+import { clientAddresses, resolveClientAddress } from '../../../server/http/client-address.ts';
 import { addressMatcher } from '../../../server/lib/address-ranges.ts';
 import { isAppError } from '../../../server/lib/errors.ts';
 import { tempDir, validEnv } from '../../helpers/env.ts';
+import { socketPeer, tinyApp } from '../../helpers/middleware.ts';
 
 // Only strings: nothing here opens a connection.
 const proxies = addressMatcher(['10.0.0.0/8', '192.0.2.1', 'fd00::/8', '::ffff:172.16.0.0/108']);
@@ -37,6 +38,24 @@ describe('resolveClientAddress', () => {
   it('reads at most 20 hops from the right, however long the chain', () => {
     const hops = ['203.0.113.9', ...Array.from({ length: 1000 }, (_, i) => `10.0.${i % 250}.${1 + (i % 7)}`)];
     expect(resolveClientAddress('10.0.0.1', hops.join(', '), proxies)).toBe(hops[hops.length - 20]);
+  });
+});
+
+describe('the clientAddresses middleware', () => {
+  const app = tinyApp()
+    .use(clientAddresses(proxies))
+    .get('/', (c) => c.json({ peer: c.get('peer') ?? null, ip: c.get('ip') ?? null }));
+  const cases: Array<[why: string, peer: string | undefined, xff: string | undefined, seen: { peer: string | null; ip: string | null }]> = [
+    ['a direct client: both are the socket peer', '198.51.100.7', undefined, { peer: '198.51.100.7', ip: '198.51.100.7' }],
+    ['a client behind a trusted proxy: the peer stays the proxy', '10.1.2.3', '203.0.113.9', { peer: '10.1.2.3', ip: '203.0.113.9' }],
+    ['an untrusted peer naming another address', '198.51.100.7', '127.0.0.1', { peer: '198.51.100.7', ip: '198.51.100.7' }],
+    ['an IPv4-mapped loopback peer, written as IPv4', '::ffff:127.0.0.1', undefined, { peer: '127.0.0.1', ip: '127.0.0.1' }],
+    ['no socket (in-process): neither, whatever the header says', undefined, '203.0.113.9', { peer: null, ip: null }],
+    ['a peer that is no address', 'not-an-ip', '203.0.113.9', { peer: null, ip: null }],
+  ];
+  it.each(cases)('%s', async (_why, peer, xff, seen) => {
+    const res = await app.request('/', { headers: xff ? { 'x-forwarded-for': xff } : {} }, peer ? socketPeer(peer) : undefined);
+    expect(await res.json()).toEqual(seen);
   });
 });
 

@@ -2,7 +2,6 @@ import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_SIG_FORMAT, keyFingerprint, signBundleSums, verifyBundleSums } from '../../../server/init/bundle/signature.ts';
 import { compiledBundleKeyring } from '../../../server/init/bundle/keyring.ts';
-import { isInitError } from '../../../server/init/errors.ts';
 import { TEST_BUNDLE_JWK, TEST_BUNDLE_KEYRING } from '../../helpers/bundle.ts';
 
 const sums = Buffer.from(`${'ab'.repeat(32)}  images/onsite-0.1.0.tar\n`);
@@ -36,12 +35,10 @@ describe('SHA256SUMS.sig', () => {
     for (const bad of [{ ...good, extra: 1 }, { ...good, alg: 'RS256' }, { ...good, sig: good.sig!.slice(1) }]) {
       expect(() => verifyBundleSums(sums, JSON.stringify(bad), TEST_BUNDLE_KEYRING)).toThrow(/not a bundle signature/);
     }
-    try {
-      verifyBundleSums(sums, JSON.stringify({ ...good, kid: 'toString' }), TEST_BUNDLE_KEYRING);
-      expect.fail('an inherited property name must not count as a key');
-    } catch (e) {
-      expect(isInitError(e, 'signature_invalid')).toBe(true);
-    }
+    // An inherited property name must not count as a key.
+    expect(() => verifyBundleSums(sums, JSON.stringify({ ...good, kid: 'toString' }), TEST_BUNDLE_KEYRING)).toThrow(
+      expect.objectContaining({ name: 'InitError', code: 'signature_invalid' }),
+    );
   });
 
   it('the keyring compiled into a source run holds only the vendor file (no development key outside a build)', () => {

@@ -59,8 +59,9 @@ describe('knowledge base: embedding model changes', () => {
     expect(after.spaces).toEqual([expect.objectContaining({ model: 'mxbai-embed-large', dimensions: 1024, state: 'active', vectors: after.chunks })]);
     expect(after.reembedding).toBeNull();
     expect(tables().some((t) => oldTables.includes(t))).toBe(false);
-    const docs = (await st.admin.get(`/api/collections/${collection}`)).body.documents as Array<{ chunks: number; embeddedChunks: number }>;
-    for (const d of docs) expect(d.embeddedChunks).toBe(d.chunks);
+    const docs = (await st.admin.get(`/api/collections/${collection}`)).body.documents as Array<{ title: string; chunks: number; embeddedChunks: number }>;
+    expect(docs.map((d) => d.title).sort()).toEqual(['fans.txt', 'pumps.txt']);
+    for (const d of docs) expect(d.embeddedChunks, d.title).toBe(d.chunks);
     const embeds = st.ollamas[0]!.requests.filter((r) => r.path === '/api/embed' && r.model === 'mxbai-embed-large');
     expect(embeds.length).toBeGreaterThan(0);
   });

@@ -6,7 +6,7 @@ describe('semaphore', () => {
     const s = new Semaphore(2);
     const a = await s.acquire(0);
     const b = await s.acquire(0);
-    expect(a && b).toBeTruthy();
+    expect([typeof a, typeof b]).toEqual(['function', 'function']);
     expect(await s.acquire(0)).toBeUndefined();
     const order: string[] = [];
     const c = s.acquire(1000).then((r) => (order.push('c'), r));

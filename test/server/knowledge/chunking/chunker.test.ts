@@ -133,10 +133,11 @@ describe('chunkText', () => {
     const text = Array.from({ length: 30 }, (_, i) => `## Heading ${i}\n\n${body(i)}`).join('\n\n');
     const chunks = chunkText(text, { sizeTokens: 40, overlapTokens: 0 });
     checkInvariants(text, chunks, 40, 0);
-    for (const c of chunks) {
-      expect(c.text.split('\n').at(-1)).not.toMatch(/^#/);
-      if (c.text.includes('## Heading')) expect(c.text).toMatch(/## Heading \d+\n\nSection/);
-    }
+    for (const c of chunks) expect(c.text.split('\n').at(-1)).not.toMatch(/^#/);
+    // Every heading lands in some chunk, and always followed by its section's text.
+    const headings = chunks.flatMap((c) => [...c.text.matchAll(/## Heading (\d+)(\n\nSection \1)?/g)]);
+    expect(headings.map((m) => Number(m[1]))).toEqual(expect.arrayContaining(Array.from({ length: 30 }, (_, i) => i)));
+    expect(headings.filter((m) => m[2] === undefined).map((m) => m[0])).toEqual([]);
   });
 
   it('cuts an over-long sentence at whitespace and a giant token anywhere, within budget', () => {

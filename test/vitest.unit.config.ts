@@ -1,0 +1,55 @@
+// The fast unit tests (npm test): everything in test/vitest.config.ts but the
+// tests that drive Chromium, Docker, the built binary or child processes, or
+// wait on real timers. `bash test/run.sh` still runs every test.
+import { existsSync } from 'node:fs';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+
+// Whole folders: end-to-end runs (the bundle's Docker one too), the single binary, pages in Chromium.
+const SLOW_FOLDERS = ['test/e2e/**', 'test/binary/**', 'test/ui/**'];
+
+const SLOW_FILES = [
+  // A real Chromium.
+  'test/browser/pool.test.ts',
+  'test/browser/pool-load.test.ts',
+  'test/browser/sidecar.test.ts',
+  // Child processes: the CLI, the vendor CLI, drizzle-kit, openssl, the Ollama fixture, extraction workers.
+  'test/fixtures/ollama.test.ts',
+  'test/licenses/codes.test.ts',
+  'test/miner/cli.test.ts',
+  'test/server/auth/login.test.ts',
+  'test/server/cli/serve.test.ts',
+  'test/server/db/crash.test.ts',
+  'test/server/db/data-lock.test.ts',
+  'test/server/db/schema.test.ts',
+  'test/server/init/run.test.ts',
+  'test/server/init/tls.test.ts',
+  'test/server/knowledge/extract/bundle.test.ts',
+  'test/server/knowledge/extract/isolate.test.ts',
+  'test/server/license/license.test.ts',
+  // Real timers and volume: reconnect delays, probation probes, 24,000 vectors, hundreds of password hashes.
+  'test/miner/connection.test.ts',
+  'test/server/chat/faults.test.ts',
+  'test/server/knowledge/retrain-cli.test.ts',
+  'test/server/auth/throttle.test.ts',
+  'test/server/auth/setup.test.ts',
+];
+
+// A moved or renamed file would silently join the fast set: name it here again.
+const missing = SLOW_FILES.filter((f) => !existsSync(`${root}${f}`));
+if (missing.length > 0) throw new Error(`test/vitest.unit.config.ts names tests that do not exist: ${missing.join(', ')}`);
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [...SLOW_FOLDERS, ...SLOW_FILES],
+      // One process for all files, its imports kept: re-importing the server for each file
+      // was half the time. These files build their state in factories (createTestServer,
+      // tinyApp) and restore what they change (spies, umask); the full run keeps isolation.
+      isolate: false,
+    },
+  }),
+);
