@@ -68,12 +68,24 @@ export function createRetrieval(deps: { collections: CollectionsStore; keyword: 
       if (useKeyword) for (const q of queries) lists.push({ kind: 'keyword', ids: keyword.match(ftsQuery(q), ids, pool) });
       let notice: string | undefined;
       if (useVector) {
-        const space = vectors.active();
+        let space = vectors.active();
         if (!space) notice = 'no embedding model is set up, so only keywords were searched';
         else {
           try {
-            const embedded = await deps.embed(input.userId, space.model, queries, signal);
-            for (const v of embedded) lists.push({ kind: 'vector', ids: vectors.nearest(space, Float32Array.from(v), pool, ids) });
+            // A re-embedding may promote a new space (and drop this one's tables) while the query is
+            // embedded: the space is read again after the wait, and the query embedded once more for
+            // the new one. The lookup itself is synchronous, so nothing can swap between check and use.
+            for (let tries = 0; space && tries < 2; tries++) {
+              const embedded = await deps.embed(input.userId, space.model, queries, signal);
+              const now = vectors.active();
+              if (now?.id !== space.id) {
+                space = now;
+                continue;
+              }
+              for (const v of embedded) lists.push({ kind: 'vector', ids: vectors.nearest(space, Float32Array.from(v), pool, ids) });
+              break;
+            }
+            if (!lists.some((l) => l.kind === 'vector')) notice = 'the embedding model changed during the search, so only keywords were searched';
           } catch (err) {
             if (signal?.aborted) throw err;
             notice = `vector search was unavailable (${isAppError(err) ? err.message : 'internal error'}), so only keywords were searched`;
