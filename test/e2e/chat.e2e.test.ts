@@ -24,7 +24,7 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
   // A remote miner process: a registration token from the admin, then the pairing key it prints, confirmed.
   const remoteMiner = async (ollamaUrl: string, stateDir: string, workerId: string): Promise<Proc> => {
     const made = (await (await api('POST', '/api/miners/registration-tokens', { label: workerId, ttlHours: 1 })).json()) as { token: string };
-    const m = startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamaUrl, MINER_REGISTRATION_TOKEN: made.token, MINER_STATE_DIR: stateDir, WORKER_ID: workerId, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' });
+    const m = startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamaUrl, MINER_REGISTRATION_TOKEN: made.token, MINER_STATE_DIR: stateDir, WORKER_ID: workerId, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' }, { single: true }); // one process: a SIGKILL reaches the miner itself, not tsx's launcher
     const key = (await m.waitFor(/PAIRING KEY: (\S+)/))[1]!;
     const list = (await (await api('GET', '/api/miners')).json()) as { miners: Array<{ id: string; workerId: string }> };
     const confirmed = await api('POST', `/api/miners/${list.miners.find((x) => x.workerId === workerId)!.id}/confirm`, { pairingKey: key });
