@@ -18,8 +18,8 @@ export interface SessionDeps {
   /** Writes a line for the operator (the pairing key). */
   print(line: string): void;
   /** Status from a fresh enrolment, until the server's welcome says otherwise. */
-  initialStatus?: MinerStatus;
-  backoff?: BackoffPolicy;
+  initialStatus?: MinerStatus | undefined;
+  backoff?: BackoffPolicy | undefined;
 }
 
 /** A miner connected (or reconnecting) to its server and running its jobs. */
