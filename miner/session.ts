@@ -65,7 +65,7 @@ export function startSession(deps: SessionDeps): Session {
       if (status !== 'active') return { code: 'bad_job', message: `this miner is ${status}, not active` };
       const ollama = probe.last();
       if (ollama.healthy) return undefined;
-      void probe.check(); // look again now, so a recovered Ollama is noticed before the next heartbeat
+      void probe.check(); // look again now, so a recovered Ollama is noticed before the next heartbeat (check never rejects: a failure is its result)
       return { code: 'ollama_unreachable', message: ollama.problem ?? 'Ollama is unreachable' };
     },
   });
