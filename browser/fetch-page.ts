@@ -126,7 +126,7 @@ class PageRun {
     await new Promise((r) => setTimeout(r, this.req.waitMs ?? this.deps.limits.waitMs));
     if (this.tooLarge) throw this.tooLarge;
     const content = await readPage(this.session!);
-    const screenshot = this.req.screenshot ? ((await page.screenshot({ type: 'png', encoding: 'base64' })) as string) : undefined;
+    const screenshot = this.req.screenshot ? await page.screenshot({ type: 'png', encoding: 'base64' }) : undefined;
     return {
       url: this.req.url,
       finalUrl: page.url(),

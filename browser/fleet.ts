@@ -129,6 +129,7 @@ export class Fleet {
 
   private fill(): void {
     if (this.closed || this.retryTimer) return;
+    // Fire and forget: spawn's promise is tracked, which logs any failure.
     while (this.members.size + this.launching + this.retiringCount < this.opts.size) void this.spawn();
   }
 

@@ -52,7 +52,7 @@ try {
 }
 // A release carries a binary built now as a release (no development key), never whatever dist/onsite holds.
 if (release && values['skip-binary']) fail('a release bundle (ONSITE_RELEASE=1) builds its own release binary: drop --skip-binary');
-if (!['gz', 'tar', 'none'].includes(values.archive!)) fail(`--archive is gz, tar or none, not ${values.archive}`);
+if (!['gz', 'tar', 'none'].includes(values.archive)) fail(`--archive is gz, tar or none, not ${values.archive}`);
 const version = values.version ?? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 if (!/^[\w.-]{1,64}$/.test(version)) fail(`not a valid image tag: ${version}`);
 const OLLAMA_TAG = (/image: ollama\/ollama:\$\{OLLAMA_VERSION:-([^}]+)\}/.exec(readFileSync(join(root, 'compose/docker-compose.yml'), 'utf8')) ?? fail('compose file names no ollama tag'))[1]!;
@@ -83,7 +83,7 @@ try {
 const revision = execFileSync(binary, ['version']).toString().trim().replace(/^.*\((.*)\)$/, '$1');
 
 // 2. the images, from a context holding only the binary
-const out = resolve(values.out!);
+const out = resolve(values.out);
 const dir = join(out, `onsite-${version}`);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(join(dir, 'images'), { recursive: true });

@@ -13,7 +13,7 @@ export interface EnrollDeps {
   /** Aborts the retry loop (stop() during enrolment). */
   signal: AbortSignal;
   /** Backoff for an unreachable server and for a refused credential; tests shorten them. */
-  retry?: { unreachable?: BackoffPolicy; refused?: BackoffPolicy };
+  retry?: { unreachable?: BackoffPolicy | undefined; refused?: BackoffPolicy | undefined };
 }
 
 /** The outcome of a successful enrolment. */

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
-import { request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import type { JobFailureCode } from '../server/protocol/miner.ts';
 
 /** Options of {@link createOllamaClient}. */
@@ -22,9 +22,9 @@ export interface OllamaClientOptions {
 async function requestFetch(input: string | URL | Request, init: RequestInit | undefined, signal: AbortSignal | null): Promise<Response> {
   // An abort rejects with the signal's reason (a stop, or a TimeoutError), as fetch would.
   const res = await request(String(input), {
-    method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
-    headers: init?.headers as Record<string, string> | undefined,
-    body: init?.body as string | undefined,
+    method: init?.method ?? 'GET',
+    headers: (init?.headers as Record<string, string> | undefined) ?? null,
+    body: (init?.body as string | undefined) ?? null,
     signal,
   });
   const headers = new Headers();

@@ -16,6 +16,15 @@ export interface JobContext {
   log: Log;
 }
 
+/**
+ * The options without their unset fields: the protocol's types allow an
+ * explicit `undefined`, the `ollama` client's do not (a frame parsed from
+ * JSON never holds one, so this only drops what is not there).
+ */
+function setOptions<T extends object>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 /** Most inputs in one `/api/embed` call; larger jobs are split so one call stays bounded. */
 export const EMBED_BATCH = 64;
 
@@ -28,7 +37,7 @@ export const EMBED_BATCH = 64;
 export async function runChat(job: ChatJob, ctx: JobContext): Promise<void> {
   const started = performance.now();
   const client = createOllamaClient(ctx.ollamaHost, { signal: ctx.signal });
-  const stream = await client.chat({ model: job.model, messages: job.messages, stream: true, options: job.options });
+  const stream = await client.chat({ model: job.model, messages: job.messages, stream: true, options: setOptions(job.options) });
   const abort = () => stream.abort();
   ctx.signal.addEventListener('abort', abort, { once: true });
   let final: ChatResponse | undefined;

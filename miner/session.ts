@@ -18,8 +18,8 @@ export interface SessionDeps {
   /** Writes a line for the operator (the pairing key). */
   print(line: string): void;
   /** Status from a fresh enrolment, until the server's welcome says otherwise. */
-  initialStatus?: MinerStatus;
-  backoff?: BackoffPolicy;
+  initialStatus?: MinerStatus | undefined;
+  backoff?: BackoffPolicy | undefined;
 }
 
 /** A miner connected (or reconnecting) to its server and running its jobs. */
@@ -65,7 +65,7 @@ export function startSession(deps: SessionDeps): Session {
       if (status !== 'active') return { code: 'bad_job', message: `this miner is ${status}, not active` };
       const ollama = probe.last();
       if (ollama.healthy) return undefined;
-      void probe.check(); // look again now, so a recovered Ollama is noticed before the next heartbeat
+      void probe.check(); // look again now, so a recovered Ollama is noticed before the next heartbeat (check never rejects: a failure is its result)
       return { code: 'ollama_unreachable', message: ollama.problem ?? 'Ollama is unreachable' };
     },
   });

@@ -115,7 +115,11 @@ export async function startGuardProxy(guard: Guard, log: Log, connectTimeoutMs =
         client.destroy();
       });
       client.on('close', () => upstream.destroy());
-    })();
+    })().catch(() => {
+      // Nothing above is expected to throw (the guard answers refusals as values); should it, this
+      // tunnel is closed rather than the sidecar stopped by an unhandled rejection.
+      client.destroy();
+    });
   });
 
   // Chromium tunnels WebSockets with CONNECT; a plain Upgrade through the proxy is not offered.

@@ -35,9 +35,10 @@ export function createProbation(deps: { registry: Registry; clock: Clock; silenc
     try {
       for await (const e of job.events) {
         if (e.type === 'chunk' || e.type === 'done') {
+          // Audited first: when the entry cannot be written (disk full) the miner stays on probation and is probed again.
+          audit.record({ actor: actor(m), action: 'miner.probation_cleared', target: id, details: { model: p.model, sinceMs: deps.clock() - p.since } });
           registry.clearProbation(id);
           log.info({ minerId: id, workerId: m.workerId, model: p.model }, 'a miner on probation answered its probe job; it takes jobs again');
-          audit.record({ actor: actor(m), action: 'miner.probation_cleared', target: id, details: { model: p.model, sinceMs: deps.clock() - p.since } });
           return 'proven';
         }
         if (e.type === 'failed' || e.type === 'lost') {
@@ -55,10 +56,17 @@ export function createProbation(deps: { registry: Registry; clock: Clock; silenc
     if (busy.has(id)) return;
     busy.add(id);
     setTimeout(() => {
-      void probe(id).then((outcome) => {
-        busy.delete(id);
-        if (outcome === 'failed' || outcome === 'busy') schedule(id, deps.silence.beforeFirstMs);
-      });
+      // Fire and forget, with every error handled here: a probe that throws (its audit entry could not
+      // be written) is logged and tried again, never left to reject unhandled, which would stop the server.
+      void probe(id)
+        .catch((err: unknown): Outcome => {
+          log.error({ err, minerId: id }, 'a probe job could not be completed; the miner stays on probation and is probed again');
+          return 'failed';
+        })
+        .then((outcome) => {
+          busy.delete(id);
+          if (outcome === 'failed' || outcome === 'busy') schedule(id, deps.silence.beforeFirstMs);
+        });
     }, delayMs).unref();
   }
 

@@ -75,7 +75,7 @@ const CHROMIUM_PATHS = [
 ];
 
 /** CHROME_PATH when set (only it: it was asked for), otherwise the first usual place that has Chromium. */
-export function findChromium(env: Env): { path?: string; looked: string[] } {
+export function findChromium(env: Env): { path?: string | undefined; looked: string[] } {
   const looked = env.CHROME_PATH ? [env.CHROME_PATH] : CHROMIUM_PATHS;
   return { path: looked.find((p) => existsSync(p)), looked };
 }

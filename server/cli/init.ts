@@ -63,7 +63,7 @@ export async function runInitCommand(args: string[], env: Env, { out, err }: Com
     owner = ownerFrom(env);
     if (values['images-only'] && values['skip-images']) throw new Error('--images-only and --skip-images exclude each other');
     if (values['images-only'] && values['adopt-existing']) throw new Error('--adopt-existing is about .env and tls/, which --images-only does not touch');
-    if (values['images-only'] && values.host!.length) throw new Error('--host names the TLS certificate, which --images-only does not make');
+    if (values['images-only'] && values.host.length) throw new Error('--host names the TLS certificate, which --images-only does not make');
     if (values['server-gid'] !== undefined && !/^\d{1,10}$/.test(values['server-gid'])) throw new Error('--server-gid must be a numeric group id');
   } catch (e) {
     err(`onsite init: ${(e as Error).message}\n${INIT_USAGE}`);
@@ -78,11 +78,11 @@ export async function runInitCommand(args: string[], env: Env, { out, err }: Com
       {
         bundleDir: resolve(values.bundle ?? '.'),
         ...(values['ollama-dir'] ? { ollamaDir: resolve(values['ollama-dir']) } : {}),
-        dockerSocket: values['docker-socket']!,
-        skipImages: values['skip-images']!,
-        imagesOnly: values['images-only']!,
-        adoptExisting: values['adopt-existing']!,
-        hosts: values.host!,
+        dockerSocket: values['docker-socket'],
+        skipImages: values['skip-images'],
+        imagesOnly: values['images-only'],
+        adoptExisting: values['adopt-existing'],
+        hosts: values.host,
         ...(owner ? { owner } : {}),
         // Only root may give a file to a group it is not in: run as another user, the key stays 0600.
         ...(values['server-gid'] !== undefined ? { serverGid: Number(values['server-gid']) } : process.getuid?.() === 0 ? { serverGid: SERVER_GID } : {}),

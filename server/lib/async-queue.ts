@@ -7,7 +7,8 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
   private waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
   private ended = false;
-  private error: unknown;
+  /** Set by `fail`; boxed so any thrown value, even a falsy one, still fails the stream. */
+  private failure: { error: unknown } | undefined;
 
   /** Adds a value for the consumer. Ignored after `end` or `fail`. */
   push(item: T): void {
@@ -26,17 +27,17 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
 
   /** Ends the stream with an error, raised after the queued values. */
   fail(error: unknown): void {
-    this.finish(error ?? new Error('failed'));
+    this.finish({ error: error ?? new Error('failed') });
   }
 
-  private finish(error: unknown): void {
+  private finish(failure: { error: unknown } | undefined): void {
     if (this.ended) return;
     this.ended = true;
-    this.error = error;
+    this.failure = failure;
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = undefined;
-      if (error) w.reject(error);
+      if (failure) w.reject(failure.error);
       else w.resolve({ value: undefined, done: true });
     }
   }
@@ -45,7 +46,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
-    if (this.ended) return this.error ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
+    if (this.ended) return this.failure ? Promise.reject(this.failure.error) : Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
     });

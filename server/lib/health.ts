@@ -2,7 +2,7 @@
 export interface CheckResult {
   ok: boolean;
   /** A stable reason code when not ok (e.g. `database_unreachable`). */
-  reason?: string;
+  reason?: string | undefined;
   message?: string;
   /** Set by the service: a failing non-critical check degrades readiness instead of failing it. */
   critical?: boolean;

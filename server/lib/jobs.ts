@@ -46,6 +46,7 @@ export function createJobs(jobs: Job[], onError: (job: string, err: unknown) => 
       for (const job of jobs) {
         const first = setTimeout(() => {
           if (stopped) return;
+          // Fire and forget: runOne never rejects (a job's error goes to onError).
           void runOne(job);
           const every = setInterval(() => !stopped && void runOne(job), job.everyMs);
           every.unref();

@@ -13,6 +13,9 @@ export interface ModelInput {
   isDefault?: boolean | undefined;
 }
 
+/** The fields of a catalog model an admin may change; an absent or undefined one keeps its value. */
+export type ModelPatch = { [K in Exclude<keyof ModelInput, 'name' | 'kind'>]?: ModelInput[K] | undefined };
+
 /** A catalog entry as the API shows it. */
 export function publicModel(m: CatalogModel) {
   return { name: m.name, kind: m.kind, contextLength: m.contextLength, dimensions: m.dimensions, enabled: m.enabled, isDefault: m.isDefault, updatedAt: m.updatedAt.toISOString() };
@@ -50,7 +53,7 @@ export function createModelService(deps: { store: ModelsStore; audit: AuditServi
     },
 
     /** Changes some fields of an existing model. */
-    update(actor: Actor, name: string, patch: Partial<Omit<ModelInput, 'name' | 'kind'>>): CatalogModel {
+    update(actor: Actor, name: string, patch: ModelPatch): CatalogModel {
       const m = store.get(name);
       if (!m) throw new AppError('model_unknown', `no model ${name} in the catalog`);
       return this.save(actor, { name, kind: m.kind, contextLength: patch.contextLength ?? m.contextLength, dimensions: patch.dimensions ?? m.dimensions, enabled: patch.enabled ?? m.enabled, isDefault: patch.isDefault ?? m.isDefault });

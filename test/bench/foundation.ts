@@ -32,7 +32,7 @@ async function startBinary(dataDir: string) {
 
 async function startBare() {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/bench/bare-hono.ts', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   await waitFor200(`http://127.0.0.1:${port}/health/live`);
   return { child, port };
 }

@@ -62,7 +62,7 @@ export async function benchHeartbeats(): Promise<Record<string, string>> {
     await probe(`${url}/health/live`, 500); // warm-up: JIT, connection pool
     const idle = await probe(`${url}/health/live`, WINDOW_MS);
     const done = line(flooder, 'done');
-    flooder.stdin!.write('go\n');
+    flooder.stdin.write('go\n');
     const flooded = await probe(`${url}/health/live`, WINDOW_MS);
     const flood = JSON.parse(await done) as { ms: number; close: number | null };
 

@@ -121,7 +121,7 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
   try {
     const ollama = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'test/fixtures/ollama/main.ts'], { env: { PATH: process.env.PATH, FAKE_OLLAMA_PORT: '0', FAKE_OLLAMA_TOKENS_PER_SECOND: String(RATE), FAKE_OLLAMA_FIRST_TOKEN_DELAY_MS: String(FIRST_TOKEN_MS) }, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(ollama);
-    const ollamaUrl = await new Promise<string>((ok) => ollama.stdout!.on('data', (d: Buffer) => { const m = /listening on (\S+)/.exec(d.toString()); if (m) ok(m[1]!); }));
+    const ollamaUrl = await new Promise<string>((ok) => ollama.stdout.on('data', (d: Buffer) => { const m = /listening on (\S+)/.exec(d.toString()); if (m) ok(m[1]!); }));
 
     const port = await freePort();
     const serverUrl = `http://127.0.0.1:${port}`;

@@ -58,8 +58,8 @@ function start(args: string[], env: NodeJS.ProcessEnv, cwd: string) {
   children.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<RunResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {

@@ -66,7 +66,7 @@ export async function startSidecarRig(env: Record<string, string> = {}): Promise
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (init.token !== null) headers.authorization = `Bearer ${init.token ?? token}`;
       const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
-      const res = await fetch(`${sidecar.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body });
+      const res = await fetch(`${sidecar.url}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body ?? null });
       return { status: res.status, body: await res.json().catch(() => null) };
     },
     targetHits: () => target.connections() + target.hits.length + target6.connections() + target6.hits.length,

@@ -26,7 +26,7 @@ afterAll(async () => {
   await Promise.all([site?.close(), target?.close()]);
 });
 
-function viaProxy(url: string): Promise<{ status: number; refused?: string; body: string }> {
+function viaProxy(url: string): Promise<{ status: number; refused?: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: proxyPort(), path: url, headers: { host: URL.canParse(url) ? new URL(url).host : 'proxy' } }, (res) => {
       let body = '';

@@ -107,7 +107,7 @@ export function pageApi(page: Page, method: string, path: string, body?: unknown
   return page.evaluate(
     async (method, path, body) => {
       const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-      const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? null : JSON.stringify(body) });
       return { status: r.status, body: await r.json().catch(() => null) };
     },
     method,

@@ -4,14 +4,25 @@
 (() => {
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
-  /** Sends a request to the API; resolves with the Response, whatever its status. */
+  /**
+   * Sends a request to the API; resolves with the Response, whatever its status.
+   * @param {string} method
+   * @param {string} url
+   * @param {unknown} [body] sent as JSON
+   * @returns {Promise<Response>}
+   */
   function call(method, url, body) {
+    /** @type {Record<string, string>} */
     const headers = { 'x-csrf-token': csrfToken(), accept: 'application/json, text/event-stream' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+    return fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
   }
 
-  /** The human message of an API error answer (`{"error":{"code","message"}}`). */
+  /**
+   * The human message of an API error answer (`{"error":{"code","message"}}`).
+   * @param {Response} res
+   * @returns {Promise<string>}
+   */
   async function errorText(res) {
     try {
       const body = await res.json();
@@ -22,7 +33,13 @@
     return `The server answered ${res.status} ${res.statusText}`.trim();
   }
 
-  /** Sends a request and resolves with its JSON body; an error answer rejects with its message. */
+  /**
+   * Sends a request and resolves with its JSON body; an error answer rejects with its message.
+   * @param {string} method
+   * @param {string} url
+   * @param {unknown} [body]
+   * @returns {Promise<unknown>} what the caller expects of this endpoint, which it names with a JSDoc cast
+   */
   async function json(method, url, body) {
     const res = await call(method, url, body);
     if (!res.ok) throw new Error(await errorText(res));
@@ -30,8 +47,13 @@
   }
 
   /** Whether a response is an event stream (an answer) rather than a JSON error. */
-  const isStream = (res) => (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  const isStream = (/** @type {Response} */ res) => (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
 
+  /**
+   * One event of an event stream, or undefined for a block without data.
+   * @param {string} block
+   * @returns {{ event: string, data: unknown } | undefined}
+   */
   function parseBlock(block) {
     let event = 'message';
     const data = [];
@@ -48,8 +70,15 @@
     }
   }
 
-  /** Reads a Server-Sent Events body to its end, calling onEvent(name, data) for each event. */
+  /**
+   * Reads a Server-Sent Events body to its end, calling onEvent(name, data) for each event.
+   * @param {Response} res
+   * @param {(...event: OnsiteChatEvent) => void} onEvent
+   * @returns {Promise<void>}
+   */
   async function readEvents(res, onEvent) {
+    // No body at all: nothing to read, and the caller says the answer ended early.
+    if (!res.body) return;
     const reader = res.body.getReader();
     const decoder = new window.TextDecoder();
     let buffer = '';
@@ -60,11 +89,18 @@
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const parsed = parseBlock(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
-        if (parsed) onEvent(parsed.event, parsed.data);
+        // The server (server/http/sse.ts) decides which events carry what; chat.js ignores names it does not know.
+        if (parsed) onEvent(.../** @type {OnsiteChatEvent} */ ([parsed.event, parsed.data]));
       }
       if (done) return;
     }
   }
 
-  window.onsiteChatApi = { call, json, errorText, isStream, readEvents };
+  /**
+   * What a failed call says, for the page: an Error's message, or the value thrown.
+   * @param {unknown} err
+   */
+  const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+  window.onsiteChatApi = { call, json, errorText, isStream, readEvents, messageOf };
 })();

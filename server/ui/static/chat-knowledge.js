@@ -3,33 +3,39 @@
 // Before the first message there is no conversation yet: chat.js sends the
 // choice when it creates one (window.onsiteChatKnowledge.chosen).
 (() => {
-  const root = document.querySelector('[data-testid="chat"]');
-  const picker = root?.querySelector('[data-testid="kb-picker"]');
-  if (!picker) return;
+  const dom = window.onsiteDom;
+  const root = dom.maybe(document, '[data-testid="chat"]', window.HTMLElement);
+  const picker = root && dom.maybe(root, '[data-testid="kb-picker"]', window.HTMLDetailsElement);
+  if (!root || !picker) return;
   const api = window.onsiteChatApi;
-  const form = picker.querySelector('[data-testid="kb-form"]');
-  const status = picker.querySelector('[data-testid="kb-saved"]');
-  const boxes = () => [...form.querySelectorAll('[data-testid="kb-choice"]')];
+  const form = dom.one(picker, '[data-testid="kb-form"]', window.HTMLFormElement);
+  const status = dom.one(picker, '[data-testid="kb-saved"]', window.HTMLElement);
+  const summary = dom.one(picker, 'summary', window.HTMLElement);
+  const boxes = () => dom.all(form, '[data-testid="kb-choice"]', window.HTMLInputElement);
   const chosen = () => boxes().filter((b) => b.checked).map((b) => Number(b.value));
 
-  /** Same words as the server's knowledgeSummary (chat-knowledge.tsx). */
+  /**
+   * Same words as the server's knowledgeSummary (chat-knowledge.tsx).
+   * @param {Array<string | undefined>} names
+   */
   function summaryText(names) {
     if (names.length === 0) return 'none';
     return names.length <= 2 ? names.join(', ') : `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
   }
 
   // Ticking a collection leaves whole-document mode: the summary says what is searched now.
-  function showSummary() {
+  // (Arrow functions, not declarations: those are hoisted above the check that root and picker exist.)
+  const showSummary = () => {
     const span = document.createElement('span');
     span.dataset.testid = 'kb-summary';
     span.textContent = summaryText(boxes().filter((b) => b.checked).map((b) => b.dataset.name));
-    picker.querySelector('summary').replaceChildren('Searching documents: ', span);
+    summary.replaceChildren('Searching documents: ', span);
     delete picker.dataset.documentId;
-  }
+  };
 
   // Saves run one after another, so the last choice is the one kept.
   let saving = Promise.resolve();
-  function save() {
+  const save = () => {
     showSummary();
     const id = root.dataset.conversationId;
     if (!id) {
@@ -42,10 +48,10 @@
         await api.json('PATCH', `/api/conversations/${id}`, { knowledge: { collectionIds: chosen() } });
         status.textContent = 'Saved.';
       } catch (err) {
-        status.textContent = `Not saved: ${err.message}`;
+        status.textContent = `Not saved: ${api.messageOf(err)}`;
       }
     });
-  }
+  };
 
   form.addEventListener('change', save);
   form.addEventListener('submit', (event) => {

@@ -6,7 +6,14 @@
 (() => {
   const TRUNCATED = 'Earlier parts of this conversation did not fit the model’s context window and were left out of this answer.';
 
-  /** Creates an element with attributes and optional text. */
+  /**
+   * Creates an element with attributes and optional text.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {OnsiteAttrs} [attrs]
+   * @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
@@ -14,10 +21,18 @@
     return node;
   }
 
-  /** A small button acting on a message (data-action), found by tests through data-testid. */
+  /**
+   * A small button acting on a message (data-action), found by tests through data-testid.
+   * @param {string} label
+   * @param {string} action
+   * @param {string} [kind] its class; `link` by default
+   */
   const actionButton = (label, action, kind) => el('button', { type: 'button', class: kind ?? 'link', 'data-action': action, 'data-testid': action }, label);
 
-  /** The line under an answer that did not finish normally (same words as the server's). */
+  /**
+   * The line under an answer that did not finish normally (same words as the server's).
+   * @param {OnsiteMessage} m
+   */
   function markerText(m) {
     const partial = m.content ? ' The text above is what was generated until then.' : '';
     if (m.status === 'stopped') return `Stopped: ${m.error ?? 'stopped by the user'}.${partial}`;
@@ -26,7 +41,10 @@
     return '';
   }
 
-  /** Whether a URL may become a link: http(s) only, never `javascript:` or `data:`. */
+  /**
+   * Whether a URL may become a link: http(s) only, never `javascript:` or `data:`.
+   * @param {string} url
+   */
   function isWebUrl(url) {
     try {
       return ['http:', 'https:'].includes(new URL(url).protocol);
@@ -35,13 +53,21 @@
     }
   }
 
-  /** A link opening the page in a new tab without giving it this page, or plain text for anything else. */
+  /**
+   * A link opening the page in a new tab without giving it this page, or plain text for anything else.
+   * @param {string} url
+   * @param {string} [text] shown instead of the URL
+   */
   function sourceLink(url, text) {
     if (!isWebUrl(url)) return el('span', {}, text || url);
     return el('a', { href: url, rel: 'noopener noreferrer', target: '_blank' }, text || url);
   }
 
-  /** A document source: a link to the document page, at the cited chunk. */
+  /**
+   * A document source: a link to the document page, at the cited chunk.
+   * @param {OnsiteDocumentSource} s
+   * @param {number} i its place in the list, from 0
+   */
   function documentSource(s, i) {
     const item = el('li', { 'data-testid': 'source', 'data-status': 'ok', 'data-kind': 'document' });
     const href = `/documents/${s.documentId}${s.chunk === undefined || s.chunk === null ? '' : `#chunk-${s.chunk}`}`;
@@ -56,6 +82,7 @@
    * [2]): documents of the knowledge base and web pages; a page that could
    * not be read says why. Same markup as the server's SourcesView
    * (chat-message.tsx).
+   * @param {OnsiteSource[]} sources
    */
   function sourcesElement(sources) {
     const list = el('ol', { class: 'msg-sources', 'data-testid': 'message-sources', 'aria-label': 'Sources' });
@@ -78,6 +105,8 @@
   /**
    * One message element. `live` makes an answer being streamed: plain text
    * that tokens are appended to, without marker or buttons.
+   * @param {OnsiteMessage} m
+   * @param {boolean} live
    */
   function messageElement(m, live) {
     const status = m.status ?? 'complete';

@@ -5,7 +5,14 @@
 (() => {
   const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 
-  /** Creates an element with attributes and optional text. */
+  /**
+   * Creates an element with attributes and optional text.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {OnsiteAttrs} [attrs]
+   * @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attrs ?? {})) node.setAttribute(name, value);
@@ -13,16 +20,23 @@
     return node;
   }
 
-  /** A byte count for people: 512 B, 12.3 KB, 4.0 MB. */
+  /**
+   * A byte count for people: 512 B, 12.3 KB, 4.0 MB.
+   * @param {number} n
+   */
   function formatBytes(n) {
     if (n < 1024) return `${n} B`;
     if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
     return `${(n / 1024 / 1024).toFixed(1)} MB`;
   }
 
+  /** @type {Record<string, string | undefined>} */
   const STAGES = { extract: 'reading the text', chunk: 'splitting into chunks', embed: 'embedding' };
 
-  /** Where a document's ingestion stands, in words. */
+  /**
+   * Where a document's ingestion stands, in words.
+   * @param {OnsiteDocument} d
+   */
   function progressText(d) {
     if (d.status === 'failed') return 'failed';
     if (d.status === 'queued') return d.attempts > 0 ? `queued, try ${d.attempts + 1}` : 'queued';
@@ -30,7 +44,13 @@
     return d.status === 'processing' ? `processing: ${STAGES[d.stage] ?? d.stage}` : d.status;
   }
 
-  /** A one-button form posting to `action` with the CSRF token (the server's PostButton). */
+  /**
+   * A one-button form posting to `action` with the CSRF token (the server's PostButton).
+   * @param {string} action
+   * @param {string} label
+   * @param {string} kind the button's class
+   * @param {string} [confirm] the question asked before it posts (app.js)
+   */
   function postButton(action, label, kind, confirm) {
     const form = el('form', { method: 'post', action, class: 'inline' });
     if (confirm) form.dataset.confirm = confirm;
@@ -38,7 +58,11 @@
     return form;
   }
 
-  /** One row of the documents table, from a document as the API shows it. */
+  /**
+   * One row of the documents table, from a document as the API shows it.
+   * @param {OnsiteDocument} d
+   * @param {boolean} writable whether the user may retry and delete it
+   */
   function documentRow(d, writable) {
     const row = el('tr', { 'data-testid': 'document-row', 'data-id': String(d.id), 'data-status': d.status, 'data-updated': d.updatedAt });
     const title = el('td');
@@ -57,13 +81,21 @@
     return row;
   }
 
-  /** A result's passage on one line, shortened for the list. */
+  /**
+   * A result's passage on one line, shortened for the list.
+   * @param {string} text
+   */
   function snippet(text) {
     const line = text.replace(/\s+/g, ' ').trim();
     return line.length > 280 ? `${line.slice(0, 280).trimEnd()}…` : line;
   }
 
-  /** Search results as the server renders them; `names` maps collection ids to names. */
+  /**
+   * Search results as the server renders them; `names` maps collection ids to names.
+   * @param {string} query
+   * @param {OnsiteSearch} out
+   * @param {Map<number, string | undefined>} names
+   */
   function searchResults(query, out, names) {
     const box = el('div', { 'data-testid': 'search-results' });
     const n = out.results.length;

@@ -128,6 +128,39 @@ describe('miner faults', () => {
     expect(userChats(0)).toHaveLength(2);
   });
 
+  it('a probe that answers while the audit log cannot be written: the miner stays on probation, the failure is logged rather than thrown into nowhere, and a later probe clears it', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      st = await startStack({ miners: 2, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1' }, silence: { probeMs: 1500 } });
+      const stack = st;
+      const { registry } = stack.s.models;
+      const [a, b] = stack.miners.map((m) => m.minerId()!);
+      stack.ollamas[0]!.inject({ kind: 'slow-first-token', delayMs: 120_000 });
+      registry.get(a!)!.lastAssignedAt = 0;
+      registry.get(b!)!.lastAssignedAt = Date.now() + 600_000;
+      await collectReply((await ask(stack, 'anyone there?')).res);
+      expect(registry.probation(a!)).toBeDefined();
+
+      // A's Ollama recovers while the audit log refuses the entry that would clear the probation.
+      stack.s.db.sqlite.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'miner.probation_cleared' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+      stack.ollamas[0]!.clearFaults();
+      // A probe that answers is cancelled after its first token (it has proven the miner), so the audit write is what to wait for.
+      await until(() => stack.s.logs.text().includes('disk full') || unhandled.length > 0, 10_000, 'a probe to answer and its audit entry to fail');
+      expect(unhandled).toEqual([]);
+      expect(registry.probation(a!)).toBeDefined();
+
+      // The log can be written again: the next probe clears the probation, audited.
+      stack.s.db.sqlite.exec('DROP TRIGGER fail_audit');
+      await until(() => registry.probation(a!) === undefined, 10_000, 'a later probe to clear the probation');
+      expect(stack.s.identity.audit.list({ action: 'miner.probation_cleared' }).map((e) => e.target)).toEqual([a]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('a miner busy streaming another answer is not silent: a job queued behind it waits past MINER_FIRST_TOKEN_TIMEOUT_S and no probation follows', async () => {
     // One miner whose Ollama answers at 8 tokens/s; the second question's Ollama request waits 2 s for its first token, as behind a busy GPU.
     st = await startStack({ miners: 1, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1', MINER_QUEUE_SYNC_WAIT_S: '1' }, ollama: { tokensPerSecond: 8 } });
