@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
-import type { Log } from '../server/lib/log.ts';
+import type { Log } from '../server/kernel/log.ts';
 
 // Background services that ignore --disable-background-networking in
 // Chromium 156 (sign-in's ListAccounts, on-demand component checks) are

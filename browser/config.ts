@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AppError } from '../server/lib/errors.ts';
-import { secretProblem } from '../server/lib/secrets.ts';
+import { AppError } from '../server/kernel/errors.ts';
+import { secretProblem } from '../server/kernel/secrets.ts';
 import { parseAllowList, type AllowList } from './guard/allow-list.ts';
 
 /** Environment variables as the process sees them. */

@@ -1,4 +1,4 @@
-import { FETCH_ERROR_STATUS, type FetchErrorCode } from '../server/protocol/browser.ts';
+import { FETCH_ERROR_STATUS, type FetchErrorCode } from '../server/kernel/protocol/browser.ts';
 
 /** An expected failure of the sidecar, with a stable code and a message fit for a person. */
 export class BrowserError extends Error {

@@ -1,6 +1,6 @@
 import type { BrowserContext, CDPSession, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
-import type { Log } from '../server/lib/log.ts';
-import type { BlockedRequest, FetchRequest, FetchResult } from '../server/protocol/browser.ts';
+import type { Log } from '../server/kernel/log.ts';
+import type { BlockedRequest, FetchRequest, FetchResult } from '../server/kernel/protocol/browser.ts';
 import { BrowserError } from './errors.ts';
 import type { Guard } from './guard/guard.ts';
 import { PROXY_ERROR_HEADER, REFUSED_HEADER } from './guard/proxy.ts';

@@ -1,5 +1,5 @@
 import type { Browser } from 'puppeteer-core';
-import type { Log } from '../server/lib/log.ts';
+import type { Log } from '../server/kernel/log.ts';
 import { closeBrowser, killBrowser } from './chromium.ts';
 
 /** One running browser of a {@link Fleet}, with its lease counts (kept by the pool). */

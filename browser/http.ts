@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { secretsEqual } from '../server/lib/secrets.ts';
-import type { Log } from '../server/lib/log.ts';
-import { FETCH_ERROR_STATUS, MAX_FETCH_BODY_BYTES, fetchRequestSchema, type BrowserHealth, type FetchErrorCode, type FetchRequest, type FetchResult } from '../server/protocol/browser.ts';
+import { secretsEqual } from '../server/kernel/secrets.ts';
+import type { Log } from '../server/kernel/log.ts';
+import { FETCH_ERROR_STATUS, MAX_FETCH_BODY_BYTES, fetchRequestSchema, type BrowserHealth, type FetchErrorCode, type FetchRequest, type FetchResult } from '../server/kernel/protocol/browser.ts';
 import { BrowserError } from './errors.ts';
 
 /** What the routes call. */

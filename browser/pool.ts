@@ -1,6 +1,6 @@
 import type { Browser } from 'puppeteer-core';
-import type { Log } from '../server/lib/log.ts';
-import type { BrowserHealth } from '../server/protocol/browser.ts';
+import type { Log } from '../server/kernel/log.ts';
+import type { BrowserHealth } from '../server/kernel/protocol/browser.ts';
 import { BrowserError } from './errors.ts';
 import { Fleet, type Member } from './fleet.ts';
 import { WaitQueue } from './wait-queue.ts';

@@ -1,6 +1,6 @@
 import type { CDPSession } from 'puppeteer-core';
-import { readEmbedded } from '../server/lib/embedded.ts';
-import { MAX_LINKS, MAX_TEXT_CHARS } from '../server/protocol/browser.ts';
+import { readEmbedded } from '../server/kernel/embedded.ts';
+import { MAX_LINKS, MAX_TEXT_CHARS } from '../server/kernel/protocol/browser.ts';
 
 /** Mozilla's Readability, shipped inside the binary and run in the page. */
 export const READABILITY_ASSET = 'node_modules/@mozilla/readability/Readability.js';

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { createLogger, type Log } from '../server/lib/log.ts';
+import { createLogger, type Log } from '../server/kernel/log.ts';
 import { launchChromium } from './chromium.ts';
 import { loadBrowserConfig, TOKEN_KEY, type BrowserConfig, type Env } from './config.ts';
 import { fetchPage } from './fetch-page.ts';

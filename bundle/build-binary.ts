@@ -137,7 +137,7 @@ const result = await build({
     __ONSITE_REVISION__: JSON.stringify(rev),
     __ONSITE_DEV_LICENSE_KEYS__: JSON.stringify(devKeys),
     __ONSITE_DEV_BUNDLE_KEYS__: JSON.stringify(devBundleKeys),
-    // CJS has no import.meta. Code that needs it (server/lib/embedded.ts,
+    // CJS has no import.meta. Code that needs it (server/kernel/embedded.ts,
     // outside the binary only) gets the bundle's own URL instead of undefined.
     'import.meta.url': '__onsite_import_meta_url',
   },

@@ -1,5 +1,5 @@
-import type { Log } from '../server/lib/log.ts';
-import { CLOSE } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import { CLOSE } from '../server/kernel/protocol/miner.ts';
 
 /** What to do after the socket closed: stop for good, back off long, or simply reconnect. */
 export type AfterClose = 'revoked' | 'replaced' | 'reconnect';

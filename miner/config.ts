@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { AppError } from '../server/lib/errors.ts';
-import { workerIdSchema } from '../server/protocol/miner.ts';
+import { AppError } from '../server/kernel/errors.ts';
+import { workerIdSchema } from '../server/kernel/protocol/miner.ts';
 import { identityPath } from './state.ts';
 
 /** The miner's two credentials: exactly one is needed to enroll, and neither is ever printed. */

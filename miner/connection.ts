@@ -1,7 +1,7 @@
-import { corkUntilNextTurn } from '../server/lib/cork.ts';
+import { corkUntilNextTurn } from '../server/kernel/cork.ts';
 import WebSocket from 'ws';
-import type { Log } from '../server/lib/log.ts';
-import { MAX_FRAME_BYTES, MINER_SOCKET_PATH, parseFrame, serverFrameSchema, type MinerFrame, type ServerFrame } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import { MAX_FRAME_BYTES, MINER_SOCKET_PATH, parseFrame, serverFrameSchema, type MinerFrame, type ServerFrame } from '../server/kernel/protocol/miner.ts';
 import { backoffDelay, RECONNECT_BACKOFF, sleep, type BackoffPolicy } from './backoff.ts';
 import { explainClose } from './close-reason.ts';
 import { createHeartbeat } from './heartbeat.ts';

@@ -1,7 +1,7 @@
-import { AppError } from '../server/lib/errors.ts';
-import type { Log } from '../server/lib/log.ts';
-import { enrollResponseSchema, type EnrollRequest, type EnrollResponse } from '../server/protocol/miner.ts';
-import { generatePairingKey, pairingKeyHash } from '../server/protocol/pairing.ts';
+import { AppError } from '../server/kernel/errors.ts';
+import type { Log } from '../server/kernel/log.ts';
+import { enrollResponseSchema, type EnrollRequest, type EnrollResponse } from '../server/kernel/protocol/miner.ts';
+import { generatePairingKey, pairingKeyHash } from '../server/kernel/protocol/pairing.ts';
 import { backoffDelay, RECONNECT_BACKOFF, REFUSED_BACKOFF, sleep, type BackoffPolicy } from './backoff.ts';
 import type { MinerConfig } from './config.ts';
 import type { MinerIdentity } from './state.ts';

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Log } from '../server/lib/log.ts';
+import type { Log } from '../server/kernel/log.ts';
 import type { OllamaProbe } from './probe.ts';
 import type { MinerStatus } from './status.ts';
 

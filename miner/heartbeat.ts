@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
-import type { Log } from '../server/lib/log.ts';
-import type { MinerFrame } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import type { MinerFrame } from '../server/kernel/protocol/miner.ts';
 
 /** Heartbeats and the dead-server watchdog of one open socket. */
 export interface Heartbeat {

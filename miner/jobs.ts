@@ -1,5 +1,5 @@
-import type { Log } from '../server/lib/log.ts';
-import type { JobFailureCode, MinerFrame } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import type { JobFailureCode, MinerFrame } from '../server/kernel/protocol/miner.ts';
 import { classifyOllamaError } from './ollama.ts';
 import { runChat, runEmbed, type ChatJob, type EmbedJob } from './run-job.ts';
 

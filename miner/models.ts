@@ -1,7 +1,7 @@
 import type { ModelResponse, Ollama, ShowResponse } from 'ollama';
-import type { Log } from '../server/lib/log.ts';
+import type { Log } from '../server/kernel/log.ts';
 import { classifyOllamaError } from './ollama.ts';
-import type { AdvertisedModel } from '../server/protocol/miner.ts';
+import type { AdvertisedModel } from '../server/kernel/protocol/miner.ts';
 
 // Families whose models only embed, for an Ollama too old to list capabilities.
 const EMBEDDING_NAME = /embed|(^|[/_:.-])(bge|e5|gte|minilm|paraphrase)([/_:.-]|$)/i;

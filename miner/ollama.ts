@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import { Ollama } from 'ollama';
 import { request } from 'undici';
-import type { JobFailureCode } from '../server/protocol/miner.ts';
+import type { JobFailureCode } from '../server/kernel/protocol/miner.ts';
 
 /** Options of {@link createOllamaClient}. */
 export interface OllamaClientOptions {

@@ -1,5 +1,5 @@
-import type { Log } from '../server/lib/log.ts';
-import type { AdvertisedModel } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import type { AdvertisedModel } from '../server/kernel/protocol/miner.ts';
 import type { ModelCatalog } from './models.ts';
 import { classifyOllamaError, createOllamaClient } from './ollama.ts';
 

@@ -1,6 +1,6 @@
 import type { ChatResponse } from 'ollama';
-import type { Log } from '../server/lib/log.ts';
-import type { MinerFrame, ServerFrame } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import type { MinerFrame, ServerFrame } from '../server/kernel/protocol/miner.ts';
 import { createOllamaClient } from './ollama.ts';
 
 /** A chat job as the server sends it. */

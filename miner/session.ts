@@ -1,5 +1,5 @@
-import type { Log } from '../server/lib/log.ts';
-import { PROTOCOL_VERSION, type MinerFrame, type ServerFrame } from '../server/protocol/miner.ts';
+import type { Log } from '../server/kernel/log.ts';
+import { PROTOCOL_VERSION, type MinerFrame, type ServerFrame } from '../server/kernel/protocol/miner.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { MinerConfig } from './config.ts';
 import { openConnection, type Connection } from './connection.ts';

@@ -1,5 +1,5 @@
-import { isAppError } from '../server/lib/errors.ts';
-import { createLogger, type Log } from '../server/lib/log.ts';
+import { isAppError } from '../server/kernel/errors.ts';
+import { createLogger, type Log } from '../server/kernel/log.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import { loadMinerConfig, minerSecretValues, type Env, type MinerConfig } from './config.ts';
 import { enroll } from './enroll.ts';

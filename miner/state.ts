@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AppError } from '../server/lib/errors.ts';
-import { enrollResponseSchema, workerIdSchema } from '../server/protocol/miner.ts';
+import { AppError } from '../server/kernel/errors.ts';
+import { enrollResponseSchema, workerIdSchema } from '../server/kernel/protocol/miner.ts';
 
 /** The identity a miner keeps across restarts: who it is and how it proves it. */
 export const minerIdentitySchema = z.object({

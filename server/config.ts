@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { isIP } from 'node:net';
-import { AppError } from './lib/errors.ts';
-import { formatHost, parseHost } from './lib/host-names.ts';
-import { addressRangeProblem } from './lib/address-ranges.ts';
-import { isLoopbackOrPrivate } from './lib/net-ranges.ts';
+import { AppError } from './kernel/errors.ts';
+import { formatHost, parseHost } from './kernel/host-names.ts';
+import { addressRangeProblem } from './kernel/address-ranges.ts';
+import { isLoopbackOrPrivate } from './kernel/net-ranges.ts';
 
 // URL hostnames keep IPv6 brackets; addresses checks need them off.
 const urlHost = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
@@ -37,9 +37,9 @@ export const MAX_PREVIOUS_KEYS = 8;
 /** Every variable whose value must never be printed or logged. */
 export const SECRET_KEYS: readonly string[] = [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS, ...EXTERNAL_SECRETS, ...SECRET_LISTS];
 
-import { secretProblem } from './lib/secrets.ts';
+import { secretProblem } from './kernel/secrets.ts';
 
-export { MIN_SECRET_LENGTH, secretProblem } from './lib/secrets.ts';
+export { MIN_SECRET_LENGTH, secretProblem } from './kernel/secrets.ts';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const flag = z

@@ -2,12 +2,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// One-way imports (STYLE.md): cli → http/ui → services → stores → db; lib
-// and protocol import nothing of the app; miner/ and browser/ only use
-// server/protocol and server/lib; pages and routes never touch db/.
+// One-way imports (STYLE.md): cli → http/ui → services → stores → db; the
+// kernel (server/kernel: errors, logging, protocol, small libs) imports nothing
+// of the app; miner/, browser/ and licenses/ use only the kernel of the server;
+// pages and routes never touch db/.
 const RANK: Array<[RegExp, number, string]> = [
-  [/^server\/(lib|protocol)\//, 0, 'lib'],
-  [/^server\/(config|log|version)\.ts$/, 1, 'core'],
+  [/^server\/kernel\//, 0, 'kernel'],
+  [/^server\/(config|version)\.ts$/, 1, 'core'],
   [/^server\/db\//, 2, 'db'],
   [/^server\/cli\//, 5, 'cli'],
   [/^server\/(http|ui)\//, 4, 'http/ui'],
@@ -65,20 +66,20 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 const importGraph = (files: string[]) => new Map(files.map((file) => [file, imports(file)]));
 
-function violations(): string[] {
+/** The forbidden arrows of this import graph (file → its imports), each as `from → to: rule`. */
+function violations(graph: Map<string, string[]> = importGraph(productionFiles())): string[] {
   const found: string[] = [];
-  const files = productionFiles();
-  for (const file of files) {
+  for (const [file, targets] of graph) {
     const from = layerOf(file);
-    for (const target of imports(file)) {
+    for (const target of targets) {
       const to = layerOf(target);
       const rel = `${file} → ${relative('.', target)}`;
-      if (/^(miner|browser)\//.test(file)) {
-        if (target.startsWith('server/') && !/^server\/(lib|protocol)\//.test(target)) found.push(`${rel}: roles use only server/lib and server/protocol`);
+      if (/^(miner|browser|licenses)\//.test(file)) {
+        if (target.startsWith('server/') && !target.startsWith('server/kernel/')) found.push(`${rel}: roles use only server/kernel`);
         continue;
       }
-      if (/^licenses\//.test(file)) {
-        if (target.startsWith('server/') && !/^server\/lib\//.test(target)) found.push(`${rel}: licenses/ uses only server/lib`);
+      if (file.startsWith('server/kernel/')) {
+        if (!target.startsWith('server/kernel/')) found.push(`${rel}: the kernel imports nothing of the app`);
         continue;
       }
       if (target.startsWith('licenses/vendor/') && !file.startsWith('licenses/vendor/')) found.push(`${rel}: the vendor tool is never part of the product`);
@@ -97,9 +98,23 @@ describe('architecture', () => {
   });
 
   it('detects a violation (the check itself works)', () => {
-    expect(layerOf('server/lib/x.ts')!.rank).toBeLessThan(layerOf('server/db/client.ts')!.rank);
+    expect(layerOf('server/kernel/x.ts')!.rank).toBeLessThan(layerOf('server/db/client.ts')!.rank);
     expect(layerOf('server/http/app.ts')!.rank).toBeGreaterThan(layerOf('server/auth/service.ts')!.rank);
-    expect(imports('server/http/app.ts')).toContain(normalize('server/lib/errors.ts'));
+    expect(imports('server/http/app.ts')).toContain(normalize('server/kernel/errors.ts'));
+    // Each role rule catches its forbidden arrow; the kernel stays reachable from every role.
+    const bad = new Map([
+      ['miner/x.ts', ['server/kernel/errors.ts', 'server/config.ts']],
+      ['browser/x.ts', ['server/kernel/protocol/browser.ts', 'server/http/app.ts']],
+      ['licenses/x.ts', ['server/kernel/seal.ts', 'server/init/errors.ts']],
+      ['server/kernel/x.ts', ['server/kernel/errors.ts', 'server/config.ts', 'licenses/activation-code.ts']],
+    ]);
+    expect(violations(bad)).toEqual([
+      'miner/x.ts → server/config.ts: roles use only server/kernel',
+      'browser/x.ts → server/http/app.ts: roles use only server/kernel',
+      'licenses/x.ts → server/init/errors.ts: roles use only server/kernel',
+      'server/kernel/x.ts → server/config.ts: the kernel imports nothing of the app',
+      'server/kernel/x.ts → licenses/activation-code.ts: the kernel imports nothing of the app',
+    ]);
   });
 
   it('production code never imports test/', () => {

@@ -1,4 +1,4 @@
-import type { RefusalCode } from '../../server/protocol/browser.ts';
+import type { RefusalCode } from '../../server/kernel/protocol/browser.ts';
 import { describeAddress, isIpLiteral, isPublicAddress, stripBrackets } from './address.ts';
 import { normalizeHost, type AllowList } from './allow-list.ts';
 import type { Answer, PinnedResolver } from './resolver.ts';

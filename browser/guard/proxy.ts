@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Log } from '../../server/lib/log.ts';
+import type { Log } from '../../server/kernel/log.ts';
 import type { Guard, Verdict } from './guard.ts';
 
 /** A running guard proxy. */

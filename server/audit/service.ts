@@ -1,5 +1,5 @@
-import type { Clock } from '../lib/clock.ts';
-import { csvText } from '../lib/csv.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { csvText } from '../kernel/csv.ts';
 import type { AuditEntry, AuditFilter, AuditStore } from './store.ts';
 
 /** Who did something: a user, or a label such as `cli` or `anonymous`. */

@@ -1,6 +1,6 @@
 import type { Actor, AuditService } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { KeyService } from './key-service.ts';
 import type { LoginService } from './login-service.ts';
 import type { OneTimeLinks } from './one-time-links.ts';

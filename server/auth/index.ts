@@ -1,7 +1,7 @@
 import { createAuditService } from '../audit/service.ts';
 import { createAuditStore } from '../audit/store.ts';
 import type { Orm } from '../db/client.ts';
-import type { Clock } from '../lib/clock.ts';
+import type { Clock } from '../kernel/clock.ts';
 import { createAccountService } from './account-service.ts';
 import { createKeyService } from './key-service.ts';
 import { createKeysStore } from './keys-store.ts';

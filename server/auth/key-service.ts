@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditService } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
-import { digestMatches, sha256Hex } from '../lib/secrets.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import { digestMatches, sha256Hex } from '../kernel/secrets.ts';
 import type { ApiKey, KeysStore } from './keys-store.ts';
 import type { User, UsersStore } from './users-store.ts';
 

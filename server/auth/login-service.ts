@@ -1,5 +1,5 @@
 import type { Actor, AuditService } from '../audit/service.ts';
-import { AppError } from '../lib/errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { verifyPassword } from './password.ts';
 import type { SessionService } from './session-service.ts';
 import type { Session } from './sessions-store.ts';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
-import { sha256Hex } from '../lib/secrets.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import { sha256Hex } from '../kernel/secrets.ts';
 import type { OneTimeToken, TokensStore } from './tokens-store.ts';
 
 /** How long links stay valid. */

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../lib/clock.ts';
-import { secretsEqual, sha256Hex } from '../lib/secrets.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { secretsEqual, sha256Hex } from '../kernel/secrets.ts';
 import type { Session, SessionsStore } from './sessions-store.ts';
 import type { User, UsersStore } from './users-store.ts';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditService } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
-import { createRateLimiter } from '../lib/rate-limit.ts';
-import { secretsEqual } from '../lib/secrets.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import { createRateLimiter } from '../kernel/rate-limit.ts';
+import { secretsEqual } from '../kernel/secrets.ts';
 import { checkPasswordPolicy, hashPassword } from './password.ts';
 import type { User, UsersStore } from './users-store.ts';
 

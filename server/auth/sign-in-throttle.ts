@@ -1,5 +1,5 @@
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { ThrottleRow, ThrottleStore } from './throttle-store.ts';
 
 /** How one counter grows: failures allowed freely, then a wait that doubles up to a cap; counts restart after a window. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditService, Actor } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { OneTimeLinks } from './one-time-links.ts';
 import { checkPasswordPolicy, hashPassword } from './password.ts';
 import type { SessionService } from './session-service.ts';

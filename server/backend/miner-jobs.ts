@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AsyncQueue } from '../lib/async-queue.ts';
+import { AsyncQueue } from '../kernel/async-queue.ts';
 import type { JobFrame, LiveMiner, Registry } from '../miners/registry.ts';
-import type { ServerFrame } from '../protocol/miner.ts';
+import type { ServerFrame } from '../kernel/protocol/miner.ts';
 
 /** What a job's reader gets: the miner's frames, or word that the job was lost (`beforeFirst` when the miner stayed silent from the start). */
 export type JobEvent = JobFrame | { type: 'lost'; reason: string; beforeFirst?: boolean };

@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { Log } from '../lib/log.ts';
+import type { Clock } from '../kernel/clock.ts';
+import type { Log } from '../kernel/log.ts';
 import type { LiveMiner, Probation, Registry } from '../miners/registry.ts';
 import { startJob, type JobSilence } from './miner-jobs.ts';
 

@@ -1,6 +1,6 @@
 import type { AuditService } from '../audit/service.ts';
-import type { Log } from '../lib/log.ts';
-import type { ChatMessage, GenerationOptions } from '../protocol/miner.ts';
+import type { Log } from '../kernel/log.ts';
+import type { ChatMessage, GenerationOptions } from '../kernel/protocol/miner.ts';
 
 /** Tokens Ollama's chat template may add around the messages (role markers, a Modelfile's system prompt). */
 export const TEMPLATE_TOKENS = 1_024;

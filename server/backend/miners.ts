@@ -1,8 +1,8 @@
-import { AppError, isAppError } from '../lib/errors.ts';
-import type { Clock } from '../lib/clock.ts';
+import { AppError, isAppError } from '../kernel/errors.ts';
+import type { Clock } from '../kernel/clock.ts';
 import type { LiveMiner, Registry } from '../miners/registry.ts';
 import type { Scheduler } from '../miners/scheduler.ts';
-import { EMBED_BATCH_MAX } from '../protocol/miner.ts';
+import { EMBED_BATCH_MAX } from '../kernel/protocol/miner.ts';
 import { JOB_SILENCE, startJob, type JobEvent, type JobLimits, type JobSilence } from './miner-jobs.ts';
 import type { MinerProbation } from './miner-probation.ts';
 import { boundChatUsage, boundEmbedUsage, type BoundedUsage, type UsageClamp } from './miner-usage.ts';

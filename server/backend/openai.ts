@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
-import { readSseData } from '../lib/sse.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import { readSseData } from '../kernel/sse.ts';
 import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, ModelBackend } from './types.ts';
 
 const chunkSchema = z.object({

@@ -1,4 +1,4 @@
-import type { ChatMessage, GenerationOptions } from '../protocol/miner.ts';
+import type { ChatMessage, GenerationOptions } from '../kernel/protocol/miner.ts';
 
 /** A chat generation request, already resolved against the catalog. */
 export interface ChatRequest {

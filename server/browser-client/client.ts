@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { assertLocalEndpoint, type Resolver } from '../lib/egress.ts';
-import { AppError } from '../lib/errors.ts';
-import { Semaphore } from '../lib/semaphore.ts';
-import { fetchRequestSchema, type BrowserHealth, type FetchRequest, type FetchResult } from '../protocol/browser.ts';
+import { assertLocalEndpoint, type Resolver } from '../kernel/egress.ts';
+import { AppError } from '../kernel/errors.ts';
+import { Semaphore } from '../kernel/semaphore.ts';
+import { fetchRequestSchema, type BrowserHealth, type FetchRequest, type FetchResult } from '../kernel/protocol/browser.ts';
 import { sidecarError, sidecarName, unreachable } from './errors.ts';
 import { fetchResultSchema, healthSchema } from './replies.ts';
 

@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode } from '../lib/errors.ts';
-import type { FetchErrorCode } from '../protocol/browser.ts';
+import { AppError, type ErrorCode } from '../kernel/errors.ts';
+import type { FetchErrorCode } from '../kernel/protocol/browser.ts';
 
 /**
  * How each error of the sidecar's `POST /fetch` reaches the rest of the

@@ -1,6 +1,6 @@
-import { isAppError } from '../lib/errors.ts';
-import type { CheckResult } from '../lib/health.ts';
-import type { BrowserHealth } from '../protocol/browser.ts';
+import { isAppError } from '../kernel/errors.ts';
+import type { CheckResult } from '../kernel/health.ts';
+import type { BrowserHealth } from '../kernel/protocol/browser.ts';
 import type { BrowserClient, BrowserClientStats } from './client.ts';
 
 /** What the server knows of the sidecar: the last probe (cached briefly) and its own slots now. */

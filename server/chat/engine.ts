@@ -1,10 +1,10 @@
 import type { ChatDone, ChatEvent, EmbedResult, ModelBackend } from '../backend/types.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
-import type { Log } from '../lib/log.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { Log } from '../kernel/log.ts';
 import type { CatalogModel } from '../models/store.ts';
 import type { ModelService } from '../models/service.ts';
-import type { ChatMessage } from '../protocol/miner.ts';
+import type { ChatMessage } from '../kernel/protocol/miner.ts';
 import type { UsageService } from '../usage/service.ts';
 
 /** Who asks, and through what, for the ledger and budgets. */

@@ -1,5 +1,5 @@
-import { AppError } from '../lib/errors.ts';
-import type { ChatMessage } from '../protocol/miner.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { ChatMessage } from '../kernel/protocol/miner.ts';
 import { estimateTokens } from '../knowledge/chunking/tokens.ts';
 import { cleanRewrite, contextualQuery, rewriteMessages } from '../knowledge/retrieval/follow-up.ts';
 import type { SearchInput, SearchOutcome } from '../knowledge/retrieval/service.ts';

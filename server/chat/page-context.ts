@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../protocol/miner.ts';
+import type { ChatMessage } from '../kernel/protocol/miner.ts';
 import type { PageRead } from './web-pages.ts';
 
 // Token counts are estimated, not measured (the tokenizer lives with the model):

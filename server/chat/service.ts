@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PageReader } from '../browser-client/client.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError, isAppError } from '../lib/errors.ts';
-import type { ChatMessage } from '../protocol/miner.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError, isAppError } from '../kernel/errors.ts';
+import type { ChatMessage } from '../kernel/protocol/miner.ts';
 import type { Engine } from './engine.ts';
 import { renderMarkdown } from './markdown.ts';
 import { checkWholeDocument, promptWithKnowledge, type KnowledgeReader, type Rewriter } from './knowledge-prompt.ts';

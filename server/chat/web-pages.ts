@@ -1,7 +1,7 @@
 import type { PageReader } from '../browser-client/client.ts';
-import { isAppError } from '../lib/errors.ts';
-import { MAX_URL_LENGTH } from '../protocol/browser.ts';
-import type { ChatMessage } from '../protocol/miner.ts';
+import { isAppError } from '../kernel/errors.ts';
+import { MAX_URL_LENGTH } from '../kernel/protocol/browser.ts';
+import type { ChatMessage } from '../kernel/protocol/miner.ts';
 import { pageBudgetChars, pageContextMessage, withPageContext } from './page-context.ts';
 import type { MessageSource, WebSource } from './store.ts';
 

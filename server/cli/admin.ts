@@ -1,7 +1,7 @@
 import { describeReset } from '../auth/account-service.ts';
 import { loadConfig, type Env } from '../config.ts';
-import { AppError } from '../lib/errors.ts';
-import { createLogger } from '../log.ts';
+import { AppError } from '../kernel/errors.ts';
+import { createLogger } from '../kernel/log.ts';
 import { assembleServer } from './assemble.ts';
 import type { Command, CommandIo } from './command.ts';
 import { runRotateKey } from './secrets.ts';

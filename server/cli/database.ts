@@ -3,8 +3,8 @@ import type { Config } from '../config.ts';
 import { openDatabase, type Db } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { bundledMigrations, type Migration } from '../db/migrations.ts';
-import { restrictFolder } from '../lib/private-files.ts';
-import type { Log } from '../log.ts';
+import { restrictFolder } from '../kernel/private-files.ts';
+import type { Log } from '../kernel/log.ts';
 
 /** An open, migrated database and the migrations of this build. */
 export interface OpenedDatabase {

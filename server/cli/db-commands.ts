@@ -5,7 +5,7 @@ import { openDatabase } from '../db/client.ts';
 import { withDataDirLock } from '../db/data-lock.ts';
 import { bundledMigrations } from '../db/migrations.ts';
 import { restoreDatabase } from '../db/restore.ts';
-import { createLogger } from '../log.ts';
+import { createLogger } from '../kernel/log.ts';
 import { UsageError, type Command, type CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../config.ts';
-import { isSingleExecutable } from '../lib/embedded.ts';
+import { isSingleExecutable } from '../kernel/embedded.ts';
 import type { CommandIo } from './command.ts';
 
 /** A role `onsite dev` runs as a child process of its own. */

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OPTIONAL_SECRETS, REQUIRED_SECRETS, type Env } from '../config.ts';
-import { generateAcceptedSecret } from '../lib/secrets.ts';
+import { generateAcceptedSecret } from '../kernel/secrets.ts';
 
 /** File in the data folder holding secrets generated for local development. */
 export const DEV_SECRETS_FILE = 'dev-secrets.env';

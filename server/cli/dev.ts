@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config, Env } from '../config.ts';
-import { freeLoopbackPort } from '../lib/free-port.ts';
+import { freeLoopbackPort } from '../kernel/free-port.ts';
 import type { Command, CommandIo } from './command.ts';
 import { findChromium, pickEnv, startDevChild, type DevChild } from './dev-children.ts';
 import { startServer } from './serve.ts';

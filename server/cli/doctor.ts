@@ -5,7 +5,7 @@ import { openSqlite } from '../db/client.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { bundledMigrations } from '../db/migrations.ts';
 import * as schema from '../db/schema/index.ts';
-import { isAppError } from '../lib/errors.ts';
+import { isAppError } from '../kernel/errors.ts';
 import { REVISION, VERSION } from '../version.ts';
 import type { Command } from './command.ts';
 import { describeSecrets, secretsFor } from './secrets.ts';

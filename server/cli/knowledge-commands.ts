@@ -1,6 +1,6 @@
 import { loadConfig, type Env } from '../config.ts';
 import { createVectorsStore } from '../knowledge/store/vectors.ts';
-import { createLogger } from '../log.ts';
+import { createLogger } from '../kernel/log.ts';
 import type { Command, CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 

@@ -1,4 +1,4 @@
-import { isAppError } from '../lib/errors.ts';
+import { isAppError } from '../kernel/errors.ts';
 import type { CommandIo } from './command.ts';
 import { UsageError } from './command.ts';
 import { findCommand, usageText } from './commands.ts';

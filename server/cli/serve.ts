@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { loadConfig, secretValues, type Config, type Env } from '../config.ts';
 import { lockDataDir } from '../db/data-lock.ts';
-import { createLogger, type Log } from '../log.ts';
+import { createLogger, type Log } from '../kernel/log.ts';
 import { VERSION } from '../version.ts';
 import { assembleServer, type AssembleOptions } from './assemble.ts';
 import type { Command } from './command.ts';

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { AppError } from '../lib/errors.ts';
-import { createPrivateFile, restrictToOwner } from '../lib/private-files.ts';
+import { AppError } from '../kernel/errors.ts';
+import { createPrivateFile, restrictToOwner } from '../kernel/private-files.ts';
 import { APPLICATION_ID, openSqlite, type Sqlite } from './client.ts';
 
 /** SHA-256 of a file, streamed. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import { createPrivateFile, restrictToOwner } from '../lib/private-files.ts';
+import { createPrivateFile, restrictToOwner } from '../kernel/private-files.ts';
 import { nativeParts } from './native.ts';
 import * as schema from './schema/index.ts';
 

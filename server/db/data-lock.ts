@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { AppError } from '../lib/errors.ts';
-import { readPidFile, writePidFile } from '../lib/pidfile.ts';
-import { restrictToOwner } from '../lib/private-files.ts';
+import { AppError } from '../kernel/errors.ts';
+import { readPidFile, writePidFile } from '../kernel/pidfile.ts';
+import { restrictToOwner } from '../kernel/private-files.ts';
 import { nativeParts } from './native.ts';
 
 /** The lock file inside a data folder. Never opened by anything but {@link lockDataDir}. */

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../lib/health.ts';
+import type { CheckResult } from '../kernel/health.ts';
 import type { Sqlite } from './client.ts';
 import { pendingMigrations } from './migrate.ts';
 import type { Migration } from './migrations.ts';

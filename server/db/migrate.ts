@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AppError } from '../lib/errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { backupDatabase } from './backup.ts';
 import { APPLICATION_ID, type Sqlite } from './client.ts';
 import type { Migration } from './migrations.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { readEmbedded } from '../lib/embedded.ts';
-import { sha256Hex } from '../lib/secrets.ts';
+import { readEmbedded } from '../kernel/embedded.ts';
+import { sha256Hex } from '../kernel/secrets.ts';
 
 /** One forward-only schema step. */
 export interface Migration {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { getLoadablePath } from 'sqlite-vec';
-import { isSingleExecutable, materializeEmbedded } from '../lib/embedded.ts';
+import { isSingleExecutable, materializeEmbedded } from '../kernel/embedded.ts';
 
 /** Where the native parts of the database come from in this process. */
 export interface NativeParts {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import { normaliseAddress, type AddressMatcher } from '../lib/address-ranges.ts';
+import { normaliseAddress, type AddressMatcher } from '../kernel/address-ranges.ts';
 import type { AppEnv } from './types.ts';
 
 // A chain longer than this is not from a proxy setup anyone runs; only its right end is read.

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { AppError, ErrorCode } from '../lib/errors.ts';
+import type { AppError, ErrorCode } from '../kernel/errors.ts';
 
 // The one place where error codes become HTTP statuses.
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {

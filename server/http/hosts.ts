@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { formatHost, parseHost, type HostName } from '../lib/host-names.ts';
+import { formatHost, parseHost, type HostName } from '../kernel/host-names.ts';
 import { isLoopbackAddress } from './peer.ts';
 
 /** The host names this server answers to and the browser origins its forms and API accept. */

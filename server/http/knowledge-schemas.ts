@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_URL_LENGTH } from '../protocol/browser.ts';
+import { MAX_URL_LENGTH } from '../kernel/protocol/browser.ts';
 import { kbId } from './chat-schemas.ts';
 
 export { kbId };

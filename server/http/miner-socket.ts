@@ -1,13 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { addressMatcher } from '../lib/address-ranges.ts';
-import type { Clock } from '../lib/clock.ts';
-import type { Log } from '../lib/log.ts';
-import { createTokenBucket } from '../lib/token-bucket.ts';
+import { addressMatcher } from '../kernel/address-ranges.ts';
+import type { Clock } from '../kernel/clock.ts';
+import type { Log } from '../kernel/log.ts';
+import { createTokenBucket } from '../kernel/token-bucket.ts';
 import type { LiveMiner, Registry } from '../miners/registry.ts';
 import type { MinerService } from '../miners/service.ts';
-import { CLOSE, MAX_FRAME_BYTES, MAX_HEARTBEAT_BYTES, MINER_SOCKET_PATH, PROTOCOL_VERSION, minerFrameSchema, parseFrame, type ServerFrame } from '../protocol/miner.ts';
+import { CLOSE, MAX_FRAME_BYTES, MAX_HEARTBEAT_BYTES, MINER_SOCKET_PATH, PROTOCOL_VERSION, minerFrameSchema, parseFrame, type ServerFrame } from '../kernel/protocol/miner.ts';
 import { incomingClientAddress } from './client-address.ts';
 
 /** How long a new connection has to send its hello frame. */

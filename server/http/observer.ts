@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { secretsEqual } from '../lib/secrets.ts';
+import { secretsEqual } from '../kernel/secrets.ts';
 import { fromLoopback } from './peer.ts';
 import type { AppEnv } from './types.ts';
 

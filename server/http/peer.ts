@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { Context } from 'hono';
-import { unmapIPv4 } from '../lib/net-ranges.ts';
+import { unmapIPv4 } from '../kernel/net-ranges.ts';
 import { peerAddress } from './client-address.ts';
 import type { AppEnv } from './types.ts';
 

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ChatStreamEvent, Reply } from '../chat/service.ts';
-import type { ErrorCode } from '../lib/errors.ts';
+import type { ErrorCode } from '../kernel/errors.ts';
 import { errorResponse } from './errors.ts';
 
 // Codes that mean "nothing could run it": answered as plain HTTP errors, not as a stream.

@@ -1,4 +1,4 @@
-import { AppError } from '../lib/errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { Retrieval, SearchInput, SearchOutcome } from './retrieval/service.ts';
 import type { CollectionsStore } from './store/collections.ts';
 import type { DocumentsStore } from './store/documents.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import { sniffFormat } from './extract/index.ts';
 import type { Collection, CollectionsStore } from './store/collections.ts';
 import type { DocumentRow, DocumentsStore } from './store/documents.ts';

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { checkActivationFor, LicenseError, verifyActivationCode, type Keyring } from '../../licenses/activation-code.ts';
 import { encodeRequestCode } from '../../licenses/request-code.ts';
 import type { AuditService, Actor } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { LicenseRow, LicenseStore } from './store.ts';
 
 /** How the appliance may be used right now. */

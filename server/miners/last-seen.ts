@@ -1,4 +1,4 @@
-import type { Clock } from '../lib/clock.ts';
+import type { Clock } from '../kernel/clock.ts';
 import type { MinerRow, MinersStore } from './store.ts';
 
 /** What a connected miner says about itself, kept on its row. */

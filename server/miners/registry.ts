@@ -1,5 +1,5 @@
-import type { Clock } from '../lib/clock.ts';
-import { CLOSE, type AdvertisedModel, type MinerFrame, type ServerFrame } from '../protocol/miner.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { CLOSE, type AdvertisedModel, type MinerFrame, type ServerFrame } from '../kernel/protocol/miner.ts';
 
 /** Frames that belong to one job. */
 export type JobFrame = Extract<MinerFrame, { jobId: string }>;

@@ -1,5 +1,5 @@
-import { AppError } from '../lib/errors.ts';
-import { sameModel } from '../protocol/miner.ts';
+import { AppError } from '../kernel/errors.ts';
+import { sameModel } from '../kernel/protocol/miner.ts';
 import type { LiveMiner, Registry } from './registry.ts';
 
 /** What a job needs from a miner. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditService, Actor } from '../audit/service.ts';
-import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
-import { generateSecret, secretsEqual, sha256Hex } from '../lib/secrets.ts';
-import { pairingKeyHash } from '../protocol/pairing.ts';
-import type { EnrollRequest, EnrollResponse } from '../protocol/miner.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError } from '../kernel/errors.ts';
+import { generateSecret, secretsEqual, sha256Hex } from '../kernel/secrets.ts';
+import { pairingKeyHash } from '../kernel/protocol/pairing.ts';
+import type { EnrollRequest, EnrollResponse } from '../kernel/protocol/miner.ts';
 import { createSeenWriter } from './last-seen.ts';
 import type { MinerRow, MinersStore } from './store.ts';
 

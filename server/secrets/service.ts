@@ -1,7 +1,7 @@
-import type { Clock } from '../lib/clock.ts';
-import { AppError, isAppError } from '../lib/errors.ts';
-import type { Keyring } from '../lib/seal.ts';
-import { generateSecret } from '../lib/secrets.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AppError, isAppError } from '../kernel/errors.ts';
+import type { Keyring } from '../kernel/seal.ts';
+import { generateSecret } from '../kernel/secrets.ts';
 import type { SealedSecretRow, SealedSecretsStore } from './store.ts';
 
 /**
@@ -52,7 +52,7 @@ const unknownKeyError = (rows: SealedSecretRow[]) => {
 
 /**
  * Stored secrets that must be read back, sealed with the keyring built from
- * `DB_ENCRYPTION_KEY` (see server/lib/seal.ts). Each value is bound to its
+ * `DB_ENCRYPTION_KEY` (see server/kernel/seal.ts). Each value is bound to its
  * name, opens under any key of the ring by its key id, and is re-sealed
  * under the current key by {@link rotate}.
  */

@@ -1,5 +1,5 @@
-import { readEmbedded } from '../lib/embedded.ts';
-import { sha256Hex } from '../lib/secrets.ts';
+import { readEmbedded } from '../kernel/embedded.ts';
+import { sha256Hex } from '../kernel/secrets.ts';
 
 /** The UI's static files (in server/ui/static), each embedded in the binary. */
 export const STATIC_FILES: Readonly<Record<string, string>> = {

@@ -8,7 +8,7 @@ import type { AppEnv } from '../http/types.ts';
 import type { Retrieval } from '../knowledge/retrieval/service.ts';
 import type { KnowledgeService } from '../knowledge/service.ts';
 import type { KnowledgeStatus } from '../knowledge/status.ts';
-import type { HealthService } from '../lib/health.ts';
+import type { HealthService } from '../kernel/health.ts';
 import type { LicenseService } from '../license/service.ts';
 import type { Registry } from '../miners/registry.ts';
 import type { MinerService } from '../miners/service.ts';

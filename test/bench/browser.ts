@@ -7,7 +7,7 @@ import { startGuardProxy } from '../../browser/guard/proxy.ts';
 import { PinnedResolver, systemResolver } from '../../browser/guard/resolver.ts';
 import type { BrowserPool } from '../../browser/pool.ts';
 import { startBrowser } from '../../browser/start.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { startSite } from '../fixtures/web/site.ts';
 import { median, percentile } from './lib.ts';
 

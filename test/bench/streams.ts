@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readSseData } from '../../server/lib/sse.ts';
+import { readSseData } from '../../server/kernel/sse.ts';
 import { freePort, median, rssMiB, spawn, stop, waitFor200 } from './lib.ts';
 
 const BINARY = resolve('dist/onsite');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { startBrowser, type RunningBrowser } from '../../browser/start.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { startTestDns, type TestDns } from '../fixtures/dns/server.ts';
 import { startSite, type TestSite } from '../fixtures/web/site.ts';
 

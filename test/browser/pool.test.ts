@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumArgs, launchChromium } from '../../browser/chromium.ts';
 import { BrowserError } from '../../browser/errors.ts';
 import { BrowserPool, type Lease, type PoolOptions } from '../../browser/pool.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 
 // Real Chromium; the proxy is a loopback port where nothing listens, since
 // these tests load no page. Launches are slow on a 2-core machine.

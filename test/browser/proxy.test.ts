@@ -5,7 +5,7 @@ import { parseAllowList } from '../../browser/guard/allow-list.ts';
 import { Guard } from '../../browser/guard/guard.ts';
 import { REFUSED_HEADER, startGuardProxy, type GuardProxy } from '../../browser/guard/proxy.ts';
 import { PinnedResolver } from '../../browser/guard/resolver.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { startSite, type TestSite } from '../fixtures/web/site.ts';
 
 // The proxy on its own, driven by hand: only loopback targets, 127.0.0.2 allowed.

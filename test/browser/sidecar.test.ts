@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FETCH_BODY_BYTES } from '../../server/protocol/browser.ts';
+import { MAX_FETCH_BODY_BYTES } from '../../server/kernel/protocol/browser.ts';
 import { startSidecarRig, type SidecarRig } from './harness.ts';
 
 let rig: SidecarRig;

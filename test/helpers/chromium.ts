@@ -5,7 +5,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll } from 'vitest';
 import { QUIET_CHROMIUM_FLAGS } from '../../browser/chromium.ts';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
-import { createLogger } from '../../server/lib/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import type { Env } from '../../server/config.ts';

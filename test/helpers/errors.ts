@@ -1,4 +1,4 @@
-import { isAppError } from '../../server/lib/errors.ts';
+import { isAppError } from '../../server/kernel/errors.ts';
 
 /** The stable code `fn` throws, `accepted` when it throws nothing, `unexpected: …` for anything but an AppError. */
 export function errorCode(fn: () => unknown): string {

@@ -3,7 +3,7 @@ import type { Session } from '../../server/auth/sessions-store.ts';
 import type { User } from '../../server/auth/users-store.ts';
 import { errorResponse } from '../../server/http/errors.ts';
 import type { AppEnv, Caller } from '../../server/http/types.ts';
-import { isAppError } from '../../server/lib/errors.ts';
+import { isAppError } from '../../server/kernel/errors.ts';
 
 /** A user row as the stores return it; only what a test names differs. */
 export function fakeUser(overrides: Partial<User> = {}): User {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { freeLoopbackPort } from '../../server/lib/free-port.ts';
+import { freeLoopbackPort } from '../../server/kernel/free-port.ts';
 
 /** A child process of ours, with its output so far. */
 export interface Proc {

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { MINER_SOCKET_PATH, PROTOCOL_VERSION, parseFrame, serverFrameSchema, type AdvertisedModel, type MinerFrame, type ServerFrame } from '../../server/protocol/miner.ts';
+import { MINER_SOCKET_PATH, PROTOCOL_VERSION, parseFrame, serverFrameSchema, type AdvertisedModel, type MinerFrame, type ServerFrame } from '../../server/kernel/protocol/miner.ts';
 
 /** A job frame the server sent. */
 export type JobOf<T extends 'chat' | 'embed'> = Extract<ServerFrame, { type: T }>;

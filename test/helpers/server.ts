@@ -3,8 +3,8 @@ import type { JobSilence } from '../../server/backend/miners.ts';
 import type { PageReader } from '../../server/browser-client/client.ts';
 import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
-import type { Clock } from '../../server/lib/clock.ts';
-import { createLogger, type Log } from '../../server/log.ts';
+import type { Clock } from '../../server/kernel/clock.ts';
+import { createLogger, type Log } from '../../server/kernel/log.ts';
 import { secret, tempDir, validEnv } from './env.ts';
 import { issueCode, TEST_KEYRING } from './license.ts';
 

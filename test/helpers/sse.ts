@@ -1,4 +1,4 @@
-import { readSseEvents, type SseEvent } from '../../server/lib/sse.ts';
+import { readSseEvents, type SseEvent } from '../../server/kernel/sse.ts';
 
 export type { SseEvent };
 

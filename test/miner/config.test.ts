@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAppError } from '../../server/lib/errors.ts';
+import { isAppError } from '../../server/kernel/errors.ts';
 import { defaultWorkerId, loadMinerConfig, minerSecretValues, redactedMinerConfig } from '../../miner/config.ts';
 import { identityPath } from '../../miner/state.ts';
 import { secret, tempDir } from './harness.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLOSE } from '../../server/protocol/miner.ts';
+import { CLOSE } from '../../server/kernel/protocol/miner.ts';
 import { createRig, until, type Rig } from './harness.ts';
 
 let rig: Rig | undefined;

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pairingKeyHash } from '../../server/protocol/pairing.ts';
+import { pairingKeyHash } from '../../server/kernel/protocol/pairing.ts';
 import { identityPath, loadIdentity } from '../../miner/state.ts';
 import { createRig, until, type Rig } from './harness.ts';
 

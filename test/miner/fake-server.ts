@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MINER_SOCKET_PATH, minerFrameSchema, parseFrame, type MinerFrame, type ServerFrame } from '../../server/protocol/miner.ts';
+import { MINER_SOCKET_PATH, minerFrameSchema, parseFrame, type MinerFrame, type ServerFrame } from '../../server/kernel/protocol/miner.ts';
 
 /** How the fake server answers enrolment: a status and body, or a function of the request. */
 export type EnrollReply = (body: Record<string, unknown>) => { status: number; body: unknown };

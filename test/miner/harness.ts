@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../server/lib/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import type { Env } from '../../miner/config.ts';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import { startFakeOllama, type FakeOllama, type FakeOllamaOptions } from '../fixtures/ollama/server.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MinerFrame } from '../../server/protocol/miner.ts';
+import type { MinerFrame } from '../../server/kernel/protocol/miner.ts';
 import { expectedReply } from '../fixtures/ollama/server.ts';
 import { createRig, until, type Rig } from './harness.ts';
 

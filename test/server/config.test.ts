@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, redactedConfig, REQUIRED_SECRETS, secretProblem, secretValues } from '../../server/config.ts';
-import { AppError } from '../../server/lib/errors.ts';
+import { AppError } from '../../server/kernel/errors.ts';
 import { secret, tempDir, validEnv } from '../helpers/env.ts';
 
 const tmp = tempDir();

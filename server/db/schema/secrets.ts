@@ -15,7 +15,7 @@ export const sealedSecrets = sqliteTable(
   {
     /** Owner-chosen name, e.g. `smtp.password` or `oidc.<provider>.client_secret`. */
     name: text('name').primaryKey(),
-    /** `v1.<key id>.<nonce>.<ciphertext+tag>`, base64url parts (server/lib/seal.ts). */
+    /** `v1.<key id>.<nonce>.<ciphertext+tag>`, base64url parts (server/kernel/seal.ts). */
     value: text('value').notNull(),
     keyId: text('key_id').notNull(),
     createdAt: ms('created_at').notNull(),

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { parseHost } from '../../lib/host-names.ts';
+import { parseHost } from '../../kernel/host-names.ts';
 import { errorResponse } from '../errors.ts';
 import { isLoopbackName, type HostPolicy } from '../hosts.ts';
 import { fromLoopback } from '../peer.ts';

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { createRateLimiter } from '../../lib/rate-limit.ts';
+import { createRateLimiter } from '../../kernel/rate-limit.ts';
 import { errorResponse } from '../errors.ts';
 import type { AppEnv } from '../types.ts';
 

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Identity } from '../../auth/index.ts';
 import { publicUser } from '../../auth/user-service.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { clearSessionCookie, writeSessionCookie } from '../cookies.ts';
 import { callerOf, requireSession, requireUser } from '../middleware/guards.ts';
 import { loginBody, passwordChangeBody, redeemBody } from '../schemas.ts';

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import type { KnowledgeService, Reader } from '../../knowledge/service.ts';
 import { publicCollection, publicDocument } from '../knowledge-views.ts';
 import { collectionBody, collectionPatchBody, idParam, importUrlBody } from '../knowledge-schemas.ts';

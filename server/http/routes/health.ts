@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import type { Identity } from '../../auth/index.ts';
-import type { HealthService } from '../../lib/health.ts';
+import type { HealthService } from '../../kernel/health.ts';
 import { readSessionCookie } from '../cookies.ts';
 import { observerAccess } from '../observer.ts';
 import type { AppEnv } from '../types.ts';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Registry } from '../../miners/registry.ts';
 import { publicMiner, type MinerService } from '../../miners/service.ts';
-import { enrollRequestSchema } from '../../protocol/miner.ts';
+import { enrollRequestSchema } from '../../kernel/protocol/miner.ts';
 import { pairingBody, registrationTokenBody } from '../chat-schemas.ts';
 import { actorOf, callerOf, requireAdmin } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';

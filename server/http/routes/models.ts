@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { ModelBackend } from '../../backend/types.ts';
 import { publicModel, type ModelService } from '../../models/service.ts';
-import { canonicalModel } from '../../protocol/miner.ts';
+import { canonicalModel } from '../../kernel/protocol/miner.ts';
 import { modelBody, modelPatchBody } from '../chat-schemas.ts';
 import { actorOf, callerOf, requireAdmin } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';

@@ -5,7 +5,7 @@ import type { ChatDone } from '../../backend/types.ts';
 import type { Engine } from '../../chat/engine.ts';
 import { promptWithKnowledge, type KnowledgeReader } from '../../chat/knowledge-prompt.ts';
 import type { MessageSource } from '../../chat/store.ts';
-import { AppError, isAppError } from '../../lib/errors.ts';
+import { AppError, isAppError } from '../../kernel/errors.ts';
 import type { ModelService } from '../../models/service.ts';
 import { statusOf } from '../errors.ts';
 import { chatCompletionBody, contentText, embeddingsBody } from '../openai-schemas.ts';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { csvText } from '../../lib/csv.ts';
+import { csvText } from '../../kernel/csv.ts';
 import type { UsageService } from '../../usage/service.ts';
 import { budgetBody, usageQuery } from '../chat-schemas.ts';
 import { actorOf, callerOf, requireAdmin, requireUser } from '../middleware/guards.ts';

@@ -1,7 +1,7 @@
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secretProblem } from '../../config.ts';
-import { generateAcceptedSecret } from '../../lib/secrets.ts';
+import { generateAcceptedSecret } from '../../kernel/secrets.ts';
 import { InitError } from '../errors.ts';
 import { chownIf, writeFileAtomic, type Owner } from '../files.ts';
 import { renderEntries, updateEnvText, type EnvUpdate } from './dotenv.ts';

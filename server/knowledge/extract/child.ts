@@ -8,7 +8,7 @@
  * stdin stays open while the server waits: its end means the server is
  * gone, and the process exits instead of working for nobody.
  */
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import { extractDocument, type ExtractLimits, type FormatHint } from './index.ts';
 
 /** What the server sends before the document's bytes. */

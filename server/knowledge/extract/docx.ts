@@ -5,7 +5,7 @@
  * archive of just those parts, so what mammoth reads is what was checked.
  */
 import mammoth from 'mammoth';
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { tooLargeInflated, type ExtractLimits } from './limits.ts';
 import { readZipEntry, storedZip } from './zip-entry.ts';
 import { readZipDirectory, ZipRefused, type ZipEntry } from './zip.ts';

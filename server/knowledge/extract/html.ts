@@ -4,7 +4,7 @@
  * them; scripts, styles and navigation are dropped.
  */
 import { compile, type HtmlToTextOptions } from 'html-to-text';
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { htmlDepth } from './html-depth.ts';
 
 /** Deepest nesting read; real pages stay under 100 (see html-depth.ts for why there is a limit). */

@@ -2,7 +2,7 @@
  * Document text extraction for the knowledge base: sniffs what an upload
  * really is and turns it into normalised plain text and a title.
  */
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { extractDocx } from './docx.ts';
 import { htmlTitle, htmlToText } from './html.ts';
 import { EXTRACT_LIMITS, tooManyChars, type ExtractLimits } from './limits.ts';

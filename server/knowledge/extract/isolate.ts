@@ -17,8 +17,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { isSingleExecutable } from '../../lib/embedded.ts';
-import { AppError, type ErrorCode } from '../../lib/errors.ts';
+import { isSingleExecutable } from '../../kernel/embedded.ts';
+import { AppError, type ErrorCode } from '../../kernel/errors.ts';
 import type { ExtractRequest } from './child.ts';
 import type { DocumentFormat, ExtractedDocument, FormatHint } from './index.ts';
 import { outOfMemory, tookTooLong, tooManyChars, type ExtractLimits } from './limits.ts';

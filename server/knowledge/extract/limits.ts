@@ -4,7 +4,7 @@
  * the defaults here are the same values, for code and tests that call the
  * extractors directly.
  */
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** Bounds on the work of reading one document. */
 export interface ExtractLimits {

@@ -9,7 +9,7 @@
  * extraction needs no font files.
  */
 import { getResolvedPDFJS } from 'unpdf';
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { tookTooLong, tooManyChars, type ExtractLimits } from './limits.ts';
 
 /** Most pages read by default: a 25 MB upload rarely has more. */

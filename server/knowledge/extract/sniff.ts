@@ -4,7 +4,7 @@
  * file binary.
  */
 import { fileTypeFromBuffer } from 'file-type/core';
-import { AppError } from '../../lib/errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { describeType, unsupportedMessage } from './describe.ts';
 import { classifyText, decodeText, PROLOGUE, type FormatHint, type TextFormat } from './text.ts';
 import { looksLikeZip, readZipDirectory, scanLocalNames } from './zip.ts';

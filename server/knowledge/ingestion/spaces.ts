@@ -1,5 +1,5 @@
-import type { Clock } from '../../lib/clock.ts';
-import type { Log } from '../../lib/log.ts';
+import type { Clock } from '../../kernel/clock.ts';
+import type { Log } from '../../kernel/log.ts';
 import type { CatalogModel } from '../../models/store.ts';
 import type { QueueStore } from '../store/queue.ts';
 import type { VectorSpace, VectorsStore } from '../store/vectors.ts';

@@ -1,6 +1,6 @@
 import type { PageReader } from '../../browser-client/client.ts';
-import type { Clock } from '../../lib/clock.ts';
-import { AppError } from '../../lib/errors.ts';
+import type { Clock } from '../../kernel/clock.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { chunkText } from '../chunking/chunker.ts';
 import { extractIsolated } from '../extract/isolate.ts';
 import type { ExtractLimits } from '../extract/limits.ts';

@@ -1,5 +1,5 @@
-import { AppError, isAppError, type ErrorCode } from '../../lib/errors.ts';
-import type { Log } from '../../lib/log.ts';
+import { AppError, isAppError, type ErrorCode } from '../../kernel/errors.ts';
+import type { Log } from '../../kernel/log.ts';
 import type { IngestionJob, QueueStore } from '../store/queue.ts';
 import { recoverInterrupted } from './recover.ts';
 import type { SpaceManager } from './spaces.ts';

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../../protocol/miner.ts';
+import type { ChatMessage } from '../../kernel/protocol/miner.ts';
 
 /** Earlier questions joined to a follow-up for retrieval. */
 const CONTEXT_QUESTIONS = 2;

@@ -1,5 +1,5 @@
-import { AppError, isAppError } from '../../lib/errors.ts';
-import type { Log } from '../../lib/log.ts';
+import { AppError, isAppError } from '../../kernel/errors.ts';
+import type { Log } from '../../kernel/log.ts';
 import type { CollectionsStore } from '../store/collections.ts';
 import type { ChunkHit, KeywordStore } from '../store/keyword.ts';
 import type { VectorsStore } from '../store/vectors.ts';

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Caller } from '../../http/types.ts';
-import type { Readiness } from '../../lib/health.ts';
+import type { Readiness } from '../../kernel/health.ts';
 import { Layout } from '../layout.tsx';
 
 /** Props of {@link HomePage}. */

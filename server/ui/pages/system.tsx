@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { BrowserStatus } from '../../browser-client/status.ts';
 import type { Caller } from '../../http/types.ts';
-import type { CheckResult, Readiness } from '../../lib/health.ts';
+import type { CheckResult, Readiness } from '../../kernel/health.ts';
 import type { LicenseState } from '../../license/service.ts';
 import { when } from '../components.tsx';
 import { Layout } from '../layout.tsx';

@@ -6,7 +6,7 @@ import type { Identity } from '../../auth/index.ts';
 import { setRetryAfter, statusOf } from '../../http/errors.ts';
 import { callerOf, requireSession } from '../../http/middleware/guards.ts';
 import type { AppEnv } from '../../http/types.ts';
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import { ProfilePage } from '../pages/profile.tsx';
 import { pageUser } from './guards.ts';
 

@@ -7,7 +7,7 @@ import { statusOf } from '../../http/errors.ts';
 import { actorOf, callerOf } from '../../http/middleware/guards.ts';
 import { email, name, role } from '../../http/schemas.ts';
 import type { AppEnv } from '../../http/types.ts';
-import { AppError, isAppError } from '../../lib/errors.ts';
+import { AppError, isAppError } from '../../kernel/errors.ts';
 import { AuditPage, UsersPage } from '../pages/admin.tsx';
 import { pageAdmin } from './guards.ts';
 

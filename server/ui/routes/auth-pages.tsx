@@ -7,7 +7,7 @@ import { clearSessionCookie, writeSessionCookie } from '../../http/cookies.ts';
 import { setRetryAfter, statusOf } from '../../http/errors.ts';
 import { claimBody } from '../../http/schemas.ts';
 import type { AppEnv } from '../../http/types.ts';
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import { LoginPage, MessagePage, SetPasswordPage, SetupPage } from '../pages/auth.tsx';
 import { safeNext } from './safe-next.ts';
 

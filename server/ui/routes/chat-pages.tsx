@@ -6,7 +6,7 @@ import { statusOf } from '../../http/errors.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
 import { readerOf } from '../../http/routes/collections.ts';
 import type { AppEnv } from '../../http/types.ts';
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';
 import type { ModelService } from '../../models/service.ts';
 import { ChatPage } from '../pages/chat.tsx';

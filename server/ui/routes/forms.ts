@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { statusOf } from '../../http/errors.ts';
 import type { AppEnv } from '../../http/types.ts';
-import { AppError, isAppError } from '../../lib/errors.ts';
+import { AppError, isAppError } from '../../kernel/errors.ts';
 
 /** What a page shows after a form: a notice and anything made once (a token). */
 export type FormOutcome<Extra> = { error?: string; info?: string } & Partial<Extra>;

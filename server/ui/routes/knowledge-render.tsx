@@ -9,7 +9,7 @@ import { pathId, readerOf } from '../../http/routes/collections.ts';
 import type { AppEnv } from '../../http/types.ts';
 import type { Retrieval } from '../../knowledge/retrieval/service.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import { CollectionPage } from '../pages/collection.tsx';
 import { CollectionsPage, type SearchView } from '../pages/collections.tsx';
 import type { FormOutcome } from './forms.ts';

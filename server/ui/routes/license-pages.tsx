@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { statusOf } from '../../http/errors.ts';
 import { actorOf, callerOf } from '../../http/middleware/guards.ts';
 import type { AppEnv } from '../../http/types.ts';
-import { isAppError } from '../../lib/errors.ts';
+import { isAppError } from '../../kernel/errors.ts';
 import type { LicenseService } from '../../license/service.ts';
 import { LicensePage } from '../pages/license.tsx';
 import { pageAdmin } from './guards.ts';

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import type { BrowserMonitor } from '../../browser-client/status.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
 import type { AppEnv } from '../../http/types.ts';
-import type { HealthService } from '../../lib/health.ts';
+import type { HealthService } from '../../kernel/health.ts';
 import type { LicenseService } from '../../license/service.ts';
 import { REVISION } from '../../version.ts';
 import { SystemPage } from '../pages/system.tsx';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBrowserClient, type BrowserClientOptions } from '../../../server/browser-client/client.ts';
-import { AppError } from '../../../server/lib/errors.ts';
-import { FETCH_ERROR_STATUS, type FetchErrorCode } from '../../../server/protocol/browser.ts';
+import { AppError } from '../../../server/kernel/errors.ts';
+import { FETCH_ERROR_STATUS, type FetchErrorCode } from '../../../server/kernel/protocol/browser.ts';
 import { secret } from '../../helpers/env.ts';
 import { json, page, startStandIn, type StandIn } from './stand-in.ts';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMiner, type RunningMiner } from '../../../miner/start.ts';
 import { loadConfig } from '../../../server/config.ts';
-import { assertLocalEndpoint } from '../../../server/lib/egress.ts';
-import { createLogger } from '../../../server/lib/log.ts';
+import { assertLocalEndpoint } from '../../../server/kernel/egress.ts';
+import { createLogger } from '../../../server/kernel/log.ts';
 import { expectedReply, startFakeOllama } from '../../fixtures/ollama/server.ts';
 import { codeOf } from '../../helpers/client.ts';
 import { tempDir, validEnv } from '../../helpers/env.ts';

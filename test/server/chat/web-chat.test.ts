@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageReader } from '../../../server/browser-client/client.ts';
-import { AppError } from '../../../server/lib/errors.ts';
-import type { FetchRequest, FetchResult } from '../../../server/protocol/browser.ts';
+import { AppError } from '../../../server/kernel/errors.ts';
+import type { FetchRequest, FetchResult } from '../../../server/kernel/protocol/browser.ts';
 import { expectedReply, type SeenRequest } from '../../fixtures/ollama/server.ts';
 import { observe } from '../../helpers/server.ts';
 import { readSse } from '../../helpers/sse.ts';

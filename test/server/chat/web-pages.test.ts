@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { PageReader } from '../../../server/browser-client/client.ts';
 import { answerReserve, pageBudgetChars, pageContextMessage, shareBudget, withPageContext } from '../../../server/chat/page-context.ts';
 import { promptWithPages, readPages, urlsIn } from '../../../server/chat/web-pages.ts';
-import { AppError } from '../../../server/lib/errors.ts';
-import type { FetchResult } from '../../../server/protocol/browser.ts';
+import { AppError } from '../../../server/kernel/errors.ts';
+import type { FetchResult } from '../../../server/kernel/protocol/browser.ts';
 
 const result = (url: string, extra: Partial<FetchResult> = {}): FetchResult => ({ url, finalUrl: url, status: 200, title: 'Title', text: 'Text', textTruncated: false, links: [], blocked: [], bytes: 1, elapsedMs: 1, ...extra });
 

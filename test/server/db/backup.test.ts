@@ -7,7 +7,7 @@ import { lockDataDir } from '../../../server/db/data-lock.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { bundledMigrations } from '../../../server/db/migrations.ts';
 import { restoreDatabase } from '../../../server/db/restore.ts';
-import { sha256Hex } from '../../../server/lib/secrets.ts';
+import { sha256Hex } from '../../../server/kernel/secrets.ts';
 import { tempDir } from '../../helpers/env.ts';
 import { rejectionCode as code } from '../../helpers/errors.ts';
 

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyBackup } from '../../../server/db/backup.ts';
-import { createJobs } from '../../../server/lib/jobs.ts';
+import { createJobs } from '../../../server/kernel/jobs.ts';
 import { createTestServer, testClock } from '../../helpers/server.ts';
 
 describe('daily backup', () => {

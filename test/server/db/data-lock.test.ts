@@ -7,7 +7,7 @@ import { captureIo } from '../../helpers/cli.ts';
 import { startServer } from '../../../server/cli/serve.ts';
 import type { Env } from '../../../server/config.ts';
 import { openSqlite } from '../../../server/db/client.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { tempDir, validEnv } from '../../helpers/env.ts';
 import { startTs, type Proc } from '../../helpers/processes.ts';
 import { captureLog } from '../../helpers/server.ts';

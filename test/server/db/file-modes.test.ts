@@ -10,7 +10,7 @@ import { openSqlite } from '../../../server/db/client.ts';
 import { dailyBackup } from '../../../server/db/daily-backup.ts';
 import { migrate } from '../../../server/db/migrate.ts';
 import { bundledMigrations } from '../../../server/db/migrations.ts';
-import { createLogger } from '../../../server/log.ts';
+import { createLogger } from '../../../server/kernel/log.ts';
 import { tempDir, validEnv } from '../../helpers/env.ts';
 import { captureLog } from '../../helpers/server.ts';
 

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openSqlite, type Sqlite } from '../../../server/db/client.ts';
 import { appliedMigrations, migrate, MIGRATIONS_TABLE } from '../../../server/db/migrate.ts';
 import { bundledMigrations, type Migration } from '../../../server/db/migrations.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
-import { sha256Hex } from '../../../server/lib/secrets.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
+import { sha256Hex } from '../../../server/kernel/secrets.ts';
 import { tempDir } from '../../helpers/env.ts';
 
 const tmp = tempDir();

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../server/config.ts';
 import { clientAddresses, resolveClientAddress } from '../../../server/http/client-address.ts';
-import { addressMatcher } from '../../../server/lib/address-ranges.ts';
-import { isAppError } from '../../../server/lib/errors.ts';
+import { addressMatcher } from '../../../server/kernel/address-ranges.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { tempDir, validEnv } from '../../helpers/env.ts';
 import { socketPeer, tinyApp } from '../../helpers/middleware.ts';
 

@@ -1,4 +1,4 @@
-import { secretProblem } from '../../../server/lib/secrets.ts';
+import { secretProblem } from '../../../server/kernel/secrets.ts';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';

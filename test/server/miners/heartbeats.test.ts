@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HEARTBEAT_BURST, HEARTBEAT_FLOOD_LIMIT } from '../../../server/http/miner-socket.ts';
 import { SEEN_WRITE_EVERY_MS } from '../../../server/miners/last-seen.ts';
-import { CLOSE, MAX_HEARTBEAT_BYTES } from '../../../server/protocol/miner.ts';
+import { CLOSE, MAX_HEARTBEAT_BYTES } from '../../../server/kernel/protocol/miner.ts';
 import { connectRogueMiner, largeHeartbeat, type RogueMiner } from '../../helpers/rogue-miner.ts';
 import { testClock } from '../../helpers/server.ts';
 import { CHAT_MODEL, startStack, until, type Stack } from '../../helpers/stack.ts';

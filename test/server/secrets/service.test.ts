@@ -5,9 +5,9 @@ import { openMigratedDatabase } from '../../../server/cli/database.ts';
 import { secretsFor } from '../../../server/cli/secrets.ts';
 import { loadConfig, type Env } from '../../../server/config.ts';
 import type { Db } from '../../../server/db/client.ts';
-import { sealKeyId } from '../../../server/lib/seal.ts';
+import { sealKeyId } from '../../../server/kernel/seal.ts';
 import { KEY_CHECK_NAME } from '../../../server/secrets/service.ts';
-import { createLogger } from '../../../server/log.ts';
+import { createLogger } from '../../../server/kernel/log.ts';
 import { secret, tempDir, validEnv } from '../../helpers/env.ts';
 import { errorCode as codeOf } from '../../helpers/errors.ts';
 

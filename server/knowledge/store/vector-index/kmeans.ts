@@ -3,7 +3,7 @@
  * for the cell centroids, nearest-cell ranking and the two-bit codes.
  * Vectors are flat Float32Arrays of `dims`-long rows.
  */
-import { seededRandom } from '../../../lib/random.ts';
+import { seededRandom } from '../../../kernel/random.ts';
 
 /**
  * Dot product of two vectors of equal length. Indexing from 0 to `length`

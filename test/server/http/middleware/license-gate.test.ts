@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LicenseService } from '../../../../server/license/service.ts';
 import { licenseGate } from '../../../../server/http/middleware/license-gate.ts';
-import { AppError } from '../../../../server/lib/errors.ts';
+import { AppError } from '../../../../server/kernel/errors.ts';
 import { codeOfResponse, tinyApp } from '../../../helpers/middleware.ts';
 
 // Only what the gate calls, typed by the real service: read-only or writable, and how often it was asked.

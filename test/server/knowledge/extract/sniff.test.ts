@@ -2,7 +2,7 @@ import { deflateRawSync } from 'node:zlib';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
 import { extractDocument, sniffFormat } from '../../../../server/knowledge/extract/index.ts';
-import { isAppError } from '../../../../server/lib/errors.ts';
+import { isAppError } from '../../../../server/kernel/errors.ts';
 import { makeDocx, makePdf } from '../../../helpers/documents.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLogger } from '../../../server/lib/log.ts';
-import { prettyDestination, prettyLine } from '../../../server/lib/log-pretty.ts';
+import { createLogger } from '../../../server/kernel/log.ts';
+import { prettyDestination, prettyLine } from '../../../server/kernel/log-pretty.ts';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKeyring, MAX_SEALED_PLAINTEXT_BYTES, sealKeyId } from '../../../server/lib/seal.ts';
+import { createKeyring, MAX_SEALED_PLAINTEXT_BYTES, sealKeyId } from '../../../server/kernel/seal.ts';
 import { secret } from '../../helpers/env.ts';
 import { errorCode as codeOf } from '../../helpers/errors.ts';
 

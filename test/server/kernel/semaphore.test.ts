@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Semaphore } from '../../../server/lib/semaphore.ts';
+import { Semaphore } from '../../../server/kernel/semaphore.ts';
 
 describe('semaphore', () => {
   it('grants up to its limit, then makes callers wait in order', async () => {

@@ -1,2 +1,0 @@
-/** The logger factory lives in lib/ so every role (server, miner, browser) shares its redaction. */
-export * from './lib/log.ts';
