@@ -1,7 +1,7 @@
 import type { BrowserContext, CDPSession, HTTPRequest, HTTPResponse, Page } from 'puppeteer-core';
 import type { Log } from '../server/kernel/log.ts';
 import type { BlockedRequest, FetchRequest, FetchResult } from '../server/kernel/protocol/browser.ts';
-import { BrowserError } from './errors.ts';
+import { AppError, BROWSER_ERROR_CODES, isAppError, type BrowserErrorCode } from '../server/kernel/errors.ts';
 import type { Guard } from './guard/guard.ts';
 import { PROXY_ERROR_HEADER, REFUSED_HEADER } from './guard/proxy.ts';
 import type { BrowserPool } from './pool.ts';
@@ -32,7 +32,7 @@ const VIEWPORT = { width: 1280, height: 800 };
 export async function fetchPage(deps: { guard: Guard; pool: BrowserPool; limits: FetchLimits; log: Log }, req: FetchRequest): Promise<FetchResult> {
   const started = performance.now();
   const first = await deps.guard.checkUrl(req.url);
-  if (!first.ok) throw new BrowserError('url_refused', first.reason, { reason: first.code });
+  if (!first.ok) throw new AppError('url_refused', first.reason, { reason: first.code });
 
   const lease = await deps.pool.acquire();
   let context: BrowserContext | undefined;
@@ -42,9 +42,9 @@ export async function fetchPage(deps: { guard: Guard; pool: BrowserPool; limits:
   let onGone: (() => void) | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BrowserError('fetch_timeout', `the page did not finish within ${Math.round(deps.limits.timeoutMs / 1000)} s`)), deps.limits.timeoutMs);
+      timer = setTimeout(() => reject(new AppError('fetch_timeout', `the page did not finish within ${Math.round(deps.limits.timeoutMs / 1000)} s`)), deps.limits.timeoutMs);
       // A browser that dies mid-fetch ends the fetch at once, not at the deadline.
-      onGone = () => reject(new BrowserError('browser_crashed', 'the browser stopped while fetching the page; try again'));
+      onGone = () => reject(new AppError('browser_crashed', 'the browser stopped while fetching the page; try again'));
       if (lease.browser.connected) lease.browser.once('disconnected', onGone);
       else onGone();
     });
@@ -55,9 +55,9 @@ export async function fetchPage(deps: { guard: Guard; pool: BrowserPool; limits:
     context = ctx;
     return await Promise.race([run.fetch(ctx, started), timeout]);
   } catch (err) {
-    if (err instanceof BrowserError) throw err;
-    if (!lease.browser.connected) throw new BrowserError('browser_crashed', 'the browser stopped while fetching the page; try again');
-    throw new BrowserError('fetch_failed', `could not load the page: ${(err as Error).message}`);
+    if (isAppError(err, BROWSER_ERROR_CODES)) throw err;
+    if (!lease.browser.connected) throw new AppError('browser_crashed', 'the browser stopped while fetching the page; try again');
+    throw new AppError('fetch_failed', `could not load the page: ${(err as Error).message}`);
   } finally {
     clearTimeout(timer);
     if (onGone) lease.browser.off('disconnected', onGone);
@@ -95,8 +95,8 @@ export async function decideRequest(guard: Guard, req: PageRequest): Promise<{ o
 /** The state of one fetch: refusals, bytes, the main refusal if any. */
 class PageRun {
   private readonly blocked: BlockedRequest[] = [];
-  private mainRefusal: BrowserError | undefined;
-  private tooLarge: BrowserError | undefined;
+  private mainRefusal: AppError<BrowserErrorCode> | undefined;
+  private tooLarge: AppError<BrowserErrorCode> | undefined;
   private bytes = 0;
   private session: CDPSession | undefined;
   stopped = false;
@@ -119,7 +119,7 @@ class PageRun {
     } catch (err) {
       if (this.mainRefusal) throw this.mainRefusal;
       if (this.tooLarge) throw this.tooLarge;
-      throw new BrowserError('fetch_failed', `could not load ${this.req.url}: ${(err as Error).message.replace(/ at .*$/, '')}`);
+      throw new AppError('fetch_failed', `could not load ${this.req.url}: ${(err as Error).message.replace(/ at .*$/, '')}`);
     }
     if (this.mainRefusal) throw this.mainRefusal;
     this.checkProxyAnswer(response);
@@ -150,7 +150,7 @@ class PageRun {
     this.session.on('Network.dataReceived', (e) => {
       this.bytes += e.encodedDataLength > 0 ? e.encodedDataLength : e.dataLength;
       if (this.bytes > maxBytes && !this.tooLarge) {
-        this.tooLarge = new BrowserError('page_too_large', `the page downloaded more than ${maxBytes} bytes; it was stopped`);
+        this.tooLarge = new AppError('page_too_large', `the page downloaded more than ${maxBytes} bytes; it was stopped`);
         void this.session?.send('Page.stopLoading').catch(() => {});
       }
     });
@@ -171,7 +171,7 @@ class PageRun {
 
   private async refuse(r: HTTPRequest, isMain: boolean, code: BlockedRequest['code'], reason: string): Promise<void> {
     if (isMain) {
-      this.mainRefusal ??= new BrowserError('url_refused', r.redirectChain().length > 0 ? `a redirect was refused: ${reason}` : reason, { reason: code, url: r.url() });
+      this.mainRefusal ??= new AppError('url_refused', r.redirectChain().length > 0 ? `a redirect was refused: ${reason}` : reason, { reason: code, url: r.url() });
     } else if (this.blocked.length < MAX_BLOCKED_LISTED) {
       this.blocked.push({ url: r.url().slice(0, 300), code, reason });
     }
@@ -182,7 +182,7 @@ class PageRun {
   // The proxy answers for itself when interception did not decide: refused or unreachable.
   private checkProxyAnswer(response: HTTPResponse | null): void {
     const headers = response?.headers() ?? {};
-    if (headers[REFUSED_HEADER]) throw new BrowserError('url_refused', `the guard refused ${this.req.url}`, { reason: headers[REFUSED_HEADER] });
-    if (headers[PROXY_ERROR_HEADER]) throw new BrowserError('fetch_failed', `could not reach the site: ${decodeURIComponent(headers[PROXY_ERROR_HEADER])}`);
+    if (headers[REFUSED_HEADER]) throw new AppError('url_refused', `the guard refused ${this.req.url}`, { reason: headers[REFUSED_HEADER] });
+    if (headers[PROXY_ERROR_HEADER]) throw new AppError('fetch_failed', `could not reach the site: ${decodeURIComponent(headers[PROXY_ERROR_HEADER])}`);
   }
 }

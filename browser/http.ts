@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secretsEqual } from '../server/kernel/secrets.ts';
 import type { Log } from '../server/kernel/log.ts';
 import { FETCH_ERROR_STATUS, MAX_FETCH_BODY_BYTES, fetchRequestSchema, type BrowserHealth, type FetchErrorCode, type FetchRequest, type FetchResult } from '../server/kernel/protocol/browser.ts';
-import { BrowserError } from './errors.ts';
+import { BROWSER_ERROR_CODES, isAppError } from '../server/kernel/errors.ts';
 
 /** What the routes call. */
 export interface BrowserService {
@@ -55,7 +55,7 @@ export function createBrowserApp(service: BrowserService, token: string, log: Lo
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: 'no such endpoint; the sidecar serves POST /fetch and GET /health' } }, 404));
   app.onError((err, c) => {
-    if (err instanceof BrowserError) return fail(c, err.code, err.message, err.details);
+    if (isAppError(err, BROWSER_ERROR_CODES)) return fail(c, err.code, err.message, err.details);
     log.error({ err }, 'fetch failed unexpectedly');
     return c.json({ error: { code: 'internal', message: 'the sidecar failed unexpectedly; see its log' } }, 500);
   });

@@ -1,7 +1,7 @@
 import type { Browser } from 'puppeteer-core';
 import type { Log } from '../server/kernel/log.ts';
 import type { BrowserHealth } from '../server/kernel/protocol/browser.ts';
-import { BrowserError } from './errors.ts';
+import { AppError, type BrowserErrorCode } from '../server/kernel/errors.ts';
 import { Fleet, type Member } from './fleet.ts';
 import { WaitQueue } from './wait-queue.ts';
 
@@ -33,7 +33,7 @@ export interface Lease {
 /** The pool's figures, as `GET /health` reports them. */
 export type PoolStats = BrowserHealth['pool'] & { status: BrowserHealth['status'] };
 
-const shuttingDown = () => new BrowserError('browser_busy', 'the browser sidecar is shutting down; retry shortly');
+const shuttingDown = () => new AppError('browser_busy', 'the browser sidecar is shutting down; retry shortly');
 
 /**
  * Keeps `size` headless browsers running and lends sessions on them: at most
@@ -65,7 +65,7 @@ export class BrowserPool {
 
   /**
    * Lends a session on the least-loaded live browser, waiting in line up to
-   * `waitMs` when none is free; rejects with a `browser_busy` BrowserError
+   * `waitMs` when none is free; rejects with a `browser_busy` {@link AppError}
    * then, or with the signal's reason when `signal` aborts first.
    */
   acquire(signal?: AbortSignal): Promise<Lease> {
@@ -91,14 +91,14 @@ export class BrowserPool {
     await this.fleet.close();
   }
 
-  private busyError(): BrowserError {
+  private busyError(): AppError<BrowserErrorCode> {
     const { maxSessions, waitMs } = this.opts;
     const details = { maxSessions, active: this.active, starting: this.fleet.launching };
     const message =
       this.active >= maxSessions
         ? `all ${maxSessions} browser sessions are busy (waited ${waitMs} ms); retry shortly or raise BROWSER_SESSION_MAX_COUNT`
         : `no browser is running yet (waited ${waitMs} ms, ${this.fleet.launching} starting); retry shortly`;
-    return new BrowserError('browser_busy', message, details);
+    return new AppError('browser_busy', message, details);
   }
 
   private tryLease(): Lease | undefined {

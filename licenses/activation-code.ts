@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
+import { AppError } from '../server/kernel/errors.ts';
 import { decodeBase32, encodeBase32, group } from './base32.ts';
 
 /** What an activation code grants one installation. Times are seconds since the epoch. */
@@ -20,20 +21,6 @@ export const claimsSchema = z.strictObject({
 
 /** The claims inside an activation code. */
 export type ActivationClaims = z.infer<typeof claimsSchema>;
-
-/** Why a code was refused: stable reason codes shown to the admin. */
-export type LicenseReason = 'malformed' | 'unknown_key' | 'bad_signature' | 'wrong_installation' | 'expired' | 'not_yet_valid' | 'superseded';
-
-/** A refused activation code, with its reason. */
-export class LicenseError extends Error {
-  override readonly name = 'LicenseError';
-  constructor(
-    readonly reason: LicenseReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Public keys by key ID (Ed25519, raw 32 bytes as base64url). */
 export type Keyring = Readonly<Record<string, string>>;
@@ -65,7 +52,7 @@ export function encodeActivationCode(claims: ActivationClaims, privateJwk: Recor
  * grouping, surrounding whitespace aside), so any altered character fails.
  */
 export function verifyActivationCode(text: string, keyring: Keyring): ActivationClaims {
-  const malformed = (why: string) => new LicenseError('malformed', `the activation code is malformed: ${why}`);
+  const malformed = (why: string) => new AppError('malformed', `the activation code is malformed: ${why}`);
   const code = text.trim();
   if (code.length > 8000) throw malformed('too long');
   if (!code.startsWith(`${ACTIVATION_PREFIX}-`)) throw malformed(`it must start with ${ACTIVATION_PREFIX}-`);
@@ -87,9 +74,9 @@ export function verifyActivationCode(text: string, keyring: Keyring): Activation
     throw malformed('the content is not a valid license');
   }
   const raw = Object.hasOwn(keyring, claims.keyId) ? keyring[claims.keyId] : undefined;
-  if (!raw) throw new LicenseError('unknown_key', `the code is signed with key "${claims.keyId}", which this build does not trust`);
+  if (!raw) throw new AppError('unknown_key', `the code is signed with key "${claims.keyId}", which this build does not trust`);
   if (!verify(null, Buffer.concat([DOMAIN, payload]), publicKeyFrom(raw), signature)) {
-    throw new LicenseError('bad_signature', 'the signature does not match: the code was altered or not issued by the vendor');
+    throw new AppError('bad_signature', 'the signature does not match: the code was altered or not issued by the vendor');
   }
   return claims;
 }
@@ -97,8 +84,8 @@ export function verifyActivationCode(text: string, keyring: Keyring): Activation
 /** Checks verified claims against this installation and a point in time (seconds). */
 export function checkActivationFor(claims: ActivationClaims, installationId: string, nowSeconds: number): void {
   if (claims.installationId !== installationId) {
-    throw new LicenseError('wrong_installation', 'this activation code was issued for another installation; send this installation\'s request code to the vendor');
+    throw new AppError('wrong_installation', 'this activation code was issued for another installation; send this installation\'s request code to the vendor');
   }
-  if (nowSeconds < claims.notBefore) throw new LicenseError('not_yet_valid', `this code is valid from ${new Date(claims.notBefore * 1000).toISOString()}`);
-  if (nowSeconds >= claims.expiresAt) throw new LicenseError('expired', `this code expired on ${new Date(claims.expiresAt * 1000).toISOString()}`);
+  if (nowSeconds < claims.notBefore) throw new AppError('not_yet_valid', `this code is valid from ${new Date(claims.notBefore * 1000).toISOString()}`);
+  if (nowSeconds >= claims.expiresAt) throw new AppError('expired', `this code expired on ${new Date(claims.expiresAt * 1000).toISOString()}`);
 }

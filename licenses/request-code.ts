@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { AppError } from '../server/kernel/errors.ts';
 import { decodeBase32, encodeBase32, group } from './base32.ts';
 
 /** What an installation tells the vendor when asking for an activation code. */
@@ -20,10 +21,8 @@ export const REQUEST_PREFIX = 'ONSR1';
 const VERSION = 1;
 const LENGTH = 1 + 16 + 3 + 4 + 4 + 8; // version, id, x.y.z, seats, time, nonce
 
-/** Why a request code was refused. */
-export class RequestCodeError extends Error {
-  override readonly name = 'RequestCodeError';
-}
+// A request code that cannot be read: mistyped, cut short, or not one at all.
+const invalid = (message: string) => new AppError('request_code_invalid', message);
 
 /**
  * Encodes a request as `ONSR1-XXXXX-…`: 36 bytes plus a CRC-32, Crockford
@@ -51,17 +50,17 @@ export function encodeRequestCode(r: LicenseRequest): string {
  */
 export function decodeRequestCode(text: string): LicenseRequest {
   const compact = text.replace(/[\s-]/g, '').toUpperCase();
-  if (!compact.startsWith(REQUEST_PREFIX)) throw new RequestCodeError(`a request code starts with ${REQUEST_PREFIX}`);
+  if (!compact.startsWith(REQUEST_PREFIX)) throw invalid(`a request code starts with ${REQUEST_PREFIX}`);
   const bytes = decodeBase32(compact.slice(REQUEST_PREFIX.length), true);
   if (!bytes || bytes.length !== LENGTH + 4) {
-    throw new RequestCodeError('the request code has the wrong length or a character that is not allowed; check it was copied whole');
+    throw invalid('the request code has the wrong length or a character that is not allowed; check it was copied whole');
   }
   const buf = Buffer.from(bytes);
   const body = buf.subarray(0, LENGTH);
   if (crc32(body) !== buf.readUInt32BE(LENGTH)) {
-    throw new RequestCodeError('the request code checksum does not match: a character was mistyped; compare it with the code on the screen');
+    throw invalid('the request code checksum does not match: a character was mistyped; compare it with the code on the screen');
   }
-  if (body.readUInt8(0) !== VERSION) throw new RequestCodeError(`unsupported request code version ${body.readUInt8(0)}`);
+  if (body.readUInt8(0) !== VERSION) throw invalid(`unsupported request code version ${body.readUInt8(0)}`);
   return {
     installationId: body.subarray(1, 17).toString('hex'),
     productVersion: `${body.readUInt8(17)}.${body.readUInt8(18)}.${body.readUInt8(19)}`,

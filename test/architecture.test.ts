@@ -105,13 +105,13 @@ describe('architecture', () => {
     const bad = new Map([
       ['miner/x.ts', ['server/kernel/errors.ts', 'server/config.ts']],
       ['browser/x.ts', ['server/kernel/protocol/browser.ts', 'server/http/app.ts']],
-      ['licenses/x.ts', ['server/kernel/seal.ts', 'server/init/errors.ts']],
+      ['licenses/x.ts', ['server/kernel/seal.ts', 'server/init/run.ts']],
       ['server/kernel/x.ts', ['server/kernel/errors.ts', 'server/config.ts', 'licenses/activation-code.ts']],
     ]);
     expect(violations(bad)).toEqual([
       'miner/x.ts → server/config.ts: roles use only server/kernel',
       'browser/x.ts → server/http/app.ts: roles use only server/kernel',
-      'licenses/x.ts → server/init/errors.ts: roles use only server/kernel',
+      'licenses/x.ts → server/init/run.ts: roles use only server/kernel',
       'server/kernel/x.ts → server/config.ts: the kernel imports nothing of the app',
       'server/kernel/x.ts → licenses/activation-code.ts: the kernel imports nothing of the app',
     ]);

@@ -5,7 +5,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { encodeActivationCode, verifyActivationCode, type ActivationClaims } from '../activation-code.ts';
-import { decodeRequestCode, RequestCodeError } from '../request-code.ts';
+import { isAppError } from '../../server/kernel/errors.ts';
+import { decodeRequestCode } from '../request-code.ts';
 
 const USAGE = `usage:
   npm run license -- keygen --key-id ID --out PRIVATE.json
@@ -97,7 +98,7 @@ try {
     process.exit(command ? 2 : 0);
   }
 } catch (err) {
-  const prefix = err instanceof RequestCodeError ? 'request code rejected' : 'error';
+  const prefix = isAppError(err, 'request_code_invalid') ? 'request code rejected' : 'error';
   process.stderr.write(`license: ${prefix}: ${(err as Error).message}\n`);
   process.exit(1);
 }

@@ -29,6 +29,3 @@ export interface Command {
   usage: readonly UsageLine[];
   run(args: string[], env: Env, io: CommandIo): Promise<number>;
 }
-
-/** A wrong call of a command: `main.ts` prints the message and the usage text and exits 2. */
-export class UsageError extends Error {}

@@ -5,8 +5,9 @@ import { openDatabase } from '../db/client.ts';
 import { withDataDirLock } from '../db/data-lock.ts';
 import { bundledMigrations } from '../db/migrations.ts';
 import { restoreDatabase } from '../db/restore.ts';
+import { AppError } from '../kernel/errors.ts';
 import { createLogger } from '../kernel/log.ts';
-import { UsageError, type Command, type CommandIo } from './command.ts';
+import type { Command, CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 
 async function runMigrate(_args: string[], env: Env, { out }: CommandIo): Promise<number> {
@@ -39,7 +40,7 @@ async function runBackup([file]: string[], env: Env, { out }: CommandIo): Promis
 }
 
 async function runRestore([file]: string[], env: Env, { out }: CommandIo): Promise<number> {
-  if (!file) throw new UsageError('restore needs the backup FILE');
+  if (!file) throw new AppError('usage', 'restore needs the backup FILE');
   const config = loadConfig(env);
   const result = await restoreDatabase(resolve(file), {
     dbPath: config.dbPath,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Keyring } from '../../licenses/activation-code.ts';
 import type { Env } from '../config.ts';
 import { compiledBundleKeyring } from '../init/bundle/keyring.ts';
-import { isInitError } from '../init/errors.ts';
+import { INIT_ERROR_CODES, isAppError } from '../kernel/errors.ts';
 import type { Owner } from '../init/files.ts';
 import { DEFAULT_DOCKER_SOCKET } from '../init/images/docker-api.ts';
 import { runInit } from '../init/run.ts';
@@ -93,7 +93,7 @@ export async function runInitCommand(args: string[], env: Env, { out, err }: Com
     );
     return 0;
   } catch (e) {
-    if (isInitError(e)) err(`onsite init: ${e.message} [${e.code}]`);
+    if (isAppError(e, INIT_ERROR_CODES)) err(`onsite init: ${e.message} [${e.code}]`);
     // A full disk or a read-only mount is the operator's to fix, not a bug: no stack trace.
     else if (typeof (e as NodeJS.ErrnoException)?.syscall === 'string') err(`onsite init: ${(e as Error).message} [io_error]`);
     else throw e;

@@ -1,6 +1,5 @@
-import { isAppError } from '../kernel/errors.ts';
+import { AppError, isAppError } from '../kernel/errors.ts';
 import type { CommandIo } from './command.ts';
-import { UsageError } from './command.ts';
 import { findCommand, usageText } from './commands.ts';
 
 const io: CommandIo = {
@@ -16,14 +15,15 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const command = findCommand(name);
-  if (!command) throw new UsageError(`unknown command: ${name}`);
+  if (!command) throw new AppError('usage', `unknown command: ${name}`);
   return command.run(rest, process.env, io);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError) {
+    // A wrong call: the message and the usage text, exit 2.
+    if (isAppError(err, 'usage')) {
       io.err(`onsite: ${err.message}\n\n${usageText()}`);
       process.exit(2);
     }

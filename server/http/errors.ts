@@ -1,9 +1,12 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppError, ErrorCode } from '../kernel/errors.ts';
+import { FETCH_ERROR_STATUS } from '../kernel/protocol/browser.ts';
 
 // The one place where error codes become HTTP statuses.
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  // The sidecar's own codes, as it answers them; the server reports them as page_refused and the like.
+  ...FETCH_ERROR_STATUS,
   bad_request: 400,
   validation_failed: 400,
   unauthorized: 401,
@@ -86,6 +89,16 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   embedding_dimension_mismatch: 502,
   document_too_long: 422,
   document_not_ready: 409,
+  // A request code the vendor tool could not read (licenses/request-code.ts).
+  request_code_invalid: 400,
+  // `onsite init` and the CLI: they never reach the API; a wrong call is the caller's.
+  bundle_invalid: 500,
+  signature_invalid: 500,
+  docker_failed: 500,
+  model_invalid: 500,
+  env_invalid: 500,
+  tls_invalid: 500,
+  usage: 400,
 };
 
 /** The HTTP status of an error code. */

@@ -5,7 +5,7 @@ import { acceptedUnlisted, ensureRecord, RECORD_FILE } from './bundle/record.ts'
 import { verifyBundle, type VerifiedBundle } from './bundle/verify.ts';
 import { parseEnvText } from './env/dotenv.ts';
 import { ENV_FILE, ensureEnvFile, type EnvResult } from './env/write.ts';
-import { InitError } from './errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { Owner } from './files.ts';
 import { loadImages, type LoadedImage } from './images/load.ts';
 import { importModels, type ModelImport } from './models/import.ts';
@@ -56,7 +56,7 @@ export interface InitSummary {
 
 async function checkFolder(path: string, option: string): Promise<void> {
   const s = await stat(path).catch(() => undefined);
-  if (!s?.isDirectory()) throw new InitError('usage', `${option} ${path} is not a folder`);
+  if (!s?.isDirectory()) throw new AppError('usage', `${option} ${path} is not a folder`);
 }
 
 /** The names the server certificate is for: the APP_BASE_URL host, TLS_HOSTS, then --host (defaults are added last). */

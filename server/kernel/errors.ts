@@ -1,8 +1,12 @@
-/**
- * Stable error codes the product reports. The HTTP layer maps each one to a
- * status in one place (server/http/errors.ts); the CLI prints the message.
- */
-export type ErrorCode =
+import { FETCH_ERROR_STATUS, type FetchErrorCode } from './protocol/browser.ts';
+
+// One error class for every role; its stable codes are grouped by the role that
+// reports them. The HTTP layer maps every code to a status in one place
+// (server/http/errors.ts), the sidecar its own (FETCH_ERROR_STATUS); the CLI
+// prints the message and the code.
+
+/** Codes of the server's API, services and commands. */
+export type ServerErrorCode =
   | 'bad_request'
   | 'validation_failed'
   | 'unauthorized'
@@ -34,13 +38,6 @@ export type ErrorCode =
   | 'last_admin'
   | 'email_taken'
   | 'token_invalid'
-  | 'malformed'
-  | 'unknown_key'
-  | 'bad_signature'
-  | 'wrong_installation'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'superseded'
   | 'seats_exceeded'
   | 'license_read_only'
   | 'model_unknown'
@@ -73,12 +70,47 @@ export type ErrorCode =
   | 'document_too_long'
   | 'document_not_ready';
 
+/** Why an activation code (licenses/activation-code.ts) or a request code (licenses/request-code.ts) was refused. */
+export const LICENSE_ERROR_CODES = [
+  'malformed',
+  'unknown_key',
+  'bad_signature',
+  'wrong_installation',
+  'expired',
+  'not_yet_valid',
+  'superseded',
+  'request_code_invalid',
+] as const;
+/** A code of {@link LICENSE_ERROR_CODES}. */
+export type LicenseErrorCode = (typeof LICENSE_ERROR_CODES)[number];
+
+/** Why `onsite init` stopped: stable codes for scripts and tests. */
+export const INIT_ERROR_CODES = [
+  'bundle_invalid', // SHA256SUMS, a listed file, or an unlisted file
+  'signature_invalid', // SHA256SUMS.sig missing, malformed, unknown key or bad signature
+  'docker_failed', // the Docker Engine API refused or could not be reached
+  'model_invalid', // the bundled Ollama files are not what they claim
+  'env_invalid', // .env cannot be read or updated
+  'tls_invalid', // the TLS files are incomplete or do not belong together
+  'usage', // an option names something that is not there; any command's wrong call (server/cli/main.ts)
+] as const;
+/** A code of {@link INIT_ERROR_CODES}. */
+export type InitErrorCode = (typeof INIT_ERROR_CODES)[number];
+
+/** Why the browser sidecar refused or failed a fetch: the codes of its API (server/kernel/protocol/browser.ts). */
+export const BROWSER_ERROR_CODES = Object.keys(FETCH_ERROR_STATUS) as readonly FetchErrorCode[];
+/** A code of {@link BROWSER_ERROR_CODES}. */
+export type BrowserErrorCode = FetchErrorCode;
+
+/** Every stable error code the product reports. */
+export type ErrorCode = ServerErrorCode | LicenseErrorCode | InitErrorCode | BrowserErrorCode;
+
 /** An expected failure with a stable code and a message fit for a person. */
-export class AppError extends Error {
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = 'AppError';
 
   constructor(
-    readonly code: ErrorCode,
+    readonly code: C,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
@@ -86,7 +118,9 @@ export class AppError extends Error {
   }
 }
 
-/** Tells whether a value is an {@link AppError}, optionally with a given code. */
-export function isAppError(value: unknown, code?: ErrorCode): value is AppError {
-  return value instanceof AppError && (code === undefined || value.code === code);
+/** Tells whether a value is an {@link AppError}, optionally with a given code or one of a list of codes (a role's). */
+export function isAppError<C extends ErrorCode = ErrorCode>(value: unknown, code?: C | readonly C[]): value is AppError<C> {
+  if (!(value instanceof AppError)) return false;
+  if (code === undefined) return true;
+  return typeof code === 'string' ? value.code === code : (code as readonly ErrorCode[]).includes(value.code);
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { checkActivationFor, LicenseError, verifyActivationCode, type Keyring } from '../../licenses/activation-code.ts';
+import { checkActivationFor, verifyActivationCode, type Keyring } from '../../licenses/activation-code.ts';
 import { encodeRequestCode } from '../../licenses/request-code.ts';
 import type { AuditService, Actor } from '../audit/service.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { AppError } from '../kernel/errors.ts';
+import { AppError, isAppError, LICENSE_ERROR_CODES } from '../kernel/errors.ts';
 import type { LicenseRow, LicenseStore } from './store.ts';
 
 /** How the appliance may be used right now. */
@@ -123,7 +123,7 @@ export function createLicenseService(deps: {
         // An older code cannot come back to undo a replacement (more seats, a later expiry).
         const current = store.current();
         if (current && claims.issuedAt < Math.floor(current.issuedAt.getTime() / 1000)) {
-          throw new LicenseError('superseded', `this code was issued before the installed one (${current.licenseId}, ${current.issuedAt.toISOString().slice(0, 10)}); install a newer code`);
+          throw new AppError('superseded', `this code was issued before the installed one (${current.licenseId}, ${current.issuedAt.toISOString().slice(0, 10)}); install a newer code`);
         }
         store.insert({
           code: code.trim(),
@@ -142,9 +142,9 @@ export function createLicenseService(deps: {
         audit.record({ actor, action: 'license.install', target: claims.licenseId, ip, details: { seats: claims.seats, expiresAt: claims.expiresAt, customer: claims.customer } });
         return state();
       } catch (err) {
-        if (!(err instanceof LicenseError)) throw err;
-        audit.record({ actor, action: 'license.install', outcome: 'failure', ip, details: { reason: err.reason } });
-        throw new AppError(err.reason, err.message);
+        if (!isAppError(err, LICENSE_ERROR_CODES)) throw err;
+        audit.record({ actor, action: 'license.install', outcome: 'failure', ip, details: { reason: err.code } });
+        throw err;
       }
     },
 

@@ -3,9 +3,10 @@ import { Writable } from 'node:stream';
 import type { Browser } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumArgs, launchChromium } from '../../browser/chromium.ts';
-import { BrowserError } from '../../browser/errors.ts';
 import { BrowserPool, type Lease, type PoolOptions } from '../../browser/pool.ts';
+import { AppError } from '../../server/kernel/errors.ts';
 import { createLogger } from '../../server/kernel/log.ts';
+import { FETCH_ERROR_STATUS, type FetchErrorCode } from '../../server/kernel/protocol/browser.ts';
 
 // Real Chromium; the proxy is a loopback port where nothing listens, since
 // these tests load no page. Launches are slow on a 2-core machine.
@@ -137,8 +138,9 @@ describe('browser pool', () => {
     const started = Date.now();
     const err = await p.acquire().catch((e: unknown) => e);
     const waited = Date.now() - started;
-    expect(err).toBeInstanceOf(BrowserError);
-    expect(err).toMatchObject({ code: 'browser_busy', status: 503 });
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'browser_busy' });
+    expect(FETCH_ERROR_STATUS[(err as AppError<FetchErrorCode>).code]).toBe(503);
     expect((err as Error).message).toMatch(/all 1 browser sessions are busy.*BROWSER_SESSION_MAX_COUNT/);
     expect(waited).toBeGreaterThanOrEqual(280);
     expect(waited).toBeLessThan(2_500);
@@ -245,7 +247,7 @@ describe('browser pool', () => {
 
     await p.close();
     expect(await waiter).toMatchObject({ code: 'browser_busy', message: expect.stringMatching(/shutting down/) });
-    expect(await p.acquire().catch((e: unknown) => e)).toBeInstanceOf(BrowserError);
+    expect(await p.acquire().catch((e: unknown) => e)).toBeInstanceOf(AppError);
     // The helpers die of the SIGKILL sent to the group a moment after the main process.
     await until(() => pids.every((pid) => !running(pid)), 'every Chromium process to exit', 5_000);
     await until(() => profiles.every((d) => !existsSync(d)), 'profiles to be removed', 5_000);

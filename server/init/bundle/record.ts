@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { writeFileAtomic, type Owner } from '../files.ts';
 import { createVolume, volumeExists } from '../images/docker-api.ts';
 
@@ -32,10 +32,10 @@ export function markerVolume(token: string): string {
   return `onsite_init_${createHash('sha256').update(token).digest('hex').slice(0, 32)}`;
 }
 
-/** Parses the text of a record; throws {@link InitError} `bundle_invalid` for anything init does not write. */
+/** Parses the text of a record; throws {@link AppError} `bundle_invalid` for anything init does not write. */
 export function parseRecord(text: string): InitRecord {
   const fail = (why: string): never => {
-    throw new InitError('bundle_invalid', `${RECORD_FILE}: ${why}; init did not write this file. Nothing was loaded or written`);
+    throw new AppError('bundle_invalid', `${RECORD_FILE}: ${why}; init did not write this file. Nothing was loaded or written`);
   };
   const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   if (lines[0] !== FORMAT) return fail(`not a record (its first line is not ${FORMAT})`);
@@ -60,7 +60,7 @@ export async function readRecord(bundleDir: string): Promise<InitRecord | undefi
     text = await readFile(join(bundleDir, RECORD_FILE), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InitError('bundle_invalid', `${RECORD_FILE} cannot be read (${(err as NodeJS.ErrnoException).code}); nothing was loaded or written`);
+    throw new AppError('bundle_invalid', `${RECORD_FILE} cannot be read (${(err as NodeJS.ErrnoException).code}); nothing was loaded or written`);
   }
   return parseRecord(text);
 }
@@ -76,7 +76,7 @@ export async function acceptedUnlisted(bundleDir: string, socketPath: string, ad
   const record = await readRecord(bundleDir);
   if (!record) return [];
   if (!(await volumeExists(socketPath, markerVolume(record.token)))) {
-    throw new InitError(
+    throw new AppError(
       'bundle_invalid',
       `${RECORD_FILE} does not belong to an init on this Docker engine (no volume ${markerVolume(record.token)}): it came with the files, or from another machine. ` +
         'Nothing was loaded or written. If you restored .env and tls/ here yourself, run init again with --adopt-existing',

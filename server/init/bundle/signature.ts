@@ -8,7 +8,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { z } from 'zod';
 import type { Keyring } from '../../../licenses/activation-code.ts';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** The value of `format` in a signature file. */
 export const BUNDLE_SIG_FORMAT = 'onsite-bundle-sig-v1';
@@ -48,12 +48,12 @@ export function keyFingerprint(publicKeyB64url: string): string {
 
 /**
  * Checks SHA256SUMS.sig against the exact bytes of SHA256SUMS and the
- * trusted keys. Throws {@link InitError} `signature_invalid` naming the
+ * trusted keys. Throws {@link AppError} `signature_invalid` naming the
  * file and the reason; returns the signer on success.
  */
 export function verifyBundleSums(sumsBytes: Uint8Array, sigText: string, keyring: Keyring, sigName = 'SHA256SUMS.sig'): BundleSigner {
   const fail = (why: string): never => {
-    throw new InitError('signature_invalid', `${sigName}: ${why}; the bundle cannot be trusted, nothing was loaded or written`);
+    throw new AppError('signature_invalid', `${sigName}: ${why}; the bundle cannot be trusted, nothing was loaded or written`);
   };
   let parsed: z.infer<typeof sigFileSchema> | undefined;
   try {

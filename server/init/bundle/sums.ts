@@ -1,4 +1,4 @@
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** One line of SHA256SUMS: the expected hash of a file, by its path inside the bundle. */
 export interface SumEntry {
@@ -24,7 +24,7 @@ function safePath(raw: string): string {
 }
 
 /**
- * Parses SHA256SUMS in `sha256sum` format. Throws {@link InitError}
+ * Parses SHA256SUMS in `sha256sum` format. Throws {@link AppError}
  * `bundle_invalid` naming the line for anything else (escaped names,
  * unsafe paths, a file listed twice, an empty list).
  */
@@ -35,7 +35,7 @@ export function parseSums(text: string, name = 'SHA256SUMS'): SumEntry[] {
   if (lines.at(-1) === '') lines.pop();
   lines.forEach((line, i) => {
     const fail = (why: string): never => {
-      throw new InitError('bundle_invalid', `${name} line ${i + 1}: ${why}`);
+      throw new AppError('bundle_invalid', `${name} line ${i + 1}: ${why}`);
     };
     const m = LINE.exec(line);
     if (!m) return fail('not "<sha256 hex>  <path>"');
@@ -49,6 +49,6 @@ export function parseSums(text: string, name = 'SHA256SUMS'): SumEntry[] {
     seen.add(path);
     entries.push({ path, sha256: m[1]!.toLowerCase() });
   });
-  if (entries.length === 0) throw new InitError('bundle_invalid', `${name} lists no file`);
+  if (entries.length === 0) throw new AppError('bundle_invalid', `${name} lists no file`);
   return entries;
 }

@@ -1,7 +1,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Keyring } from '../../../licenses/activation-code.ts';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { hashFile, listFiles } from '../files.ts';
 import { parseSums } from './sums.ts';
 import { verifyBundleSums, type BundleSigner } from './signature.ts';
@@ -22,21 +22,21 @@ export interface VerifiedBundle {
   bytes: number;
 }
 
-const bundleError = (message: string) => new InitError('bundle_invalid', `${message}; nothing was loaded or written`);
+const bundleError = (message: string) => new AppError('bundle_invalid', `${message}; nothing was loaded or written`);
 
 async function readRequired(dir: string, name: string, code: 'bundle_invalid' | 'signature_invalid'): Promise<Buffer> {
   try {
     return await readFile(join(dir, name));
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read (${(err as NodeJS.ErrnoException).code})`;
-    throw new InitError(code, `${name} ${why} in ${dir}: is --bundle the extracted release bundle? Nothing was loaded or written`);
+    throw new AppError(code, `${name} ${why} in ${dir}: is --bundle the extracted release bundle? Nothing was loaded or written`);
   }
 }
 
 // What a bundle without init's record must not bring: init writes these itself.
 const INIT_WRITES = /^(\.env|tls\/.*|\.onsite-init)$/;
 
-function unlistedError(path: string, more: number): InitError {
+function unlistedError(path: string, more: number): AppError {
   const others = more ? ` (and ${more} more)` : '';
   if (INIT_WRITES.test(path)) {
     return bundleError(
@@ -52,7 +52,7 @@ function unlistedError(path: string, more: number): InitError {
  * signature of SHA256SUMS against the compiled-in keys, then that every
  * file in the folder is listed (or is one of the `accepted` unlisted
  * paths, a trailing `/` taking a whole folder), then every listed file's
- * hash. Throws {@link InitError} naming the first file at fault.
+ * hash. Throws {@link AppError} naming the first file at fault.
  */
 export async function verifyBundle(dir: string, keyring: Keyring, progress: (line: string) => void = () => {}, accepted: readonly string[] = []): Promise<VerifiedBundle> {
   const sums = await readRequired(dir, SUMS_FILE, 'bundle_invalid');

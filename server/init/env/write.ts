@@ -2,7 +2,7 @@ import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secretProblem } from '../../config.ts';
 import { generateAcceptedSecret } from '../../kernel/secrets.ts';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { chownIf, writeFileAtomic, type Owner } from '../files.ts';
 import { renderEntries, updateEnvText, type EnvUpdate } from './dotenv.ts';
 import { envEntries, type EnvEntry } from './entries.ts';
@@ -54,7 +54,7 @@ export async function ensureEnvFile(bundleDir: string, options: { version: strin
   try {
     existing = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InitError('env_invalid', `${path} exists but cannot be read (${(err as NodeJS.ErrnoException).code}); fix it and run init again`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError('env_invalid', `${path} exists but cannot be read (${(err as NodeJS.ErrnoException).code}); fix it and run init again`);
   }
   let update: EnvUpdate;
   if (existing === undefined) {

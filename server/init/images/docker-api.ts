@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** Where the Docker Engine listens by default (mounted into the init container by scripts/init.sh). */
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -13,12 +13,12 @@ interface Reply {
   text: string;
 }
 
-function connectionError(socketPath: string, err: NodeJS.ErrnoException): InitError {
-  if (err.code === 'EACCES') return new InitError('docker_failed', `cannot use the Docker Engine socket ${socketPath}: permission denied (run init as root or as a member of the docker group)`);
+function connectionError(socketPath: string, err: NodeJS.ErrnoException): AppError {
+  if (err.code === 'EACCES') return new AppError('docker_failed', `cannot use the Docker Engine socket ${socketPath}: permission denied (run init as root or as a member of the docker group)`);
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-    return new InitError('docker_failed', `cannot reach the Docker Engine at ${socketPath} (${err.code}): is the socket mounted (scripts/init.sh mounts it) and the engine running? --skip-images skips this step`);
+    return new AppError('docker_failed', `cannot reach the Docker Engine at ${socketPath} (${err.code}): is the socket mounted (scripts/init.sh mounts it) and the engine running? --skip-images skips this step`);
   }
-  return new InitError('docker_failed', `the Docker Engine at ${socketPath} broke off the request (${err.code ?? err.message})`);
+  return new AppError('docker_failed', `the Docker Engine at ${socketPath} broke off the request (${err.code ?? err.message})`);
 }
 
 function call(socketPath: string, method: string, path: string, body?: { file: string; size: number } | { json: unknown }): Promise<Reply> {
@@ -62,22 +62,22 @@ function errorIn(reply: Reply): string | undefined {
   return reply.status >= 400 || reply.status < 200 ? `HTTP ${reply.status}` : undefined;
 }
 
-/** Checks that the Docker Engine answers at `socketPath`; throws {@link InitError} `docker_failed` otherwise. */
+/** Checks that the Docker Engine answers at `socketPath`; throws {@link AppError} `docker_failed` otherwise. */
 export async function pingDocker(socketPath: string): Promise<void> {
   const reply = await call(socketPath, 'GET', '/_ping');
-  if (reply.status !== 200) throw new InitError('docker_failed', `the Docker Engine at ${socketPath} answered HTTP ${reply.status} to a ping`);
+  if (reply.status !== 200) throw new AppError('docker_failed', `the Docker Engine at ${socketPath} answered HTTP ${reply.status} to a ping`);
 }
 
 /**
  * Loads one image tarball (`docker load -i`) by streaming it to
  * `POST /images/load`. Returns what the engine reports as loaded (image
- * names or IDs); throws {@link InitError} `docker_failed` naming the file.
+ * names or IDs); throws {@link AppError} `docker_failed` naming the file.
  */
 export async function loadImage(socketPath: string, file: string, label = file): Promise<string[]> {
   const { size } = await stat(file);
   const reply = await call(socketPath, 'POST', '/images/load?quiet=1', { file, size });
   const problem = errorIn(reply);
-  if (problem) throw new InitError('docker_failed', `docker could not load ${label}: ${problem}`);
+  if (problem) throw new AppError('docker_failed', `docker could not load ${label}: ${problem}`);
   const loaded: string[] = [];
   for (const line of reply.text.split('\n')) {
     try {
@@ -95,7 +95,7 @@ export async function volumeExists(socketPath: string, name: string): Promise<bo
   const reply = await call(socketPath, 'GET', `/volumes/${encodeURIComponent(name)}`);
   if (reply.status === 404) return false;
   const problem = errorIn(reply);
-  if (problem) throw new InitError('docker_failed', `the Docker Engine could not look up volume ${name}: ${problem}`);
+  if (problem) throw new AppError('docker_failed', `the Docker Engine could not look up volume ${name}: ${problem}`);
   return true;
 }
 
@@ -103,5 +103,5 @@ export async function volumeExists(socketPath: string, name: string): Promise<bo
 export async function createVolume(socketPath: string, name: string, labels: Record<string, string>): Promise<void> {
   const reply = await call(socketPath, 'POST', '/volumes/create', { json: { Name: name, Labels: labels } });
   const problem = errorIn(reply);
-  if (problem) throw new InitError('docker_failed', `the Docker Engine could not create volume ${name}: ${problem}`);
+  if (problem) throw new AppError('docker_failed', `the Docker Engine could not create volume ${name}: ${problem}`);
 }

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { exists, hashFile, listFiles, tempPathFor, writeFileAtomic } from '../files.ts';
 import { BLOB_NAME, readManifest, type Manifest } from './layout.ts';
 
@@ -17,7 +17,7 @@ export interface ModelImport {
   manifestsKept: number;
 }
 
-const invalid = (message: string) => new InitError('model_invalid', `${message}; no model file was copied`);
+const invalid = (message: string) => new AppError('model_invalid', `${message}; no model file was copied`);
 
 // Copies through a hash and renames only when the content is what the name
 // says: Ollama trusts blob names, so a wrong blob must never land under one.
@@ -37,7 +37,7 @@ async function copyBlob(src: string, dest: string, sha256: string, label: string
       },
       createWriteStream(tmp, { mode: 0o644, flags: 'wx', flush: true }),
     );
-    if (hash.digest('hex') !== sha256) throw new InitError('model_invalid', `${label} changed while it was copied; run init again`);
+    if (hash.digest('hex') !== sha256) throw new AppError('model_invalid', `${label} changed while it was copied; run init again`);
     await rename(tmp, dest);
     return bytes;
   } catch (err) {
@@ -63,7 +63,7 @@ async function sameBlob(dest: string, src: string, sha256: string): Promise<bool
 export async function importModels(bundleDir: string, ollamaDir: string, knownHashes?: ReadonlyMap<string, string>): Promise<ModelImport | undefined> {
   const srcDir = join(bundleDir, 'models');
   if (!(await exists(srcDir))) return undefined;
-  if (!(await exists(ollamaDir))) throw new InitError('usage', `--ollama-dir ${ollamaDir} does not exist (scripts/init.sh mounts the ollama volume there)`);
+  if (!(await exists(ollamaDir))) throw new AppError('usage', `--ollama-dir ${ollamaDir} does not exist (scripts/init.sh mounts the ollama volume there)`);
   const destDir = join(ollamaDir, 'models');
 
   const { files, odd } = await listFiles(bundleDir, 'models');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** A blob file name in Ollama's store: `sha256-<hex>`, the hex being the SHA-256 of the content. */
 export const BLOB_NAME = /^sha256-([0-9a-f]{64})$/;
@@ -18,7 +18,7 @@ export interface Manifest {
   blobs: string[];
 }
 
-const invalid = (message: string) => new InitError('model_invalid', `${message}; no model file was copied`);
+const invalid = (message: string) => new AppError('model_invalid', `${message}; no model file was copied`);
 
 /**
  * The model name for a manifest path `manifests/<registry>/<namespace>/<model>/<tag>`,

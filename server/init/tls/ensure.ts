@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X5
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 import { chownIf, exists, writeFileAtomic, type Owner } from '../files.ts';
 import { createCertificate } from './x509.ts';
 
@@ -42,7 +42,7 @@ async function loadPair(dir: string, name: string): Promise<{ cert: X509Certific
   if (!hasCrt && !hasKey) return 'none';
   if (hasCrt !== hasKey) {
     const [present, absent] = hasCrt ? [`${name}.crt`, `${name}.key`] : [`${name}.key`, `${name}.crt`];
-    throw new InitError('tls_invalid', `${TLS_DIR}/${present} exists without ${TLS_DIR}/${absent}: restore it, or delete both to have init make new ones`);
+    throw new AppError('tls_invalid', `${TLS_DIR}/${present} exists without ${TLS_DIR}/${absent}: restore it, or delete both to have init make new ones`);
   }
   try {
     const cert = new X509Certificate(await readFile(crt));
@@ -50,14 +50,14 @@ async function loadPair(dir: string, name: string): Promise<{ cert: X509Certific
     if (!cert.checkPrivateKey(key)) throw new Error('the key does not belong to the certificate');
     return { cert, key };
   } catch (err) {
-    throw new InitError('tls_invalid', `${TLS_DIR}/${name}.crt and ${name}.key: ${(err as Error).message}; fix them or delete both to have init make new ones`);
+    throw new AppError('tls_invalid', `${TLS_DIR}/${name}.crt and ${name}.key: ${(err as Error).message}; fix them or delete both to have init make new ones`);
   }
 }
 
 /**
  * Checks the TLS files already in the bundle folder without changing them:
  * each pair complete, each key matching its certificate. Throws
- * {@link InitError} `tls_invalid`; lets init refuse before its first change.
+ * {@link AppError} `tls_invalid`; lets init refuse before its first change.
  */
 export async function checkTlsFiles(bundleDir: string): Promise<void> {
   await loadPair(join(bundleDir, TLS_DIR), 'ca');
@@ -118,9 +118,9 @@ export async function ensureTls(bundleDir: string, options: { hosts: string[]; o
     result.caFingerprint = certificate.fingerprint256;
     issuer = { certificate, privateKey, notAfter };
   } else {
-    if (!ca.cert.ca) throw new InitError('tls_invalid', `${TLS_DIR}/ca.crt is not a CA certificate; delete tls/ca.* to have init make a local CA`);
+    if (!ca.cert.ca) throw new AppError('tls_invalid', `${TLS_DIR}/ca.crt is not a CA certificate; delete tls/ca.* to have init make a local CA`);
     const notAfter = new Date(ca.cert.validTo);
-    if (notAfter < now) throw new InitError('tls_invalid', `${TLS_DIR}/ca.crt expired on ${ca.cert.validTo}; delete tls/ca.* to have init make a new local CA`);
+    if (notAfter < now) throw new AppError('tls_invalid', `${TLS_DIR}/ca.crt expired on ${ca.cert.validTo}; delete tls/ca.* to have init make a new local CA`);
     issuer = { certificate: ca.cert, privateKey: ca.key, notAfter };
   }
   const privateKey = newKey(2048);
@@ -138,7 +138,7 @@ export async function ensureTls(bundleDir: string, options: { hosts: string[]; o
   // unusual CA name that would not survive that is refused here, not at the first client.
   const issued = new X509Certificate(pem);
   if (!issued.checkIssued(issuer.certificate) || !issued.verify(issuer.certificate.publicKey)) {
-    throw new InitError('tls_invalid', `a server certificate issued from ${TLS_DIR}/ca.crt does not chain to it; issue tls/server.crt and tls/server.key with your own tools`);
+    throw new AppError('tls_invalid', `a server certificate issued from ${TLS_DIR}/ca.crt does not chain to it; issue tls/server.crt and tls/server.key with your own tools`);
   }
   if (options.keyGroup === undefined) await write('server.key', keyPem(privateKey), 0o600);
   else await write('server.key', keyPem(privateKey), 0o640, { uid: options.owner?.uid ?? process.getuid!(), gid: options.keyGroup });

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { InitError } from '../errors.ts';
+import { AppError } from '../../kernel/errors.ts';
 
 /** Names every server certificate carries: this host, and the server's name on the compose network. */
 export const DEFAULT_TLS_HOSTS = ['localhost', '127.0.0.1', '::1', 'server'];
@@ -8,7 +8,7 @@ const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-
 
 /**
  * Normalises host names and IP addresses for a certificate (lower case,
- * no duplicates, defaults last). Throws {@link InitError} `usage` naming the
+ * no duplicates, defaults last). Throws {@link AppError} `usage` naming the
  * first one that is neither, with `source` saying where it came from.
  */
 export function certificateHosts(requested: Array<{ host: string; source: string }>): string[] {
@@ -16,7 +16,7 @@ export function certificateHosts(requested: Array<{ host: string; source: string
   for (const { host, source } of requested) {
     const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
     if (!h) continue;
-    if (!isIP(h) && !DNS_NAME.test(h)) throw new InitError('usage', `${source}: "${host}" is not a host name or IP address`);
+    if (!isIP(h) && !DNS_NAME.test(h)) throw new AppError('usage', `${source}: "${host}" is not a host name or IP address`);
     if (!hosts.includes(h) && !DEFAULT_TLS_HOSTS.includes(h)) hosts.push(h);
   }
   for (const h of DEFAULT_TLS_HOSTS) if (!hosts.includes(h)) hosts.push(h);

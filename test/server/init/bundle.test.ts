@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../../server/init/bundle/verify.ts';
 import { parseSums } from '../../../server/init/bundle/sums.ts';
-import { isInitError } from '../../../server/init/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { runInit } from '../../../server/init/run.ts';
 import { makeTestBundle, TEST_BUNDLE_KEYRING, type TestBundle } from '../../helpers/bundle.ts';
 import { tempDir } from '../../helpers/env.ts';
@@ -74,7 +74,7 @@ describe('bundle verification', () => {
   it.each(broken)('refuses %s, and init loads and writes nothing', async (_name, breakIt, code, message) => {
     const b = fresh();
     breakIt(b);
-    await expect(verifyBundle(b.dir, TEST_BUNDLE_KEYRING)).rejects.toSatisfy((e) => isInitError(e, code as never) && message.test((e as Error).message));
+    await expect(verifyBundle(b.dir, TEST_BUNDLE_KEYRING)).rejects.toSatisfy((e) => isAppError(e, code as never) && message.test((e as Error).message));
 
     const before = readdirSync(b.dir).sort();
     const envBefore = existsSync(join(b.dir, '.env')) ? readFileSync(join(b.dir, '.env'), 'utf8') : undefined;
@@ -85,7 +85,7 @@ describe('bundle verification', () => {
     try {
       await expect(
         runInit({ bundleDir: b.dir, ollamaDir: ollama, dockerSocket: docker.socketPath, skipImages: false, hosts: [], keyring: TEST_BUNDLE_KEYRING, version: '0.1.0' }, (l) => lines.push(l)),
-      ).rejects.toSatisfy((e) => isInitError(e, code as never));
+      ).rejects.toSatisfy((e) => isAppError(e, code as never));
     } finally {
       await docker.close();
     }

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isInitError } from '../../../server/init/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { loadImage } from '../../../server/init/images/docker-api.ts';
 import { imageTarballs, loadImages } from '../../../server/init/images/load.ts';
 import { tempDir } from '../../helpers/env.ts';
@@ -45,7 +45,7 @@ describe('loading image tarballs through the Docker Engine API', () => {
     const docker = await startFakeDocker(bundle, { failLoad: 'unexpected EOF' });
     try {
       await expect(loadImages(bundle, docker.socketPath)).rejects.toSatisfy(
-        (e) => isInitError(e, 'docker_failed') && /docker could not load images\/onsite-0\.1\.0\.tar: unexpected EOF/.test((e as Error).message),
+        (e) => isAppError(e, 'docker_failed') && /docker could not load images\/onsite-0\.1\.0\.tar: unexpected EOF/.test((e as Error).message),
       );
     } finally {
       await docker.close();
@@ -73,7 +73,7 @@ describe('loading image tarballs through the Docker Engine API', () => {
     const bundle = dir();
     writeFileSync(join(bundle, 'images/x.tar'), 'x');
     await expect(loadImages(bundle, join(bundle, 'absent.sock'))).rejects.toSatisfy(
-      (e) => isInitError(e, 'docker_failed') && /cannot reach the Docker Engine at .*absent\.sock \(ENOENT\).*--skip-images/.test((e as Error).message),
+      (e) => isAppError(e, 'docker_failed') && /cannot reach the Docker Engine at .*absent\.sock \(ENOENT\).*--skip-images/.test((e as Error).message),
     );
   });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isInitError } from '../../../server/init/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { importModels } from '../../../server/init/models/import.ts';
 import { modelName } from '../../../server/init/models/layout.ts';
 import { makeTestBundle, manifestFor, sha256 } from '../../helpers/bundle.ts';
@@ -51,7 +51,7 @@ describe('importing the bundled Ollama models', () => {
     const { bundle, ollama } = setup();
     bundle.put(`models/blobs/sha256-${'0'.repeat(64)}`, randomBytes(10));
     await expect(importModels(bundle.dir, ollama)).rejects.toSatisfy(
-      (e) => isInitError(e, 'model_invalid') && /models\/blobs\/sha256-0{64}: its content hashes to [0-9a-f]{64}, not the hash its name claims/.test((e as Error).message),
+      (e) => isAppError(e, 'model_invalid') && /models\/blobs\/sha256-0{64}: its content hashes to [0-9a-f]{64}, not the hash its name claims/.test((e as Error).message),
     );
     expect(readdirSync(ollama)).toEqual([]);
   });

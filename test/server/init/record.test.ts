@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { markerVolume, parseRecord, RECORD_FILE, renderRecord } from '../../../server/init/bundle/record.ts';
-import { isInitError } from '../../../server/init/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { runInit, type InitOptions } from '../../../server/init/run.ts';
 import { makeTestBundle, TEST_BUNDLE_KEYRING } from '../../helpers/bundle.ts';
 import { tempDir } from '../../helpers/env.ts';
@@ -42,7 +42,7 @@ describe("init's record of what it wrote", () => {
 
     writeFileSync(join(bundle.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host"]}}\n');
     const env = readFileSync(join(bundle.dir, '.env'), 'utf8');
-    await expect(run()).rejects.toSatisfy((e) => isInitError(e, 'bundle_invalid') && /docker-compose\.override\.yml is not listed in SHA256SUMS/.test((e as Error).message));
+    await expect(run()).rejects.toSatisfy((e) => isAppError(e, 'bundle_invalid') && /docker-compose\.override\.yml is not listed in SHA256SUMS/.test((e as Error).message));
     expect(loads()).toBe(4);
     expect(readFileSync(join(bundle.dir, '.env'), 'utf8')).toBe(env);
     await docker.close();
@@ -52,7 +52,7 @@ describe("init's record of what it wrote", () => {
     const { bundle, docker, run, loads } = await setup();
     writeFileSync(join(bundle.dir, '.env'), ATTACKER_ENV);
     writeFileSync(join(bundle.dir, RECORD_FILE), renderRecord({ token: randomBytes(32).toString('hex'), files: ['.env'] }));
-    await expect(run()).rejects.toSatisfy((e) => isInitError(e, 'bundle_invalid') && /\.onsite-init does not belong to an init on this Docker engine/.test((e as Error).message));
+    await expect(run()).rejects.toSatisfy((e) => isAppError(e, 'bundle_invalid') && /\.onsite-init does not belong to an init on this Docker engine/.test((e as Error).message));
     await docker.close();
     expect(loads()).toBe(0);
     expect(docker.requests.map((r) => r.method)).toEqual(['GET']); // the marker lookup, nothing else

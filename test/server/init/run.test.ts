@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initCommand } from '../../../server/cli/init.ts';
 import { parseEnvText } from '../../../server/init/env/dotenv.ts';
 import { envEntries, INIT_SECRETS } from '../../../server/init/env/entries.ts';
-import { isInitError } from '../../../server/init/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { runInit, type InitOptions } from '../../../server/init/run.ts';
 import { makeTestBundle, TEST_BUNDLE_KEYRING } from '../../helpers/bundle.ts';
 import { tempDir } from '../../helpers/env.ts';
@@ -133,7 +133,7 @@ describe('onsite init, end to end on a test bundle', () => {
 
     // A tampered bundle is refused before a single image is loaded.
     appendFileSync(join(bundle.dir, 'images/ollama.tar'), 'x');
-    await expect(run({ imagesOnly: true, hosts: [] })).rejects.toSatisfy((e) => isInitError(e, 'bundle_invalid'));
+    await expect(run({ imagesOnly: true, hosts: [] })).rejects.toSatisfy((e) => isAppError(e, 'bundle_invalid'));
     await docker.close();
     expect(docker.requests).toHaveLength(3);
     expect(readdirSync(bundle.dir)).not.toContain('.env');

@@ -37,7 +37,7 @@ describe('SHA256SUMS.sig', () => {
     }
     // An inherited property name must not count as a key.
     expect(() => verifyBundleSums(sums, JSON.stringify({ ...good, kid: 'toString' }), TEST_BUNDLE_KEYRING)).toThrow(
-      expect.objectContaining({ name: 'InitError', code: 'signature_invalid' }),
+      expect.objectContaining({ name: 'AppError', code: 'signature_invalid' }),
     );
   });
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isInitError } from '../../../server/init/errors.ts';
+import { isAppError } from '../../../server/kernel/errors.ts';
 import { ensureTls } from '../../../server/init/tls/ensure.ts';
 import { certificateHosts } from '../../../server/init/tls/hosts.ts';
 import { folderMaker, tempDir } from '../../helpers/env.ts';
@@ -115,7 +115,7 @@ describe('TLS material', () => {
     rmSync(join(half, 'tls/server.key'));
     await expect(ensureTls(half, { hosts })).rejects.toThrow(/tls\/server\.crt exists without tls\/server\.key/);
     writeFileSync(join(half, 'tls/server.key'), readFileSync(join(half, 'tls/ca.key')));
-    await expect(ensureTls(half, { hosts })).rejects.toSatisfy((e) => isInitError(e, 'tls_invalid') && /the key does not belong to the certificate/.test((e as Error).message));
+    await expect(ensureTls(half, { hosts })).rejects.toSatisfy((e) => isAppError(e, 'tls_invalid') && /the key does not belong to the certificate/.test((e as Error).message));
     expect(() => certificateHosts([{ host: 'bad host', source: '--host' }])).toThrow(/--host: "bad host" is not a host name or IP address/);
     expect(certificateHosts([{ host: '[fe80::1]', source: 'x' }, { host: '', source: 'x' }, { host: 'LOCALHOST', source: 'x' }])).toEqual(['fe80::1', 'localhost', '127.0.0.1', '::1', 'server']);
   });
