@@ -10,11 +10,17 @@ import type { AppEnv } from '../types.ts';
  * socket stays corked only until the pending promise callbacks have run:
  * the adapter writes the head and any chunk already queued within them,
  * and whatever comes later is written as before.
+ *
+ * The socket is corked, never the response: Node 22 and later keep the
+ * chunks written to a corked response aside until its uncork, and its
+ * `end()` sends the closing chunk first. A stream that ended before the
+ * uncork (a short answer already complete when the stream starts) reached
+ * the client as an empty body, its events after the end of the response.
  */
 export const streamStart: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  const out = c.env?.outgoing;
-  if (!out || typeof out.cork !== 'function' || !c.res.headers.get('content-type')?.startsWith('text/event-stream')) return;
-  out.cork();
-  process.nextTick(() => out.uncork());
+  const socket = c.env?.outgoing?.socket;
+  if (!socket || typeof socket.cork !== 'function' || !c.res.headers.get('content-type')?.startsWith('text/event-stream')) return;
+  socket.cork();
+  process.nextTick(() => socket.uncork());
 };
