@@ -44,7 +44,7 @@ export function authRoutes(identity: Identity) {
     })
     .get('/me', (c) => {
       const caller = callerOf(c);
-      return c.json({ user: publicUser(caller.user), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
+      return c.json({ user: publicUser(identity.users.get(caller.user.id)), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
     })
     // Sessions and the password are managed from a browser session only; an API key gets 403 session_required.
     .get('/sessions', requireSession, (c) => {
