@@ -3,7 +3,7 @@ import type { KnowledgeService } from '../../knowledge/service.ts';
 import { publicDocument } from '../knowledge-views.ts';
 import { requireUser } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
-import { pathId, readerOf } from './collections.ts';
+import { pathId, readerOf } from '../knowledge-request.ts';
 
 /** `/api/documents/:id`: one document's status, its text and chunks (what citations link to), delete, retry. */
 export function documentRoutes(knowledge: KnowledgeService) {

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { publicDocument, publicHit } from '../../http/knowledge-views.ts';
 import type { Caller } from '../../http/types.ts';
+import { mayWrite } from '../../knowledge/service.ts';
 import type { Collection } from '../../knowledge/store/collections.ts';
 import { PostButton } from '../layout.tsx';
 
@@ -11,7 +12,7 @@ export type PublicHit = ReturnType<typeof publicHit>;
 
 /** Whether the caller may change a collection: its owner for a private one, an admin for a shared one. */
 export function canWrite(caller: Caller, c: Pick<Collection, 'scope' | 'ownerId'>): boolean {
-  return c.scope === 'private' ? c.ownerId === caller.user.id : caller.user.role === 'admin';
+  return mayWrite(caller.user, c);
 }
 
 /** A byte count for people: 512 B, 12.3 KB, 4.0 MB. Same as knowledge-view.js. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { publicMessage, type ChatService } from '../../chat/service.ts';
 import { statusOf } from '../../http/errors.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { readerOf } from '../../http/routes/collections.ts';
+import { readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { isAppError } from '../../lib/errors.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';

@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { publicDocument } from '../../http/knowledge-views.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { pathId, readerOf } from '../../http/routes/collections.ts';
+import { pathId, readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { DocumentPage } from '../pages/document.tsx';
 import { pageUser } from './guards.ts';

@@ -5,7 +5,7 @@ import type { ChatService } from '../../chat/service.ts';
 import { statusOf } from '../../http/errors.ts';
 import { publicDocument, publicHit } from '../../http/knowledge-views.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { pathId, readerOf } from '../../http/routes/collections.ts';
+import { pathId, readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import type { Retrieval } from '../../knowledge/retrieval/service.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';
