@@ -6,17 +6,10 @@ import { digestMatches, sha256Hex } from '../lib/secrets.ts';
 import type { ApiKey, KeysStore } from './keys-store.ts';
 import { toCallerUser, type CallerUser } from './caller.ts';
 import type { User, UsersStore } from './users-store.ts';
+import { publicKey, type KeyView } from './views.ts';
 
 const KEY_RE = /^(osk_[A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_EVERY_MS = 60_000;
-
-/** The public view of a key: never the key or its hash. */
-export function publicKey(k: ApiKey): KeyView {
-  return { id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
-}
-
-/** A key as routes and pages see it: name, prefix and use, never the key or its hash. */
-export type KeyView = Pick<ApiKey, 'id' | 'name' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'revokedAt'>;
 
 const alnum = (n: number) => {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

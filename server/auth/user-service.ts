@@ -6,6 +6,7 @@ import type { OneTimeLinks } from './one-time-links.ts';
 import { checkPasswordPolicy, hashPassword } from './password.ts';
 import type { SessionService } from './session-service.ts';
 import type { User, UsersStore } from './users-store.ts';
+import { publicUser, type UserView } from './views.ts';
 
 /** A new account: with a password, or without one to send an invite link. */
 export interface CreateUserInput {
@@ -24,11 +25,6 @@ export interface UpdateUserInput {
 
 /** Checks run before an account becomes active (seat limits); throws to refuse. */
 export type ActivationGuard = (change: 'create' | 'reactivate') => void;
-
-/** The public view of an account (no hash). */
-export function publicUser(u: User) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, createdAt: u.createdAt, hasPassword: u.passwordHash !== null };
-}
 
 /** Account administration: create or invite, role and status changes, reset links. */
 export function createUserService(deps: {
@@ -49,12 +45,14 @@ export function createUserService(deps: {
   };
 
   return {
-    list: () => users.list(),
-    get: mustGet,
+    /** Every account, as views. */
+    list: (): UserView[] => users.list().map(publicUser),
+    /** One account, as a view; `not_found` when there is none. */
+    get: (id: string): UserView => publicUser(mustGet(id)),
     /** Active accounts: the seats in use. */
     activeCount: () => users.countActive(),
 
-    async create(input: CreateUserInput, actor: Actor, ip?: string): Promise<{ user: User; inviteUrl?: string }> {
+    async create(input: CreateUserInput, actor: Actor, ip?: string): Promise<{ user: UserView; inviteUrl?: string }> {
       const email = input.email.trim().toLowerCase();
       if (users.byEmail(email)) throw new AppError('email_taken', 'an account with this email already exists');
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
@@ -75,10 +73,10 @@ export function createUserService(deps: {
       }
       const inviteUrl = passwordHash ? undefined : links.issue('invite', user.id, actor.id).url;
       audit.record({ actor, action: inviteUrl ? 'user.invite' : 'user.create', target: user.id, ip, details: { email, role: input.role } });
-      return inviteUrl ? { user, inviteUrl } : { user };
+      return inviteUrl ? { user: publicUser(user), inviteUrl } : { user: publicUser(user) };
     },
 
-    update(id: string, input: UpdateUserInput, actor: Actor, ip?: string): User {
+    update(id: string, input: UpdateUserInput, actor: Actor, ip?: string): UserView {
       return users.transaction(() => {
         const before = mustGet(id);
         const losesAdmin =
@@ -96,7 +94,7 @@ export function createUserService(deps: {
         const changes: Record<string, unknown> = {};
         for (const k of ['name', 'role', 'status'] as const) if (before[k] !== after[k]) changes[k] = { from: before[k], to: after[k] };
         if (Object.keys(changes).length > 0) audit.record({ actor, action: 'user.update', target: id, ip, details: changes });
-        return after;
+        return publicUser(after);
       });
     },
 

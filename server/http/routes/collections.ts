@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../../lib/errors.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';
-import { publicCollection, publicDocument } from '../knowledge-views.ts';
+import { publicCollection, publicDocument } from '../../knowledge/views.ts';
 import { pathId, readerOf } from '../knowledge-request.ts';
 import { collectionBody, collectionPatchBody, importUrlBody } from '../knowledge-schemas.ts';
 import { requireUser } from '../middleware/guards.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { KnowledgeService } from '../../knowledge/service.ts';
-import { publicDocument } from '../knowledge-views.ts';
+import { publicDocument } from '../../knowledge/views.ts';
 import { requireUser } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
 import { pathId, readerOf } from '../knowledge-request.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Identity } from '../../auth/index.ts';
-import { publicKey } from '../../auth/key-service.ts';
+import { publicKey } from '../../auth/views.ts';
 import { callerOf, requireSession, requireUser } from '../middleware/guards.ts';
 import { createKeyBody } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { CallerSession } from '../../auth/caller.ts';
-import type { KeyView } from '../../auth/key-service.ts';
+import type { KeyView } from '../../auth/views.ts';
 import type { Caller } from '../../http/types.ts';
 import { Field, Notice, when } from '../components.tsx';
 import { CsrfField, Layout, PostButton } from '../layout.tsx';

@@ -2,33 +2,18 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { identify } from '../../../../server/http/middleware/identity.ts';
 import type { Caller } from '../../../../server/http/types.ts';
 import { PASSWORD } from '../../../helpers/client.ts';
+import { credentialPaths, type CredentialFields } from '../../../helpers/credentials.ts';
 import { claimAdmin } from '../../../helpers/identity.ts';
 import { tinyApp } from '../../../helpers/middleware.ts';
 import { createTestServer, type TestServer } from '../../../helpers/server.ts';
-
-// A field name that names credential material. `csrfToken` is the one allowed: the
-// anti-forgery value a page must embed in its forms, which signs nobody in alone.
-const CREDENTIAL = /hash|token|secret|password/i;
-const ALLOWED = new Set(['csrfToken']);
-
-/** Every field name reachable in a type, down through objects (a Date is a leaf). */
-type FieldNames<T> = T extends Date ? never : T extends object ? { [K in keyof T & string]: K | FieldNames<T[K]> }[keyof T & string] : never;
-type Credential = `${string}${'hash' | 'token' | 'secret' | 'password'}${string}`;
-type CredentialFields<T> = { [K in FieldNames<T>]: Lowercase<K> extends Credential ? K : never }[FieldNames<T>];
-
-/** Paths of the fields of a value whose names look like credentials. */
-function credentialPaths(value: unknown, path = ''): string[] {
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => [...(CREDENTIAL.test(k) && !ALLOWED.has(k) ? [`${path}${k}`] : []), ...credentialPaths(v, `${path}${k}.`)]);
-}
 
 let s: TestServer | undefined;
 afterEach(() => s?.cleanup());
 
 describe('the Caller a route or page sees', () => {
-  it('names no credential field in its type (but the CSRF token) and holds none at runtime, for a real session and a real API key', async () => {
+  it('names no credential field in its type (the CSRF token is not one) and holds none at runtime, for a real session and a real API key', async () => {
     // Checked by the type checker: a credential field added to the Caller's types fails `npm run typecheck`.
-    expectTypeOf<Exclude<CredentialFields<Caller>, 'csrfToken'>>().toEqualTypeOf<never>();
+    expectTypeOf<CredentialFields<Caller>>().toEqualTypeOf<never>();
     s = await createTestServer();
     const admin = await claimAdmin(s);
     const key = (await admin.post('/api/keys', { name: 'ci' })).body.key as string;
