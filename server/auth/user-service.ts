@@ -23,8 +23,17 @@ export interface UpdateUserInput {
   status?: User['status'] | undefined;
 }
 
-/** Checks run before an account becomes active (seat limits); throws to refuse. */
-export type ActivationGuard = (change: 'create' | 'reactivate') => void;
+/**
+ * The seat limit an account must fit before it becomes active (created or
+ * reactivated): a port identity depends on and the license implements.
+ */
+export interface SeatPolicy {
+  /** Throws `seats_exceeded` when `seatsUsed` active accounts leave no seat for one more. */
+  assertCanAddSeat(seatsUsed: number): void;
+}
+
+/** No seat limit (identity on its own, without a license). */
+export const UNLIMITED_SEATS: SeatPolicy = { assertCanAddSeat: () => undefined };
 
 /** Account administration: create or invite, role and status changes, reset links. */
 export function createUserService(deps: {
@@ -33,10 +42,11 @@ export function createUserService(deps: {
   links: OneTimeLinks;
   audit: AuditService;
   clock: Clock;
-  activationGuard?: ActivationGuard;
+  seats?: SeatPolicy;
 }) {
   const { users, sessions, links, audit, clock } = deps;
-  const guard: ActivationGuard = deps.activationGuard ?? (() => undefined);
+  const seats = deps.seats ?? UNLIMITED_SEATS;
+  const guard = () => seats.assertCanAddSeat(users.countActive());
 
   const mustGet = (id: string): User => {
     const u = users.byId(id);
@@ -56,7 +66,7 @@ export function createUserService(deps: {
       const email = input.email.trim().toLowerCase();
       if (users.byEmail(email)) throw new AppError('email_taken', 'an account with this email already exists');
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
-      guard('create'); // early, clear refusal before the slow hash
+      guard(); // early, clear refusal before the slow hash
       const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
       const now = new Date(clock());
       let user: User;
@@ -64,7 +74,7 @@ export function createUserService(deps: {
         // Seats are checked again with the insert, in one write transaction,
         // so concurrent creations cannot pass the limit together.
         user = users.transaction(() => {
-          guard('create');
+          guard();
           return users.insert({ id: randomUUID(), email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now, passwordChangedAt: passwordHash ? now : null });
         });
       } catch (err) {
@@ -84,7 +94,7 @@ export function createUserService(deps: {
         if (losesAdmin && users.countActiveAdmins(id) === 0) {
           throw new AppError('last_admin', 'this is the last active admin; make another admin first');
         }
-        if (before.status === 'deactivated' && input.status === 'active') guard('reactivate');
+        if (before.status === 'deactivated' && input.status === 'active') guard();
         const after = users.update(id, {
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.role !== undefined ? { role: input.role } : {}),

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../lib/clock.ts';
 import { createHealthService, type HealthService } from '../lib/health.ts';
 import { createJobs, type Jobs } from '../lib/jobs.ts';
 import { createLicenseService, type LicenseService } from '../license/service.ts';
+import { createSeatPolicy } from '../license/seats.ts';
 import { createLicenseStore } from '../license/store.ts';
 import type { Resolver } from '../lib/egress.ts';
 import type { SecretsService } from '../secrets/service.ts';
@@ -70,15 +71,18 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const health = createHealthService();
   health.register('database', databaseCheck(db.sqlite, migrations));
   const secrets = secretsFor(db.orm, config, clock);
+  // Identity depends on the license's seat policy (a port), the license service on identity's
+  // count of active accounts: built in that order, with no forward reference.
+  const licenseStore = createLicenseStore(db.orm);
   const identity = createIdentity(db.orm, clock, {
     bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
     sessionSecret: config.SESSION_SECRET,
     idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
     maxHours: config.SESSION_MAX_HOURS,
     baseUrl: config.APP_BASE_URL,
-  }, () => license.seatGuard());
-  const license: LicenseService = createLicenseService({
-    store: createLicenseStore(db.orm),
+  }, createSeatPolicy(licenseStore));
+  const license = createLicenseService({
+    store: licenseStore,
     activeUsers: () => identity.users.activeCount(),
     audit: identity.audit,
     clock,
