@@ -42,7 +42,7 @@ export function createAccountService(deps: {
   // transaction: a password replaced because it leaked leaves no key or session
   // of the old one working, and no entry is lost.
   const replacePassword = (
-    user: User,
+    user: Pick<User, 'id'>,
     passwordHash: string,
     event: { actor: Actor; action: string; ip?: string | undefined },
     o: { keepSessionId?: string | undefined; first?: () => void } = {},
@@ -61,7 +61,7 @@ export function createAccountService(deps: {
      * audited like a sign-in); every other session and every API key of the
      * user is revoked.
      */
-    async changePassword(user: User, current: string, next: string, keepSessionId: string | undefined, ip?: string): Promise<PasswordReplaced> {
+    async changePassword(user: Pick<User, 'id' | 'email'>, current: string, next: string, keepSessionId: string | undefined, ip?: string): Promise<PasswordReplaced> {
       await login.checkPassword(user.email, current, ip, 'user.password_change');
       checkPasswordPolicy(next, user.email);
       const hash = await hashPassword(next);

@@ -13,7 +13,7 @@ import { createSetupService } from './setup-service.ts';
 import { createSignInThrottle } from './sign-in-throttle.ts';
 import { createThrottleStore } from './throttle-store.ts';
 import { createTokensStore } from './tokens-store.ts';
-import { createUserService, type ActivationGuard } from './user-service.ts';
+import { createUserService, type SeatPolicy } from './user-service.ts';
 import { createUsersStore } from './users-store.ts';
 
 /** Settings the identity services take from the configuration. */
@@ -26,7 +26,7 @@ export interface IdentitySettings {
 }
 
 /** Builds the identity services (setup, sign-in, sessions, accounts, keys, audit) from their stores. */
-export function createIdentity(orm: Orm, clock: Clock, s: IdentitySettings, activationGuard?: ActivationGuard) {
+export function createIdentity(orm: Orm, clock: Clock, s: IdentitySettings, seats?: SeatPolicy) {
   const users = createUsersStore(orm);
   const audit = createAuditService(createAuditStore(orm), clock);
   const sessions = createSessionService({
@@ -43,7 +43,7 @@ export function createIdentity(orm: Orm, clock: Clock, s: IdentitySettings, acti
     sessions,
     login,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
-    users: createUserService({ users, sessions, links, audit, clock, ...(activationGuard ? { activationGuard } : {}) }),
+    users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),
     account: createAccountService({ users, sessions, keys, links, login, audit, clock }),
     keys,
   };

@@ -4,15 +4,12 @@ import type { Clock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
 import { digestMatches, sha256Hex } from '../kernel/secrets.ts';
 import type { ApiKey, KeysStore } from './keys-store.ts';
+import { toCallerUser, type CallerUser } from './caller.ts';
 import type { User, UsersStore } from './users-store.ts';
+import { publicKey, type KeyView } from './views.ts';
 
 const KEY_RE = /^(osk_[A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const TOUCH_EVERY_MS = 60_000;
-
-/** The public view of a key: never the key or its hash. */
-export function publicKey(k: ApiKey) {
-  return { id: k.id, name: k.name, prefix: k.prefix, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt };
-}
 
 const alnum = (n: number) => {
   const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -26,7 +23,7 @@ const alnum = (n: number) => {
 export function createKeyService(deps: { keys: KeysStore; users: UsersStore; audit: AuditService; clock: Clock }) {
   const { keys, users, audit, clock } = deps;
   return {
-    create(user: User, name: string, ip?: string): { key: string; record: ApiKey } {
+    create(user: Pick<User, 'id' | 'email'>, name: string, ip?: string): { key: string; record: ApiKey } {
       const prefix = `osk_${alnum(12)}`;
       const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
       const record = keys.insert({ id: randomUUID(), userId: user.id, name, prefix, keyHash: sha256Hex(key), createdAt: new Date(clock()) });
@@ -34,13 +31,14 @@ export function createKeyService(deps: { keys: KeysStore; users: UsersStore; aud
       return { key, record };
     },
 
-    list: (userId: string) => keys.forUser(userId),
+    /** The keys of a user, as views. */
+    list: (userId: string): KeyView[] => keys.forUser(userId).map(publicKey),
     /** How many keys of a user still work (what a password change or reset would revoke). */
     activeCount: (userId: string) => keys.forUser(userId).filter((k) => !k.revokedAt).length,
     /** Revokes every key of a user, without an audit entry of its own: the caller's entry names the count. */
     revokeAll: (userId: string) => keys.revokeAllForUser(userId, new Date(clock())),
 
-    revoke(user: User, id: string, ip?: string): ApiKey {
+    revoke(user: Pick<User, 'id' | 'email'>, id: string, ip?: string): ApiKey {
       const record = keys.revoke(id, user.id, new Date(clock()));
       if (!record) throw new AppError('not_found', 'no such active key');
       audit.record({ actor: { id: user.id, label: user.email }, action: 'key.revoke', target: id, ip, details: { prefix: record.prefix } });
@@ -48,7 +46,7 @@ export function createKeyService(deps: { keys: KeysStore; users: UsersStore; aud
     },
 
     /** Resolves a bearer key to its active user, or undefined. */
-    authenticate(presented: string | undefined): { user: User; key: ApiKey } | undefined {
+    authenticate(presented: string | undefined): { user: CallerUser; keyId: string } | undefined {
       const m = presented ? KEY_RE.exec(presented) : null;
       if (!m) return undefined;
       const record = keys.byPrefix(m[1]!);
@@ -57,7 +55,7 @@ export function createKeyService(deps: { keys: KeysStore; users: UsersStore; aud
       if (!user || user.status !== 'active') return undefined;
       const now = clock();
       if (!record.lastUsedAt || now - record.lastUsedAt.getTime() >= TOUCH_EVERY_MS) keys.touch(record.id, new Date(now));
-      return { user, key: record };
+      return { user: toCallerUser(user), keyId: record.id };
     },
   };
 }

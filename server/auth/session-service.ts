@@ -1,8 +1,9 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../kernel/clock.ts';
 import { secretsEqual, sha256Hex } from '../kernel/secrets.ts';
+import { toCallerSession, toCallerUser, type CallerSession, type CallerUser } from './caller.ts';
 import type { Session, SessionsStore } from './sessions-store.ts';
-import type { User, UsersStore } from './users-store.ts';
+import type { UsersStore } from './users-store.ts';
 
 /** Session limits from the configuration. */
 export interface SessionPolicy {
@@ -12,10 +13,10 @@ export interface SessionPolicy {
   secret: string;
 }
 
-/** A signed-in browser: the user and their session. */
+/** A signed-in browser: the user and their session, without any hash. */
 export interface SessionIdentity {
-  user: User;
-  session: Session;
+  user: CallerUser;
+  session: CallerSession;
 }
 
 // Writing last-seen on every request would turn every read into a write.
@@ -30,7 +31,7 @@ export function createSessionService(deps: { sessions: SessionsStore; users: Use
   const { sessions, users, clock, policy } = deps;
   const idleMs = policy.idleMinutes * 60_000;
 
-  const csrfFor = (session: Session) => createHmac('sha256', policy.secret).update(`csrf:${session.id}`).digest('base64url');
+  const csrfFor = (session: Pick<Session, 'id'>) => createHmac('sha256', policy.secret).update(`csrf:${session.id}`).digest('base64url');
 
   return {
     /** Starts a session; returns the cookie token (shown to nobody else, stored nowhere). */
@@ -63,18 +64,23 @@ export function createSessionService(deps: { sessions: SessionsStore; users: Use
         sessions.touch(session.id, new Date(now));
         session.lastSeenAt = new Date(now);
       }
-      return { user, session };
+      return { user: toCallerUser(user), session: toCallerSession(session) };
     },
 
-    list: (userId: string) => sessions.activeForUser(userId, new Date(clock())).filter((s) => s.lastSeenAt.getTime() + idleMs > clock()),
+    /** The live sessions of a user, newest first, without their token hashes. */
+    list: (userId: string): CallerSession[] =>
+      sessions
+        .activeForUser(userId, new Date(clock()))
+        .filter((s) => s.lastSeenAt.getTime() + idleMs > clock())
+        .map(toCallerSession),
     revoke: (id: string, userId: string) => sessions.revoke(id, userId, new Date(clock())),
     revokeAll: (userId: string, keepId?: string) => sessions.revokeAllForUser(userId, new Date(clock()), keepId),
 
     /** The CSRF token of a session, for forms and the `x-csrf-token` header. */
     csrfToken: csrfFor,
-    verifyCsrf: (session: Session, token: string | undefined) => token !== undefined && secretsEqual(token, csrfFor(session)),
+    verifyCsrf: (session: Pick<Session, 'id'>, token: string | undefined) => token !== undefined && secretsEqual(token, csrfFor(session)),
     /** Seconds a cookie should live: the session's absolute remaining lifetime. */
-    cookieMaxAge: (session: Session) => Math.max(0, Math.floor((session.expiresAt.getTime() - clock()) / 1000)),
+    cookieMaxAge: (session: Pick<Session, 'expiresAt'>) => Math.max(0, Math.floor((session.expiresAt.getTime() - clock()) / 1000)),
   };
 }
 

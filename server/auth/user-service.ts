@@ -6,6 +6,7 @@ import type { OneTimeLinks } from './one-time-links.ts';
 import { checkPasswordPolicy, hashPassword } from './password.ts';
 import type { SessionService } from './session-service.ts';
 import type { User, UsersStore } from './users-store.ts';
+import { publicUser, type UserView } from './views.ts';
 
 /** A new account: with a password, or without one to send an invite link. */
 export interface CreateUserInput {
@@ -22,13 +23,17 @@ export interface UpdateUserInput {
   status?: User['status'] | undefined;
 }
 
-/** Checks run before an account becomes active (seat limits); throws to refuse. */
-export type ActivationGuard = (change: 'create' | 'reactivate') => void;
-
-/** The public view of an account (no hash). */
-export function publicUser(u: User) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, createdAt: u.createdAt, hasPassword: u.passwordHash !== null };
+/**
+ * The seat limit an account must fit before it becomes active (created or
+ * reactivated): a port identity depends on and the license implements.
+ */
+export interface SeatPolicy {
+  /** Throws `seats_exceeded` when `seatsUsed` active accounts leave no seat for one more. */
+  assertCanAddSeat(seatsUsed: number): void;
 }
+
+/** No seat limit (identity on its own, without a license). */
+export const UNLIMITED_SEATS: SeatPolicy = { assertCanAddSeat: () => undefined };
 
 /** Account administration: create or invite, role and status changes, reset links. */
 export function createUserService(deps: {
@@ -37,10 +42,11 @@ export function createUserService(deps: {
   links: OneTimeLinks;
   audit: AuditService;
   clock: Clock;
-  activationGuard?: ActivationGuard;
+  seats?: SeatPolicy;
 }) {
   const { users, sessions, links, audit, clock } = deps;
-  const guard: ActivationGuard = deps.activationGuard ?? (() => undefined);
+  const seats = deps.seats ?? UNLIMITED_SEATS;
+  const guard = () => seats.assertCanAddSeat(users.countActive());
 
   const mustGet = (id: string): User => {
     const u = users.byId(id);
@@ -49,16 +55,18 @@ export function createUserService(deps: {
   };
 
   return {
-    list: () => users.list(),
-    get: mustGet,
+    /** Every account, as views. */
+    list: (): UserView[] => users.list().map(publicUser),
+    /** One account, as a view; `not_found` when there is none. */
+    get: (id: string): UserView => publicUser(mustGet(id)),
     /** Active accounts: the seats in use. */
     activeCount: () => users.countActive(),
 
-    async create(input: CreateUserInput, actor: Actor, ip?: string): Promise<{ user: User; inviteUrl?: string }> {
+    async create(input: CreateUserInput, actor: Actor, ip?: string): Promise<{ user: UserView; inviteUrl?: string }> {
       const email = input.email.trim().toLowerCase();
       if (users.byEmail(email)) throw new AppError('email_taken', 'an account with this email already exists');
       if (input.password !== undefined) checkPasswordPolicy(input.password, email);
-      guard('create'); // early, clear refusal before the slow hash
+      guard(); // early, clear refusal before the slow hash
       const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
       const now = new Date(clock());
       let user: User;
@@ -66,7 +74,7 @@ export function createUserService(deps: {
         // Seats are checked again with the insert, in one write transaction,
         // so concurrent creations cannot pass the limit together.
         user = users.transaction(() => {
-          guard('create');
+          guard();
           return users.insert({ id: randomUUID(), email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now, passwordChangedAt: passwordHash ? now : null });
         });
       } catch (err) {
@@ -75,10 +83,10 @@ export function createUserService(deps: {
       }
       const inviteUrl = passwordHash ? undefined : links.issue('invite', user.id, actor.id).url;
       audit.record({ actor, action: inviteUrl ? 'user.invite' : 'user.create', target: user.id, ip, details: { email, role: input.role } });
-      return inviteUrl ? { user, inviteUrl } : { user };
+      return inviteUrl ? { user: publicUser(user), inviteUrl } : { user: publicUser(user) };
     },
 
-    update(id: string, input: UpdateUserInput, actor: Actor, ip?: string): User {
+    update(id: string, input: UpdateUserInput, actor: Actor, ip?: string): UserView {
       return users.transaction(() => {
         const before = mustGet(id);
         const losesAdmin =
@@ -86,7 +94,7 @@ export function createUserService(deps: {
         if (losesAdmin && users.countActiveAdmins(id) === 0) {
           throw new AppError('last_admin', 'this is the last active admin; make another admin first');
         }
-        if (before.status === 'deactivated' && input.status === 'active') guard('reactivate');
+        if (before.status === 'deactivated' && input.status === 'active') guard();
         const after = users.update(id, {
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.role !== undefined ? { role: input.role } : {}),
@@ -96,7 +104,7 @@ export function createUserService(deps: {
         const changes: Record<string, unknown> = {};
         for (const k of ['name', 'role', 'status'] as const) if (before[k] !== after[k]) changes[k] = { from: before[k], to: after[k] };
         if (Object.keys(changes).length > 0) audit.record({ actor, action: 'user.update', target: id, ip, details: changes });
-        return after;
+        return publicUser(after);
       });
     },
 

@@ -4,6 +4,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { AppError, isAppError } from '../kernel/errors.ts';
 import type { ChatMessage } from '../kernel/protocol/miner.ts';
 import type { Engine } from './engine.ts';
+import { readableCollectionIds } from './collection-access.ts';
 import { renderMarkdown } from './markdown.ts';
 import { checkWholeDocument, promptWithKnowledge, type KnowledgeReader, type Rewriter } from './knowledge-prompt.ts';
 import type { ChatStore, Conversation, ConversationKnowledge, Message, MessageSource } from './store.ts';
@@ -71,11 +72,8 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
   // What a conversation grounds in, checked against what the user may read now.
   function checkedKnowledge(userId: string, k: ConversationKnowledge | null | undefined): ConversationKnowledge | null {
     if (!k || (k.collectionIds.length === 0 && k.documentId === undefined)) return null;
-    if (!deps.knowledge) throw new AppError('unavailable', 'the knowledge base is not available on this server');
-    const ids = [...new Set(k.collectionIds)];
-    const readable = deps.knowledge.readableCollections(userId, ids);
-    if (readable.length !== ids.length) throw new AppError('not_found', `no such collection: ${ids.filter((id) => !readable.includes(id)).join(', ')}`);
-    if (k.documentId !== undefined) deps.knowledge.wholeDocument(userId, k.documentId);
+    const { reader, ids } = readableCollectionIds(deps.knowledge, userId, k.collectionIds);
+    if (k.documentId !== undefined) reader.wholeDocument(userId, k.documentId);
     return { collectionIds: ids, ...(k.documentId !== undefined ? { documentId: k.documentId } : {}) };
   }
 

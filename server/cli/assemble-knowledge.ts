@@ -1,11 +1,7 @@
-import type { AuditService } from '../audit/service.ts';
 import type { PageReader } from '../browser-client/client.ts';
 import type { Engine } from '../chat/engine.ts';
-import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import type { Clock } from '../kernel/clock.ts';
 import { isAppError } from '../kernel/errors.ts';
-import type { Log } from '../kernel/log.ts';
 import { extractLimitsOf } from '../knowledge/extract/limits.ts';
 import { createSpaceManager } from '../knowledge/ingestion/spaces.ts';
 import { createIngestionWorker } from '../knowledge/ingestion/worker.ts';
@@ -19,6 +15,7 @@ import { createKeywordStore } from '../knowledge/store/keyword.ts';
 import { createQueueStore } from '../knowledge/store/queue.ts';
 import { createVectorsStore } from '../knowledge/store/vectors.ts';
 import type { ModelService } from '../models/service.ts';
+import type { Base } from './assemble-models.ts';
 
 /** Chunks per embedding request: large enough to amortise the round trip, small enough to retry cheaply. */
 const EMBED_BATCH = 32;
@@ -30,8 +27,8 @@ const INGEST_CONCURRENCY = 2;
  * `serve`), hybrid retrieval with query embeddings through the engine (so
  * budgets and the ledger apply), and the service the routes call.
  */
-export function createKnowledgeLayer(config: Config, log: Log, db: Db, deps: { engine: Engine; catalog: ModelService; audit: AuditService; clock: Clock; pages?: PageReader | undefined }) {
-  const { engine, clock } = deps;
+export function buildKnowledge({ config, log, db, audit, clock }: Base & { db: Db }, deps: { engine: Engine; catalog: ModelService; pages?: PageReader | undefined }) {
+  const { engine } = deps;
   const collections = createCollectionsStore(db.orm);
   const documents = createDocumentsStore(db.orm);
   const vectors = createVectorsStore(db.orm, db.sqlite);
@@ -69,7 +66,7 @@ export function createKnowledgeLayer(config: Config, log: Log, db: Db, deps: { e
     log: klog,
     embed: async (userId, model, texts, signal) => (await engine.embed({ userId, source: 'embedding' }, model, texts, signal)).embeddings,
   });
-  const service = createKnowledgeService({ collections, documents, vectors, queue, worker, audit: deps.audit, clock, maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024 });
+  const service = createKnowledgeService({ collections, documents, vectors, queue, worker, audit, clock, maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024 });
   return {
     service,
     retrieval,
@@ -77,10 +74,8 @@ export function createKnowledgeLayer(config: Config, log: Log, db: Db, deps: { e
     worker,
     spaces,
     status: () => knowledgeStatus({ documents, vectors, queue }),
-    /** Store access for tests that check what is left in the database. */
-    stores: { collections, documents, vectors, queue, keyword },
   };
 }
 
-/** The knowledge base side of the server. */
-export type KnowledgeLayer = ReturnType<typeof createKnowledgeLayer>;
+/** The knowledge base as the root holds it. */
+export type Knowledge = ReturnType<typeof buildKnowledge>;

@@ -6,11 +6,12 @@ import { usageClampReporter } from '../backend/miner-usage.ts';
 import { createOpenAIBackend } from '../backend/openai.ts';
 import type { ModelBackend } from '../backend/types.ts';
 import type { PageReader } from '../browser-client/client.ts';
-import { createEngine } from '../chat/engine.ts';
+import { createEngine, type Engine } from '../chat/engine.ts';
+import type { KnowledgeReader } from '../chat/knowledge-prompt.ts';
 import { createChatService } from '../chat/service.ts';
 import { createChatStore } from '../chat/store.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import type { Orm } from '../db/client.ts';
 import { attachMinerSocket } from '../http/miner-socket.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { assertLocalEndpoint, type Resolver } from '../kernel/egress.ts';
@@ -19,57 +20,84 @@ import { createRegistry } from '../miners/registry.ts';
 import { createScheduler } from '../miners/scheduler.ts';
 import { createMinerService } from '../miners/service.ts';
 import { createMinersStore } from '../miners/store.ts';
-import { createModelService } from '../models/service.ts';
+import { createModelService, type ModelService } from '../models/service.ts';
 import { createModelsStore } from '../models/store.ts';
-import { createUsageService } from '../usage/service.ts';
+import { createUsageService, type UsageService } from '../usage/service.ts';
 import { createUsageStore } from '../usage/store.ts';
-import { createKnowledgeLayer } from './assemble-knowledge.ts';
 
-/**
- * Wires the model side: miner registry and scheduler, the backend (miners
- * or an external OpenAI-compatible endpoint, refused outside the local
- * network when NO_EXTERNAL_EGRESS=1), catalog, usage ledger, the engine
- * the knowledge base, and chat (reading linked web pages through `pages`,
- * the browser sidecar's client, and searching the knowledge base). Answers a crash left half-written are marked failed here.
+/*
+ * One small builder per feature of the model side, called in order by the
+ * composition root (assemble.ts): miners, then the backend over them, the
+ * catalog, the usage ledger, the engine over those, and chat.
  */
-export async function createModelLayer(config: Config, log: Log, db: Db, audit: AuditService, clock: Clock, extras: { resolve?: Resolver | undefined; pages?: PageReader | undefined; silence?: Partial<JobSilence> | undefined } = {}) {
-  const { resolve } = extras;
-  const orm = db.orm;
+
+/** What every builder may take from the root. */
+export interface Base {
+  config: Config;
+  log: Log;
+  orm: Orm;
+  audit: AuditService;
+  clock: Clock;
+}
+
+/** Miners: their service, the live registry and the scheduler, and the WebSocket they connect to. */
+export function buildMiners({ config, log, orm, audit, clock }: Base) {
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
-  const miners = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus, onRetired: registry.retire });
+  const service = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus, onRetired: registry.retire });
   const scheduler = createScheduler(registry, clock);
-  let backend: ModelBackend;
-  if (config.ORCH_MODEL_BACKEND === 'openai') {
-    if (config.NO_EXTERNAL_EGRESS) await assertLocalEndpoint(config.OPENAI_BASE_URL!, resolve);
-    backend = createOpenAIBackend({ baseUrl: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY, clock });
-  } else {
-    const silence: JobSilence = { ...JOB_SILENCE, beforeFirstMs: config.MINER_FIRST_TOKEN_TIMEOUT_S * 1000, ...extras.silence };
-    const probation = createProbation({ registry, clock, silence, log: log.child({ module: 'miners' }), audit });
-    backend = createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence, probation, onUsageClamped: usageClampReporter(log.child({ module: 'miners' }), audit) });
-  }
-  const catalog = createModelService({ store: createModelsStore(orm), audit, clock });
-  const usage = createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });
-  const engine = createEngine({ backend, models: catalog, usage, clock, log: log.child({ module: 'engine' }), maxStreams: config.MAX_CONCURRENT_STREAMS });
-  const knowledge = createKnowledgeLayer(config, log, db, { engine, catalog, audit, clock, pages: extras.pages });
-  const chat = createChatService({ store: createChatStore(orm), engine, clock, pages: extras.pages, knowledge: knowledge.reader });
-  const interrupted = chat.recoverInterrupted();
-  if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');
   return {
+    service,
     registry,
-    miners,
     scheduler,
-    backend,
-    catalog,
-    usage,
-    engine,
-    chat,
-    knowledge,
+    /** Serves the miner WebSocket on an HTTP server; returns a function closing its connections. */
     attachSockets(server: Server): () => void {
-      const sockets = attachMinerSocket(server, { service: miners, registry, log: log.child({ module: 'miners' }), trustedProxies: config.TRUSTED_PROXIES, clock });
+      const sockets = attachMinerSocket(server, { service, registry, log: log.child({ module: 'miners' }), trustedProxies: config.TRUSTED_PROXIES, clock });
       return () => sockets.close();
     },
   };
 }
 
-/** The model side of the server. */
-export type ModelLayer = Awaited<ReturnType<typeof createModelLayer>>;
+/** The miners feature as the root holds it. */
+export type Miners = ReturnType<typeof buildMiners>;
+
+/**
+ * The model backend: the miners, or an external OpenAI-compatible endpoint
+ * (refused outside the local network when NO_EXTERNAL_EGRESS=1).
+ */
+export async function buildBackend({ config, log, audit, clock }: Base, miners: Miners, o: { resolve?: Resolver | undefined; silence?: Partial<JobSilence> | undefined }): Promise<ModelBackend> {
+  if (config.ORCH_MODEL_BACKEND === 'openai') {
+    if (config.NO_EXTERNAL_EGRESS) await assertLocalEndpoint(config.OPENAI_BASE_URL!, o.resolve);
+    return createOpenAIBackend({ baseUrl: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY, clock });
+  }
+  const { registry, scheduler } = miners;
+  const silence: JobSilence = { ...JOB_SILENCE, beforeFirstMs: config.MINER_FIRST_TOKEN_TIMEOUT_S * 1000, ...o.silence };
+  const probation = createProbation({ registry, clock, silence, log: log.child({ module: 'miners' }), audit });
+  return createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence, probation, onUsageClamped: usageClampReporter(log.child({ module: 'miners' }), audit) });
+}
+
+/** The model catalog. */
+export function buildCatalog({ orm, audit, clock }: Base): ModelService {
+  return createModelService({ store: createModelsStore(orm), audit, clock });
+}
+
+/** The usage ledger and budgets. */
+export function buildUsage({ config, orm, audit, clock }: Base): UsageService {
+  return createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });
+}
+
+/** The engine: every generation and embedding, through the catalog, the budgets and the backend. */
+export function buildEngine({ config, log, clock }: Base, d: { backend: ModelBackend; catalog: ModelService; usage: UsageService }): Engine {
+  return createEngine({ backend: d.backend, models: d.catalog, usage: d.usage, clock, log: log.child({ module: 'engine' }), maxStreams: config.MAX_CONCURRENT_STREAMS });
+}
+
+/**
+ * Chat: conversations over the engine, reading linked web pages through
+ * `pages` and searching the knowledge base. Answers a crash left
+ * half-written are marked failed here.
+ */
+export function buildChat({ log, orm, clock }: Base, d: { engine: Engine; pages?: PageReader | undefined; knowledge: KnowledgeReader }) {
+  const chat = createChatService({ store: createChatStore(orm), engine: d.engine, clock, pages: d.pages, knowledge: d.knowledge });
+  const interrupted = chat.recoverInterrupted();
+  if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');
+  return chat;
+}

@@ -10,24 +10,26 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { dailyBackup } from '../db/daily-backup.ts';
 import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
-import { createApp, type App } from '../http/app.ts';
+import { createApp, type App, type ModelDeps } from '../http/app.ts';
 import { hostPolicy } from '../http/hosts.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { systemClock, type Clock } from '../kernel/clock.ts';
 import { createHealthService, type HealthService } from '../kernel/health.ts';
 import { createJobs, type Jobs } from '../kernel/jobs.ts';
 import { createLicenseService, type LicenseService } from '../license/service.ts';
+import { createSeatPolicy } from '../license/seats.ts';
 import { createLicenseStore } from '../license/store.ts';
 import type { Resolver } from '../kernel/egress.ts';
 import type { SecretsService } from '../secrets/service.ts';
 import type { Log } from '../kernel/log.ts';
 import { REVISION, VERSION } from '../version.ts';
-import { createModelLayer, type ModelLayer } from './assemble-models.ts';
+import { buildKnowledge, type Knowledge } from './assemble-knowledge.ts';
+import { buildBackend, buildCatalog, buildChat, buildEngine, buildMiners, buildUsage, type Base } from './assemble-models.ts';
 import { openMigratedDatabase } from './database.ts';
 import { secretsFor } from './secrets.ts';
 
-/** The assembled server: the HTTP app and what it was built from. */
-export interface Assembled {
+/** The assembled server: the HTTP app and what it was built from, one field per feature. */
+export interface Assembled extends ModelDeps {
   app: App;
   db: Db;
   health: HealthService;
@@ -37,8 +39,8 @@ export interface Assembled {
   secrets: SecretsService;
   /** Background jobs (daily backup); started by `serve`, not by one-shot commands. */
   jobs: Jobs;
-  /** Miners, catalog, chat, usage and the model backend. */
-  models: ModelLayer;
+  /** The knowledge base: service, retrieval, reader, ingestion worker, vector spaces, status. */
+  knowledge: Knowledge;
   /** The browser sidecar as this server sees it (for `/health` and the system page). */
   browser: BrowserMonitor;
   /** Serves the miner WebSocket on an HTTP server; returns a function closing its connections. */
@@ -70,15 +72,18 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const health = createHealthService();
   health.register('database', databaseCheck(db.sqlite, migrations));
   const secrets = secretsFor(db.orm, config, clock);
+  // Identity depends on the license's seat policy (a port), the license service on identity's
+  // count of active accounts: built in that order, with no forward reference.
+  const licenseStore = createLicenseStore(db.orm);
   const identity = createIdentity(db.orm, clock, {
     bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
     sessionSecret: config.SESSION_SECRET,
     idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
     maxHours: config.SESSION_MAX_HOURS,
     baseUrl: config.APP_BASE_URL,
-  }, () => license.seatGuard());
-  const license: LicenseService = createLicenseService({
-    store: createLicenseStore(db.orm),
+  }, createSeatPolicy(licenseStore));
+  const license = createLicenseService({
+    store: licenseStore,
     activeUsers: () => identity.users.activeCount(),
     audit: identity.audit,
     clock,
@@ -106,10 +111,20 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     resolve: options.resolve,
   });
   const browser = createBrowserMonitor(browserClient);
-  const models = await createModelLayer(config, log, db, identity.audit, clock, { resolve: options.resolve, pages: options.pages ?? browserClient, silence: options.silence });
+  // The model side, one builder per feature, each given only what it uses.
+  const base: Base = { config, log, orm: db.orm, audit: identity.audit, clock };
+  const pages = options.pages ?? browserClient;
+  const miners = buildMiners(base);
+  const backend = await buildBackend(base, miners, { resolve: options.resolve, silence: options.silence });
+  const catalog = buildCatalog(base);
+  const usage = buildUsage(base);
+  const engine = buildEngine(base, { backend, catalog, usage });
+  const knowledge = buildKnowledge({ ...base, db }, { engine, catalog, pages });
+  const chat = buildChat(base, { engine, pages, knowledge: knowledge.reader });
+  const models = { miners: miners.service, registry: miners.registry, backend, catalog, usage, engine, chat, knowledge };
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register('miners', () => {
-      const up = models.registry.all().filter(models.registry.available);
+      const up = miners.registry.all().filter(miners.registry.available);
       return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
     }, { critical: false });
   }
@@ -125,7 +140,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     health,
     identity,
     license,
-    models,
+    ...models,
     browser,
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
@@ -152,8 +167,8 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     (job, err) => log.error({ job, err }, 'background job failed'),
   );
   const close = () => {
-    models.usage.flush(); // ledger rows recorded in this last turn
+    usage.flush(); // ledger rows recorded in this last turn
     db.close();
   };
-  return { app, db, health, identity, license, secrets, jobs, models, browser, attachSockets: models.attachSockets, close };
+  return { app, db, health, identity, license, secrets, jobs, ...models, browser, attachSockets: miners.attachSockets, close };
 }

@@ -68,7 +68,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
   }
 
   const lock = lockDataDir(config.dataDir, 'serve');
-  const { app, jobs, close, attachSockets, models, secrets, identity } = await assembleServer(config, log, options.assemble).catch((err: unknown) => {
+  const { app, jobs, close, attachSockets, knowledge, secrets, identity } = await assembleServer(config, log, options.assemble).catch((err: unknown) => {
     lock.release();
     throw err;
   });
@@ -99,7 +99,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
     throw err;
   }
   jobs.start();
-  models.knowledge.worker.start();
+  knowledge.worker.start();
   log.info({ port, tls: servers.length > 1 ? config.TLS_PORT : undefined, version: VERSION, dataDir: config.dataDir }, 'onsite server listening');
 
   let stopping: Promise<void> | undefined;
@@ -112,7 +112,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
         log.info('shutting down: no new connections, finishing requests');
         // Order: stop taking requests, let background jobs finish, then close the database.
         // Ingestion stops first (its jobs stay queued for the next start), before the miners it embeds on go.
-        await models.knowledge.worker.stop();
+        await knowledge.worker.stop();
         // Miner sockets go next: they never end by themselves and would hold the server open.
         for (const closeSocket of closeSockets) closeSocket();
         await Promise.all(servers.map((s) => closeServer(s, config.SHUTDOWN_TIMEOUT_S * 1000)));

@@ -51,7 +51,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import type { AppEnv } from './types.ts';
 
-/** The model side's services the routes call. */
+/** The model side's services the routes call, one per feature. */
 export interface ModelDeps {
   miners: MinerService;
   registry: Registry;
@@ -68,14 +68,13 @@ export interface ModelDeps {
   };
 }
 
-/** Everything the HTTP app needs, built by the CLI. */
-export interface AppDeps {
+/** Everything the HTTP app needs, built by the composition root (cli/assemble.ts). */
+export interface AppDeps extends ModelDeps {
   log: Log;
   metrics: Metrics;
   health: HealthService;
   identity: Identity;
   license: LicenseService;
-  models: ModelDeps;
   /** The browser sidecar's status, for the admin system page. */
   browser: BrowserMonitor;
   version: string;
@@ -154,7 +153,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/keys', keysRoutes(deps.identity));
   app.route('/api/audit', auditRoutes(deps.identity.audit));
   app.route('/api/license', licenseRoutes(deps.license));
-  const m = deps.models;
+  const m = deps;
   app.route('/api/miners', minerRoutes(m.miners, m.registry));
   app.route('/api/models', modelRoutes(m.catalog, m.backend));
   app.route('/api/conversations', conversationRoutes(m.chat));
@@ -163,7 +162,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/documents', documentRoutes(m.knowledge.service));
   app.route('/api/search', searchRoutes(m.knowledge.retrieval));
   app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock, m.knowledge.reader));
-  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, browser: deps.browser, ...m, baseUrl: deps.baseUrl }));
+  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, browser: deps.browser, chat: m.chat, catalog: m.catalog, miners: m.miners, registry: m.registry, usage: m.usage, backend: m.backend, knowledge: m.knowledge, baseUrl: deps.baseUrl }));
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

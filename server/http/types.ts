@@ -1,12 +1,15 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { RequestIdVariables } from 'hono/request-id';
-import type { Session } from '../auth/sessions-store.ts';
-import type { User } from '../auth/users-store.ts';
+import type { CallerSession, CallerUser } from '../auth/caller.ts';
 
-/** Who is calling: a browser session or an API key. */
+/**
+ * Who is calling: a browser session or an API key. Domain types only: no
+ * password, token or key hash ever reaches a route or page. `csrfToken` is the
+ * session's anti-forgery value that pages embed in forms; it authenticates nothing alone.
+ */
 export type Caller =
-  | { via: 'session'; user: User; session: Session; csrfToken: string }
-  | { via: 'key'; user: User; keyId: string };
+  | { via: 'session'; user: CallerUser; session: CallerSession; csrfToken: string }
+  | { via: 'key'; user: CallerUser; keyId: string };
 
 /** Hono environment shared by every route: node bindings and per-request variables. */
 export type AppEnv = {

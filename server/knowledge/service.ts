@@ -28,6 +28,11 @@ export interface WorkerControl {
   cancel(documentId: number): void;
 }
 
+/** Whether a reader may change a collection they can read: its owner for a private one, an admin for a shared one. */
+export function mayWrite(r: Pick<Reader, 'id' | 'role'>, c: Pick<Collection, 'scope' | 'ownerId'>): boolean {
+  return c.scope === 'private' ? c.ownerId === r.id : r.role === 'admin';
+}
+
 const NAME_MAX = 200;
 const FILENAME_MAX = 255;
 
@@ -58,7 +63,7 @@ export function createKnowledgeService(deps: {
   }
   function writable(r: Reader, id: number): Collection {
     const c = readable(r, id);
-    if (c.scope === 'shared' && r.role !== 'admin') throw new AppError('forbidden', 'only an admin changes a shared collection');
+    if (!mayWrite(r, c)) throw new AppError('forbidden', 'only an admin changes a shared collection');
     return c;
   }
   function readableDocument(r: Reader, id: number): { doc: DocumentRow; collection: Collection } {

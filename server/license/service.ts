@@ -148,19 +148,6 @@ export function createLicenseService(deps: {
       }
     },
 
-    /** Refuses to activate another account beyond the licensed seats. */
-    seatGuard(): void {
-      const s = state();
-      if (s.seatsUsed >= s.seats) {
-        throw new AppError(
-          'seats_exceeded',
-          s.mode === 'evaluation'
-            ? 'evaluation mode allows one account (the admin); install an activation code to add users'
-            : `all ${s.seats} licensed seats are in use${s.overSeats ? ` (${s.seatsUsed} active: deactivate ${s.seatsUsed - s.seats} first)` : ''}; deactivate a user or install a code with more seats`,
-        );
-      }
-    },
-
     /** Refuses writes once the license is past its grace period. */
     assertWritable(): void {
       if (modeOf(store.current(), observe().effective) === 'read_only') {

@@ -14,22 +14,6 @@ export const MAX_PAIRING_FAILURES = 5;
 /** Called when a miner's status changes, so its live connection learns it at once. */
 export type StatusListener = (minerId: string, status: MinerRow['status']) => void;
 
-/** A miner as the admin sees it (no hashes). */
-export function publicMiner(m: MinerRow) {
-  return {
-    id: m.id,
-    workerId: m.workerId,
-    enrolledVia: m.enrolledVia,
-    status: m.status,
-    version: m.version,
-    models: m.models ?? [],
-    createdAt: m.createdAt.toISOString(),
-    confirmedAt: m.confirmedAt?.toISOString() ?? null,
-    lastSeenAt: m.lastSeenAt?.toISOString() ?? null,
-    lastAddress: m.lastAddress,
-  };
-}
-
 /**
  * Miner enrolment and administration: the bundled miner proves the
  * enrolment secret (bound to the first worker id that used it; after a

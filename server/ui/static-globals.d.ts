@@ -65,7 +65,7 @@ type OnsiteChatEvent =
   | [event: 'done', data: { message?: OnsiteMessage }]
   | [event: 'error', data: { code?: string; message?: string; partial?: OnsiteMessage }];
 
-/** A document and its ingestion as the API returns it (server/http/knowledge-views.ts, publicDocument). */
+/** A document and its ingestion as the API returns it (server/knowledge/views.ts, publicDocument). */
 interface OnsiteDocument {
   id: number;
   title: string;

@@ -11,6 +11,7 @@ import { claimAdmin } from '../helpers/identity.ts';
 import { createTestServer, type TestServer } from '../helpers/server.ts';
 import { gauss, normalise, seededRandom } from '../helpers/vectors.ts';
 import { median, percentile } from './lib.ts';
+import { knowledgeStores } from '../helpers/knowledge.ts';
 
 const CHUNKS = Number(process.env.KB_BENCH_CHUNKS ?? 100_000);
 const DIMS = 768;
@@ -35,35 +36,36 @@ function vocabulary(r: () => number, n: number): string[] {
 }
 
 async function fill(s: TestServer, userId: string, r: () => number) {
-  const k = s.models.knowledge;
+  const k = s.knowledge;
+  const stores = knowledgeStores(s.db);
   const words = vocabulary(r, 6_000);
   const topicWords = Array.from({ length: TOPICS }, () => vocabulary(r, 40));
   const topicVecs = Array.from({ length: TOPICS }, () => normalise(Float32Array.from({ length: DIMS }, () => gauss(r))));
   const now = new Date();
-  const collections = Array.from({ length: COLLECTIONS }, (_, i) => k.stores.collections.insert({ name: `c${i}`, scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id);
+  const collections = Array.from({ length: COLLECTIONS }, (_, i) => stores.collections.insert({ name: `c${i}`, scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id);
   k.spaces.reconcile();
-  const space = k.stores.vectors.active()!;
+  const space = stores.vectors.active()!;
   const topicOf: number[] = [];
   const perDoc = 50;
   for (let start = 0; start < CHUNKS; start += BATCH) {
     const rows: Array<{ chunkId: number; collectionId: number; vector: Float32Array }> = [];
-    k.stores.documents.transaction(() => {
+    stores.documents.transaction(() => {
       for (let d = start; d < start + BATCH; d += perDoc) {
         const collectionId = collections[(d / perDoc) % COLLECTIONS]!;
         const topic = Math.floor(r() * TOPICS);
-        const doc = k.stores.documents.insert({ collectionId, title: `doc ${d / perDoc}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+        const doc = stores.documents.insert({ collectionId, title: `doc ${d / perDoc}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
         const pieces = Array.from({ length: perDoc }, (_, i) => {
           const text = Array.from({ length: 60 }, () => (r() < 0.15 ? topicWords[topic]![Math.floor(r() * 40)] : words[Math.floor(words.length * r() ** 2)])).join(' ');
           return { documentId: doc.id, collectionId, seq: i, text, startChar: 0, endChar: text.length, tokens: 80 };
         });
-        k.stores.documents.replaceChunks(doc.id, pieces);
-        for (const c of k.stores.documents.chunks(doc.id)) {
+        stores.documents.replaceChunks(doc.id, pieces);
+        for (const c of stores.documents.chunks(doc.id)) {
           rows.push({ chunkId: c.id, collectionId, vector: around(topicVecs[topic]!, 0.045, r) });
           topicOf[c.id] = topic;
         }
       }
     });
-    k.stores.vectors.store(space, rows);
+    stores.vectors.store(space, rows);
   }
   return { collections, topicWords, topicVecs, topicOf };
 }
@@ -76,10 +78,10 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
   try {
     await claimAdmin(s);
     const userId = (s.db.sqlite.prepare('select id from users limit 1').get() as { id: string }).id;
-    s.models.catalog.save({ label: 'bench' }, { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: DIMS, isDefault: true });
+    s.catalog.save({ label: 'bench' }, { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: DIMS, isDefault: true });
     const t0 = performance.now();
     const data = await fill(s, userId, r);
-    rows['corpus'] = `${CHUNKS} chunks × ${DIMS} dims in ${COLLECTIONS} collections, layout ${JSON.stringify(s.models.knowledge.stores.vectors.active()!.layout)}; built in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    rows['corpus'] = `${CHUNKS} chunks × ${DIMS} dims in ${COLLECTIONS} collections, layout ${JSON.stringify(knowledgeStores(s.db).vectors.active()!.layout)}; built in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
     // Queries: three words of a topic some document has, and a vector near that topic; the embedder returns it at once.
     const used = [...new Set(data.topicOf.filter((t) => t !== undefined))];
@@ -89,8 +91,9 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
       return { text, vector: Array.from(around(data.topicVecs[topic]!, 0.045, r)) };
     });
     let next: number[] = [];
-    const k = s.models.knowledge;
-    const retrieval = createRetrieval({ collections: k.stores.collections, keyword: k.stores.keyword, vectors: k.stores.vectors, defaultTopK: 5, log: s.logs.log, embed: async () => [next] });
+    const k = s.knowledge;
+    const stores = knowledgeStores(s.db);
+    const retrieval = createRetrieval({ collections: stores.collections, keyword: stores.keyword, vectors: stores.vectors, defaultTopK: 5, log: s.logs.log, embed: async () => [next] });
     const time = async (scope: number[] | undefined, methods?: { keyword: boolean; vector: boolean }) => {
       const times: number[] = [];
       for (const [i, q] of queries.entries()) {
@@ -108,19 +111,19 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
     rows[`hybrid query p50 / p95, one collection (${CHUNKS / COLLECTIONS} chunks)`] = await time([data.collections[0]!]);
 
     // Ingestion: documents through the real worker (extract, chunk, embed in batches of 32, store).
-    const coll = k.stores.collections.insert({ name: 'ingest', scope: 'private', ownerId: userId, createdBy: userId, createdAt: new Date(), updatedAt: new Date() });
+    const coll = stores.collections.insert({ name: 'ingest', scope: 'private', ownerId: userId, createdBy: userId, createdAt: new Date(), updatedAt: new Date() });
     const words = vocabulary(r, 3_000);
     const now = new Date();
     for (let d = 0; d < INGEST_DOCS; d++) {
       const text = Array.from({ length: 40 }, () => Array.from({ length: 90 }, () => words[Math.floor(r() * words.length)]).join(' ') + '.').join('\n\n');
-      const doc = k.stores.documents.insert({ collectionId: coll.id, title: `ingest ${d}`, filename: `ingest-${d}.txt`, status: 'queued', stage: 'queued', createdBy: userId, createdAt: now, updatedAt: now });
-      k.stores.documents.saveFile(doc.id, Buffer.from(text), 'text/plain');
-      k.stores.queue.enqueueDocument(doc.id, now);
+      const doc = stores.documents.insert({ collectionId: coll.id, title: `ingest ${d}`, filename: `ingest-${d}.txt`, status: 'queued', stage: 'queued', createdBy: userId, createdAt: now, updatedAt: now });
+      stores.documents.saveFile(doc.id, Buffer.from(text), 'text/plain');
+      stores.queue.enqueueDocument(doc.id, now);
     }
     const worker = createIngestionWorker({
-      documents: k.stores.documents,
-      vectors: k.stores.vectors,
-      queue: k.stores.queue,
+      documents: stores.documents,
+      vectors: stores.vectors,
+      queue: stores.queue,
       spaces: k.spaces,
       clock: Date.now,
       log: s.logs.log,
@@ -133,14 +136,14 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
     const i0 = performance.now();
     worker.start();
     for (;;) {
-      const left = k.stores.queue.counts();
+      const left = stores.queue.counts();
       if (left.queued + left.running === 0 && worker.busy() === 0) break;
       await new Promise((res) => setTimeout(res, 20));
     }
     await worker.stop();
     const seconds = (performance.now() - i0) / 1000;
-    const made = k.stores.documents.inCollection(coll.id).reduce((n, d) => n + d.chunkCount, 0);
-    const failed = k.stores.documents.inCollection(coll.id).filter((d) => d.status !== 'ready').length;
+    const made = stores.documents.inCollection(coll.id).reduce((n, d) => n + d.chunkCount, 0);
+    const failed = stores.documents.inCollection(coll.id).filter((d) => d.status !== 'ready').length;
     if (failed > 0) throw new Error(`${failed} benchmark documents were not ingested`);
     rows['ingestion (fast in-process embedder)'] = `${INGEST_DOCS} documents, ${made} chunks in ${seconds.toFixed(1)} s: ${(made / seconds).toFixed(0)} chunks/s`;
   } finally {

@@ -18,7 +18,7 @@ describe('end to end: a chat question with a URL, through the real browser sidec
     st = await startStack({ miners: 1, env: { BROWSER_SERVICE_URL: rig.sidecar.url, BROWSER_SERVICE_AUTH_TOKEN: rig.token } });
   }, 90_000);
   afterAll(async () => {
-    await st?.s.models.knowledge.worker.stop();
+    await st?.s.knowledge.worker.stop();
     await st?.close();
     await rig?.stop();
   });
@@ -69,7 +69,7 @@ describe('end to end: a chat question with a URL, through the real browser sidec
   });
 
   it('imports a web page into a collection through the sidecar; a refused URL fails with the guard’s reason and reaches nothing', async () => {
-    st.s.models.knowledge.worker.start();
+    st.s.knowledge.worker.start();
     const collection = (await st.admin.post('/api/collections', { name: 'Web' })).body.id as number;
     const ok = await st.admin.post(`/api/collections/${collection}/documents`, { url: `${rig.site.url}/article` });
     expect(ok.status).toBe(202);

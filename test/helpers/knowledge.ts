@@ -1,6 +1,26 @@
 import { expect } from 'vitest';
+import type { Db } from '../../server/db/client.ts';
+import { createCollectionsStore } from '../../server/knowledge/store/collections.ts';
+import { createDocumentsStore } from '../../server/knowledge/store/documents.ts';
+import { createKeywordStore } from '../../server/knowledge/store/keyword.ts';
+import { createQueueStore } from '../../server/knowledge/store/queue.ts';
+import { createVectorsStore } from '../../server/knowledge/store/vectors.ts';
 import type { JsonResponse, TestClient } from './client.ts';
 import { until } from './stack.ts';
+
+/**
+ * The knowledge base's real stores over a server's database, for tests that
+ * seed or check what is stored (production code exports no store handle).
+ */
+export function knowledgeStores(db: Db) {
+  return {
+    collections: createCollectionsStore(db.orm),
+    documents: createDocumentsStore(db.orm),
+    vectors: createVectorsStore(db.orm, db.sqlite),
+    queue: createQueueStore(db.orm),
+    keyword: createKeywordStore(db.sqlite),
+  };
+}
 
 /** A file to upload: its name, bytes and (optional) declared type. */
 export interface TestFile {

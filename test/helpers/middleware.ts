@@ -1,4 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { toCallerSession, toCallerUser } from '../../server/auth/caller.ts';
 import type { Session } from '../../server/auth/sessions-store.ts';
 import type { User } from '../../server/auth/users-store.ts';
 import { errorResponse } from '../../server/http/errors.ts';
@@ -19,12 +20,12 @@ export function fakeSession(id: string, userId = 'u-1'): Session {
 
 /** A caller signed in with a browser session (CSRF token `csrf-<session id>`). */
 export function sessionCaller(user: User = fakeUser(), sessionId = 's-1'): Caller {
-  return { via: 'session', user, session: fakeSession(sessionId, user.id), csrfToken: `csrf-${sessionId}` };
+  return { via: 'session', user: toCallerUser(user), session: toCallerSession(fakeSession(sessionId, user.id)), csrfToken: `csrf-${sessionId}` };
 }
 
 /** A caller presenting an API key. */
 export function keyCaller(user: User = fakeUser(), keyId = 'k-1'): Caller {
-  return { via: 'key', user, keyId };
+  return { via: 'key', user: toCallerUser(user), keyId };
 }
 
 /** Sets what the app's earlier middleware would have set (the caller, the client address). */

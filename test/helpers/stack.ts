@@ -54,8 +54,8 @@ export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeO
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const admin = await claimAdmin(s);
   const actor = { label: 'test' };
-  s.models.catalog.save(actor, { name: CHAT_MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
-  s.models.catalog.save(actor, { name: EMBED_MODEL, kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true });
+  s.catalog.save(actor, { name: CHAT_MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
+  s.catalog.save(actor, { name: EMBED_MODEL, kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true });
   const ollamas: FakeOllama[] = [];
   const miners: RunningMiner[] = [];
   const dirs: Array<() => void> = [];
@@ -98,7 +98,7 @@ export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeO
     return { miner, ollama };
   }
 
-  const healthy = () => s.models.registry.all().filter(s.models.registry.available).length;
+  const healthy = () => s.registry.all().filter(s.registry.available).length;
   const stack: Stack = {
     s,
     url,

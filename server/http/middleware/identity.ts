@@ -12,7 +12,7 @@ export function identify(identity: Identity): MiddlewareHandler<AppEnv> {
     const auth = c.req.header('authorization');
     if (auth?.startsWith('Bearer ')) {
       const found = identity.keys.authenticate(auth.slice(7).trim());
-      if (found) c.set('caller', { via: 'key', user: found.user, keyId: found.key.id });
+      if (found) c.set('caller', { via: 'key', ...found });
     } else {
       const found = identity.sessions.authenticate(readSessionCookie(c));
       if (found) c.set('caller', { via: 'session', ...found, csrfToken: identity.sessions.csrfToken(found.session) });

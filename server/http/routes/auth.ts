@@ -1,22 +1,12 @@
 import { Hono } from 'hono';
 import type { Identity } from '../../auth/index.ts';
-import { publicUser } from '../../auth/user-service.ts';
+import { publicSession, publicUser } from '../../auth/views.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { clearSessionCookie, writeSessionCookie } from '../cookies.ts';
 import { callerOf, requireSession, requireUser } from '../middleware/guards.ts';
 import { loginBody, passwordChangeBody, redeemBody } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
 import { jsonBody } from '../validate.ts';
-
-const publicSession = (s: { id: string; createdAt: Date; lastSeenAt: Date; expiresAt: Date; ip: string | null; userAgent: string | null }, currentId?: string) => ({
-  id: s.id,
-  createdAt: s.createdAt,
-  lastSeenAt: s.lastSeenAt,
-  expiresAt: s.expiresAt,
-  ip: s.ip,
-  userAgent: s.userAgent,
-  current: s.id === currentId,
-});
 
 /** `/api/auth`: sign in and out, who am I, own sessions and password (browser sessions only), invite/reset links. */
 export function authRoutes(identity: Identity) {
@@ -44,7 +34,7 @@ export function authRoutes(identity: Identity) {
     })
     .get('/me', (c) => {
       const caller = callerOf(c);
-      return c.json({ user: publicUser(caller.user), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
+      return c.json({ user: identity.users.get(caller.user.id), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
     })
     // Sessions and the password are managed from a browser session only; an API key gets 403 session_required.
     .get('/sessions', requireSession, (c) => {

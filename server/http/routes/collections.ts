@@ -1,24 +1,12 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../../kernel/errors.ts';
-import type { KnowledgeService, Reader } from '../../knowledge/service.ts';
-import { publicCollection, publicDocument } from '../knowledge-views.ts';
-import { collectionBody, collectionPatchBody, idParam, importUrlBody } from '../knowledge-schemas.ts';
-import { callerOf, requireUser } from '../middleware/guards.ts';
+import type { KnowledgeService } from '../../knowledge/service.ts';
+import { publicCollection, publicDocument } from '../../knowledge/views.ts';
+import { pathId, readerOf } from '../knowledge-request.ts';
+import { collectionBody, collectionPatchBody, importUrlBody } from '../knowledge-schemas.ts';
+import { requireUser } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
 import { jsonBody } from '../validate.ts';
-
-/** The caller as the knowledge service sees them. */
-export const readerOf = (c: Context<AppEnv>): Reader => {
-  const { user } = callerOf(c);
-  return { id: user.id, role: user.role, label: user.email };
-};
-
-/** The numeric `:id` of the path. */
-export function pathId(c: Context<AppEnv>): number {
-  const r = idParam.safeParse({ id: c.req.param('id') });
-  if (!r.success) throw new AppError('not_found', `no such item: ${c.req.param('id')?.slice(0, 40)}`);
-  return r.data.id;
-}
 
 // Files of one multipart upload: every `file` field (several allowed).
 async function uploadedFiles(c: Context<AppEnv>): Promise<File[]> {

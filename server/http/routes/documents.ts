@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { KnowledgeService } from '../../knowledge/service.ts';
-import { publicDocument } from '../knowledge-views.ts';
+import { publicDocument } from '../../knowledge/views.ts';
 import { requireUser } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
-import { pathId, readerOf } from './collections.ts';
+import { pathId, readerOf } from '../knowledge-request.ts';
 
 /** `/api/documents/:id`: one document's status, its text and chunks (what citations link to), delete, retry. */
 export function documentRoutes(knowledge: KnowledgeService) {

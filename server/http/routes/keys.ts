@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Identity } from '../../auth/index.ts';
-import { publicKey } from '../../auth/key-service.ts';
+import { publicKey } from '../../auth/views.ts';
 import { callerOf, requireSession, requireUser } from '../middleware/guards.ts';
 import { createKeyBody } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
@@ -16,7 +16,7 @@ import { jsonBody } from '../validate.ts';
 export function keysRoutes(identity: Identity) {
   return new Hono<AppEnv>()
     .use(requireUser)
-    .get('/', (c) => c.json({ keys: identity.keys.list(callerOf(c).user.id).map(publicKey) }))
+    .get('/', (c) => c.json({ keys: identity.keys.list(callerOf(c).user.id) }))
     .post('/', requireSession, async (c) => {
       const body = await jsonBody(c, createKeyBody);
       const { key, record } = identity.keys.create(callerOf(c).user, body.name, c.get('ip'));

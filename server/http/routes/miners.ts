@@ -1,30 +1,12 @@
 import { Hono } from 'hono';
 import type { Registry } from '../../miners/registry.ts';
-import { publicMiner, type MinerService } from '../../miners/service.ts';
+import type { MinerService } from '../../miners/service.ts';
+import { minerView, publicMiner } from '../../miners/views.ts';
 import { enrollRequestSchema } from '../../kernel/protocol/miner.ts';
 import { pairingBody, registrationTokenBody } from '../chat-schemas.ts';
 import { actorOf, callerOf, requireAdmin } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
 import { jsonBody } from '../validate.ts';
-
-/** A miner with its live state (connected, healthy, load). */
-export function minerView(service: MinerService, registry: Registry) {
-  return service.list().map((m) => {
-    const live = registry.get(m.id);
-    const probation = registry.probation(m.id);
-    return {
-      ...publicMiner(m),
-      connected: Boolean(live),
-      healthy: live ? live.healthy && registry.fresh(live) && !probation : false,
-      problem: probation ? `on probation since ${new Date(probation.since).toISOString()}: ${probation.reason}` : (live?.problem ?? null),
-      probation: Boolean(probation),
-      inflight: live?.inflight ?? 0,
-      capacity: live?.capacity ?? null,
-      lastHeartbeatAt: live ? new Date(live.lastFrameAt).toISOString() : null,
-      models: live?.models ?? m.models ?? [],
-    };
-  });
-}
 
 /**
  * `/api/miners`: enrolment (open: the secret or registration token is the

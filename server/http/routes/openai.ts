@@ -3,7 +3,8 @@ import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { ChatDone } from '../../backend/types.ts';
 import type { Engine } from '../../chat/engine.ts';
-import { promptWithKnowledge, type KnowledgeReader } from '../../chat/knowledge-prompt.ts';
+import { groundInCollections } from '../../chat/collection-access.ts';
+import type { KnowledgeReader } from '../../chat/knowledge-prompt.ts';
 import type { MessageSource } from '../../chat/store.ts';
 import { AppError, isAppError } from '../../kernel/errors.ts';
 import type { ModelService } from '../../models/service.ts';
@@ -58,13 +59,7 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
     const controller = new AbortController();
     let sources: MessageSource[] = [];
     if (body.onsite?.collections) {
-      if (!knowledge) throw new AppError('unavailable', 'the knowledge base is not available on this server');
-      const userId = who(c).userId;
-      const asked = [...new Set(body.onsite.collections)];
-      const readable = knowledge.readableCollections(userId, asked);
-      if (readable.length !== asked.length) throw new AppError('not_found', `no such collection: ${asked.filter((id) => !readable.includes(id)).join(', ')}`);
-      const contextLength = engine.precheck(userId, body.model).contextLength;
-      const grounded = await promptWithKnowledge(knowledge, undefined, userId, { collectionIds: readable }, { messages, sources: [] }, messages, contextLength, controller.signal);
+      const grounded = await groundInCollections({ engine, knowledge }, who(c).userId, body.model, body.onsite.collections, messages, controller.signal);
       messages = grounded.messages;
       sources = grounded.sources;
     }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Retrieval } from '../../knowledge/retrieval/service.ts';
-import { publicHit } from '../knowledge-views.ts';
+import { publicHit } from '../../knowledge/views.ts';
 import { callerOf, requireUser } from '../middleware/guards.ts';
 import type { AppEnv } from '../types.ts';
 import { jsonBody } from '../validate.ts';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Identity } from '../../auth/index.ts';
-import { publicUser } from '../../auth/user-service.ts';
+import { publicUser } from '../../auth/views.ts';
 import { writeSessionCookie } from '../cookies.ts';
 import { errorResponse } from '../errors.ts';
 import { claimBody } from '../schemas.ts';

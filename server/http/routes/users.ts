@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import type { Identity } from '../../auth/index.ts';
-import { publicUser } from '../../auth/user-service.ts';
 import { actorOf, callerOf, requireAdmin } from '../middleware/guards.ts';
 import { createUserBody, updateUserBody } from '../schemas.ts';
 import type { AppEnv } from '../types.ts';
@@ -10,16 +9,16 @@ import { jsonBody } from '../validate.ts';
 export function usersRoutes(identity: Identity) {
   return new Hono<AppEnv>()
     .use(requireAdmin)
-    .get('/', (c) => c.json({ users: identity.users.list().map(publicUser) }))
+    .get('/', (c) => c.json({ users: identity.users.list() }))
     .post('/', async (c) => {
       const body = await jsonBody(c, createUserBody);
       const { user, inviteUrl } = await identity.users.create(body, actorOf(callerOf(c)), c.get('ip'));
-      return c.json({ user: publicUser(user), ...(inviteUrl ? { inviteUrl } : {}) }, 201);
+      return c.json({ user, ...(inviteUrl ? { inviteUrl } : {}) }, 201);
     })
     .patch('/:id', async (c) => {
       const body = await jsonBody(c, updateUserBody);
       const user = identity.users.update(c.req.param('id'), body, actorOf(callerOf(c)), c.get('ip'));
-      return c.json({ user: publicUser(user) });
+      return c.json({ user });
     })
     .post('/:id/reset-link', (c) => {
       const link = identity.users.resetLink(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { AuditEntry } from '../../audit/store.ts';
-import type { User } from '../../auth/users-store.ts';
+import type { UserView } from '../../auth/views.ts';
 import type { Caller } from '../../http/types.ts';
 import { Field, Notice, when } from '../components.tsx';
 import { CsrfField, Layout, PostButton } from '../layout.tsx';
@@ -8,7 +8,7 @@ import { CsrfField, Layout, PostButton } from '../layout.tsx';
 /** Props of {@link UsersPage}. */
 export interface UsersPageProps {
   caller: Caller;
-  users: User[];
+  users: UserView[];
   error?: string | undefined;
   info?: string | undefined;
   /** An invite or reset link just made, to hand to the user. */
@@ -39,7 +39,7 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
                 <td>{u.name}</td>
                 <td>{u.email}</td>
                 <td>{u.role}</td>
-                <td>{u.status}{u.passwordHash ? '' : ' (invited)'}</td>
+                <td>{u.status}{u.hasPassword ? '' : ' (invited)'}</td>
                 <td>{when(u.createdAt)}</td>
                 <td class="row">
                   <PostButton caller={caller} action={`/admin/users/${u.id}`} fields={{ role: u.role === 'admin' ? 'user' : 'admin' }} label={u.role === 'admin' ? 'Make user' : 'Make admin'} kind="secondary" />

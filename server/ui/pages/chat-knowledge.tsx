@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import type { ConversationKnowledge } from '../../chat/store.ts';
 import type { Caller } from '../../http/types.ts';
-import type { CollectionSummary } from '../../knowledge/store/collections.ts';
 import { CsrfField } from '../layout.tsx';
+import type { CollectionView } from '../../knowledge/views.ts';
 
 /** Props of {@link KnowledgePicker}. */
 export interface KnowledgePickerProps {
@@ -11,7 +11,7 @@ export interface KnowledgePickerProps {
   conversationId?: string | undefined;
   knowledge: ConversationKnowledge | null | undefined;
   /** Collections the user may read. */
-  collections: CollectionSummary[];
+  collections: CollectionView[];
   /** The whole-document mode's document, when the user may still read it. */
   document?: { id: number; title: string } | undefined;
 }

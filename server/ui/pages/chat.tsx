@@ -2,12 +2,12 @@
 import type { PublicMessage } from '../../chat/service.ts';
 import type { Conversation } from '../../chat/store.ts';
 import type { Caller } from '../../http/types.ts';
-import type { CollectionSummary } from '../../knowledge/store/collections.ts';
 import type { CatalogModel } from '../../models/store.ts';
 import { Notice } from '../components.tsx';
 import { CsrfField, Layout } from '../layout.tsx';
 import { KnowledgePicker } from './chat-knowledge.tsx';
 import { MessageView } from './chat-message.tsx';
+import type { CollectionView } from '../../knowledge/views.ts';
 
 /** Props of {@link ChatPage}. */
 export interface ChatPageProps {
@@ -18,7 +18,7 @@ export interface ChatPageProps {
   /** Enabled chat models of the catalog. */
   models: CatalogModel[];
   /** Collections the user may read, for the knowledge picker. */
-  collections: CollectionSummary[];
+  collections: CollectionView[];
   /** The open conversation's whole document, when it has one the user may read. */
   document?: { id: number; title: string } | undefined;
   error?: string | undefined;

@@ -1,20 +1,20 @@
 /** @jsxImportSource hono/jsx */
 import type { Caller } from '../../http/types.ts';
-import type { Collection } from '../../knowledge/store/collections.ts';
 import { Notice } from '../components.tsx';
 import { CsrfField, Layout, PostButton } from '../layout.tsx';
-import { canWrite, DocumentRow, ScopeBadge, type PublicDocument } from './knowledge-parts.tsx';
+import { canWrite, DocumentRow, ScopeBadge } from './knowledge-parts.tsx';
+import type { CollectionView, DocumentView } from '../../knowledge/views.ts';
 
 /** Props of {@link CollectionPage}. */
 export interface CollectionPageProps {
   caller: Caller;
-  collection: Collection;
-  documents: PublicDocument[];
+  collection: CollectionView;
+  documents: DocumentView[];
   error?: string | undefined;
   info?: string | undefined;
 }
 
-function AddDocuments({ caller, c }: { caller: Caller; c: Collection }) {
+function AddDocuments({ caller, c }: { caller: Caller; c: CollectionView }) {
   return (
     <section class="card">
       <h2>Add documents</h2>
@@ -41,7 +41,7 @@ function AddDocuments({ caller, c }: { caller: Caller; c: Collection }) {
   );
 }
 
-function Manage({ caller, c }: { caller: Caller; c: Collection }) {
+function Manage({ caller, c }: { caller: Caller; c: CollectionView }) {
   return (
     <details class="card" data-testid="manage">
       <summary>Rename or delete this collection</summary>

@@ -1,22 +1,22 @@
 /** @jsxImportSource hono/jsx */
 import type { Caller } from '../../http/types.ts';
-import type { CollectionSummary } from '../../knowledge/store/collections.ts';
 import { Field, Notice } from '../components.tsx';
 import { CsrfField, Layout } from '../layout.tsx';
-import { ScopeBadge, SearchResults, type PublicHit } from './knowledge-parts.tsx';
+import { ScopeBadge, SearchResults } from './knowledge-parts.tsx';
+import type { CollectionView, HitView } from '../../knowledge/views.ts';
 
 /** A search that ran: the query, its mode and notice, and the results. */
 export interface SearchView {
   query: string;
   mode: string;
   notice: string | null;
-  results: PublicHit[];
+  results: HitView[];
 }
 
 /** Props of {@link CollectionsPage}. */
 export interface CollectionsPageProps {
   caller: Caller;
-  collections: CollectionSummary[];
+  collections: CollectionView[];
   search?: SearchView | undefined;
   error?: string | undefined;
 }

@@ -1,11 +1,11 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
 import type { Caller } from '../../http/types.ts';
-import type { Collection } from '../../knowledge/store/collections.ts';
 import { isWebUrl } from './chat-message.tsx';
 import { when } from '../components.tsx';
 import { Layout, PostButton } from '../layout.tsx';
-import { formatBytes, progressText, ScopeBadge, type PublicDocument } from './knowledge-parts.tsx';
+import { formatBytes, progressText, ScopeBadge } from './knowledge-parts.tsx';
+import type { CollectionView, DocumentView } from '../../knowledge/views.ts';
 
 /** A chunk as the document page shows it. */
 export interface ChunkView {
@@ -18,8 +18,8 @@ export interface ChunkView {
 /** Props of {@link DocumentPage}. */
 export interface DocumentPageProps {
   caller: Caller;
-  document: PublicDocument;
-  collection: Collection;
+  document: DocumentView;
+  collection: CollectionView;
   /** The extracted text; undefined until ingestion has read the file. */
   text: string | undefined;
   chunks: ChunkView[];
@@ -39,7 +39,7 @@ export function segments(text: string, chunks: ChunkView[]): Array<{ chunk: Chun
   });
 }
 
-function Meta({ d, c }: { d: PublicDocument; c: Collection }) {
+function Meta({ d, c }: { d: DocumentView; c: CollectionView }) {
   const rows: Array<[string, Child]> = [
     ['Collection', <><a href={`/collections/${c.id}`}>{c.name}</a> <ScopeBadge scope={c.scope} /></>],
     ['Source', d.sourceUrl ? (isWebUrl(d.sourceUrl) ? <a href={d.sourceUrl} rel="noopener noreferrer" target="_blank">{d.sourceUrl}</a> : d.sourceUrl) : (d.filename ?? '—')],

@@ -1,17 +1,13 @@
 /** @jsxImportSource hono/jsx */
-import type { publicDocument, publicHit } from '../../http/knowledge-views.ts';
 import type { Caller } from '../../http/types.ts';
-import type { Collection } from '../../knowledge/store/collections.ts';
+import { mayWrite } from '../../knowledge/service.ts';
+import type { CollectionView, DocumentView, HitView } from '../../knowledge/views.ts';
 import { PostButton } from '../layout.tsx';
 
-/** A document as the API and these pages show it (knowledge.js builds the same rows from it). */
-export type PublicDocument = ReturnType<typeof publicDocument>;
-/** A search result as the API and these pages show it. */
-export type PublicHit = ReturnType<typeof publicHit>;
 
 /** Whether the caller may change a collection: its owner for a private one, an admin for a shared one. */
-export function canWrite(caller: Caller, c: Pick<Collection, 'scope' | 'ownerId'>): boolean {
-  return c.scope === 'private' ? c.ownerId === caller.user.id : caller.user.role === 'admin';
+export function canWrite(caller: Caller, c: Pick<CollectionView, 'scope' | 'ownerId'>): boolean {
+  return mayWrite(caller.user, c);
 }
 
 /** A byte count for people: 512 B, 12.3 KB, 4.0 MB. Same as knowledge-view.js. */
@@ -24,7 +20,7 @@ export function formatBytes(n: number): string {
 const STAGES: Record<string, string> = { extract: 'reading the text', chunk: 'splitting into chunks', embed: 'embedding' };
 
 /** Where a document's ingestion stands, in words. Same as knowledge-view.js. */
-export function progressText(d: Pick<PublicDocument, 'status' | 'stage' | 'chunks' | 'embeddedChunks' | 'attempts'>): string {
+export function progressText(d: Pick<DocumentView, 'status' | 'stage' | 'chunks' | 'embeddedChunks' | 'attempts'>): string {
   if (d.status === 'failed') return 'failed';
   if (d.status === 'queued') return d.attempts > 0 ? `queued, try ${d.attempts + 1}` : 'queued';
   if (d.chunks > 0) return `${d.status}: embedded ${d.embeddedChunks} of ${d.chunks} chunks`;
@@ -45,7 +41,7 @@ export function ScopeBadge({ scope }: { scope: 'private' | 'shared' }) {
  * format, size, progress, and the actions the caller may take.
  * knowledge-view.js builds the same row when polling.
  */
-export function DocumentRow({ caller, d, writable }: { caller: Caller; d: PublicDocument; writable: boolean }) {
+export function DocumentRow({ caller, d, writable }: { caller: Caller; d: DocumentView; writable: boolean }) {
   const busy = d.status === 'queued' || d.status === 'processing';
   return (
     <tr data-testid="document-row" data-id={String(d.id)} data-status={d.status} data-updated={d.updatedAt}>
@@ -78,7 +74,7 @@ export function snippet(text: string): string {
 }
 
 /** Search results: how the search ran (and why not fully), then each hit with its passage. knowledge-view.js builds the same list. */
-export function SearchResults({ query, mode, notice, results, names }: { query: string; mode: string; notice: string | null; results: PublicHit[]; names: Map<number, string> }) {
+export function SearchResults({ query, mode, notice, results, names }: { query: string; mode: string; notice: string | null; results: HitView[]; names: Map<number, string> }) {
   return (
     <div data-testid="search-results">
       <p class="muted small" data-testid="search-mode">

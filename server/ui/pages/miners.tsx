@@ -1,11 +1,8 @@
 /** @jsxImportSource hono/jsx */
-import type { minerView } from '../../http/routes/miners.ts';
+import type { MinerView } from '../../miners/views.ts';
 import type { Caller } from '../../http/types.ts';
 import { Field, Notice } from '../components.tsx';
 import { CsrfField, Layout, PostButton } from '../layout.tsx';
-
-/** A miner with its live state, as the table shows it. */
-export type MinerRowView = ReturnType<typeof minerView>[number];
 
 /** A registration token just made: shown this once, with the lines a remote miner needs. */
 export interface NewRegistrationToken {
@@ -18,13 +15,13 @@ export interface NewRegistrationToken {
 /** Props of {@link MinersPage}. */
 export interface MinersPageProps {
   caller: Caller;
-  miners: MinerRowView[];
+  miners: MinerView[];
   error?: string | undefined;
   info?: string | undefined;
   created?: NewRegistrationToken | undefined;
 }
 
-function Connection({ m }: { m: MinerRowView }) {
+function Connection({ m }: { m: MinerView }) {
   if (!m.connected) return <span class="muted" data-testid="miner-connection">offline</span>;
   return (
     <span data-testid="miner-connection" class={m.healthy ? 'ok' : 'bad'}>
@@ -33,7 +30,7 @@ function Connection({ m }: { m: MinerRowView }) {
   );
 }
 
-function Actions({ caller, m }: { caller: Caller; m: MinerRowView }) {
+function Actions({ caller, m }: { caller: Caller; m: MinerView }) {
   if (m.status === 'revoked') return null;
   return (
     <div class="row">

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import type { ApiKey } from '../../auth/keys-store.ts';
-import type { Session } from '../../auth/sessions-store.ts';
+import type { CallerSession } from '../../auth/caller.ts';
+import type { KeyView } from '../../auth/views.ts';
 import type { Caller } from '../../http/types.ts';
 import { Field, Notice, when } from '../components.tsx';
 import { CsrfField, Layout, PostButton } from '../layout.tsx';
@@ -8,8 +8,8 @@ import { CsrfField, Layout, PostButton } from '../layout.tsx';
 /** Props of {@link ProfilePage}. */
 export interface ProfileProps {
   caller: Caller;
-  sessions: Session[];
-  keys: ApiKey[];
+  sessions: CallerSession[];
+  keys: KeyView[];
   error?: string | undefined;
   info?: string | undefined;
   /** A key just created: shown this once. */

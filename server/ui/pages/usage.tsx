@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import type { User } from '../../auth/users-store.ts';
+import type { UserView } from '../../auth/views.ts';
 import type { Caller } from '../../http/types.ts';
 import type { UsageService } from '../../usage/service.ts';
 import { Notice } from '../components.tsx';
@@ -15,7 +15,7 @@ export interface UsagePageProps {
   caller: Caller;
   days: number;
   lines: UsageLine[];
-  users: Array<{ user: User; status: BudgetStatus }>;
+  users: Array<{ user: UserView; status: BudgetStatus }>;
   error?: string | undefined;
   info?: string | undefined;
 }

@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { publicMessage, type ChatService } from '../../chat/service.ts';
 import { statusOf } from '../../http/errors.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { readerOf } from '../../http/routes/collections.ts';
+import { readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { isAppError } from '../../kernel/errors.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';
+import { publicCollection } from '../../knowledge/views.ts';
 import type { ModelService } from '../../models/service.ts';
 import { ChatPage } from '../pages/chat.tsx';
 import { parseForm } from './forms.ts';
@@ -38,7 +39,7 @@ export function chatPages(deps: ChatPagesDeps) {
     const models = deps.catalog.list().filter((m) => m.kind === 'chat' && m.enabled);
     const collections = deps.knowledge.service.list(readerOf(c));
     const document = wholeDocument(c, open?.conversation.knowledge?.documentId);
-    return c.html(<ChatPage caller={callerOf(c)} conversations={deps.chat.list(userId)} current={current} models={models} collections={collections} document={document} error={error} />, status as 200);
+    return c.html(<ChatPage caller={callerOf(c)} conversations={deps.chat.list(userId)} current={current} models={models} collections={collections.map(publicCollection)} document={document} error={error} />, status as 200);
   };
   // The document of a whole-document conversation, if the user may still read it.
   const wholeDocument = (c: Context<AppEnv>, id: number | undefined) => {

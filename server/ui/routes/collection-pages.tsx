@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { pathId, readerOf } from '../../http/routes/collections.ts';
+import { pathId, readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { parseForm } from './forms.ts';
 import { pageUser } from './guards.ts';

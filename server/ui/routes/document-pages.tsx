@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
-import { publicDocument } from '../../http/knowledge-views.ts';
+import { publicCollection, publicDocument } from '../../knowledge/views.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { pathId, readerOf } from '../../http/routes/collections.ts';
+import { pathId, readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import { DocumentPage } from '../pages/document.tsx';
 import { pageUser } from './guards.ts';
@@ -31,7 +31,7 @@ export function documentPages(deps: KnowledgePagesDeps) {
         const r = readerOf(c);
         const { doc, collection } = service.get(r, pathId(c));
         const { text, chunks } = service.content(r, doc.id);
-        return c.html(<DocumentPage caller={callerOf(c)} document={publicDocument(doc, service.job(doc.id))} collection={collection} text={text ?? undefined} chunks={chunks} />);
+        return c.html(<DocumentPage caller={callerOf(c)} document={publicDocument(doc, service.job(doc.id))} collection={publicCollection(collection)} text={text ?? undefined} chunks={chunks} />);
       }, onList(c)),
     )
     .post('/:id/retry', (c) => attempt(() => c.redirect(`/collections/${service.retry(readerOf(c), pathId(c)).collectionId}`, 303), onDocument(c)))

@@ -3,9 +3,9 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import type { ChatService } from '../../chat/service.ts';
 import { statusOf } from '../../http/errors.ts';
-import { publicDocument, publicHit } from '../../http/knowledge-views.ts';
+import { publicCollection, publicDocument, publicHit } from '../../knowledge/views.ts';
 import { callerOf } from '../../http/middleware/guards.ts';
-import { pathId, readerOf } from '../../http/routes/collections.ts';
+import { pathId, readerOf } from '../../http/knowledge-request.ts';
 import type { AppEnv } from '../../http/types.ts';
 import type { Retrieval } from '../../knowledge/retrieval/service.ts';
 import type { KnowledgeService } from '../../knowledge/service.ts';
@@ -47,7 +47,7 @@ export function knowledgeRenderers(deps: KnowledgePagesDeps) {
       if (!isAppError(err)) throw err;
       error = err.message;
     }
-    return c.html(<CollectionsPage caller={callerOf(c)} collections={service.list(readerOf(c))} search={search} error={error} />, status as 200);
+    return c.html(<CollectionsPage caller={callerOf(c)} collections={service.list(readerOf(c)).map(publicCollection)} search={search} error={error} />, status as 200);
   }
 
   // A collection one may not read answers as the list with a 404 notice.
@@ -56,7 +56,7 @@ export function knowledgeRenderers(deps: KnowledgePagesDeps) {
     try {
       const collection = service.readable(r, id);
       const documents = service.documents(r, id).map((d) => publicDocument(d, service.job(d.id)));
-      return c.html(<CollectionPage caller={callerOf(c)} collection={collection} documents={documents} {...outcome} />, status as 200);
+      return c.html(<CollectionPage caller={callerOf(c)} collection={publicCollection(collection)} documents={documents} {...outcome} />, status as 200);
     } catch (err) {
       if (!isAppError(err)) throw err;
       return list(c, { error: err.message }, statusOf(err.code));

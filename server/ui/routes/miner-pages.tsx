@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { actorOf, callerOf } from '../../http/middleware/guards.ts';
-import { minerView } from '../../http/routes/miners.ts';
+import { minerView } from '../../miners/views.ts';
 import type { AppEnv } from '../../http/types.ts';
 import type { Registry } from '../../miners/registry.ts';
 import type { MinerService } from '../../miners/service.ts';

@@ -37,7 +37,7 @@ describe('chat over SSE through a real miner', () => {
     expect(conv.body.title).toBe('What is Onsite?');
     expect((conv.body.messages as Array<{ role: string }>).map((m) => m.role)).toEqual(['user', 'assistant']);
 
-    const usage = st.s.models.usage.recent(1)[0]!;
+    const usage = st.s.usage.recent(1)[0]!;
     expect(usage).toMatchObject({ source: 'chat', model: CHAT_MODEL, completionTokens: expected.length, outcome: 'ok', minerId: st.miners[0]!.minerId() });
     expect(usage.promptTokens).toBeGreaterThan(0);
   });
@@ -82,7 +82,7 @@ describe('chat over SSE through a real miner', () => {
       expect(msg.error).toBe('stopped by the user');
       expect(expectedReply(CHAT_MODEL, 'Tell me a long story').join('')).toContain(msg.content as string);
       expect((msg.content as string).length).toBeGreaterThan(0);
-      expect(st.s.models.usage.recent(1)[0]!.outcome).toBe('stopped');
+      expect(st.s.usage.recent(1)[0]!.outcome).toBe('stopped');
     } finally {
       st.ollamas[0]!.setTokensPerSecond(0);
     }
@@ -107,19 +107,19 @@ describe('chat over SSE through a real miner', () => {
   });
 
   it('flags a prompt cut to fit the context window, never silently', async () => {
-    st.s.models.catalog.save({ label: 'test' }, { name: CHAT_MODEL, kind: 'chat', contextLength: 256, isDefault: true });
+    st.s.catalog.save({ label: 'test' }, { name: CHAT_MODEL, kind: 'chat', contextLength: 256, isDefault: true });
     try {
       const id = await newConversation();
       const { final } = await collectReply(await st.admin.raw('POST', `/api/conversations/${id}/messages`, { content: 'word '.repeat(400) }));
       expect(final?.message.truncated).toBe(true);
       expect(st.s.logs.text()).toContain('prompt cut to fit the context window');
     } finally {
-      st.s.models.catalog.save({ label: 'test' }, { name: CHAT_MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
+      st.s.catalog.save({ label: 'test' }, { name: CHAT_MODEL, kind: 'chat', contextLength: 4096, isDefault: true });
     }
   });
 
   it('refuses a disabled model and a conversation already generating', async () => {
-    st.s.models.catalog.update({ label: 'test' }, CHAT_MODEL, { enabled: false });
+    st.s.catalog.update({ label: 'test' }, CHAT_MODEL, { enabled: false });
     const before = (await st.admin.get('/api/conversations')).body.conversations as unknown[];
     try {
       const refused = await st.admin.post('/api/conversations', {});
@@ -127,7 +127,7 @@ describe('chat over SSE through a real miner', () => {
       expect(codeOf(refused)).toBe('model_disabled');
       expect((await st.admin.get('/api/conversations')).body.conversations).toEqual(before);
     } finally {
-      st.s.models.catalog.update({ label: 'test' }, CHAT_MODEL, { enabled: true });
+      st.s.catalog.update({ label: 'test' }, CHAT_MODEL, { enabled: true });
     }
     st.ollamas[0]!.setTokensPerSecond(20);
     try {

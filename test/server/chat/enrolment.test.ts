@@ -38,7 +38,7 @@ describe('remote miner: registration token and pairing key', () => {
       expect(made.status).toBe(201);
       const printed: string[] = [];
       const miner = await launch({ MINER_REGISTRATION_TOKEN: made.body.token as string }, printed, ollama.url);
-      await until(() => miner.status() === 'pending' && st.s.models.registry.get(miner.minerId()!) !== undefined, 10_000, 'the miner to connect as pending');
+      await until(() => miner.status() === 'pending' && st.s.registry.get(miner.minerId()!) !== undefined, 10_000, 'the miner to connect as pending');
       const line = printed.find((l) => /PAIRING KEY/.test(l))!;
       const key = /([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})/.exec(line)![1]!;
       const id = miner.minerId()!;
@@ -65,7 +65,7 @@ describe('remote miner: registration token and pairing key', () => {
       const printedAgain: string[] = [];
       const restarted = await launch({}, printedAgain, ollama.url);
       expect(restarted.minerId()).toBe(id);
-      await until(() => restarted.status() === 'pending' && st.s.models.registry.get(id) !== undefined, 10_000, 'the restarted miner to connect');
+      await until(() => restarted.status() === 'pending' && st.s.registry.get(id) !== undefined, 10_000, 'the restarted miner to connect');
       expect(printedAgain.join('\n')).toContain(key);
 
       const ok = await st.admin.post(`/api/miners/${id}/confirm`, { pairingKey: key.toLowerCase() });
@@ -132,7 +132,7 @@ describe('bundled miner: the enrolment secret', () => {
     const body = (await other.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('enrollment_secret_bound');
     expect(body.error.message).toMatch(/registration token/);
-    expect(st.s.models.miners.list().map((m) => m.workerId)).toEqual(['worker-1']);
+    expect(st.s.miners.list().map((m) => m.workerId)).toEqual(['worker-1']);
     const failures = st.s.identity.audit.list({ action: 'miner.enroll', outcome: 'failure' });
     expect(failures.some((e) => e.actorLabel === 'miner:intruder' && (e.details as { boundTo?: string }).boundTo === 'worker-1')).toBe(true);
   });
@@ -143,18 +143,18 @@ describe('bundled miner: the enrolment secret', () => {
     const again = await enroll({ workerId: 'worker-1', secret: st.s.config.MINER_ENROLLMENT_SECRET });
     expect(again.status).toBe(201);
     expect(await again.json()).toMatchObject({ minerId: id, status: 'pending' });
-    expect(st.s.models.miners.get(id)!.status).toBe('disabled');
+    expect(st.s.miners.get(id)!.status).toBe('disabled');
     expect(codeOf(await ask('disabled?'))).toBe('no_miner');
     // Its saved token was replaced by the new enrolment: the running miner is refused and stops as revoked.
-    await until(() => st.miners[0]!.status() === 'revoked' || st.s.models.registry.get(id) === undefined, 10_000, 'the old connection to go');
+    await until(() => st.miners[0]!.status() === 'revoked' || st.s.registry.get(id) === undefined, 10_000, 'the old connection to go');
     expect((await st.admin.post(`/api/miners/${id}/enable`)).status).toBe(200);
   });
 
   it('revoking it sticks: enrolling again with the secret, it comes back pending and gets no job until an admin approves it', async () => {
-    const first = st.s.models.miners.list().find((m) => m.workerId === 'worker-1')!;
+    const first = st.s.miners.list().find((m) => m.workerId === 'worker-1')!;
     expect((await st.admin.delete(`/api/miners/${first.id}`)).status).toBe(200);
     const back = await restartFresh();
-    await until(() => back.status() === 'pending' && st.s.models.registry.get(back.minerId()!) !== undefined, 10_000, 'the re-enrolled miner to connect as pending');
+    await until(() => back.status() === 'pending' && st.s.registry.get(back.minerId()!) !== undefined, 10_000, 'the re-enrolled miner to connect as pending');
     expect(back.minerId()).not.toBe(first.id);
     const row = (await st.admin.get('/api/miners')).body.miners as Array<Record<string, unknown>>;
     expect(row.find((m) => m.id === back.minerId())).toMatchObject({ status: 'pending', enrolledVia: 'secret', connected: true });
@@ -164,7 +164,7 @@ describe('bundled miner: the enrolment secret', () => {
     // Enrolling again while pending does not get round the approval either.
     const retry = await enroll({ workerId: 'worker-1', secret: st.s.config.MINER_ENROLLMENT_SECRET });
     expect(((await retry.json()) as { status: string }).status).toBe('pending');
-    await until(() => back.status() === 'revoked' || st.s.models.registry.get(back.minerId()!) === undefined, 10_000, 'the replaced token to be refused');
+    await until(() => back.status() === 'revoked' || st.s.registry.get(back.minerId()!) === undefined, 10_000, 'the replaced token to be refused');
     const again = await restartFresh();
     await until(() => again.status() === 'pending', 10_000, 'the miner to wait for approval');
 
@@ -196,7 +196,7 @@ describe('ORCH_MODEL_BACKEND=openai', () => {
       const r = await collectReply(await st.admin.raw('POST', `/api/conversations/${conv.body.id}/messages`, { content: 'via openai' }));
       expect(r.tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'via openai').join(''));
       expect(r.final?.message.status).toBe('complete');
-      expect(st.s.models.usage.recent(1)[0]).toMatchObject({ outcome: 'ok', minerId: null });
+      expect(st.s.usage.recent(1)[0]).toMatchObject({ outcome: 'ok', minerId: null });
       const chats = ollama.requests.filter((x) => x.path === '/v1/chat/completions');
       expect(chats).toHaveLength(1);
       expect(st.s.logs.text()).not.toContain('ollama-local-key-not-checked');

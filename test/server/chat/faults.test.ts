@@ -35,7 +35,7 @@ describe('miner faults', () => {
     stack.ollamas[1]!.inject({ kind: 'slow-first-token', delayMs: 0 });
     const [a, b] = stack.miners;
     // Both are idle, so the tie goes to the miner used longest ago: make that A.
-    const liveB = stack.s.models.registry.get(b!.minerId()!)!;
+    const liveB = stack.s.registry.get(b!.minerId()!)!;
     liveB.lastAssignedAt = Date.now() + 60_000;
     const pending = ask(stack, 'who answers?');
     await until(() => stack.ollamas[0]!.active() === 1, 5000, 'the job to reach Ollama A');
@@ -43,7 +43,7 @@ describe('miner faults', () => {
     const { tokens, final } = await collectReply((await pending).res);
     expect(tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'who answers?').join(''));
     expect(final?.message.status).toBe('complete');
-    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b!.minerId());
+    expect(stack.s.usage.recent(1)[0]!.minerId).toBe(b!.minerId());
   });
 
   it('a miner lost mid-stream: a clear error, the partial answer kept and marked failed', async () => {
@@ -52,7 +52,7 @@ describe('miner faults', () => {
     stack.ollamas[0]!.inject({ kind: 'drop', afterTokens: 5 }, { times: 1 });
     const stored = await expectCut(stack, await ask(stack, 'break in the middle'), 5, /partial answer was kept/);
     expect(stored.error).toMatch(/mid-answer/);
-    expect(stack.s.models.usage.recent(1)[0]!.outcome).toBe('failed');
+    expect(stack.s.usage.recent(1)[0]!.outcome).toBe('failed');
   });
 
   it('an Ollama that goes silent mid-answer with its socket open: the job is given up, Ollama sees the cancel, the partial answer is kept and marked', async () => {
@@ -72,18 +72,18 @@ describe('miner faults', () => {
     stack.ollamas[1]!.inject({ kind: 'slow-first-token', delayMs: 0 });
     const [, b] = stack.miners;
     // Both are idle, so the tie goes to the miner used longest ago: make that A, whose Ollama never starts.
-    stack.s.models.registry.get(b!.minerId()!)!.lastAssignedAt = Date.now() + 60_000;
+    stack.s.registry.get(b!.minerId()!)!.lastAssignedAt = Date.now() + 60_000;
     const { tokens, final } = await collectReply((await ask(stack, 'anyone there?')).res);
     expect(tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'anyone there?').join(''));
     expect(final?.message.status).toBe('complete');
-    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b!.minerId());
+    expect(stack.s.usage.recent(1)[0]!.minerId).toBe(b!.minerId());
     await stack.ollamas[0]!.waitFor((r) => r.outcome === 'cancelled', 5000);
   });
 
   it('a miner that takes jobs and never sends a first token: within MINER_FIRST_TOKEN_TIMEOUT_S the job moves on, the miner goes on probation (its healthy heartbeats do not lift it) until a probe job answers', async () => {
     st = await startStack({ miners: 2, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1' }, silence: { probeMs: 1500 } });
     const stack = st;
-    const { registry } = stack.s.models;
+    const { registry } = stack.s;
     const [a, b] = stack.miners.map((m) => m.minerId()!);
     // A's Ollama accepts every generation and never starts it; its /api/tags still answers, so A reports healthy.
     stack.ollamas[0]!.inject({ kind: 'slow-first-token', delayMs: 120_000 });
@@ -95,7 +95,7 @@ describe('miner faults', () => {
     preferA();
     const first = await collectReply((await ask(stack, 'anyone there?')).res);
     expect(first.final?.message.status).toBe('complete');
-    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b);
+    expect(stack.s.usage.recent(1)[0]!.minerId).toBe(b);
     expect(stack.ollamas[0]!.requests.find((r) => r.path === '/api/chat')?.outcome).toBe('cancelled');
 
     // On probation: shown to the admin, audited, and no user job however healthy its heartbeats say it is.
@@ -110,7 +110,7 @@ describe('miner faults', () => {
     for (const q of ['second?', 'third?']) {
       preferA();
       expect((await collectReply((await ask(stack, q)).res)).final?.message.status).toBe('complete');
-      expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(b);
+      expect(stack.s.usage.recent(1)[0]!.minerId).toBe(b);
     }
     const userChats = (i: number) => stack.ollamas[i]!.requests.filter((r) => r.path === '/api/chat' && !JSON.stringify(r.body).includes('single word: ready'));
     expect(userChats(0)).toHaveLength(1);
@@ -124,7 +124,7 @@ describe('miner faults', () => {
     expect(stack.s.identity.audit.list({ action: 'miner.probation_cleared' }).map((e) => e.target)).toEqual([a]);
     preferA();
     expect((await collectReply((await ask(stack, 'back?')).res)).final?.message.status).toBe('complete');
-    expect(stack.s.models.usage.recent(1)[0]!.minerId).toBe(a);
+    expect(stack.s.usage.recent(1)[0]!.minerId).toBe(a);
     expect(userChats(0)).toHaveLength(2);
   });
 
@@ -135,7 +135,7 @@ describe('miner faults', () => {
     try {
       st = await startStack({ miners: 2, env: { MINER_FIRST_TOKEN_TIMEOUT_S: '1' }, silence: { probeMs: 1500 } });
       const stack = st;
-      const { registry } = stack.s.models;
+      const { registry } = stack.s;
       const [a, b] = stack.miners.map((m) => m.minerId()!);
       stack.ollamas[0]!.inject({ kind: 'slow-first-token', delayMs: 120_000 });
       registry.get(a!)!.lastAssignedAt = 0;
@@ -173,7 +173,7 @@ describe('miner faults', () => {
     expect(a.final?.message.status).toBe('complete');
     expect(b.tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'and me?').join(''));
     expect(b.final?.message.status).toBe('complete');
-    expect(stack.s.models.registry.probation(stack.miners[0]!.minerId()!)).toBeUndefined();
+    expect(stack.s.registry.probation(stack.miners[0]!.minerId()!)).toBeUndefined();
     expect(stack.s.identity.audit.list({ action: 'miner.probation' })).toHaveLength(0);
   });
 
@@ -198,7 +198,7 @@ describe('miner faults', () => {
     st = await startStack({ miners: 1, env: { MINER_QUEUE_SYNC_WAIT_S: '1' } });
     const stack = st;
     stack.ollamas[0]!.inject({ kind: 'down' }, { path: '*' });
-    await until(() => stack.s.models.registry.all()[0]!.healthy === false, 5000, 'the miner to report unhealthy');
+    await until(() => stack.s.registry.all()[0]!.healthy === false, 5000, 'the miner to report unhealthy');
     const before = stack.ollamas[0]!.requests.filter((r) => r.path === '/api/chat').length;
     const { res } = await ask(stack, 'anyone?');
     expect(res.status).toBe(503);
@@ -222,7 +222,7 @@ describe('miner faults', () => {
     await stack.waitForMiners(1);
     expect((await stack.admin.delete(`/api/miners/${id}`)).status).toBe(200);
     await until(() => stack.miners[0]!.status() === 'revoked', 5000, 'the miner to stop as revoked');
-    expect(stack.s.models.registry.all()).toHaveLength(0);
+    expect(stack.s.registry.all()).toHaveLength(0);
     expect(stack.s.identity.audit.list({}).map((e) => e.action)).toEqual(expect.arrayContaining(['miner.enroll', 'miner.disable', 'miner.enable', 'miner.revoke']));
   });
 });

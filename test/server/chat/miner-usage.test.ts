@@ -32,7 +32,7 @@ describe('token counts a miner reports are bounded by what the server sent and s
     const res = await pending;
     expect(res.status).toBe(200);
     const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
-    return { job, usage: body.usage, row: st.s.models.usage.recent(1)[0]! };
+    return { job, usage: body.usage, row: st.s.usage.recent(1)[0]! };
   };
   const clamps = () => st.s.identity.audit.list({ action: 'miner.usage_clamped' });
 
@@ -47,7 +47,7 @@ describe('token counts a miner reports are bounded by what the server sent and s
     expect(audit[0]).toMatchObject({ actorId: rogue.minerId, actorLabel: 'miner:bundled', outcome: 'failure', details: { model: CHAT_MODEL, kind: 'chat', reported: { promptTokens: 1_000_000_000_000, completionTokens: 1_000_000_000 }, charged } });
     expect(st.s.logs.text()).toMatch(/a miner reported token counts beyond what the server sent and saw; charged the bound/);
     // The budget holds what was charged, not what was claimed: the user can still ask.
-    expect(st.s.models.usage.status(row.userId).daily.used).toBe(charged.promptTokens + charged.completionTokens);
+    expect(st.s.usage.status(row.userId).daily.used).toBe(charged.promptTokens + charged.completionTokens);
   });
 
   it('an answer claiming fewer tokens than the chunks it streamed is charged one per chunk', async () => {
@@ -71,7 +71,7 @@ describe('token counts a miner reports are bounded by what the server sent and s
     expect(res.status).toBe(200);
     const bound = input.reduce((n, t) => n + Buffer.byteLength(t) + SILENT_TOKENS, 0);
     expect(((await res.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens).toBe(bound);
-    expect(st.s.models.usage.recent(1)[0]).toMatchObject({ source: 'api', promptTokens: bound, completionTokens: 0 });
+    expect(st.s.usage.recent(1)[0]).toMatchObject({ source: 'api', promptTokens: bound, completionTokens: 0 });
     expect(clamps()[0]).toMatchObject({ details: { kind: 'embed', reported: { promptTokens: 999_999_999 } } });
   });
 });

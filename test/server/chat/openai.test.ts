@@ -33,7 +33,7 @@ describe('OpenAI-compatible API with the official openai client, unchanged', () 
     expect(r.choices[0]!.finish_reason).toBe('stop');
     expect(r.usage).toMatchObject({ completion_tokens: expected.length });
     expect(r.usage!.prompt_tokens).toBeGreaterThan(0);
-    const row = st.s.models.usage.recent(1)[0]!;
+    const row = st.s.usage.recent(1)[0]!;
     expect(row).toMatchObject({ source: 'api', outcome: 'ok', completionTokens: expected.length });
     const keys = (await st.admin.get('/api/keys')).body.keys as Array<{ id: string; name: string }>;
     expect(row.apiKeyId).toBe(keys.find((k) => k.name === 'sdk')?.id);

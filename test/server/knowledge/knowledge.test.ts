@@ -4,7 +4,7 @@ import type { SeenRequest } from '../../fixtures/ollama/server.ts';
 import { codeOf, type TestClient } from '../../helpers/client.ts';
 import { makeDocx, makePdf } from '../../helpers/documents.ts';
 import { addUser } from '../../helpers/identity.ts';
-import { makeCollection, upload, waitReady, type ApiDocument } from '../../helpers/knowledge.ts';
+import { type ApiDocument, knowledgeStores, makeCollection, upload, waitReady } from '../../helpers/knowledge.ts';
 import { readSse } from '../../helpers/sse.ts';
 import { startStack, until, type Stack } from '../../helpers/stack.ts';
 
@@ -36,7 +36,7 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
 
   beforeAll(async () => {
     st = await startStack({ env: { CHUNK_SIZE_TOKENS: '128', CHUNK_OVERLAP_TOKENS: '16', MAX_UPLOAD_MB: '1' } });
-    st.s.models.knowledge.worker.start();
+    st.s.knowledge.worker.start();
     collection = await makeCollection(st.admin, 'Office');
     const pdf = await makePdf([['Travel expense claims for the Lisbon office are filed with form TX-88 within thirty days.']], { title: 'Travel claims' });
     const docx = await makeDocx([{ text: 'Onboarding checklist', heading: 1 }, { text: 'New hires collect their Marigold access card from reception on day one.' }], { title: 'Onboarding checklist' });
@@ -52,7 +52,7 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     docs = await waitReady(st.admin, collection, 5);
   }, 60_000);
   afterAll(async () => {
-    await st?.s.models.knowledge.worker.stop();
+    await st?.s.knowledge.worker.stop();
     await st?.close();
   });
 
@@ -69,8 +69,8 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
       expect(d.chunks).toBeGreaterThan(0);
       expect(d.embeddedChunks).toBe(d.chunks);
     }
-    const space = st.s.models.knowledge.stores.vectors.active()!;
-    expect(st.s.models.knowledge.stores.vectors.vectorCount(space)).toBe(docs.reduce((n, d) => n + d.chunks, 0));
+    const space = knowledgeStores(st.s.db).vectors.active()!;
+    expect(knowledgeStores(st.s.db).vectors.vectorCount(space)).toBe(docs.reduce((n, d) => n + d.chunks, 0));
   });
 
   it.each([
@@ -171,15 +171,15 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     const count = (sql: string, ...args: unknown[]) => (sqlite.prepare(sql).get(...args) as { n: number }).n;
     const chunkIds = (sqlite.prepare('select id from chunks where document_id = ?').all(id) as Array<{ id: number }>).map((x) => x.id);
     expect(chunkIds.length).toBeGreaterThan(1);
-    const space = st.s.models.knowledge.stores.vectors.active()!;
-    const before = st.s.models.knowledge.stores.vectors.vectorCount(space);
+    const space = knowledgeStores(st.s.db).vectors.active()!;
+    const before = knowledgeStores(st.s.db).vectors.vectorCount(space);
     expect(count(`select count(*) n from chunks_fts where chunks_fts match '"periwinkle"'`)).toBe(chunkIds.length);
 
     expect((await st.admin.delete(`/api/documents/${id}`)).status).toBe(204);
     expect(count('select count(*) n from chunks where document_id = ?', id)).toBe(0);
     expect(count(`select count(*) n from chunks_fts where chunks_fts match '"periwinkle"'`)).toBe(0);
     expect(count(`select count(*) n from chunk_vectors where chunk_id in (${chunkIds.join(',')})`)).toBe(0);
-    expect(st.s.models.knowledge.stores.vectors.vectorCount(space)).toBe(before - chunkIds.length);
+    expect(knowledgeStores(st.s.db).vectors.vectorCount(space)).toBe(before - chunkIds.length);
     expect(count('select count(*) n from document_texts where document_id = ?', id)).toBe(0);
     expect(count('select count(*) n from ingestion_jobs where document_id = ?', id)).toBe(0);
     // The FTS index agrees with its content table (FTS5's own consistency check).
@@ -199,7 +199,7 @@ describe('knowledge base permissions: a private collection stays private through
 
   beforeAll(async () => {
     st = await startStack();
-    st.s.models.knowledge.worker.start();
+    st.s.knowledge.worker.start();
     alice = await addUser(st.s, st.admin, 'alice@example.test');
     bob = await addUser(st.s, st.admin, 'bob@example.test');
     alicePrivate = await makeCollection(alice.client, 'Alice only');
@@ -210,7 +210,7 @@ describe('knowledge base permissions: a private collection stays private through
     await waitReady(st.admin, shared, 1);
   }, 60_000);
   afterAll(async () => {
-    await st?.s.models.knowledge.worker.stop();
+    await st?.s.knowledge.worker.stop();
     await st?.close();
   });
 

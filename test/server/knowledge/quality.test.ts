@@ -7,6 +7,7 @@ import { createRetrieval, type Retrieval } from '../../../server/knowledge/retri
 import { embedText } from '../../fixtures/ollama/embedding.ts';
 import { claimAdmin } from '../../helpers/identity.ts';
 import { createTestServer, type TestServer } from '../../helpers/server.ts';
+import { knowledgeStores } from '../../helpers/knowledge.ts';
 
 // Retrieval quality on the labelled corpus in test/fixtures/knowledge (see its
 // README): the product's own stores, FTS5 query building, vector layout and
@@ -46,27 +47,28 @@ describe('retrieval quality on the labelled corpus', () => {
     s = await createTestServer();
     await claimAdmin(s);
     userId = (s.db.sqlite.prepare('select id from users limit 1').get() as { id: string }).id;
-    s.models.catalog.save({ label: 'test' }, { name: MODEL, kind: 'embedding', contextLength: 2048, dimensions: DIMS, isDefault: true });
-    const k = s.models.knowledge;
+    s.catalog.save({ label: 'test' }, { name: MODEL, kind: 'embedding', contextLength: 2048, dimensions: DIMS, isDefault: true });
+    const k = s.knowledge;
+    const stores = knowledgeStores(s.db);
     const now = new Date();
-    const c = k.stores.collections.insert({ name: 'Corpus', scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now });
+    const c = stores.collections.insert({ name: 'Corpus', scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now });
     k.spaces.reconcile();
-    const space = k.stores.vectors.active()!;
+    const space = stores.vectors.active()!;
     for (const file of files) {
       const text = readFileSync(join(DIR, 'corpus', file), 'utf8');
-      const doc = k.stores.documents.insert({ collectionId: c.id, title: file, filename: file, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+      const doc = stores.documents.insert({ collectionId: c.id, title: file, filename: file, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
       titleOf.set(doc.id, file);
       const pieces = chunkText(text, { sizeTokens: 512, overlapTokens: 64 });
-      k.stores.documents.transaction(() =>
-        k.stores.documents.replaceChunks(
+      stores.documents.transaction(() =>
+        stores.documents.replaceChunks(
           doc.id,
           pieces.map((p) => ({ documentId: doc.id, collectionId: c.id, seq: p.index, text: p.text, startChar: p.startChar, endChar: p.endChar, tokens: p.tokens })),
         ),
       );
-      const pending = k.stores.vectors.pending(space.id, 10_000, doc.id);
-      k.stores.vectors.store(space, pending.map((p) => ({ chunkId: p.id, collectionId: p.collectionId, vector: Float32Array.from(embed([p.text])[0]!) })));
+      const pending = stores.vectors.pending(space.id, 10_000, doc.id);
+      stores.vectors.store(space, pending.map((p) => ({ chunkId: p.id, collectionId: p.collectionId, vector: Float32Array.from(embed([p.text])[0]!) })));
     }
-    retrieval = createRetrieval({ collections: k.stores.collections, keyword: k.stores.keyword, vectors: k.stores.vectors, defaultTopK: K, log: s.logs.log, embed: async (_u, _m, texts) => embed(texts) });
+    retrieval = createRetrieval({ collections: stores.collections, keyword: stores.keyword, vectors: stores.vectors, defaultTopK: K, log: s.logs.log, embed: async (_u, _m, texts) => embed(texts) });
 
     for (const q of questions) {
       const queries = q.history?.length ? [contextualQuery(q.history, q.question)] : [q.question];

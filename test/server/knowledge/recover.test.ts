@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXTRACT_CRASH_LIMIT, recoverInterrupted } from '../../../server/knowledge/ingestion/recover.ts';
 import { MAX_ATTEMPTS } from '../../../server/knowledge/ingestion/worker.ts';
 import { createTestServer, type TestServer } from '../../helpers/server.ts';
+import { knowledgeStores } from '../../helpers/knowledge.ts';
 
 let s: TestServer | undefined;
 afterEach(() => s?.cleanup());
@@ -12,7 +13,7 @@ afterEach(() => s?.cleanup());
 describe('recovery of jobs a dead process left running', () => {
   it('fails a document after the crash limit in the extract stage, any stage after the attempt limit, and queues the rest again', async () => {
     s = await createTestServer();
-    const { collections, documents, queue } = s.models.knowledge.stores;
+    const { collections, documents, queue } = knowledgeStores(s.db);
     const now = new Date();
     const c = collections.insert({ name: 'c', scope: 'shared', ownerId: null, createdBy: null, createdAt: now, updatedAt: now });
     // Each job claimed `attempts` times, the last claim by the process that died.

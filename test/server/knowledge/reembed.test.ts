@@ -9,7 +9,7 @@ describe('knowledge base: embedding model changes', () => {
   let st: Stack;
   let collection: number;
   const actor = { label: 'test' };
-  const status = () => st.s.models.knowledge.status();
+  const status = () => st.s.knowledge.status();
   const tables = () => (st.s.db.sqlite.prepare(`select name from sqlite_master where type = 'table' and name like 'kb_space_%'`).all() as Array<{ name: string }>).map((t) => t.name);
 
   beforeAll(async () => {
@@ -23,14 +23,14 @@ describe('knowledge base: embedding model changes', () => {
         ],
       },
     });
-    st.s.models.knowledge.worker.start();
+    st.s.knowledge.worker.start();
     collection = await makeCollection(st.admin, 'Manuals');
     const text = (topic: string) => Array.from({ length: 12 }, (_, i) => `${topic} maintenance note ${i}: inspect the ${topic} filter and log the reading.`).join('\n\n');
     expect((await upload(st.admin, collection, [{ name: 'pumps.txt', bytes: text('pump') }, { name: 'fans.txt', bytes: text('fan') }])).status).toBe(202);
     await waitReady(st.admin, collection, 2);
   }, 60_000);
   afterAll(async () => {
-    await st?.s.models.knowledge.worker.stop();
+    await st?.s.knowledge.worker.stop();
     await st?.close();
   });
 
@@ -38,8 +38,8 @@ describe('knowledge base: embedding model changes', () => {
     const before = status();
     expect(before.spaces).toEqual([expect.objectContaining({ model: 'nomic-embed-text', dimensions: 768, state: 'active', vectors: before.chunks })]);
     const oldTables = tables();
-    st.s.models.catalog.save(actor, { name: 'mxbai-embed-large', kind: 'embedding', contextLength: 512, dimensions: 1024, isDefault: true });
-    st.s.models.knowledge.worker.kick();
+    st.s.catalog.save(actor, { name: 'mxbai-embed-large', kind: 'embedding', contextLength: 512, dimensions: 1024, isDefault: true });
+    st.s.knowledge.worker.kick();
     // Search answers throughout, with vectors, from whichever space is active.
     let searches = 0;
     await until(
@@ -67,8 +67,8 @@ describe('knowledge base: embedding model changes', () => {
   });
 
   it('a catalog entry with the wrong dimensions fails with a clear reason and the server keeps serving', async () => {
-    st.s.models.catalog.save(actor, { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: 512, isDefault: true });
-    st.s.models.knowledge.worker.kick();
+    st.s.catalog.save(actor, { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: 512, isDefault: true });
+    st.s.knowledge.worker.kick();
     await until(() => /768-dimension vectors/.test(status().reembedding?.error ?? ''), 30_000, 'the mismatch to be reported');
     expect(status().reembedding!.error).toContain('the catalog says 512');
     const r = await upload(st.admin, collection, [{ name: 'valves.txt', bytes: 'Valve maintenance: grease the valve stem yearly.' }]);
@@ -83,8 +83,8 @@ describe('knowledge base: embedding model changes', () => {
     expect((await st.admin.get('/health')).status).toBe(200);
 
     // Fixing the catalog (back to the model the active space uses) drops the half-built space; a retry then succeeds.
-    st.s.models.catalog.save(actor, { name: 'mxbai-embed-large', kind: 'embedding', contextLength: 512, dimensions: 1024, isDefault: true });
-    st.s.models.knowledge.worker.kick();
+    st.s.catalog.save(actor, { name: 'mxbai-embed-large', kind: 'embedding', contextLength: 512, dimensions: 1024, isDefault: true });
+    st.s.knowledge.worker.kick();
     await until(() => status().reembedding === null, 30_000, 'the half-built space to go');
     expect((await st.admin.post(`/api/documents/${id}/retry`, {})).status).toBe(202);
     await until(async () => (await st.admin.get(`/api/documents/${id}`)).body.status === 'ready', 30_000, 'the retried document');

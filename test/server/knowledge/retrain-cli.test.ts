@@ -4,6 +4,7 @@ import { tempDir } from '../../helpers/env.ts';
 import { claimAdmin } from '../../helpers/identity.ts';
 import { createTestServer } from '../../helpers/server.ts';
 import { gauss, normalise, seededRandom } from '../../helpers/vectors.ts';
+import { knowledgeStores } from '../../helpers/knowledge.ts';
 
 const DIMS = 16; // small vectors: training and inserts stay quick; the index logic is the same
 const ROWS = 24_000; // past the 10,000 rows the server trains at by itself, and doubled since
@@ -19,26 +20,27 @@ describe('onsite knowledge status | retrain', () => {
     try {
       await claimAdmin(s);
       const userId = (s.db.sqlite.prepare('select id from users limit 1').get() as { id: string }).id;
-      s.models.catalog.save({ label: 'test' }, { name: 'tiny-embed', kind: 'embedding', contextLength: 512, dimensions: DIMS, isDefault: true });
-      const k = s.models.knowledge;
+      s.catalog.save({ label: 'test' }, { name: 'tiny-embed', kind: 'embedding', contextLength: 512, dimensions: DIMS, isDefault: true });
+      const k = s.knowledge;
+      const stores = knowledgeStores(s.db);
       k.spaces.reconcile();
-      const space = k.stores.vectors.active()!;
+      const space = stores.vectors.active()!;
       const now = new Date();
-      const collection = k.stores.collections.insert({ name: 'c', scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id;
+      const collection = stores.collections.insert({ name: 'c', scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id;
       const centres = Array.from({ length: 50 }, () => normalise(Float32Array.from({ length: DIMS }, () => gauss(r))));
       for (let d = 0; d < ROWS / 100; d++) {
-        const doc = k.stores.documents.insert({ collectionId: collection, title: `d${d}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
-        k.stores.documents.transaction(() =>
-          k.stores.documents.replaceChunks(
+        const doc = stores.documents.insert({ collectionId: collection, title: `d${d}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+        stores.documents.transaction(() =>
+          stores.documents.replaceChunks(
             doc.id,
             Array.from({ length: 100 }, (_, i) => ({ documentId: doc.id, collectionId: collection, seq: i, text: `chunk ${d}.${i}`, startChar: 0, endChar: 1, tokens: 1 })),
           ),
         );
-        const rows = k.stores.documents.chunks(doc.id).map((c) => {
+        const rows = stores.documents.chunks(doc.id).map((c) => {
           const base = centres[Math.floor(r() * centres.length)]!;
           return { chunkId: c.id, collectionId: collection, vector: normalise(base.map((x) => x + 0.3 * gauss(r))) };
         });
-        k.stores.vectors.store(space, rows);
+        stores.vectors.store(space, rows);
         if (d === 0) probe = { id: rows[0]!.chunkId, vector: rows[0]!.vector, collection };
       }
     } finally {
@@ -60,8 +62,8 @@ describe('onsite knowledge status | retrain', () => {
     // The retrained index still finds a stored vector as its own nearest neighbour.
     const again = await createTestServer({}, { dataDir: data.dir });
     try {
-      const space = again.models.knowledge.stores.vectors.active()!;
-      expect(again.models.knowledge.stores.vectors.nearest(space, probe!.vector, 1, [probe!.collection])).toEqual([probe!.id]);
+      const space = knowledgeStores(again.db).vectors.active()!;
+      expect(knowledgeStores(again.db).vectors.nearest(space, probe!.vector, 1, [probe!.collection])).toEqual([probe!.id]);
     } finally {
       again.close();
     }

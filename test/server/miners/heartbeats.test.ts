@@ -20,10 +20,10 @@ describe('miner heartbeats: rate limit and coalesced lastSeen writes', () => {
     const clock = testClock(Date.now());
     st = await startStack({ miners: 0, clock: clock.now });
     rogue = await connectRogueMiner(st.url, { workerId: 'bundled', secret: st.s.config.MINER_ENROLLMENT_SECRET }, [{ name: CHAT_MODEL, kind: 'chat' }]);
-    await until(() => st!.s.models.registry.get(rogue!.minerId) !== undefined, 5000, 'the miner to be registered');
+    await until(() => st!.s.registry.get(rogue!.minerId) !== undefined, 5000, 'the miner to be registered');
     // Rows changed on the server's database connection so far (every INSERT/UPDATE/DELETE counts).
     const changes = () => (st!.s.db.sqlite.prepare('select total_changes() as n').get() as { n: number }).n;
-    const firstModel = () => st!.s.models.miners.get(rogue!.minerId)!.models![0]!.name;
+    const firstModel = () => st!.s.miners.get(rogue!.minerId)!.models![0]!.name;
     return { stack: st, miner: rogue, clock, changes, firstModel };
   };
 
@@ -32,7 +32,7 @@ describe('miner heartbeats: rate limit and coalesced lastSeen writes', () => {
     const before = changes();
     for (let i = 0; i < 400; i++) miner.send(largeHeartbeat(`beat${i}`));
     expect(await miner.closed).toEqual({ code: CLOSE.flooding, reason: 'too many heartbeats' });
-    await until(() => stack.s.models.registry.get(miner.minerId) === undefined, 5000, 'the server to forget the connection');
+    await until(() => stack.s.registry.get(miner.minerId) === undefined, 5000, 'the server to forget the connection');
     // One write of what the accepted heartbeats said (at the disconnect) and one audit row.
     expect(changes() - before).toBeLessThanOrEqual(3);
     // The last heartbeat applied is the last one the bucket let through; every later one changed nothing.
@@ -50,12 +50,12 @@ describe('miner heartbeats: rate limit and coalesced lastSeen writes', () => {
     for (let i = 0; i < beats; i++) {
       clock.advance(1000);
       miner.send(largeHeartbeat(`beat${i}`, 5));
-      await until(() => stack.s.models.registry.get(miner.minerId)!.models[0]!.name.startsWith(`beat${i}-`), 5000, `heartbeat ${i} to be applied`);
+      await until(() => stack.s.registry.get(miner.minerId)!.models[0]!.name.startsWith(`beat${i}-`), 5000, `heartbeat ${i} to be applied`);
     }
     expect(changes() - before).toBeLessThanOrEqual(beats / (SEEN_WRITE_EVERY_MS / 1000) + 1);
     expect(changes() - before).toBeGreaterThan(0);
     await miner.close();
-    await until(() => stack.s.models.registry.get(miner.minerId) === undefined, 5000, 'the disconnect');
+    await until(() => stack.s.registry.get(miner.minerId) === undefined, 5000, 'the disconnect');
     // What came after the last write is written when the miner goes: nothing is lost.
     expect(firstModel()).toMatch(new RegExp(`^beat${beats - 1}-`));
     expect(stack.s.identity.audit.list({ action: 'miner.heartbeat_flood' })).toHaveLength(0);
@@ -65,7 +65,7 @@ describe('miner heartbeats: rate limit and coalesced lastSeen writes', () => {
     const { stack, miner } = await setup();
     miner.sendRaw(JSON.stringify(largeHeartbeat('padded', 5)).replace('{', `{${' '.repeat(MAX_HEARTBEAT_BYTES)}`));
     miner.send(largeHeartbeat('small', 5));
-    await until(() => stack.s.models.registry.get(miner.minerId)!.models[0]?.name.startsWith('small-') === true, 5000, 'the small heartbeat');
+    await until(() => stack.s.registry.get(miner.minerId)!.models[0]?.name.startsWith('small-') === true, 5000, 'the small heartbeat');
     expect(stack.s.logs.lines.some((l) => /dropped a heartbeat over the rate or size limit/.test(l) && JSON.parse(l).bytes > MAX_HEARTBEAT_BYTES)).toBe(true);
   });
 });

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { toCallerSession, toCallerUser } from '../../../../server/auth/caller.ts';
 import type { Identity } from '../../../../server/auth/index.ts';
-import type { ApiKey } from '../../../../server/auth/keys-store.ts';
 import { identify } from '../../../../server/http/middleware/identity.ts';
 import { fakeSession, fakeUser, tinyApp } from '../../../helpers/middleware.ts';
 
 const ann = fakeUser();
 const bob = fakeUser({ id: 'u-bob', email: 'bob@example.test' });
-const key: ApiKey = { id: 'k-1', userId: bob.id, name: 'ci', prefix: 'osk_abc', keyHash: 'h', createdAt: ann.createdAt, lastUsedAt: null, revokedAt: null };
 
 // Only what identify reads, typed by the real services: one good key, one good session token.
 const seen: string[] = [];
@@ -14,13 +13,13 @@ const identity: { keys: Pick<Identity['keys'], 'authenticate'>; sessions: Pick<I
   keys: {
     authenticate: (presented) => {
       seen.push(`key:${presented}`);
-      return presented === 'osk_good' ? { user: bob, key } : undefined;
+      return presented === 'osk_good' ? { user: toCallerUser(bob), keyId: 'k-1' } : undefined;
     },
   },
   sessions: {
     authenticate: (token) => {
       seen.push(`session:${token}`);
-      return token === 'good-cookie' ? { user: ann, session: fakeSession('s-1') } : undefined;
+      return token === 'good-cookie' ? { user: toCallerUser(ann), session: toCallerSession(fakeSession('s-1')) } : undefined;
     },
     csrfToken: (session) => `csrf-of-${session.id}`,
   },

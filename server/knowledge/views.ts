@@ -1,7 +1,12 @@
-import type { SearchHit } from '../knowledge/retrieval/service.ts';
-import type { Collection, CollectionSummary } from '../knowledge/store/collections.ts';
-import type { DocumentRow } from '../knowledge/store/documents.ts';
-import type { IngestionJob } from '../knowledge/store/queue.ts';
+import type { SearchHit } from './retrieval/service.ts';
+import type { Collection, CollectionSummary } from './store/collections.ts';
+import type { DocumentRow } from './store/documents.ts';
+import type { IngestionJob } from './store/queue.ts';
+
+/*
+ * Collections, documents and search hits as the API returns them and the
+ * pages render them: built here only, from the service's rows.
+ */
 
 /** A collection as the API shows it. */
 export function publicCollection(c: Collection | CollectionSummary) {
@@ -56,3 +61,10 @@ export function publicHit(h: SearchHit) {
     vectorRank: h.vectorRank ?? null,
   };
 }
+
+/** A collection as the API and pages show it. */
+export type CollectionView = ReturnType<typeof publicCollection>;
+/** A document as the API and pages show it (knowledge.js builds the same rows from it). */
+export type DocumentView = ReturnType<typeof publicDocument>;
+/** A search result as the API and pages show it. */
+export type HitView = ReturnType<typeof publicHit>;
