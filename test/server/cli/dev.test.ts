@@ -53,8 +53,11 @@ describe('onsite dev (what npm start runs)', () => {
       const again = startTs('server/cli/main.ts', ['dev'], env, { single: true });
       procs.push(again);
       await again.waitFor(/^Onsite is running: open /m, 60_000);
+      // Stopped once its miner is up, as a person would press Ctrl-C: the whole tree stops gracefully.
+      await again.waitFor(/"module":"miners".*"msg":"miner connected"/, 60_000);
       children = descendants(again.child.pid!);
-      expect(await again.kill('SIGTERM')).toBe(0);
+      const code = await again.kill('SIGTERM');
+      expect(code, again.output()).toBe(0);
       expect(again.output()).not.toMatch(/First start/);
       expect(children.filter((pid) => running(pid))).toEqual([]);
     } finally {
