@@ -84,11 +84,14 @@ async function runDev(_args: string[], env: Env, io: CommandIo): Promise<number>
     await stop();
     throw err;
   }
+  // Listening before saying so: a Ctrl-C the moment the address shows must stop the tree gracefully,
+  // and a SIGTERM that came before any listener would end this process on the spot.
+  const stopped = untilSignal({ stop });
+  watchParent();
   io.out(`Onsite is running: open ${config.APP_BASE_URL}`);
   const token = config.ONSITE_BOOTSTRAP_TOKEN;
   if (token && !server.setupClaimed()) io.out(`First start: claim the admin account at ${config.APP_BASE_URL.replace(/\/+$/, '')}/setup?token=${encodeURIComponent(token)}`);
-  watchParent();
-  return untilSignal({ stop });
+  return stopped;
 }
 
 // `npm start` killed outright (SIGKILL) would leave this tree running with no terminal: when the
