@@ -5,7 +5,7 @@ import { AppError, BROWSER_ERROR_CODES, isAppError, type BrowserErrorCode } from
 import type { Guard } from './guard/guard.ts';
 import { PROXY_ERROR_HEADER, REFUSED_HEADER } from './guard/proxy.ts';
 import type { BrowserPool } from './pool.ts';
-import { readPage } from './reader.ts';
+import { readPage } from './page-content.ts';
 
 /** Limits on one fetch, from the sidecar's configuration. */
 export interface FetchLimits {

@@ -2,6 +2,6 @@
 import type { Readability as MozillaReadability } from '@mozilla/readability';
 
 declare global {
-  /** Mozilla's Readability, defined in that world just before the page script (browser/reader.ts). */
+  /** Mozilla's Readability, defined in that world just before the page script (browser/page-content.ts). */
   const Readability: typeof MozillaReadability;
 }

@@ -43,7 +43,7 @@ export default tseslint.config(
     rules: { 'no-undef': 'off' },
   },
   {
-    // Runs inside fetched pages; called by name from browser/reader.ts.
+    // Runs inside fetched pages; called by name from browser/page-content.ts.
     files: ['browser/page-scripts/**/*.js'],
     rules: { 'no-unused-vars': 'off', '@typescript-eslint/no-unused-vars': 'off' },
   },

@@ -8,32 +8,32 @@ import base from './vitest.config.ts';
 const root = new URL('..', import.meta.url).pathname;
 
 // Whole folders: end-to-end runs (the bundle's Docker one too), the single binary, pages in Chromium.
-const SLOW_FOLDERS = ['test/e2e/**', 'test/binary/**', 'test/ui/**'];
+const SLOW_FOLDERS = ['test/e2e/**', 'test/binary/**', 'test/**/*.browser.test.ts'];
 
 const SLOW_FILES = [
   // A real Chromium.
   'test/browser/pool.test.ts',
-  'test/browser/pool-load.test.ts',
-  'test/browser/sidecar.test.ts',
+  'test/browser/pool.load.test.ts',
+  'test/browser/http.test.ts',
   // Child processes: the CLI, the vendor CLI, drizzle-kit, openssl, the Ollama fixture, extraction workers.
   'test/fixtures/ollama.test.ts',
-  'test/licenses/codes.test.ts',
-  'test/miner/cli.test.ts',
+  'test/licenses/activation-code.test.ts',
+  'test/miner/start.test.ts',
   'test/server/auth/login.test.ts',
   'test/server/cli/serve.test.ts',
-  'test/server/db/crash.test.ts',
+  'test/server/db/client.crash.test.ts',
   'test/server/db/data-lock.test.ts',
   'test/server/db/schema.test.ts',
   'test/server/init/run.test.ts',
   'test/server/init/tls.test.ts',
-  'test/server/knowledge/extract/bundle.test.ts',
+  'test/server/knowledge/extract/isolate.bundle.test.ts',
   'test/server/knowledge/extract/isolate.test.ts',
   'test/server/license/license.test.ts',
   // Real timers and volume: reconnect delays, probation probes, 24,000 vectors, hundreds of password hashes.
   'test/miner/connection.test.ts',
-  'test/server/chat/faults.test.ts',
-  'test/server/knowledge/retrain-cli.test.ts',
-  'test/server/auth/throttle.test.ts',
+  'test/server/chat/chat.faults.test.ts',
+  'test/server/cli/knowledge-commands.test.ts',
+  'test/server/auth/sign-in-throttle.test.ts',
   'test/server/auth/setup.test.ts',
 ];
 

@@ -1,13 +1,12 @@
 import { AppError } from '../kernel/errors.ts';
 import type { ChatMessage } from '../kernel/protocol/miner.ts';
-import { estimateTokens } from '../knowledge/chunking/tokens.ts';
-import { cleanRewrite, contextualQuery, rewriteMessages } from '../knowledge/retrieval/follow-up.ts';
-import type { SearchInput, SearchOutcome } from '../knowledge/retrieval/service.ts';
+import { cleanRewrite, contextualQuery, estimateTokens, rewriteMessages } from '../knowledge/grounding.service.ts';
+import type { SearchInput, SearchOutcome } from '../knowledge/search.service.ts';
 import { pageBudgetChars, shareBudget, withPageContext } from './page-context.ts';
-import type { ConversationKnowledge, DocumentSource, MessageSource } from './store.ts';
+import type { ConversationKnowledge, DocumentSource, MessageSource } from './chat.types.ts';
 
 /** What chat needs of the knowledge base. */
-export interface KnowledgeReader {
+export interface Grounding {
   /** Of these collections, the ones the user may still read. */
   readableCollections(userId: string, ids: readonly number[]): number[];
   search(input: SearchInput, signal?: AbortSignal): Promise<SearchOutcome>;
@@ -32,7 +31,7 @@ const CHARS_PER_TOKEN = 3;
  * document can be read and fits the model's window beside the
  * conversation; `document_too_long` says by how much it does not.
  */
-export function checkWholeDocument(reader: KnowledgeReader, userId: string, k: ConversationKnowledge | null, contextLength: number, history: ChatMessage[]): void {
+export function checkWholeDocument(reader: Grounding, userId: string, k: ConversationKnowledge | null, contextLength: number, history: ChatMessage[]): void {
   if (k?.documentId === undefined) return;
   const doc = reader.wholeDocument(userId, k.documentId);
   const budget = Math.floor(pageBudgetChars(contextLength, history) / CHARS_PER_TOKEN);
@@ -89,7 +88,7 @@ function contextMessage(blocks: string[], intro: string): ChatMessage {
  * question (or a whole document), numbered after the prompt's web sources.
  */
 export async function promptWithKnowledge(
-  reader: KnowledgeReader,
+  reader: Grounding,
   rewrite: Rewriter | undefined,
   userId: string,
   k: ConversationKnowledge | null,

@@ -1,5 +1,11 @@
 import type { ChatMessage } from '../kernel/protocol/miner.ts';
-import type { PageRead } from './web-pages.ts';
+import type { WebSource } from './chat.types.ts';
+
+/** A page read for a question: its source entry, and its text when it could be read. */
+export interface PageRead {
+  source: WebSource;
+  text?: string | undefined;
+}
 
 // Token counts are estimated, not measured (the tokenizer lives with the model):
 // English runs about four characters a token, code and many languages fewer.

@@ -1,4 +1,4 @@
-import { describeReset } from '../auth/account-service.ts';
+import { describeReset } from '../auth/account.service.ts';
 import { loadConfig, type Env } from '../config.ts';
 import { AppError } from '../kernel/errors.ts';
 import { createLogger } from '../kernel/log.ts';

@@ -1,20 +1,20 @@
-import type { PageReader } from '../browser-client/client.ts';
-import type { Engine } from '../chat/engine.ts';
+import type { PageReader } from '../browser-client/browser-client.service.ts';
+import type { Engine } from '../chat/engine.service.ts';
 import type { Db } from '../db/client.ts';
 import { isAppError } from '../kernel/errors.ts';
 import { extractLimitsOf } from '../knowledge/extract/limits.ts';
 import { createSpaceManager } from '../knowledge/ingestion/spaces.ts';
 import { createIngestionWorker } from '../knowledge/ingestion/worker.ts';
-import { createKnowledgeReader } from '../knowledge/reader.ts';
-import { createRetrieval } from '../knowledge/retrieval/service.ts';
-import { createKnowledgeService } from '../knowledge/service.ts';
-import { knowledgeStatus } from '../knowledge/status.ts';
-import { createCollectionsStore } from '../knowledge/store/collections.ts';
-import { createDocumentsStore } from '../knowledge/store/documents.ts';
-import { createKeywordStore } from '../knowledge/store/keyword.ts';
-import { createQueueStore } from '../knowledge/store/queue.ts';
-import { createVectorsStore } from '../knowledge/store/vectors.ts';
-import type { ModelService } from '../models/service.ts';
+import { createGrounding } from '../knowledge/grounding.service.ts';
+import { createRetrieval } from '../knowledge/search.service.ts';
+import { createKnowledgeService } from '../knowledge/collections.service.ts';
+import { knowledgeStatus } from '../knowledge/status.service.ts';
+import { createCollectionsStore } from '../knowledge/store/collections.store.ts';
+import { createDocumentsStore } from '../knowledge/store/documents.store.ts';
+import { createKeywordStore } from '../knowledge/store/keyword.store.ts';
+import { createQueueStore } from '../knowledge/store/queue.store.ts';
+import { createVectorsStore } from '../knowledge/store/vectors.store.ts';
+import type { ModelService } from '../models/models.service.ts';
 import type { Base } from './assemble-models.ts';
 
 /** Chunks per embedding request: large enough to amortise the round trip, small enough to retry cheaply. */
@@ -70,7 +70,7 @@ export function buildKnowledge({ config, log, db, audit, clock }: Base & { db: D
   return {
     service,
     retrieval,
-    reader: createKnowledgeReader({ collections, documents, retrieval }),
+    reader: createGrounding({ collections, documents, retrieval }),
     worker,
     spaces,
     status: () => knowledgeStatus({ documents, vectors, queue }),

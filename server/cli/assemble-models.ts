@@ -1,29 +1,29 @@
 import type { Server } from 'node:http';
-import type { AuditService } from '../audit/service.ts';
-import { createMinerBackend, JOB_SILENCE, type JobSilence } from '../backend/miners.ts';
-import { createProbation } from '../backend/miner-probation.ts';
-import { usageClampReporter } from '../backend/miner-usage.ts';
-import { createOpenAIBackend } from '../backend/openai.ts';
-import type { ModelBackend } from '../backend/types.ts';
-import type { PageReader } from '../browser-client/client.ts';
-import { createEngine, type Engine } from '../chat/engine.ts';
-import type { KnowledgeReader } from '../chat/knowledge-prompt.ts';
-import { createChatService } from '../chat/service.ts';
-import { createChatStore } from '../chat/store.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { createMinerBackend, JOB_SILENCE, type JobSilence } from '../miners/miners-backend.service.ts';
+import { createProbation } from '../miners/probation.ts';
+import { usageClampReporter } from '../miners/usage-bounds.ts';
+import { createOpenAIBackend } from '../backend/openai-backend.service.ts';
+import type { ModelBackend } from '../backend/backend.types.ts';
+import type { PageReader } from '../browser-client/browser-client.service.ts';
+import { createEngine, type Engine } from '../chat/engine.service.ts';
+import type { Grounding } from '../chat/knowledge-prompt.ts';
+import { createChatService } from '../chat/chat.service.ts';
+import { createChatStore } from '../chat/chat.store.ts';
 import type { Config } from '../config.ts';
 import type { Orm } from '../db/client.ts';
-import { attachMinerSocket } from '../http/miner-socket.ts';
+import { attachMinerSocket } from '../miners/miners.socket.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { assertLocalEndpoint, type Resolver } from '../kernel/egress.ts';
 import type { Log } from '../kernel/log.ts';
-import { createRegistry } from '../miners/registry.ts';
+import { createRegistry } from '../miners/registry.service.ts';
 import { createScheduler } from '../miners/scheduler.ts';
-import { createMinerService } from '../miners/service.ts';
-import { createMinersStore } from '../miners/store.ts';
-import { createModelService, type ModelService } from '../models/service.ts';
-import { createModelsStore } from '../models/store.ts';
-import { createUsageService, type UsageService } from '../usage/service.ts';
-import { createUsageStore } from '../usage/store.ts';
+import { createMinerService } from '../miners/miners.service.ts';
+import { createMinersStore } from '../miners/miners.store.ts';
+import { createModelService, type ModelService } from '../models/models.service.ts';
+import { createModelsStore } from '../models/models.store.ts';
+import { createUsageService, type UsageService } from '../usage/usage.service.ts';
+import { createUsageStore } from '../usage/usage.store.ts';
 
 /*
  * One small builder per feature of the model side, called in order by the
@@ -95,7 +95,7 @@ export function buildEngine({ config, log, clock }: Base, d: { backend: ModelBac
  * `pages` and searching the knowledge base. Answers a crash left
  * half-written are marked failed here.
  */
-export function buildChat({ log, orm, clock }: Base, d: { engine: Engine; pages?: PageReader | undefined; knowledge: KnowledgeReader }) {
+export function buildChat({ log, orm, clock }: Base, d: { engine: Engine; pages?: PageReader | undefined; knowledge: Grounding }) {
   const chat = createChatService({ store: createChatStore(orm), engine: d.engine, clock, pages: d.pages, knowledge: d.knowledge });
   const interrupted = chat.recoverInterrupted();
   if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');

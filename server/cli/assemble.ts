@@ -1,26 +1,28 @@
 import type { Server } from 'node:http';
 import type { Keyring } from '../../licenses/activation-code.ts';
 import { compiledKeyring } from '../../licenses/keyring.ts';
-import { createIdentity, type Identity } from '../auth/index.ts';
-import type { JobSilence } from '../backend/miners.ts';
-import { createBrowserClient, type PageReader } from '../browser-client/client.ts';
-import { createBrowserMonitor, type BrowserMonitor } from '../browser-client/status.ts';
+import { createAuditService } from '../audit/audit.service.ts';
+import { createAuditStore } from '../audit/audit.store.ts';
+import { createIdentity, type Identity } from '../auth/identity.service.ts';
+import type { JobSilence } from '../miners/miners-backend.service.ts';
+import { createBrowserClient, type PageReader } from '../browser-client/browser-client.service.ts';
+import { createBrowserMonitor, type BrowserMonitor } from '../browser-client/browser-status.service.ts';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { dailyBackup } from '../db/daily-backup.ts';
 import { databaseCheck, databaseSizeBytes } from '../db/health.ts';
-import { createApp, type App, type ModelDeps } from '../http/app.ts';
+import { createApp, type App, type ModelDeps } from '../app.ts';
 import { hostPolicy } from '../http/hosts.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { systemClock, type Clock } from '../kernel/clock.ts';
 import { createHealthService, type HealthService } from '../kernel/health.ts';
 import { createJobs, type Jobs } from '../kernel/jobs.ts';
-import { createLicenseService, type LicenseService } from '../license/service.ts';
-import { createSeatPolicy } from '../license/seats.ts';
-import { createLicenseStore } from '../license/store.ts';
+import { createLicenseService, type LicenseService } from '../license/license.service.ts';
+import { createSeatPolicy } from '../license/seats.service.ts';
+import { createLicenseStore } from '../license/license.store.ts';
 import type { Resolver } from '../kernel/egress.ts';
-import type { SecretsService } from '../secrets/service.ts';
+import type { SecretsService } from '../secrets/secrets.service.ts';
 import type { Log } from '../kernel/log.ts';
 import { REVISION, VERSION } from '../version.ts';
 import { buildKnowledge, type Knowledge } from './assemble-knowledge.ts';
@@ -75,7 +77,8 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   // Identity depends on the license's seat policy (a port), the license service on identity's
   // count of active accounts: built in that order, with no forward reference.
   const licenseStore = createLicenseStore(db.orm);
-  const identity = createIdentity(db.orm, clock, {
+  const audit = createAuditService(createAuditStore(db.orm), clock);
+  const identity = createIdentity(db.orm, clock, audit, {
     bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
     sessionSecret: config.SESSION_SECRET,
     idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,

@@ -1,5 +1,5 @@
 import { loadConfig, type Env } from '../config.ts';
-import { createVectorsStore } from '../knowledge/store/vectors.ts';
+import { createVectorsStore } from '../knowledge/store/vectors.store.ts';
 import { createLogger } from '../kernel/log.ts';
 import type { Command, CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';

@@ -1,5 +1,5 @@
 import { loadConfig, type Env } from '../config.ts';
-import type { LicenseState } from '../license/service.ts';
+import type { LicenseState } from '../license/license.service.ts';
 import { createLogger } from '../kernel/log.ts';
 import { assembleServer } from './assemble.ts';
 import type { Command, CommandIo } from './command.ts';

@@ -1,13 +1,13 @@
-import { createAuditService } from '../audit/service.ts';
-import { createAuditStore } from '../audit/store.ts';
+import { createAuditService } from '../audit/audit.service.ts';
+import { createAuditStore } from '../audit/audit.store.ts';
 import { loadConfig, type Config, type Env } from '../config.ts';
 import type { Orm } from '../db/client.ts';
 import { withDataDirLock } from '../db/data-lock.ts';
 import { systemClock, type Clock } from '../kernel/clock.ts';
 import { createKeyring } from '../kernel/seal.ts';
 import { createLogger } from '../kernel/log.ts';
-import { createSecretsService, type SecretsService, type SecretsStatus } from '../secrets/service.ts';
-import { createSealedSecretsStore } from '../secrets/store.ts';
+import { createSecretsService, type SecretsService, type SecretsStatus } from '../secrets/secrets.service.ts';
+import { createSealedSecretsStore } from '../secrets/secrets.store.ts';
 import type { CommandIo } from './command.ts';
 import { openMigratedDatabase } from './database.ts';
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { ChatStreamEvent, Reply } from '../chat/service.ts';
+import type { ChatStreamEvent, Reply } from '../chat/chat.service.ts';
 import type { ErrorCode } from '../kernel/errors.ts';
 import { errorResponse } from './errors.ts';
 

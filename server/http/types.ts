@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { RequestIdVariables } from 'hono/request-id';
-import type { CallerSession, CallerUser } from '../auth/caller.ts';
+import type { CallerSession, CallerUser } from '../auth/caller.types.ts';
 
 /**
  * Who is calling: a browser session or an API key. Domain types only: no

@@ -1,5 +1,6 @@
 import type { Clock } from '../kernel/clock.ts';
-import type { MinerRow, MinersStore } from './store.ts';
+import type { MinersStore } from './miners.store.ts';
+import type { MinerRow } from './miners.types.ts';
 
 /** What a connected miner says about itself, kept on its row. */
 export interface SeenFacts {

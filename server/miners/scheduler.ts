@@ -1,6 +1,6 @@
 import { AppError } from '../kernel/errors.ts';
 import { sameModel } from '../kernel/protocol/miner.ts';
-import type { LiveMiner, Registry } from './registry.ts';
+import type { LiveMiner, Registry } from './registry.service.ts';
 
 /** What a job needs from a miner. */
 export interface Want {

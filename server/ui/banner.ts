@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { html } from 'hono/html';
 import type { AppEnv } from '../http/types.ts';
-import type { LicenseState } from '../license/service.ts';
+import type { LicenseState } from '../license/license.service.ts';
 
 /** The license banner for a state and viewer, or undefined when there is nothing to say. */
 export function licenseBanner(s: LicenseState, isAdmin: boolean): string | undefined {

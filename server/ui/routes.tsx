@@ -1,33 +1,35 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from 'hono';
-import type { Identity } from '../auth/index.ts';
-import type { ModelBackend } from '../backend/types.ts';
-import type { BrowserMonitor } from '../browser-client/status.ts';
-import type { ChatService } from '../chat/service.ts';
+import type { Identity } from '../auth/identity.service.ts';
+import type { ModelBackend } from '../backend/backend.types.ts';
+import type { BrowserMonitor } from '../browser-client/browser-status.service.ts';
+import type { ChatService } from '../chat/chat.service.ts';
 import type { AppEnv } from '../http/types.ts';
-import type { Retrieval } from '../knowledge/retrieval/service.ts';
-import type { KnowledgeService } from '../knowledge/service.ts';
-import type { KnowledgeStatus } from '../knowledge/status.ts';
+import type { Retrieval } from '../knowledge/search.service.ts';
+import type { KnowledgeService } from '../knowledge/collections.service.ts';
+import type { KnowledgeStatus } from '../knowledge/status.service.ts';
 import type { HealthService } from '../kernel/health.ts';
-import type { LicenseService } from '../license/service.ts';
-import type { Registry } from '../miners/registry.ts';
-import type { MinerService } from '../miners/service.ts';
-import type { ModelService } from '../models/service.ts';
-import type { UsageService } from '../usage/service.ts';
+import type { LicenseService } from '../license/license.service.ts';
+import type { Registry } from '../miners/registry.service.ts';
+import type { MinerService } from '../miners/miners.service.ts';
+import type { ModelService } from '../models/models.service.ts';
+import type { UsageService } from '../usage/usage.service.ts';
 import { staticAsset } from './assets.ts';
+import { pageAdmin } from './guards.ts';
 import { bannerMiddleware } from './banner.ts';
-import { HomePage } from './pages/home.tsx';
-import { accountPages } from './routes/account-pages.tsx';
-import { adminPages } from './routes/admin-pages.tsx';
-import { authPages } from './routes/auth-pages.tsx';
-import { chatPages } from './routes/chat-pages.tsx';
-import { collectionPages } from './routes/collection-pages.tsx';
-import { documentPages } from './routes/document-pages.tsx';
-import { licensePages } from './routes/license-pages.tsx';
-import { minerPages } from './routes/miner-pages.tsx';
-import { modelPages } from './routes/model-pages.tsx';
-import { systemPages } from './routes/system-pages.tsx';
-import { usagePages } from './routes/usage-pages.tsx';
+import { HomePage } from './home.page.tsx';
+import { accountPages } from '../auth/account.pages.tsx';
+import { auditPages } from '../audit/audit.pages.tsx';
+import { usersPages } from '../auth/users.pages.tsx';
+import { authPages } from '../auth/auth.pages.tsx';
+import { chatPages } from '../chat/chat.pages.tsx';
+import { collectionsPages } from '../knowledge/collections.pages.tsx';
+import { documentsPages } from '../knowledge/documents.pages.tsx';
+import { licensePages } from '../license/license.pages.tsx';
+import { minersPages } from '../miners/miners.pages.tsx';
+import { modelsPages } from '../models/models.pages.tsx';
+import { systemPages } from '../system/system.pages.tsx';
+import { usagePages } from '../usage/usage.pages.tsx';
 
 /** Dependencies of the UI routes. */
 export interface UiDeps {
@@ -72,12 +74,15 @@ export function uiRoutes(deps: UiDeps) {
     .route('/', authPages(deps.identity))
     .route('/profile', accountPages(deps.identity))
     .route('/chat', chatPages(deps))
-    .route('/collections', collectionPages(deps))
-    .route('/documents', documentPages(deps))
+    .route('/collections', collectionsPages(deps))
+    .route('/documents', documentsPages(deps))
+    // Every admin page, and any other path under /admin, is for admins only.
+    .use('/admin/*', pageAdmin)
     .route('/admin/license', licensePages(deps.license))
-    .route('/admin/miners', minerPages(deps))
-    .route('/admin/models', modelPages(deps))
+    .route('/admin/miners', minersPages(deps))
+    .route('/admin/models', modelsPages(deps))
     .route('/admin/usage', usagePages(deps))
     .route('/admin/system', systemPages(deps))
-    .route('/admin', adminPages(deps.identity));
+    .route('/admin/users', usersPages(deps.identity))
+    .route('/admin/audit', auditPages(deps.identity.audit));
 }

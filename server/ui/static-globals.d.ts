@@ -5,7 +5,7 @@
 // field is absent). Kept beside static/, not in it: every file there is
 // embedded in the binary.
 
-/** A chat message as the conversations API returns it (server/chat/service.ts, publicMessage). */
+/** A chat message as the conversations API returns it (server/chat/chat.service.ts, publicMessage). */
 interface OnsiteMessage {
   id?: string;
   role: 'system' | 'user' | 'assistant';
@@ -65,7 +65,7 @@ type OnsiteChatEvent =
   | [event: 'done', data: { message?: OnsiteMessage }]
   | [event: 'error', data: { code?: string; message?: string; partial?: OnsiteMessage }];
 
-/** A document and its ingestion as the API returns it (server/knowledge/views.ts, publicDocument). */
+/** A document and its ingestion as the API returns it (server/knowledge/collections.views.ts, publicDocument). */
 interface OnsiteDocument {
   id: number;
   title: string;
@@ -80,7 +80,7 @@ interface OnsiteDocument {
   updatedAt: string;
 }
 
-/** The answer of POST /api/search (server/http/routes/search.ts). */
+/** The answer of POST /api/search (server/knowledge/search.routes.ts). */
 interface OnsiteSearch {
   mode: string;
   notice: string | null;

@@ -5,7 +5,7 @@
 // and every ingestion step runs on the Node main thread.
 import { EXTRACT_LIMITS } from '../../server/knowledge/extract/limits.ts';
 import { createIngestionWorker } from '../../server/knowledge/ingestion/worker.ts';
-import { createRetrieval } from '../../server/knowledge/retrieval/service.ts';
+import { createRetrieval } from '../../server/knowledge/search.service.ts';
 import { embedText } from '../fixtures/ollama/embedding.ts';
 import { claimAdmin } from '../helpers/identity.ts';
 import { createTestServer, type TestServer } from '../helpers/server.ts';

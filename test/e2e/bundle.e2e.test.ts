@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../server/http/app.ts';
+import type { App } from '../../server/app.ts';
 import { buildTestkitImage } from '../docker/build-testkit.ts';
 import { expectedReply } from '../fixtures/ollama/server.ts';
 import { PASSWORD, TestClient } from '../helpers/client.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { QUIET_CHROMIUM_FLAGS } from '../../browser/chromium.ts';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import { createLogger } from '../../server/kernel/log.ts';
-import type { PageReader } from '../../server/browser-client/client.ts';
+import type { PageReader } from '../../server/browser-client/browser-client.service.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import type { Env } from '../../server/config.ts';
 import { tempDir, validEnv } from './env.ts';

@@ -1,4 +1,4 @@
-import type { App } from '../../server/http/app.ts';
+import type { App } from '../../server/app.ts';
 
 /** Base URL the test apps think they serve (APP_BASE_URL default). */
 export const ORIGIN = 'http://localhost:8000';

@@ -1,10 +1,10 @@
 import { expect } from 'vitest';
 import type { Db } from '../../server/db/client.ts';
-import { createCollectionsStore } from '../../server/knowledge/store/collections.ts';
-import { createDocumentsStore } from '../../server/knowledge/store/documents.ts';
-import { createKeywordStore } from '../../server/knowledge/store/keyword.ts';
-import { createQueueStore } from '../../server/knowledge/store/queue.ts';
-import { createVectorsStore } from '../../server/knowledge/store/vectors.ts';
+import { createCollectionsStore } from '../../server/knowledge/store/collections.store.ts';
+import { createDocumentsStore } from '../../server/knowledge/store/documents.store.ts';
+import { createKeywordStore } from '../../server/knowledge/store/keyword.store.ts';
+import { createQueueStore } from '../../server/knowledge/store/queue.store.ts';
+import { createVectorsStore } from '../../server/knowledge/store/vectors.store.ts';
 import type { JsonResponse, TestClient } from './client.ts';
 import { until } from './stack.ts';
 

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import type { App } from '../../server/http/app.ts';
+import type { App } from '../../server/app.ts';
 import { ORIGIN } from './client.ts';
 
 /** An app served over real HTTP on 127.0.0.1. */

@@ -1,7 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { toCallerSession, toCallerUser } from '../../server/auth/caller.ts';
-import type { Session } from '../../server/auth/sessions-store.ts';
-import type { User } from '../../server/auth/users-store.ts';
+import { toCallerSession, toCallerUser } from '../../server/auth/caller.types.ts';
+import type { Session, User } from '../../server/auth/identity.types.ts';
 import { errorResponse } from '../../server/http/errors.ts';
 import type { AppEnv, Caller } from '../../server/http/types.ts';
 import { isAppError } from '../../server/kernel/errors.ts';

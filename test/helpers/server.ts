@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import type { JobSilence } from '../../server/backend/miners.ts';
-import type { PageReader } from '../../server/browser-client/client.ts';
+import type { JobSilence } from '../../server/miners/miners-backend.service.ts';
+import type { PageReader } from '../../server/browser-client/browser-client.service.ts';
 import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
 import type { Clock } from '../../server/kernel/clock.ts';

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
-import type { JobSilence } from '../../server/backend/miners.ts';
-import type { PageReader } from '../../server/browser-client/client.ts';
+import type { JobSilence } from '../../server/miners/miners-backend.service.ts';
+import type { PageReader } from '../../server/browser-client/browser-client.service.ts';
 import type { Env } from '../../server/config.ts';
 import type { Clock } from '../../server/kernel/clock.ts';
 import { createLogger } from '../../server/kernel/log.ts';

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Identity } from '../../auth/index.ts';
+import type { Identity } from '../../auth/identity.service.ts';
 import { readSessionCookie } from '../cookies.ts';
 import type { AppEnv } from '../types.ts';
 

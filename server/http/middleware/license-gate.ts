@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { LicenseService } from '../../license/service.ts';
+import type { LicenseService } from '../../license/license.service.ts';
 import type { AppEnv } from '../types.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);

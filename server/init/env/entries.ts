@@ -31,7 +31,7 @@ const SECRET_COMMENTS: Record<(typeof INIT_SECRETS)[number], string> = {
 /**
  * The variables of `.env`, in file order: the settings compose needs, with
  * their defaults, then the secrets. compose/.env.example is generated from
- * this list (test/server/init/env-example.test.ts keeps them equal, and
+ * this list (test/server/init/env/write.test.ts keeps them equal, and
  * checks that every variable the compose files require is one of these).
  */
 export function envEntries(version: string): EnvEntry[] {

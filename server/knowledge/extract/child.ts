@@ -9,7 +9,7 @@
  * gone, and the process exits instead of working for nobody.
  */
 import { isAppError } from '../../kernel/errors.ts';
-import { extractDocument, type ExtractLimits, type FormatHint } from './index.ts';
+import { extractDocument, type ExtractLimits, type FormatHint } from './extract.ts';
 
 /** What the server sends before the document's bytes. */
 export interface ExtractRequest {

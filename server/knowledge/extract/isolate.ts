@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { isSingleExecutable } from '../../kernel/embedded.ts';
 import { AppError, type ErrorCode } from '../../kernel/errors.ts';
 import type { ExtractRequest } from './child.ts';
-import type { DocumentFormat, ExtractedDocument, FormatHint } from './index.ts';
+import type { DocumentFormat, ExtractedDocument, FormatHint } from './extract.ts';
 import { outOfMemory, tookTooLong, tooManyChars, type ExtractLimits } from './limits.ts';
 
 /** The binary's hidden subcommand that runs {@link runExtractChild}. */

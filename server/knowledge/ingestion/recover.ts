@@ -1,7 +1,7 @@
 import type { Clock } from '../../kernel/clock.ts';
 import type { Log } from '../../kernel/log.ts';
-import type { DocumentsStore } from '../store/documents.ts';
-import type { QueueStore } from '../store/queue.ts';
+import type { DocumentsStore } from '../store/documents.store.ts';
+import type { QueueStore } from '../store/queue.store.ts';
 
 /**
  * Tries a document may take while the process dies during its extraction

@@ -1,8 +1,9 @@
 import type { Clock } from '../../kernel/clock.ts';
 import type { Log } from '../../kernel/log.ts';
-import type { CatalogModel } from '../../models/store.ts';
-import type { QueueStore } from '../store/queue.ts';
-import type { VectorSpace, VectorsStore } from '../store/vectors.ts';
+import type { CatalogModel } from '../../models/models.types.ts';
+import type { QueueStore } from '../store/queue.store.ts';
+import type { VectorsStore } from '../store/vectors.store.ts';
+import type { VectorSpace } from '../knowledge.types.ts';
 
 /** The catalog's default embedding model, or undefined when there is none usable. */
 export type DefaultEmbedder = () => CatalogModel | undefined;

@@ -1,11 +1,12 @@
-import type { PageReader } from '../../browser-client/client.ts';
+import type { PageReader } from '../../browser-client/browser-client.service.ts';
 import type { Clock } from '../../kernel/clock.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { chunkText } from '../chunking/chunker.ts';
 import { extractIsolated } from '../extract/isolate.ts';
 import type { ExtractLimits } from '../extract/limits.ts';
-import type { DocumentRow, DocumentsStore } from '../store/documents.ts';
-import type { VectorSpace, VectorsStore } from '../store/vectors.ts';
+import type { DocumentsStore } from '../store/documents.store.ts';
+import type { DocumentRow, VectorSpace } from '../knowledge.types.ts';
+import type { VectorsStore } from '../store/vectors.store.ts';
 
 /** Embeds texts with a model on behalf of a user; vectors in input order. */
 export type Embedder = (userId: string, model: string, texts: string[], signal: AbortSignal) => Promise<number[][]>;

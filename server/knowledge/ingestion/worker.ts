@@ -1,6 +1,7 @@
 import { AppError, isAppError, type ErrorCode } from '../../kernel/errors.ts';
 import type { Log } from '../../kernel/log.ts';
-import type { IngestionJob, QueueStore } from '../store/queue.ts';
+import type { QueueStore } from '../store/queue.store.ts';
+import type { IngestionJob } from '../knowledge.types.ts';
 import { recoverInterrupted } from './recover.ts';
 import type { SpaceManager } from './spaces.ts';
 import { chunkStep, embedStep, extractStep, type StepDeps } from './steps.ts';

@@ -1,5 +1,5 @@
 // Builds chat messages in the page exactly as the server renders them
-// (server/ui/pages/chat-message.tsx), for answers that arrive while the page
+// (server/chat/chat-message.page.tsx), for answers that arrive while the page
 // is open. Text always goes in through textContent; markup only ever comes
 // from a message's `html` field, which the server rendered from markdown
 // with raw HTML off and remote images replaced by text.

@@ -1,5 +1,5 @@
 // Builds the knowledge base's elements in the page exactly as the server
-// renders them (server/ui/pages/knowledge-parts.tsx), for documents and
+// renders them (server/knowledge/collections-parts.page.tsx), for documents and
 // search results that arrive while the page is open. Text always goes in
 // through textContent.
 (() => {

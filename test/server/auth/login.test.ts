@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SIGN_IN_THROTTLE } from '../../../server/auth/sign-in-throttle.ts';
+import { SIGN_IN_THROTTLE } from '../../../server/auth/sign-in-throttle.service.ts';
 import { codeOf, PASSWORD, TestClient } from '../../helpers/client.ts';
 import { claimAdmin } from '../../helpers/identity.ts';
 import { createTestServer, type TestServer } from '../../helpers/server.ts';

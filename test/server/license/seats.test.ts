@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSeatPolicy } from '../../../server/license/seats.ts';
-import type { LicenseRow } from '../../../server/license/store.ts';
+import { createSeatPolicy } from '../../../server/license/seats.service.ts';
+import type { LicenseRow } from '../../../server/license/license.types.ts';
 import { errorCode } from '../../helpers/errors.ts';
 
 const licensed = (seats: number) => createSeatPolicy({ current: () => ({ seats }) as LicenseRow });

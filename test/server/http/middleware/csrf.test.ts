@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Identity } from '../../../../server/auth/index.ts';
+import type { Identity } from '../../../../server/auth/identity.service.ts';
 import { csrf } from '../../../../server/http/middleware/csrf.ts';
 import type { Caller } from '../../../../server/http/types.ts';
 import { codeOfResponse, given, keyCaller, sessionCaller, tinyApp } from '../../../helpers/middleware.ts';

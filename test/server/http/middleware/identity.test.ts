@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toCallerSession, toCallerUser } from '../../../../server/auth/caller.ts';
-import type { Identity } from '../../../../server/auth/index.ts';
+import { toCallerSession, toCallerUser } from '../../../../server/auth/caller.types.ts';
+import type { Identity } from '../../../../server/auth/identity.service.ts';
 import { identify } from '../../../../server/http/middleware/identity.ts';
 import { fakeSession, fakeUser, tinyApp } from '../../../helpers/middleware.ts';
 

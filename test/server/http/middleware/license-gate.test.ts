@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LicenseService } from '../../../../server/license/service.ts';
+import type { LicenseService } from '../../../../server/license/license.service.ts';
 import { licenseGate } from '../../../../server/http/middleware/license-gate.ts';
 import { AppError } from '../../../../server/kernel/errors.ts';
 import { codeOfResponse, tinyApp } from '../../../helpers/middleware.ts';

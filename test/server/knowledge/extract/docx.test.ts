@@ -2,7 +2,7 @@ import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { extractDocx } from '../../../../server/knowledge/extract/docx.ts';
-import { extractDocument } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument } from '../../../../server/knowledge/extract/extract.ts';
 import { EXTRACT_LIMITS } from '../../../../server/knowledge/extract/limits.ts';
 import { readZipDirectory } from '../../../../server/knowledge/extract/zip.ts';
 import { makeDocx } from '../../../helpers/documents.ts';

@@ -4,7 +4,7 @@
 import { Parser } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { htmlDepth } from '../../../../server/knowledge/extract/html-depth.ts';
-import { extractDocument } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument } from '../../../../server/knowledge/extract/extract.ts';
 
 /** The deepest stack htmlparser2 builds, with html-to-text's options. */
 function parserDepth(html: string): number {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import JSZip from 'jszip';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractDocument } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument } from '../../../../server/knowledge/extract/extract.ts';
 import { extractIsolated } from '../../../../server/knowledge/extract/isolate.ts';
 import { EXTRACT_LIMITS } from '../../../../server/knowledge/extract/limits.ts';
 import { makeDocx, makeInflatingPdf, makePdf } from '../../../helpers/documents.ts';

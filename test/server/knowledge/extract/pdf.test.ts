@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractDocument } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument } from '../../../../server/knowledge/extract/extract.ts';
 import { extractPdf } from '../../../../server/knowledge/extract/pdf.ts';
 import { makeEncryptedLookingPdf, makeImageOnlyPdf, makePdf } from '../../../helpers/documents.ts';
 

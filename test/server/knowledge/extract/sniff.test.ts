@@ -1,7 +1,7 @@
 import { deflateRawSync } from 'node:zlib';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import { extractDocument, sniffFormat } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument, sniffFormat } from '../../../../server/knowledge/extract/extract.ts';
 import { isAppError } from '../../../../server/kernel/errors.ts';
 import { makeDocx, makePdf } from '../../../helpers/documents.ts';
 

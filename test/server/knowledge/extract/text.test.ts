@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractDocument } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument } from '../../../../server/knowledge/extract/extract.ts';
 import { normaliseText } from '../../../../server/knowledge/extract/normalise.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

@@ -1,7 +1,7 @@
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { extractDocument, sniffFormat } from '../../../../server/knowledge/extract/index.ts';
+import { extractDocument, sniffFormat } from '../../../../server/knowledge/extract/extract.ts';
 import { readZipDirectory, ZipRefused } from '../../../../server/knowledge/extract/zip.ts';
 import { makeDocx } from '../../../helpers/documents.ts';
 import { craftZip, docxEntries, endRecord, extraField, lying, type CraftEntry } from '../../../helpers/zip-craft.ts';

@@ -1,0 +1,51 @@
+import type { AuditService } from '../audit/audit.service.ts';
+import type { Orm } from '../db/client.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { createAccountService } from './account.service.ts';
+import { createKeyService } from './keys.service.ts';
+import { createKeysStore } from './keys.store.ts';
+import { createLoginService } from './login.service.ts';
+import { createOneTimeLinks } from './one-time-links.service.ts';
+import { createSessionService } from './sessions.service.ts';
+import { createSessionsStore } from './sessions.store.ts';
+import { createSetupService } from './setup.service.ts';
+import { createSignInThrottle } from './sign-in-throttle.service.ts';
+import { createThrottleStore } from './sign-in-throttle.store.ts';
+import { createTokensStore } from './one-time-links.store.ts';
+import { createUserService, type SeatPolicy } from './users.service.ts';
+import { createUsersStore } from './users.store.ts';
+
+/** Settings the identity services take from the configuration. */
+export interface IdentitySettings {
+  bootstrapToken: string | undefined;
+  sessionSecret: string;
+  idleMinutes: number;
+  maxHours: number;
+  baseUrl: string;
+}
+
+/** Builds the identity services (setup, sign-in, sessions, accounts, keys) from their stores; each records to the audit log. */
+export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: IdentitySettings, seats?: SeatPolicy) {
+  const users = createUsersStore(orm);
+  const sessions = createSessionService({
+    sessions: createSessionsStore(orm),
+    users,
+    clock,
+    policy: { idleMinutes: s.idleMinutes, maxHours: s.maxHours, secret: s.sessionSecret },
+  });
+  const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
+  const login = createLoginService({ users, throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }), sessions, audit });
+  const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
+  return {
+    audit,
+    sessions,
+    login,
+    setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
+    users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),
+    account: createAccountService({ users, sessions, keys, links, login, audit, clock }),
+    keys,
+  };
+}
+
+/** The identity services. */
+export type Identity = ReturnType<typeof createIdentity>;

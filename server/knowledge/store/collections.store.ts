@@ -1,0 +1,70 @@
+import { and, asc, eq, or, sql } from 'drizzle-orm';
+import type { Orm } from '../../db/client.ts';
+import { collections, documents } from '../../db/schema/index.ts';
+import type { Collection, CollectionSummary } from '../knowledge.types.ts';
+
+// Who may read a collection, as SQL: shared ones, and the private ones the user owns.
+const readableBy = (userId: string) => or(eq(collections.scope, 'shared'), eq(collections.ownerId, userId));
+
+/** Collections: the only code touching their table. Every read takes the reader, so no query forgets permissions. */
+export function createCollectionsStore(orm: Orm) {
+  // Spelled out: inside a subquery drizzle writes ${collections.id} as a bare "id", which would bind to the document's id.
+  const counts = {
+    documents: sql<number>`(select count(*) from ${documents} d where d.collection_id = "collections"."id")`,
+    ready: sql<number>`(select count(*) from ${documents} d where d.collection_id = "collections"."id" and d.status = 'ready')`,
+  };
+  return {
+    insert: (row: typeof collections.$inferInsert): Collection => orm.insert(collections).values(row).returning().get(),
+    /** The collections `userId` may read, shared ones first. */
+    readable: (userId: string): CollectionSummary[] =>
+      orm
+        .select({ ...collectionsColumns(), ...counts })
+        .from(collections)
+        .where(readableBy(userId))
+        .orderBy(asc(collections.scope), asc(collections.name))
+        .all(),
+    /** One collection if `userId` may read it. */
+    readableOne: (userId: string, id: number): Collection | undefined =>
+      orm.select().from(collections).where(and(eq(collections.id, id), readableBy(userId))).get(),
+    /** Of these ids, the ones `userId` may read. */
+    readableIds: (userId: string, ids: readonly number[]): number[] =>
+      ids.length === 0
+        ? []
+        : orm
+            .select({ id: collections.id })
+            .from(collections)
+            .where(and(sql`${collections.id} in (select value from json_each(${JSON.stringify(ids)}))`, readableBy(userId)))
+            .all()
+            .map((r) => r.id),
+    /** Every collection id `userId` may read. */
+    allReadableIds: (userId: string): number[] =>
+      orm
+        .select({ id: collections.id })
+        .from(collections)
+        .where(readableBy(userId))
+        .all()
+        .map((r) => r.id),
+    update: (id: number, set: Partial<typeof collections.$inferInsert>): void => {
+      orm.update(collections).set(set).where(eq(collections.id, id)).run();
+    },
+    remove: (id: number): boolean => orm.delete(collections).where(eq(collections.id, id)).run().changes > 0,
+    /** Every collection id (for re-embedding and maintenance). */
+    count: (): number => orm.select({ n: sql<number>`count(*)` }).from(collections).get()?.n ?? 0,
+  };
+}
+
+function collectionsColumns() {
+  return {
+    id: collections.id,
+    name: collections.name,
+    description: collections.description,
+    scope: collections.scope,
+    ownerId: collections.ownerId,
+    createdBy: collections.createdBy,
+    createdAt: collections.createdAt,
+    updatedAt: collections.updatedAt,
+  };
+}
+
+/** The collections store. */
+export type CollectionsStore = ReturnType<typeof createCollectionsStore>;
