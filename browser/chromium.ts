@@ -79,7 +79,9 @@ export async function launchChromium(opts: ChromiumOptions): Promise<Browser> {
   }
   const profile = await mkdtemp(join(tmpdir(), 'onsite-browser-'));
   const removeProfile = () =>
-    rm(profile, { recursive: true, force: true, maxRetries: 3 }).catch((err: unknown) => opts.log?.warn({ err, profile }, 'could not remove a Chromium profile folder'));
+    rm(profile, { recursive: true, force: true, maxRetries: 3 }).catch((err: unknown) =>
+      opts.log?.warn({ err, profile }, 'could not remove a Chromium profile folder'),
+    );
   let browser: Browser;
   try {
     browser = await puppeteer.launch({
@@ -134,8 +136,12 @@ export function killBrowser(browser: Browser): void {
  */
 export async function closeBrowser(browser: Browser, graceMs = 5_000): Promise<void> {
   const child = browser.process();
-  const exited = child && child.exitCode === null && child.signalCode === null ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : undefined;
-  await within(browser.close().catch(() => undefined), graceMs);
+  const exited =
+    child && child.exitCode === null && child.signalCode === null ? new Promise<void>((resolve) => child.once('exit', () => resolve())) : undefined;
+  await within(
+    browser.close().catch(() => undefined),
+    graceMs,
+  );
   if (!child) return;
   // Also after a clean close: it sweeps helpers the main process left behind.
   killBrowser(browser);

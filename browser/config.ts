@@ -12,7 +12,10 @@ export const TOKEN_KEY = 'BROWSER_SERVICE_AUTH_TOKEN';
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const seconds = (def: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(def);
-const flag = z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true');
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true');
 
 // One schema per variable, checked on its own, so a start-up error lists every bad key at once.
 const fields = {
@@ -73,7 +76,11 @@ export function loadBrowserConfig(env: Env): BrowserConfig {
     else for (const issue of r.error.issues) issues.push(`${key}: ${issue.message}`);
   }
   const v = values as Fields;
-  if (typeof v.BROWSER_SERVICE_POOL_SIZE === 'number' && typeof v.BROWSER_SESSION_MAX_COUNT === 'number' && v.BROWSER_SESSION_MAX_COUNT < v.BROWSER_SERVICE_POOL_SIZE) {
+  if (
+    typeof v.BROWSER_SERVICE_POOL_SIZE === 'number' &&
+    typeof v.BROWSER_SESSION_MAX_COUNT === 'number' &&
+    v.BROWSER_SESSION_MAX_COUNT < v.BROWSER_SERVICE_POOL_SIZE
+  ) {
     issues.push('BROWSER_SESSION_MAX_COUNT: must be at least BROWSER_SERVICE_POOL_SIZE');
   }
   let allow: AllowList | undefined;
@@ -82,8 +89,12 @@ export function loadBrowserConfig(env: Env): BrowserConfig {
   } catch (err) {
     issues.push(`BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: ${(err as Error).message}`);
   }
-  const dnsServers = (v.BROWSER_SERVICE_DNS_SERVERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const s of dnsServers) if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(s)) issues.push(`BROWSER_SERVICE_DNS_SERVERS: not an address: ${s}`);
+  const dnsServers = (v.BROWSER_SERVICE_DNS_SERVERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of dnsServers)
+    if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$/i.test(s)) issues.push(`BROWSER_SERVICE_DNS_SERVERS: not an address: ${s}`);
   if (issues.length > 0) throw new AppError('config_invalid', `invalid browser sidecar configuration:\n  - ${issues.join('\n  - ')}`, { issues });
   return Object.freeze({ ...v, allow: allow!, dnsServers });
 }

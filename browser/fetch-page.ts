@@ -42,7 +42,10 @@ export async function fetchPage(deps: { guard: Guard; pool: BrowserPool; limits:
   let onGone: (() => void) | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new AppError('fetch_timeout', `the page did not finish within ${Math.round(deps.limits.timeoutMs / 1000)} s`)), deps.limits.timeoutMs);
+      timer = setTimeout(
+        () => reject(new AppError('fetch_timeout', `the page did not finish within ${Math.round(deps.limits.timeoutMs / 1000)} s`)),
+        deps.limits.timeoutMs,
+      );
       // A browser that dies mid-fetch ends the fetch at once, not at the deadline.
       onGone = () => reject(new AppError('browser_crashed', 'the browser stopped while fetching the page; try again'));
       if (lease.browser.connected) lease.browser.once('disconnected', onGone);
@@ -50,7 +53,10 @@ export async function fetchPage(deps: { guard: Guard; pool: BrowserPool; limits:
     });
     const creating = lease.browser.createBrowserContext();
     // A context that arrives after the deadline is closed, not leaked.
-    creating.then((c) => context === undefined && run.stopped && void c.close().catch(() => {}), () => {});
+    creating.then(
+      (c) => context === undefined && run.stopped && void c.close().catch(() => {}),
+      () => {},
+    );
     const ctx = await Promise.race([creating, timeout]);
     context = ctx;
     return await Promise.race([run.fetch(ctx, started), timeout]);
@@ -64,7 +70,13 @@ export async function fetchPage(deps: { guard: Guard; pool: BrowserPool; limits:
     run.stop();
     if (context) {
       // A context that will not close means a hung browser: replace it.
-      const closed = await Promise.race([context.close().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), CLOSE_GRACE_MS).unref())]);
+      const closed = await Promise.race([
+        context.close().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), CLOSE_GRACE_MS).unref()),
+      ]);
       broken = !closed;
     }
     lease.release({ broken });
@@ -162,7 +174,12 @@ class PageRun {
     if (r.isInterceptResolutionHandled()) return;
     const isMain = r.isNavigationRequest() && r.frame() === page.mainFrame();
     if (this.stopped || this.tooLarge) return void r.abort('aborted').catch(() => {});
-    const decision = await decideRequest(this.deps.guard, { url: r.url(), navigation: r.isNavigationRequest(), redirects: r.redirectChain().length, maxRedirects: this.deps.limits.maxRedirects });
+    const decision = await decideRequest(this.deps.guard, {
+      url: r.url(),
+      navigation: r.isNavigationRequest(),
+      redirects: r.redirectChain().length,
+      maxRedirects: this.deps.limits.maxRedirects,
+    });
     if (!decision.ok) return this.refuse(r, isMain, decision.code, decision.reason);
     // Text needs no pictures, sound or fonts: without a screenshot they are not fetched at all.
     if (!this.req.screenshot && UNSEEN_TYPES.has(r.resourceType())) return void r.abort('aborted').catch(() => {});
@@ -171,7 +188,10 @@ class PageRun {
 
   private async refuse(r: HTTPRequest, isMain: boolean, code: BlockedRequest['code'], reason: string): Promise<void> {
     if (isMain) {
-      this.mainRefusal ??= new AppError('url_refused', r.redirectChain().length > 0 ? `a redirect was refused: ${reason}` : reason, { reason: code, url: r.url() });
+      this.mainRefusal ??= new AppError('url_refused', r.redirectChain().length > 0 ? `a redirect was refused: ${reason}` : reason, {
+        reason: code,
+        url: r.url(),
+      });
     } else if (this.blocked.length < MAX_BLOCKED_LISTED) {
       this.blocked.push({ url: r.url().slice(0, 300), code, reason });
     }

@@ -3,7 +3,15 @@ import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { secretsEqual } from '../server/kernel/secrets.ts';
 import type { Log } from '../server/kernel/log.ts';
-import { FETCH_ERROR_STATUS, MAX_FETCH_BODY_BYTES, fetchRequestSchema, type BrowserHealth, type FetchErrorCode, type FetchRequest, type FetchResult } from '../server/kernel/protocol/browser.ts';
+import {
+  FETCH_ERROR_STATUS,
+  MAX_FETCH_BODY_BYTES,
+  fetchRequestSchema,
+  type BrowserHealth,
+  type FetchErrorCode,
+  type FetchRequest,
+  type FetchResult,
+} from '../server/kernel/protocol/browser.ts';
 import { BROWSER_ERROR_CODES, isAppError } from '../server/kernel/errors.ts';
 
 /** What the routes call. */

@@ -85,7 +85,16 @@ export async function startBrowser(env: Env, options: StartBrowserOptions = {}):
   });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  log.info({ port, pool: config.BROWSER_SERVICE_POOL_SIZE, maxSessions: config.BROWSER_SESSION_MAX_COUNT, allowList: !config.allow.empty, noExternalEgress: config.NO_EXTERNAL_EGRESS }, 'browser sidecar ready');
+  log.info(
+    {
+      port,
+      pool: config.BROWSER_SERVICE_POOL_SIZE,
+      maxSessions: config.BROWSER_SESSION_MAX_COUNT,
+      allowList: !config.allow.empty,
+      noExternalEgress: config.NO_EXTERNAL_EGRESS,
+    },
+    'browser sidecar ready',
+  );
 
   let stopping: Promise<void> | undefined;
   return {

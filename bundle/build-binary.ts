@@ -70,7 +70,10 @@ if (!existsSync(vecExtension)) fail(`${relative(root, vecExtension)} is missing:
 
 function revision(): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
     const rev = git('rev-parse', '--short', 'HEAD');
     // Untracked files count: they are bundled too.
     return git('status', '--porcelain') === '' ? rev : `${rev}-dirty`;
@@ -103,7 +106,10 @@ if (!release) {
 // with the vendor's keys in licenses/keys/bundle-signing-keys.json and a
 // development key in dist/dev-bundle-key.json for bundles built locally.
 const bundleKeys = JSON.parse(readFileSync(join(root, 'licenses/keys/bundle-signing-keys.json'), 'utf8')) as Record<string, string>;
-if (release && Object.keys(bundleKeys).length === 0) console.warn('build-binary: WARNING: no vendor bundle-signing key in licenses/keys/bundle-signing-keys.json; onsite init in this binary refuses every bundle');
+if (release && Object.keys(bundleKeys).length === 0)
+  console.warn(
+    'build-binary: WARNING: no vendor bundle-signing key in licenses/keys/bundle-signing-keys.json; onsite init in this binary refuses every bundle',
+  );
 const devBundleKeyFile = join(distDir, 'dev-bundle-key.json');
 let devBundleKeys: Record<string, string> = {};
 if (!release) {
@@ -161,7 +167,6 @@ done();
 
 // ---- 3. the SEA blob and its assets -----------------------------------------
 
-
 const assets: Record<string, string> = {
   'native/better_sqlite3.node': addon,
   'native/vec0.so': vecExtension,
@@ -213,21 +218,23 @@ copyFileSync(nodeBin, staging);
 chmodSync(staging, 0o755);
 // postject's ELF writer (LIEF) warns about Node's unnamed note sections on
 // every run; the warning is harmless, so it is filtered out of the output.
-const injected = spawnSync(
-  process.execPath,
-  [require.resolve('postject/dist/cli.js'), staging, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SENTINEL_FUSE],
-  { cwd: buildDir, encoding: 'utf8' },
-);
+const injected = spawnSync(process.execPath, [require.resolve('postject/dist/cli.js'), staging, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SENTINEL_FUSE], {
+  cwd: buildDir,
+  encoding: 'utf8',
+});
 const noise = /^warning: Can't find string offset for section name '\.note[.\d]*'$|Start injection of|Injection done!|^\s*$/;
 for (const line of `${injected.stdout ?? ''}\n${injected.stderr ?? ''}`.split('\n')) if (!noise.test(line)) console.log(`postject: ${line}`);
-if (injected.status !== 0) fail(`postject could not inject the blob into ${relative(root, staging)} (exit ${injected.status ?? injected.signal ?? injected.error?.message})`);
+if (injected.status !== 0)
+  fail(`postject could not inject the blob into ${relative(root, staging)} (exit ${injected.status ?? injected.signal ?? injected.error?.message})`);
 chmodSync(staging, 0o755);
 done();
 
 // A binary that cannot even print its version is not moved into place.
 let versionLine: string;
 try {
-  versionLine = execFileSync(staging, ['--version'], { cwd: buildDir, env: { PATH: process.env.PATH }, timeout: 30_000 }).toString().trim();
+  versionLine = execFileSync(staging, ['--version'], { cwd: buildDir, env: { PATH: process.env.PATH }, timeout: 30_000 })
+    .toString()
+    .trim();
 } catch (err) {
   fail(`the new binary does not run: ${(err as Error).message}`);
 }

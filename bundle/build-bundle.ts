@@ -55,7 +55,8 @@ if (release && values['skip-binary']) fail('a release bundle (ONSITE_RELEASE=1) 
 if (!['gz', 'tar', 'none'].includes(values.archive)) fail(`--archive is gz, tar or none, not ${values.archive}`);
 const version = values.version ?? (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 if (!/^[\w.-]{1,64}$/.test(version)) fail(`not a valid image tag: ${version}`);
-const OLLAMA_TAG = (/image: ollama\/ollama:\$\{OLLAMA_VERSION:-([^}]+)\}/.exec(readFileSync(join(root, 'compose/docker-compose.yml'), 'utf8')) ?? fail('compose file names no ollama tag'))[1]!;
+const OLLAMA_TAG = (/image: ollama\/ollama:\$\{OLLAMA_VERSION:-([^}]+)\}/.exec(readFileSync(join(root, 'compose/docker-compose.yml'), 'utf8')) ??
+  fail('compose file names no ollama tag'))[1]!;
 if (!values['without-ollama'] && !values['ollama-image']) {
   fail(`the bundle needs the Ollama image: pass --ollama-image FILE.tar (docker save ollama/ollama:${OLLAMA_TAG} on a connected machine), or --without-ollama`);
 }
@@ -67,7 +68,9 @@ try {
 try {
   execFileSync('docker', ['image', 'inspect', 'debian:bookworm-slim'], { stdio: 'ignore' });
 } catch {
-  fail('the base image debian:bookworm-slim is missing: docker pull it on a connected machine, or make it with debootstrap (see PLATFORM notes in test/run.sh)');
+  fail(
+    'the base image debian:bookworm-slim is missing: docker pull it on a connected machine, or make it with debootstrap (see PLATFORM notes in test/run.sh)',
+  );
 }
 
 // 1. the binary
@@ -80,7 +83,10 @@ try {
 } catch (err) {
   fail((err as Error).message);
 }
-const revision = execFileSync(binary, ['version']).toString().trim().replace(/^.*\((.*)\)$/, '$1');
+const revision = execFileSync(binary, ['version'])
+  .toString()
+  .trim()
+  .replace(/^.*\((.*)\)$/, '$1');
 
 // 2. the images, from a context holding only the binary
 const out = resolve(values.out);
@@ -99,7 +105,25 @@ const images = [
 for (const image of images) {
   step(`docker build ${image.name}:${version}`);
   // --network host: apt inside the build reaches the Debian mirror; nothing at run time does.
-  run('docker', ['build', '-q', '--network', 'host', '--build-arg', `ONSITE_VERSION=${version}`, '--build-arg', `ONSITE_REVISION=${revision}`, '-t', `${image.name}:${version}`, '-f', join(root, image.file), context], { quiet: true });
+  run(
+    'docker',
+    [
+      'build',
+      '-q',
+      '--network',
+      'host',
+      '--build-arg',
+      `ONSITE_VERSION=${version}`,
+      '--build-arg',
+      `ONSITE_REVISION=${revision}`,
+      '-t',
+      `${image.name}:${version}`,
+      '-f',
+      join(root, image.file),
+      context,
+    ],
+    { quiet: true },
+  );
 }
 rmSync(context, { recursive: true, force: true });
 
@@ -112,7 +136,8 @@ if (values['ollama-image']) copyFileSync(resolve(values['ollama-image']), join(d
 
 // 4. operator files
 writeFileSync(join(dir, 'VERSION'), `${version}\n`);
-for (const f of ['docker-compose.yml', 'docker-compose.gpu.yml', 'docker-compose.egress.yml', '.env.example']) copyFileSync(join(root, 'compose', f), join(dir, f));
+for (const f of ['docker-compose.yml', 'docker-compose.gpu.yml', 'docker-compose.egress.yml', '.env.example'])
+  copyFileSync(join(root, 'compose', f), join(dir, f));
 mkdirSync(join(dir, 'scripts'));
 for (const f of ['init.sh', 'init.ps1', 'update.sh', 'backup.sh', 'restore.sh', 'lib.sh']) {
   const text = readFileSync(join(root, 'scripts', f), 'utf8');
@@ -126,7 +151,11 @@ if (values.models) {
   cpSync(models, join(dir, 'models'), { recursive: true });
 }
 step('third-party notices');
-writeNotices(root, dir, images.map((i) => `${i.name}:${version}`));
+writeNotices(
+  root,
+  dir,
+  images.map((i) => `${i.name}:${version}`),
+);
 
 // 5. checksums, signature, archive
 step('SHA256SUMS and its signature');

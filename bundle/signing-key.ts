@@ -26,10 +26,13 @@ function readJwk(file: string): BundleSigningKey['jwk'] {
  * or not at all.
  */
 export function isReleaseBuild(env: NodeJS.ProcessEnv): boolean {
-  if (env.ONSITE_RELEASE !== undefined && env.ONSITE_RELEASE !== '1') throw new Error(`ONSITE_RELEASE is 1 for a release build or unset, not "${env.ONSITE_RELEASE}"`);
+  if (env.ONSITE_RELEASE !== undefined && env.ONSITE_RELEASE !== '1')
+    throw new Error(`ONSITE_RELEASE is 1 for a release build or unset, not "${env.ONSITE_RELEASE}"`);
   const release = env.ONSITE_RELEASE === '1';
-  if (env.BUNDLE_SIGNING_KEY_FILE && !release) throw new Error('BUNDLE_SIGNING_KEY_FILE is for release builds: set ONSITE_RELEASE=1 with it (a development build signs with dist/dev-bundle-key.json)');
-  if (release && !env.BUNDLE_SIGNING_KEY_FILE) throw new Error("a release bundle (ONSITE_RELEASE=1) needs BUNDLE_SIGNING_KEY_FILE: the vendor's Ed25519 private key as a JWK with kid");
+  if (env.BUNDLE_SIGNING_KEY_FILE && !release)
+    throw new Error('BUNDLE_SIGNING_KEY_FILE is for release builds: set ONSITE_RELEASE=1 with it (a development build signs with dist/dev-bundle-key.json)');
+  if (release && !env.BUNDLE_SIGNING_KEY_FILE)
+    throw new Error("a release bundle (ONSITE_RELEASE=1) needs BUNDLE_SIGNING_KEY_FILE: the vendor's Ed25519 private key as a JWK with kid");
   return release;
 }
 
@@ -48,12 +51,17 @@ export function bundleSigningKey(root: string, env: NodeJS.ProcessEnv): BundleSi
   const devFile = join(root, 'dist/dev-bundle-key.json');
   if (release) {
     const jwk = readJwk(env.BUNDLE_SIGNING_KEY_FILE!);
-    if (vendor[jwk.kid] !== jwk.x) throw new Error(`the key in BUNDLE_SIGNING_KEY_FILE (kid "${jwk.kid}") is not a vendor key: its public half must be in licenses/keys/bundle-signing-keys.json under that kid`);
-    if (existsSync(devFile) && readJwk(devFile).x === jwk.x) throw new Error('BUNDLE_SIGNING_KEY_FILE holds the development key: a release is never signed with it');
+    if (vendor[jwk.kid] !== jwk.x)
+      throw new Error(
+        `the key in BUNDLE_SIGNING_KEY_FILE (kid "${jwk.kid}") is not a vendor key: its public half must be in licenses/keys/bundle-signing-keys.json under that kid`,
+      );
+    if (existsSync(devFile) && readJwk(devFile).x === jwk.x)
+      throw new Error('BUNDLE_SIGNING_KEY_FILE holds the development key: a release is never signed with it');
     return { jwk, release, trusted: Object.freeze({ ...vendor }) };
   }
   if (!existsSync(devFile)) throw new Error('dist/dev-bundle-key.json is missing: npm run build makes it (a development bundle is signed with it)');
   const jwk = readJwk(devFile);
-  if (Object.hasOwn(vendor, jwk.kid) || Object.values(vendor).includes(jwk.x)) throw new Error(`the development key's id "${jwk.kid}" or key is a vendor key's: delete dist/dev-bundle-key.json and npm run build again`);
+  if (Object.hasOwn(vendor, jwk.kid) || Object.values(vendor).includes(jwk.x))
+    throw new Error(`the development key's id "${jwk.kid}" or key is a vendor key's: delete dist/dev-bundle-key.json and npm run build again`);
   return { jwk, release, trusted: Object.freeze({ [jwk.kid]: jwk.x }) };
 }

@@ -49,7 +49,15 @@ export function signSshSig(message: Uint8Array, privateJwk: Record<string, strin
   const hash = createHash('sha512').update(message).digest();
   const signed = Buffer.concat([MAGIC, sshString(SSH_SIG_NAMESPACE), sshString(''), sshString('sha512'), sshString(hash)]);
   const sig = Buffer.concat([sshString('ssh-ed25519'), sshString(sign(null, signed, key))]);
-  const blob = Buffer.concat([MAGIC, u32(1), sshString(sshKeyBlob(privateJwk.x)), sshString(SSH_SIG_NAMESPACE), sshString(''), sshString('sha512'), sshString(sig)]);
+  const blob = Buffer.concat([
+    MAGIC,
+    u32(1),
+    sshString(sshKeyBlob(privateJwk.x)),
+    sshString(SSH_SIG_NAMESPACE),
+    sshString(''),
+    sshString('sha512'),
+    sshString(sig),
+  ]);
   const lines = blob.toString('base64').match(/.{1,70}/g)!;
   return `-----BEGIN SSH SIGNATURE-----\n${lines.join('\n')}\n-----END SSH SIGNATURE-----\n`;
 }
@@ -93,7 +101,10 @@ export function renderVendorKeys(keyring: Keyring): string {
         '',
         `Fingerprint (SHA-256 of the raw key, as init prints it): \`${keyFingerprint(x)}\``,
         '',
-        ...publicKeyPem(x).trimEnd().split('\n').map((l) => `    ${l}`),
+        ...publicKeyPem(x)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${l}`),
         '',
         'For ssh-keygen, the allowed-signers line:',
         '',

@@ -13,7 +13,7 @@ function sha256(file: string): string {
   const fd = openSync(file, 'r');
   const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }

@@ -84,7 +84,7 @@ export function verifyActivationCode(text: string, keyring: Keyring): Activation
 /** Checks verified claims against this installation and a point in time (seconds). */
 export function checkActivationFor(claims: ActivationClaims, installationId: string, nowSeconds: number): void {
   if (claims.installationId !== installationId) {
-    throw new AppError('wrong_installation', 'this activation code was issued for another installation; send this installation\'s request code to the vendor');
+    throw new AppError('wrong_installation', "this activation code was issued for another installation; send this installation's request code to the vendor");
   }
   if (nowSeconds < claims.notBefore) throw new AppError('not_yet_valid', `this code is valid from ${new Date(claims.notBefore * 1000).toISOString()}`);
   if (nowSeconds >= claims.expiresAt) throw new AppError('expired', `this code expired on ${new Date(claims.expiresAt * 1000).toISOString()}`);

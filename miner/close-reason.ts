@@ -33,7 +33,8 @@ export function explainClose(info: CloseInfo, log: Log): AfterClose {
     log.error('another connection with this miner identity replaced this one; is the state folder shared by two miners?');
     return 'replaced';
   }
-  if (code === CLOSE.flooding) log.error('the server closed the connection: this identity sent far more heartbeats than it should; is another program using this miner identity?');
+  if (code === CLOSE.flooding)
+    log.error('the server closed the connection: this identity sent far more heartbeats than it should; is another program using this miner identity?');
   else if (code === CLOSE.badHello) log.error({ reason }, 'the server refused the hello frame; the server and miner versions may not match');
   else if (refusedStatus !== undefined) log.warn({ status: refusedStatus }, `the server refused the WebSocket upgrade (HTTP ${refusedStatus}); retrying`);
   else if (info.opened) log.warn({ code, reason }, 'server connection closed; reconnecting');

@@ -32,7 +32,12 @@ const optionalSecret = z
 const modelList = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((m) => m.trim()).filter((m) => m.length > 0))
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m.length > 0),
+  )
   .refine((list) => list.every((m) => m.length <= 200 && !/\s/.test(m)), 'model names have no spaces and at most 200 characters')
   .transform((list) => (list.length > 0 ? list : undefined));
 
@@ -60,7 +65,10 @@ export type MinerConfig = Readonly<Fields & { /** Absolute state folder. */ stat
 
 /** The host name reduced to what a worker id allows, so the default is always valid. */
 export function defaultWorkerId(name: string = hostname()): string {
-  const cleaned = name.replace(/[^A-Za-z0-9._:-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  const cleaned = name
+    .replace(/[^A-Za-z0-9._:-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
   return cleaned.length > 0 ? cleaned : 'miner';
 }
 

@@ -69,7 +69,12 @@ export function openConnection(deps: ConnectionDeps): Connection {
     if (Buffer.byteLength(text) > MAX_FRAME_BYTES && 'jobId' in frame) {
       // The server would drop the whole connection over one oversized frame.
       deps.log.error({ jobId: frame.jobId, bytes: Buffer.byteLength(text) }, 'result larger than the protocol allows; reporting the job as failed');
-      text = JSON.stringify({ type: 'failed', jobId: frame.jobId, code: 'internal', message: `result exceeds ${MAX_FRAME_BYTES} bytes; send fewer inputs per job` });
+      text = JSON.stringify({
+        type: 'failed',
+        jobId: frame.jobId,
+        code: 'internal',
+        message: `result exceeds ${MAX_FRAME_BYTES} bytes; send fewer inputs per job`,
+      });
     }
     corkUntilNextTurn(ws);
     ws.send(text);

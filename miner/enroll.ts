@@ -55,7 +55,10 @@ async function attempt(url: string, request: EnrollRequest, signal: AbortSignal)
   }
   const parsed = enrollResponseSchema.safeParse(body);
   if (!parsed.success) {
-    throw new AppError('validation_failed', `the server's enrolment answer is not understood (${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}); is SERVER_URL an Onsite server of a matching version?`);
+    throw new AppError(
+      'validation_failed',
+      `the server's enrolment answer is not understood (${parsed.error.issues.map((i) => i.path.join('.') || i.message).join(', ')}); is SERVER_URL an Onsite server of a matching version?`,
+    );
   }
   return { ok: true, response: parsed.data };
 }
@@ -71,7 +74,12 @@ export async function enroll(config: MinerConfig, deps: EnrollDeps): Promise<Enr
   const url = `${config.SERVER_URL}/api/miners/enroll`;
   const pairingKey = config.MINER_REGISTRATION_TOKEN ? generatePairingKey() : undefined;
   const request: EnrollRequest = pairingKey
-    ? { workerId: config.WORKER_ID, registrationToken: config.MINER_REGISTRATION_TOKEN, pairingKeyHash: pairingKeyHash(pairingKey), version: deps.version.slice(0, 64) }
+    ? {
+        workerId: config.WORKER_ID,
+        registrationToken: config.MINER_REGISTRATION_TOKEN,
+        pairingKeyHash: pairingKeyHash(pairingKey),
+        version: deps.version.slice(0, 64),
+      }
     : { workerId: config.WORKER_ID, secret: config.MINER_ENROLLMENT_SECRET, version: deps.version.slice(0, 64) };
   const credential = pairingKey ? 'MINER_REGISTRATION_TOKEN' : 'MINER_ENROLLMENT_SECRET';
   const failures = { unreachable: 0, refused: 0 };
@@ -94,7 +102,10 @@ export async function enroll(config: MinerConfig, deps: EnrollDeps): Promise<Enr
     const jittered = backoffDelay(failures[result.retry]++, policy);
     const delay = result.retry === 'refused' ? Math.max(policy.baseMs / 2, jittered) : jittered;
     if (result.retry === 'refused') {
-      deps.log.error({ url }, `the server refused ${credential} (${result.message}); check the value (a registration token may be expired or used), retrying in ${Math.round(delay / 1000)} s`);
+      deps.log.error(
+        { url },
+        `the server refused ${credential} (${result.message}); check the value (a registration token may be expired or used), retrying in ${Math.round(delay / 1000)} s`,
+      );
     } else {
       deps.log.warn({ url }, `enrolment failed: ${result.message}; retrying in ${Math.round(delay / 1000)} s`);
     }

@@ -37,8 +37,7 @@ const SILENT = 'silent';
 /** Creates the job runner. */
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const fail = (jobId: string, code: JobFailureCode, message: string) =>
-    deps.send({ type: 'failed', jobId, code, message: message.slice(0, 2000) });
+  const fail = (jobId: string, code: JobFailureCode, message: string) => deps.send({ type: 'failed', jobId, code, message: message.slice(0, 2000) });
 
   async function run(job: ChatJob | EmbedJob, controller: AbortController): Promise<void> {
     const log = deps.log.child({ jobId: job.jobId, model: job.model });

@@ -31,7 +31,11 @@ async function requestFetch(input: string | URL | Request, init: RequestInit | u
   for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   const empty = res.statusCode === 204 || res.statusCode === 304 || init?.method === 'HEAD';
   if (empty) await res.body.dump();
-  return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream<Uint8Array>), { status: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? '', headers });
+  return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream<Uint8Array>), {
+    status: res.statusCode,
+    statusText: STATUS_CODES[res.statusCode] ?? '',
+    headers,
+  });
 }
 
 /**

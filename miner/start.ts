@@ -47,9 +47,9 @@ export interface RunningMiner {
 export async function startMiner(env: Env, options: StartMinerOptions = {}): Promise<RunningMiner> {
   const config = loadMinerConfig(env);
   const saved = loadIdentity(config.stateDir);
-  const log = (
-    options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: [...minerSecretValues(config), ...(saved ? [saved.minerToken] : [])] })
-  ).child({ module: 'miner' });
+  const log = (options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: [...minerSecretValues(config), ...(saved ? [saved.minerToken] : [])] })).child({
+    module: 'miner',
+  });
   const version = options.version ?? 'unknown';
   const print = options.print ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const probe = createOllamaProbe(config.OLLAMA_HOST, createModelCatalog(config.MODELS, log), log, { retryEveryS: config.MINER_HEARTBEAT_INTERVAL });
@@ -81,8 +81,13 @@ export async function startMiner(env: Env, options: StartMinerOptions = {}): Pro
       initialStatus = enrolled.status;
       log.info({ minerId: identity.minerId, status: enrolled.status }, 'enrolled; identity saved');
     } else {
-      if (identity.serverUrl !== config.SERVER_URL) log.warn({ enrolledWith: identity.serverUrl, server: config.SERVER_URL }, 'SERVER_URL differs from the server this identity was enrolled with');
-      if (identity.workerId !== config.WORKER_ID) log.warn({ workerId: identity.workerId }, 'WORKER_ID changed since enrolment; the saved name is kept (delete the state folder to enroll under the new name)');
+      if (identity.serverUrl !== config.SERVER_URL)
+        log.warn({ enrolledWith: identity.serverUrl, server: config.SERVER_URL }, 'SERVER_URL differs from the server this identity was enrolled with');
+      if (identity.workerId !== config.WORKER_ID)
+        log.warn(
+          { workerId: identity.workerId },
+          'WORKER_ID changed since enrolment; the saved name is kept (delete the state folder to enroll under the new name)',
+        );
       log.info({ minerId: identity.minerId }, 'reusing the saved miner identity');
     }
     if (stopping.signal.aborted) return;

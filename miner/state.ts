@@ -38,7 +38,10 @@ export function loadIdentity(stateDir: string): MinerIdentity | undefined {
   }
   const parsed = minerIdentitySchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError('config_invalid', `the miner identity ${file} is damaged (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}); delete the file to enroll again`);
+    throw new AppError(
+      'config_invalid',
+      `the miner identity ${file} is damaged (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}); delete the file to enroll again`,
+    );
   }
   return parsed.data;
 }

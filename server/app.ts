@@ -128,7 +128,10 @@ export function createApp(deps: AppDeps) {
   );
   app.use(hostCheck(deps.hosts));
   // Document uploads have their own cap (MAX_UPLOAD_MB, plus room for the multipart framing); every other body MAX_JSON_MB.
-  const jsonLimit = bodyLimit({ maxSize: deps.maxJsonBytes, onError: (c) => errorResponse(c, 'payload_too_large', `request body is larger than ${deps.maxJsonBytes} bytes`) });
+  const jsonLimit = bodyLimit({
+    maxSize: deps.maxJsonBytes,
+    onError: (c) => errorResponse(c, 'payload_too_large', `request body is larger than ${deps.maxJsonBytes} bytes`),
+  });
   const uploadLimit = bodyLimit({
     maxSize: deps.maxUploadBytes + 64 * 1024,
     onError: (c) => errorResponse(c, 'payload_too_large', `the upload is larger than ${Math.round(deps.maxUploadBytes / 1048576)} MB (MAX_UPLOAD_MB)`),
@@ -162,7 +165,24 @@ export function createApp(deps: AppDeps) {
   app.route('/api/documents', documentsRoutes(m.knowledge.service));
   app.route('/api/search', searchRoutes(m.knowledge.retrieval));
   app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock, m.knowledge.reader));
-  app.route('/', uiRoutes({ version: deps.version, health: deps.health, identity: deps.identity, license: deps.license, browser: deps.browser, chat: m.chat, catalog: m.catalog, miners: m.miners, registry: m.registry, usage: m.usage, backend: m.backend, knowledge: m.knowledge, baseUrl: deps.baseUrl }));
+  app.route(
+    '/',
+    uiRoutes({
+      version: deps.version,
+      health: deps.health,
+      identity: deps.identity,
+      license: deps.license,
+      browser: deps.browser,
+      chat: m.chat,
+      catalog: m.catalog,
+      miners: m.miners,
+      registry: m.registry,
+      usage: m.usage,
+      backend: m.backend,
+      knowledge: m.knowledge,
+      baseUrl: deps.baseUrl,
+    }),
+  );
 
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError((err, c) => {

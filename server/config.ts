@@ -11,12 +11,7 @@ import { isLoopbackOrPrivate } from './kernel/net-ranges.ts';
 const urlHost = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
 
 /** Secrets the server cannot start without. */
-export const REQUIRED_SECRETS = [
-  'SESSION_SECRET',
-  'DB_ENCRYPTION_KEY',
-  'MINER_ENROLLMENT_SECRET',
-  'BROWSER_SERVICE_AUTH_TOKEN',
-] as const;
+export const REQUIRED_SECRETS = ['SESSION_SECRET', 'DB_ENCRYPTION_KEY', 'MINER_ENROLLMENT_SECRET', 'BROWSER_SERVICE_AUTH_TOKEN'] as const;
 
 /** Secrets that may be absent but, when set, obey the same rules. */
 export const OPTIONAL_SECRETS = ['ONSITE_BOOTSTRAP_TOKEN', 'METRICS_TOKEN'] as const;
@@ -57,7 +52,11 @@ const httpUrl = (def: string) =>
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL');
 
 const secret = z.string().optional();
-const listEntries = (v: string | undefined) => (v ?? '').split(/[,\r\n]+/).map((s) => s.trim()).filter((s) => s.length > 0);
+const listEntries = (v: string | undefined) =>
+  (v ?? '')
+    .split(/[,\r\n]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 const secretList = z
   .string()
   .optional()
@@ -75,7 +74,8 @@ const hostList = z
       .filter(Boolean)
       .flatMap((entry, i) => {
         const host = parseHost(entry);
-        if (!host) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not a host name or address with an optional :port (no scheme, path or wildcard)` });
+        if (!host)
+          ctx.addIssue({ code: 'custom', message: `entry ${i + 1} is not a host name or address with an optional :port (no scheme, path or wildcard)` });
         return host ? [formatHost(host)] : [];
       }),
   );
@@ -95,55 +95,55 @@ const addressList = z
 // One schema per variable: each is checked on its own, so a start-up error
 // lists every bad key at once rather than stopping at the first.
 const fields = {
-    APP_BASE_URL: httpUrl('http://localhost:8000'),
-    ALLOWED_HOSTS: hostList, // more names than APP_BASE_URL's host that browsers and miners may use
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: int(8000, 0, 65535), // 0: any free port (tests)
-    TLS_PORT: int(8443, 0, 65535),
-    TLS_CERT_PATH: optionalString,
-    TLS_KEY_PATH: optionalString,
-    ONSITE_DATA_DIR: z.string().min(1).default('./data'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    SESSION_SECRET: secret,
-    DB_ENCRYPTION_KEY: secret,
-    DB_ENCRYPTION_KEY_PREVIOUS: secretList,
-    ONSITE_BOOTSTRAP_TOKEN: secret,
-    MINER_ENROLLMENT_SECRET: secret,
-    BROWSER_SERVICE_AUTH_TOKEN: secret,
-    METRICS_TOKEN: secret,
-    BROWSER_SERVICE_URL: httpUrl('http://browser:9020'),
-    BROWSER_CLIENT_CONCURRENCY: int(6, 1, 100),
-    BROWSER_CLIENT_WAIT_SECONDS: int(10, 0, 300),
-    BROWSER_CLIENT_TIMEOUT_SECONDS: int(30, 1, 600),
-    NO_EXTERNAL_EGRESS: flag,
-    MAX_JSON_MB: int(10, 1, 1024),
-    MAX_UPLOAD_MB: int(25, 1, 4096),
-    RATE_LIMIT_PER_MINUTE: int(120, 1, 100_000),
-    // Reverse proxies whose X-Forwarded-For is believed; empty: the header is never read.
-    TRUSTED_PROXIES: addressList,
-    MAX_CONCURRENT_STREAMS: int(50, 1, 10_000),
-    AUTH_IDLE_TIMEOUT_MINUTES: int(30, 1, 24 * 60),
-    SESSION_MAX_HOURS: int(24, 1, 24),
-    // Reading one uploaded document (server/knowledge/extract/limits.ts): a part of an archive and
-    // all its parts inflated, characters of text, the reading process's heap and its time.
-    EXTRACT_MAX_PART_MB: int(8, 1, 1024),
-    EXTRACT_MAX_TOTAL_MB: int(24, 1, 4096),
-    EXTRACT_MAX_CHARS: int(5_000_000, 1_000, 1_000_000_000),
-    EXTRACT_MEMORY_MB: int(768, 64, 65_536),
-    EXTRACT_TIMEOUT_S: int(60, 1, 3600),
-    CHUNK_SIZE_TOKENS: int(512, 64, 8192),
-    CHUNK_OVERLAP_TOKENS: int(64, 0, 4096),
-    VECTOR_TOP_K: int(5, 1, 100),
-    MINER_HEARTBEAT_INTERVAL: int(15, 1, 3600),
-    MINER_QUEUE_SYNC_WAIT_S: int(60, 1, 3600),
-    MINER_FIRST_TOKEN_TIMEOUT_S: int(30, 1, 3600), // a chat job silent this long moves on; its miner goes on probation
-    BACKUP_RETENTION_DAYS: int(14, 1, 3650),
-    SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
-    TOKEN_BUDGET_DAILY: int(0, 0, 1_000_000_000_000), // 0: no budget
-    TOKEN_BUDGET_MONTHLY: int(0, 0, 1_000_000_000_000),
-    ORCH_MODEL_BACKEND: z.enum(['miners', 'openai']).default('miners'),
-    OPENAI_BASE_URL: optionalString.refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL'),
-    OPENAI_API_KEY: optionalString,
+  APP_BASE_URL: httpUrl('http://localhost:8000'),
+  ALLOWED_HOSTS: hostList, // more names than APP_BASE_URL's host that browsers and miners may use
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(8000, 0, 65535), // 0: any free port (tests)
+  TLS_PORT: int(8443, 0, 65535),
+  TLS_CERT_PATH: optionalString,
+  TLS_KEY_PATH: optionalString,
+  ONSITE_DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_SECRET: secret,
+  DB_ENCRYPTION_KEY: secret,
+  DB_ENCRYPTION_KEY_PREVIOUS: secretList,
+  ONSITE_BOOTSTRAP_TOKEN: secret,
+  MINER_ENROLLMENT_SECRET: secret,
+  BROWSER_SERVICE_AUTH_TOKEN: secret,
+  METRICS_TOKEN: secret,
+  BROWSER_SERVICE_URL: httpUrl('http://browser:9020'),
+  BROWSER_CLIENT_CONCURRENCY: int(6, 1, 100),
+  BROWSER_CLIENT_WAIT_SECONDS: int(10, 0, 300),
+  BROWSER_CLIENT_TIMEOUT_SECONDS: int(30, 1, 600),
+  NO_EXTERNAL_EGRESS: flag,
+  MAX_JSON_MB: int(10, 1, 1024),
+  MAX_UPLOAD_MB: int(25, 1, 4096),
+  RATE_LIMIT_PER_MINUTE: int(120, 1, 100_000),
+  // Reverse proxies whose X-Forwarded-For is believed; empty: the header is never read.
+  TRUSTED_PROXIES: addressList,
+  MAX_CONCURRENT_STREAMS: int(50, 1, 10_000),
+  AUTH_IDLE_TIMEOUT_MINUTES: int(30, 1, 24 * 60),
+  SESSION_MAX_HOURS: int(24, 1, 24),
+  // Reading one uploaded document (server/knowledge/extract/limits.ts): a part of an archive and
+  // all its parts inflated, characters of text, the reading process's heap and its time.
+  EXTRACT_MAX_PART_MB: int(8, 1, 1024),
+  EXTRACT_MAX_TOTAL_MB: int(24, 1, 4096),
+  EXTRACT_MAX_CHARS: int(5_000_000, 1_000, 1_000_000_000),
+  EXTRACT_MEMORY_MB: int(768, 64, 65_536),
+  EXTRACT_TIMEOUT_S: int(60, 1, 3600),
+  CHUNK_SIZE_TOKENS: int(512, 64, 8192),
+  CHUNK_OVERLAP_TOKENS: int(64, 0, 4096),
+  VECTOR_TOP_K: int(5, 1, 100),
+  MINER_HEARTBEAT_INTERVAL: int(15, 1, 3600),
+  MINER_QUEUE_SYNC_WAIT_S: int(60, 1, 3600),
+  MINER_FIRST_TOKEN_TIMEOUT_S: int(30, 1, 3600), // a chat job silent this long moves on; its miner goes on probation
+  BACKUP_RETENTION_DAYS: int(14, 1, 3650),
+  SHUTDOWN_TIMEOUT_S: int(10, 1, 300),
+  TOKEN_BUDGET_DAILY: int(0, 0, 1_000_000_000_000), // 0: no budget
+  TOKEN_BUDGET_MONTHLY: int(0, 0, 1_000_000_000_000),
+  ORCH_MODEL_BACKEND: z.enum(['miners', 'openai']).default('miners'),
+  OPENAI_BASE_URL: optionalString.refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL'),
+  OPENAI_API_KEY: optionalString,
 };
 
 type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
@@ -151,10 +151,18 @@ type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
 // Rules between variables, checked where each of them is valid on its own.
 function crossFieldProblems(c: Partial<Fields>): string[] {
   const problems: string[] = [];
-  if (c.CHUNK_OVERLAP_TOKENS !== undefined && c.CHUNK_SIZE_TOKENS !== undefined && c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS) problems.push('CHUNK_OVERLAP_TOKENS: must be smaller than CHUNK_SIZE_TOKENS');
-  if (c.EXTRACT_MAX_PART_MB !== undefined && c.EXTRACT_MAX_TOTAL_MB !== undefined && c.EXTRACT_MAX_PART_MB > c.EXTRACT_MAX_TOTAL_MB) problems.push('EXTRACT_MAX_PART_MB: must not be larger than EXTRACT_MAX_TOTAL_MB');
+  if (c.CHUNK_OVERLAP_TOKENS !== undefined && c.CHUNK_SIZE_TOKENS !== undefined && c.CHUNK_OVERLAP_TOKENS >= c.CHUNK_SIZE_TOKENS)
+    problems.push('CHUNK_OVERLAP_TOKENS: must be smaller than CHUNK_SIZE_TOKENS');
+  if (c.EXTRACT_MAX_PART_MB !== undefined && c.EXTRACT_MAX_TOTAL_MB !== undefined && c.EXTRACT_MAX_PART_MB > c.EXTRACT_MAX_TOTAL_MB)
+    problems.push('EXTRACT_MAX_PART_MB: must not be larger than EXTRACT_MAX_TOTAL_MB');
   if (c.ORCH_MODEL_BACKEND === 'openai' && !c.OPENAI_BASE_URL) problems.push('OPENAI_BASE_URL: required when ORCH_MODEL_BACKEND=openai');
-  if (c.NO_EXTERNAL_EGRESS && c.ORCH_MODEL_BACKEND === 'openai' && c.OPENAI_BASE_URL && isIP(urlHost(c.OPENAI_BASE_URL)) && !isLoopbackOrPrivate(urlHost(c.OPENAI_BASE_URL))) {
+  if (
+    c.NO_EXTERNAL_EGRESS &&
+    c.ORCH_MODEL_BACKEND === 'openai' &&
+    c.OPENAI_BASE_URL &&
+    isIP(urlHost(c.OPENAI_BASE_URL)) &&
+    !isLoopbackOrPrivate(urlHost(c.OPENAI_BASE_URL))
+  ) {
     problems.push('OPENAI_BASE_URL: NO_EXTERNAL_EGRESS=1 allows only loopback or private addresses');
   }
   if (c.NO_EXTERNAL_EGRESS && c.BROWSER_SERVICE_URL && isIP(urlHost(c.BROWSER_SERVICE_URL)) && !isLoopbackOrPrivate(urlHost(c.BROWSER_SERVICE_URL))) {

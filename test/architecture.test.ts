@@ -111,7 +111,8 @@ function arrowRule(file: string, target: string): string | undefined {
     if (from.role === 'ui' || from.role === 'pages') if (to.role === 'routes') return 'ui never imports API routes';
     return `${from.role} must not import ${to.role}`;
   }
-  if (to.role === 'db' && (from.role === 'service' || from.role === 'internal') && target !== DB_HANDLE) return `${from.role} must not import db tables (only ${DB_HANDLE})`;
+  if (to.role === 'db' && (from.role === 'service' || from.role === 'internal') && target !== DB_HANDLE)
+    return `${from.role} must not import db tables (only ${DB_HANDLE})`;
   if (from.feature && to.feature && from.feature !== to.feature) {
     const allowed = EDGE.includes(from.role) ? EDGE_INTERFACE : INTERFACE;
     if (!allowed.includes(to.role)) return `another feature is reached only through its ${allowed.join('/')}`;
@@ -145,8 +146,15 @@ export function rowsAtTheEdge(files: string[], read: (file: string) => string): 
     if (!role || !EDGE.includes(role)) continue;
     for (const m of read(file).matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+['"](\.[^'"]+)['"]/g)) {
       const target = normalize(join(dirname(file), m[2]!));
-      const names = m[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!);
-      for (const name of names) if (rows.get(target)?.has(name)) found.push(`${file} → ${target}: routes and pages never name a row type (${name}); they get a view`);
+      const names = m[1]!.split(',').map(
+        (n) =>
+          n
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)[0]!,
+      );
+      for (const name of names)
+        if (rows.get(target)?.has(name)) found.push(`${file} → ${target}: routes and pages never name a row type (${name}); they get a view`);
     }
   }
   return found;
@@ -199,7 +207,14 @@ describe('architecture', () => {
 
   it('names every layer file <stem>.<role>.ts', () => {
     expect(misnamed(productionFiles())).toEqual([]);
-    const names = ['server/chat/service.ts', 'server/auth/user-service.ts', 'server/auth/index.ts', 'server/chat/chat.service.ts', 'server/chat/linked-pages.ts', 'server/kernel/service.ts'];
+    const names = [
+      'server/chat/service.ts',
+      'server/auth/user-service.ts',
+      'server/auth/index.ts',
+      'server/chat/chat.service.ts',
+      'server/chat/linked-pages.ts',
+      'server/kernel/service.ts',
+    ];
     expect(misnamed(names)).toEqual(['server/chat/service.ts', 'server/auth/user-service.ts', 'server/auth/index.ts']);
   });
 
@@ -208,7 +223,8 @@ describe('architecture', () => {
     expect(rowsAtTheEdge(productionFiles(), read)).toEqual([]);
     // The check itself, on files made up here: a page naming a row is caught, one naming a view or a value type is not.
     const fake: Record<string, string> = {
-      'server/license/license.types.ts': 'export type LicenseRow = typeof licenses.$inferSelect;\nexport interface LicenseSummary extends LicenseRow { seats: number }\nexport type Mode = "x";',
+      'server/license/license.types.ts':
+        'export type LicenseRow = typeof licenses.$inferSelect;\nexport interface LicenseSummary extends LicenseRow { seats: number }\nexport type Mode = "x";',
       'server/license/license.page.tsx': "import type { LicenseRow, Mode } from './license.types.ts';\nimport type { LicenseView } from './license.views.ts';",
       'server/license/license.routes.ts': "import { type LicenseSummary as S } from './license.types.ts';",
       'server/license/license.views.ts': "import type { LicenseRow } from './license.types.ts';",
@@ -222,13 +238,25 @@ describe('architecture', () => {
   it('has no import cycle', () => {
     expect(cycles(importGraph(productionFiles()))).toEqual([]);
     // The check itself: a circle of three is found, a file merely importing it is not part of it.
-    const circle = new Map([['a', ['b']], ['b', ['c']], ['c', ['a', 'x']], ['d', ['a']], ['e', ['e']]]);
+    const circle = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a', 'x']],
+      ['d', ['a']],
+      ['e', ['e']],
+    ]);
     expect(cycles(circle)).toEqual([['a', 'b', 'c'], ['e']]);
   });
 
   it('tests mirror the source tree', () => {
     expect(unmirrored(testFiles(), existsSync, readdirSync)).toEqual([]);
-    const bad = ['test/server/chat/chat.faults.test.ts', 'test/server/chat/nothing.test.ts', 'test/server/init/env.test.ts', 'test/e2e/chat.e2e.test.ts', 'test/ui/chat.browser.test.ts'];
+    const bad = [
+      'test/server/chat/chat.faults.test.ts',
+      'test/server/chat/nothing.test.ts',
+      'test/server/init/env.test.ts',
+      'test/e2e/chat.e2e.test.ts',
+      'test/ui/chat.browser.test.ts',
+    ];
     expect(unmirrored(bad, existsSync, readdirSync)).toEqual(['test/server/chat/nothing.test.ts', 'test/ui/chat.browser.test.ts']);
   });
 
@@ -282,7 +310,16 @@ describe('architecture', () => {
     expect(violations(graph).sort()).toEqual(bad.map(([from, to, why]) => `${from} → ${to}: ${why}`).sort());
     // The allowed arrows of the same shapes pass.
     const good = new Map([
-      ['server/chat/chat.routes.ts', ['server/chat/chat.service.ts', 'server/chat/chat.views.ts', 'server/knowledge/collections.schemas.ts', 'server/http/errors.ts', 'server/kernel/errors.ts']],
+      [
+        'server/chat/chat.routes.ts',
+        [
+          'server/chat/chat.service.ts',
+          'server/chat/chat.views.ts',
+          'server/knowledge/collections.schemas.ts',
+          'server/http/errors.ts',
+          'server/kernel/errors.ts',
+        ],
+      ],
       ['server/chat/chat.service.ts', ['server/chat/chat.store.ts', 'server/models/models.service.ts', 'server/db/client.ts', 'server/chat/web-pages.ts']],
       ['server/chat/chat.pages.tsx', ['server/ui/layout.tsx', 'server/knowledge/collections.views.ts', 'server/http/types.ts']],
       ['server/cli/serve.ts', ['server/knowledge/store/vectors.store.ts', 'miner/start.ts']],

@@ -41,6 +41,9 @@ npm run --silent typecheck
 say "lint"
 npm run --silent lint
 
+say "format (Prettier; npm run format fixes it)"
+npm run --silent format:check
+
 say "build the single binary (dist/onsite)"
 npm run --silent build
 

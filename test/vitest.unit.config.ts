@@ -15,10 +15,14 @@ const SLOW_FILES = [
   'test/browser/pool.test.ts',
   'test/browser/pool.load.test.ts',
   'test/browser/http.test.ts',
-  // Child processes: the CLI, the vendor CLI, drizzle-kit, openssl, the Ollama fixture, extraction workers.
+  // Child processes: the CLI and onsite dev, bash running the scripts, the vendor CLI, drizzle-kit, openssl, the Ollama fixture, extraction workers.
   'test/fixtures/ollama.test.ts',
   'test/licenses/activation-code.test.ts',
   'test/miner/start.test.ts',
+  'test/scripts/init.test.ts',
+  'test/scripts/update.test.ts',
+  'test/server/cli/dev.test.ts',
+  'test/server/cli/main.test.ts',
   'test/server/auth/login.test.ts',
   'test/server/cli/serve.test.ts',
   'test/server/db/client.crash.test.ts',

@@ -4,9 +4,7 @@ import { normalizeHost, type AllowList } from './allow-list.ts';
 import type { Answer, PinnedResolver } from './resolver.ts';
 
 /** The guard's answer: where to connect, or why not. */
-export type Verdict =
-  | { ok: true; host: string; port: number; address: string; family: 4 | 6 }
-  | { ok: false; code: RefusalCode; reason: string };
+export type Verdict = { ok: true; host: string; port: number; address: string; family: 4 | 6 } | { ok: false; code: RefusalCode; reason: string };
 
 /** What the guard needs: the allow list, the egress posture and a pinned resolver. */
 export interface GuardOptions {
@@ -36,7 +34,8 @@ export class Guard {
     } catch {
       return refuse('url_invalid', `not a valid URL: ${clip(raw)}`);
     }
-    if (!SCHEMES.has(url.protocol)) return refuse('scheme_refused', `only http and https URLs are fetched, not ${url.protocol.slice(0, -1) || 'this scheme'}: ${clip(raw)}`);
+    if (!SCHEMES.has(url.protocol))
+      return refuse('scheme_refused', `only http and https URLs are fetched, not ${url.protocol.slice(0, -1) || 'this scheme'}: ${clip(raw)}`);
     if (url.hostname === '') return refuse('url_invalid', `the URL has no host: ${clip(raw)}`);
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
     return this.checkHost(url.hostname, port);
@@ -73,10 +72,16 @@ export class Guard {
     if (hostListed || this.options.allow.allowsAddress(address)) return undefined;
     const via = host === address ? '' : `${host} resolves to `;
     if (!isPublicAddress(address)) {
-      return refuse('address_refused', `${via}${describeAddress(address)}, which the sidecar does not fetch; an admin may list internal hosts in BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS`);
+      return refuse(
+        'address_refused',
+        `${via}${describeAddress(address)}, which the sidecar does not fetch; an admin may list internal hosts in BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS`,
+      );
     }
     if (this.options.noExternalEgress) {
-      return refuse('egress_refused', `NO_EXTERNAL_EGRESS=1: only hosts in BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS are fetched, and ${via}${address} is not one`);
+      return refuse(
+        'egress_refused',
+        `NO_EXTERNAL_EGRESS=1: only hosts in BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS are fetched, and ${via}${address} is not one`,
+      );
     }
     return undefined;
   }

@@ -20,7 +20,17 @@ export const REFUSED_HEADER = 'x-onsite-refused';
 export const PROXY_ERROR_HEADER = 'x-onsite-proxy-error';
 
 // Hop-by-hop and proxy headers are not forwarded (RFC 9110 §7.6.1).
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /**
  * The HTTP proxy every Chromium in the pool must use: the last line of the
@@ -49,7 +59,7 @@ export async function startGuardProxy(guard: Guard, log: Log, connectTimeoutMs =
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '';
     if (!/^https?:\/\//i.test(target)) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('this is a forward proxy for the sidecar\'s browsers only\n');
+      res.writeHead(400, { 'content-type': 'text/plain' }).end("this is a forward proxy for the sidecar's browsers only\n");
       return;
     }
     const verdict = await guard.checkUrl(target);
@@ -82,7 +92,10 @@ export async function startGuardProxy(guard: Guard, log: Log, connectTimeoutMs =
     });
     upstream.on('timeout', () => upstream.destroy(new Error('upstream timed out')));
     upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', [PROXY_ERROR_HEADER]: encodeURIComponent(err.message) }).end(`could not reach ${url.host}: ${err.message}\n`);
+      if (!res.headersSent)
+        res
+          .writeHead(502, { 'content-type': 'text/plain', [PROXY_ERROR_HEADER]: encodeURIComponent(err.message) })
+          .end(`could not reach ${url.host}: ${err.message}\n`);
       else res.destroy();
     });
     req.pipe(upstream);

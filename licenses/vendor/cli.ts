@@ -67,7 +67,12 @@ function issue(args: string[]): void {
     licenseId: v['license-id'] ?? `L-${randomBytes(6).toString('hex')}`,
     customer: v.customer,
     seats: Number(v.seats),
-    features: v.features ? v.features.split(',').map((f) => f.trim()).filter(Boolean) : [],
+    features: v.features
+      ? v.features
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean)
+      : [],
     issuedAt: now,
     notBefore,
     expiresAt,

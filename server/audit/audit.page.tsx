@@ -24,8 +24,12 @@ export function AuditPage({ caller, entries, query }: AuditPageProps) {
             <span>Outcome</span>
             <select name="outcome">
               <option value="">any</option>
-              <option value="success" selected={query.outcome === 'success'}>success</option>
-              <option value="failure" selected={query.outcome === 'failure'}>failure</option>
+              <option value="success" selected={query.outcome === 'success'}>
+                success
+              </option>
+              <option value="failure" selected={query.outcome === 'failure'}>
+                failure
+              </option>
             </select>
           </label>
           <Field label="From (YYYY-MM-DD)" name="from" value={query.from} required={false} />
@@ -37,7 +41,14 @@ export function AuditPage({ caller, entries, query }: AuditPageProps) {
         </p>
         <table>
           <thead>
-            <tr><th>When</th><th>Who</th><th>Action</th><th>Outcome</th><th>Target</th><th>Address</th></tr>
+            <tr>
+              <th>When</th>
+              <th>Who</th>
+              <th>Action</th>
+              <th>Outcome</th>
+              <th>Target</th>
+              <th>Address</th>
+            </tr>
           </thead>
           <tbody>
             {entries.map((e) => (

@@ -11,19 +11,23 @@ import { publicAuditEntry } from './audit.views.ts';
 
 /** `/admin/audit`: the audit log with filters (admins only). */
 export function auditPages(audit: AuditService) {
-  return new Hono<AppEnv>()
-    .use(pageAdmin)
-    .get('/', (c) => {
-      const r = auditForm.safeParse(c.req.query());
-      if (!r.success) throw new AppError('validation_failed', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const q = r.data;
-      const entries = audit.list({
-        action: q.action || undefined,
-        outcome: q.outcome || undefined,
-        from: q.from && !Number.isNaN(Date.parse(q.from)) ? new Date(q.from) : undefined,
-        to: q.to && !Number.isNaN(Date.parse(q.to)) ? new Date(q.to.length === 10 ? `${q.to}T23:59:59.999Z` : q.to) : undefined,
-        limit: 500,
-      });
-      return c.html(<AuditPage caller={callerOf(c)} entries={entries.map(publicAuditEntry)} query={{ action: q.action ?? '', outcome: q.outcome ?? '', from: q.from ?? '', to: q.to ?? '' }} />);
+  return new Hono<AppEnv>().use(pageAdmin).get('/', (c) => {
+    const r = auditForm.safeParse(c.req.query());
+    if (!r.success) throw new AppError('validation_failed', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const q = r.data;
+    const entries = audit.list({
+      action: q.action || undefined,
+      outcome: q.outcome || undefined,
+      from: q.from && !Number.isNaN(Date.parse(q.from)) ? new Date(q.from) : undefined,
+      to: q.to && !Number.isNaN(Date.parse(q.to)) ? new Date(q.to.length === 10 ? `${q.to}T23:59:59.999Z` : q.to) : undefined,
+      limit: 500,
     });
+    return c.html(
+      <AuditPage
+        caller={callerOf(c)}
+        entries={entries.map(publicAuditEntry)}
+        query={{ action: q.action ?? '', outcome: q.outcome ?? '', from: q.from ?? '', to: q.to ?? '' }}
+      />,
+    );
+  });
 }

@@ -11,4 +11,9 @@ export const auditQuery = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 /** Filters of the audit page's form (empty fields mean any). */
-export const auditForm = z.object({ action: z.string().max(100).optional(), outcome: z.enum(['success', 'failure']).or(z.literal('')).optional(), from: z.string().max(30).optional(), to: z.string().max(30).optional() });
+export const auditForm = z.object({
+  action: z.string().max(100).optional(),
+  outcome: z.enum(['success', 'failure']).or(z.literal('')).optional(),
+  from: z.string().max(30).optional(),
+  to: z.string().max(30).optional(),
+});

@@ -41,7 +41,10 @@ export function createAuditService(store: AuditStore, clock: Clock) {
     list: (filter: AuditFilter): AuditEntry[] => store.query(filter),
     /** The filtered entries as CSV text (RFC 4180, formula-safe). */
     toCsv(entries: AuditEntry[]): string {
-      return csvText(CSV_COLUMNS, entries.map((e) => [e.id, e.at.toISOString(), e.actorId, e.actorLabel, e.action, e.outcome, e.target, e.ip, e.details]));
+      return csvText(
+        CSV_COLUMNS,
+        entries.map((e) => [e.id, e.at.toISOString(), e.actorId, e.actorLabel, e.action, e.outcome, e.target, e.ip, e.details]),
+      );
     },
   };
 }

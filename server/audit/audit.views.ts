@@ -15,5 +15,15 @@ export interface AuditEntryView {
 
 /** Shapes an audit entry, field by field. */
 export function publicAuditEntry(e: AuditEntry): AuditEntryView {
-  return { id: e.id, at: e.at, actorId: e.actorId, actorLabel: e.actorLabel, action: e.action, outcome: e.outcome, target: e.target, ip: e.ip, details: e.details };
+  return {
+    id: e.id,
+    at: e.at,
+    actorId: e.actorId,
+    actorLabel: e.actorLabel,
+    action: e.action,
+    outcome: e.outcome,
+    target: e.target,
+    ip: e.ip,
+    details: e.details,
+  };
 }

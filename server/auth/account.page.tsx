@@ -44,7 +44,13 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
         <h2>Sessions</h2>
         <table>
           <thead>
-            <tr><th>Signed in</th><th>Last seen</th><th>From</th><th>Browser</th><th></th></tr>
+            <tr>
+              <th>Signed in</th>
+              <th>Last seen</th>
+              <th>From</th>
+              <th>Browser</th>
+              <th></th>
+            </tr>
           </thead>
           <tbody>
             {sessions.map((s) => (
@@ -70,7 +76,9 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
         {newKey ? (
           <div>
             <p>Your new key. Copy it now: it is not shown again.</p>
-            <p class="secret" data-testid="new-key">{newKey}</p>
+            <p class="secret" data-testid="new-key">
+              {newKey}
+            </p>
           </div>
         ) : null}
         <form method="post" action="/profile/keys" class="row">
@@ -80,13 +88,21 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
         </form>
         <table>
           <thead>
-            <tr><th>Name</th><th>Prefix</th><th>Created</th><th>Last used</th><th></th></tr>
+            <tr>
+              <th>Name</th>
+              <th>Prefix</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th></th>
+            </tr>
           </thead>
           <tbody>
             {keys.map((k) => (
               <tr>
                 <td>{k.name}</td>
-                <td><code>{k.prefix}</code></td>
+                <td>
+                  <code>{k.prefix}</code>
+                </td>
                 <td>{when(k.createdAt)}</td>
                 <td>{when(k.lastUsedAt)}</td>
                 <td>

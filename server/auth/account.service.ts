@@ -67,7 +67,13 @@ export function createAccountService(deps: {
      * audited like a sign-in); every other session and every API key of the
      * user is revoked.
      */
-    async changePassword(user: Pick<User, 'id' | 'email'>, current: string, next: string, keepSessionId: string | undefined, ip?: string): Promise<PasswordReplaced> {
+    async changePassword(
+      user: Pick<User, 'id' | 'email'>,
+      current: string,
+      next: string,
+      keepSessionId: string | undefined,
+      ip?: string,
+    ): Promise<PasswordReplaced> {
       await login.checkPassword(user.email, current, ip, 'user.password_change');
       checkPasswordPolicy(next, user.email);
       const hash = await hashPassword(next);

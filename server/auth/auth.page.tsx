@@ -4,14 +4,29 @@ import { Field, Notice } from '../ui/components.tsx';
 import { Layout } from '../ui/layout.tsx';
 
 /** The first-admin claim form, or how to get a token when none is configured. */
-export function SetupPage({ error, tokenConfigured, token, name, email }: { error?: string; tokenConfigured: boolean; token?: string | undefined; name?: string; email?: string }) {
+export function SetupPage({
+  error,
+  tokenConfigured,
+  token,
+  name,
+  email,
+}: {
+  error?: string;
+  tokenConfigured: boolean;
+  token?: string | undefined;
+  name?: string;
+  email?: string;
+}) {
   return (
     <Layout title="Set up">
       <section class="card">
         <h1>Set up Onsite</h1>
         {tokenConfigured ? (
           <>
-            <p>Create the first admin account. You need the bootstrap token that the init script printed (also in <code>.env</code> as <code>ONSITE_BOOTSTRAP_TOKEN</code>). It works once.</p>
+            <p>
+              Create the first admin account. You need the bootstrap token that the init script printed (also in <code>.env</code> as{' '}
+              <code>ONSITE_BOOTSTRAP_TOKEN</code>). It works once.
+            </p>
             <Notice error={error} />
             <form method="post" action="/setup" class="stack" data-testid="setup-form">
               <Field label="Bootstrap token" name="token" type="password" value={token} autocomplete="off" />
@@ -25,7 +40,8 @@ export function SetupPage({ error, tokenConfigured, token, name, email }: { erro
           <>
             <Notice error="No bootstrap token is configured." />
             <p>
-              Run the init script on the host (<code>scripts/init.sh</code>, or <code>onsite init</code>), which writes <code>ONSITE_BOOTSTRAP_TOKEN</code> into <code>.env</code>, then restart with
+              Run the init script on the host (<code>scripts/init.sh</code>, or <code>onsite init</code>), which writes <code>ONSITE_BOOTSTRAP_TOKEN</code> into{' '}
+              <code>.env</code>, then restart with
               <code> docker compose up -d</code> and reload this page.
             </p>
           </>
@@ -55,7 +71,19 @@ export function LoginPage({ error, email, info, next }: { error?: string; email?
 }
 
 /** Setting a password through an invite or reset link. */
-export function SetPasswordPage({ kind, token, email, error, activeKeys = 0 }: { kind: 'invite' | 'reset'; token: string; email: string; error?: string; activeKeys?: number }) {
+export function SetPasswordPage({
+  kind,
+  token,
+  email,
+  error,
+  activeKeys = 0,
+}: {
+  kind: 'invite' | 'reset';
+  token: string;
+  email: string;
+  error?: string;
+  activeKeys?: number;
+}) {
   return (
     <Layout title={kind === 'invite' ? 'Welcome' : 'Reset password'}>
       <section class="card">

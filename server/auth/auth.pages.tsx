@@ -22,7 +22,10 @@ function failure(c: Context<AppEnv>, err: unknown): { status: ReturnType<typeof 
 }
 
 const closed = (c: Context<AppEnv>) =>
-  c.html(<MessagePage title="Already set up" message="This appliance is already set up. Sign in with your account." link={{ href: '/login', text: 'Sign in' }} />, 410);
+  c.html(
+    <MessagePage title="Already set up" message="This appliance is already set up. Sign in with your account." link={{ href: '/login', text: 'Sign in' }} />,
+    410,
+  );
 
 /** Setup, sign-in, sign-out and invite/reset pages (HTML forms, no script needed). */
 export function authPages(identity: Identity) {
@@ -83,7 +86,8 @@ export function authPages(identity: Identity) {
     .get('/:kind{invite|reset}/:token', (c) => {
       const kind = c.req.param('kind') as 'invite' | 'reset';
       const owner = identity.account.linkOwner(kind, c.req.param('token'));
-      if (!owner) return c.html(<MessagePage title="Link not valid" message="This link is invalid, expired or already used. Ask an admin for a new one." />, 400);
+      if (!owner)
+        return c.html(<MessagePage title="Link not valid" message="This link is invalid, expired or already used. Ask an admin for a new one." />, 400);
       return c.html(<SetPasswordPage kind={kind} token={c.req.param('token')} email={owner.email} activeKeys={identity.keys.activeCount(owner.id)} />);
     })
     .post('/:kind{invite|reset}/:token', async (c) => {
@@ -97,7 +101,10 @@ export function authPages(identity: Identity) {
         const f = failure(c, err);
         const owner = identity.account.linkOwner(kind, token);
         if (!owner) return c.html(<MessagePage title="Link not valid" message={f.message} />, f.status);
-        return c.html(<SetPasswordPage kind={kind} token={token} email={owner.email} error={f.message} activeKeys={identity.keys.activeCount(owner.id)} />, f.status);
+        return c.html(
+          <SetPasswordPage kind={kind} token={token} email={owner.email} error={f.message} activeKeys={identity.keys.activeCount(owner.id)} />,
+          f.status,
+        );
       }
     });
 }

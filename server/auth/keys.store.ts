@@ -6,7 +6,11 @@ import type { ApiKey } from './identity.types.ts';
 /** API keys: the only code touching that table. */
 export function createKeysStore(orm: Orm) {
   // Every API request looks its key up: compiled once, not on each call.
-  const byPrefix = orm.select().from(apiKeys).where(eq(apiKeys.prefix, sql.placeholder('prefix'))).prepare();
+  const byPrefix = orm
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.prefix, sql.placeholder('prefix')))
+    .prepare();
   return {
     insert: (k: typeof apiKeys.$inferInsert): ApiKey => orm.insert(apiKeys).values(k).returning().get(),
     byPrefix: (prefix: string): ApiKey | undefined => byPrefix.get({ prefix }),

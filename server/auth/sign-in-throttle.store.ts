@@ -31,11 +31,7 @@ export function createThrottleStore(orm: Orm) {
       orm
         .delete(loginThrottle)
         .where(
-          and(
-            startsWith(prefix),
-            lt(loginThrottle.windowStart, before),
-            or(sql`${loginThrottle.lockedUntil} IS NULL`, lt(loginThrottle.lockedUntil, now)),
-          ),
+          and(startsWith(prefix), lt(loginThrottle.windowStart, before), or(sql`${loginThrottle.lockedUntil} IS NULL`, lt(loginThrottle.lockedUntil, now))),
         )
         .run();
     },

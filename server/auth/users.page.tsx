@@ -22,7 +22,9 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
       {link ? (
         <section class="card">
           <p>{link.label}</p>
-          <p class="secret" data-testid="link">{link.url}</p>
+          <p class="secret" data-testid="link">
+            {link.url}
+          </p>
         </section>
       ) : null}
       <section class="card">
@@ -30,7 +32,14 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
         <p class="muted">A reset link lets the user choose a new password; using it signs out all their sessions and revokes all their API keys.</p>
         <table>
           <thead>
-            <tr><th>Name</th><th>Email</th><th>Role</th><th>Status</th><th>Created</th><th>Actions</th></tr>
+            <tr>
+              <th>Name</th>
+              <th>Email</th>
+              <th>Role</th>
+              <th>Status</th>
+              <th>Created</th>
+              <th>Actions</th>
+            </tr>
           </thead>
           <tbody>
             {users.map((u) => (
@@ -38,10 +47,19 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
                 <td>{u.name}</td>
                 <td>{u.email}</td>
                 <td>{u.role}</td>
-                <td>{u.status}{u.hasPassword ? '' : ' (invited)'}</td>
+                <td>
+                  {u.status}
+                  {u.hasPassword ? '' : ' (invited)'}
+                </td>
                 <td>{when(u.createdAt)}</td>
                 <td class="row">
-                  <PostButton caller={caller} action={`/admin/users/${u.id}`} fields={{ role: u.role === 'admin' ? 'user' : 'admin' }} label={u.role === 'admin' ? 'Make user' : 'Make admin'} kind="secondary" />
+                  <PostButton
+                    caller={caller}
+                    action={`/admin/users/${u.id}`}
+                    fields={{ role: u.role === 'admin' ? 'user' : 'admin' }}
+                    label={u.role === 'admin' ? 'Make user' : 'Make admin'}
+                    kind="secondary"
+                  />
                   <PostButton
                     caller={caller}
                     action={`/admin/users/${u.id}`}

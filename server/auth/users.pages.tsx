@@ -11,7 +11,16 @@ import { AppError, isAppError } from '../kernel/errors.ts';
 import { UsersPage } from './users.page.tsx';
 import { pageAdmin } from '../ui/guards.ts';
 
-const createForm = z.object({ name, email, role: role.default('user'), password: z.string().max(256).optional().transform((p) => (p ? p : undefined)) });
+const createForm = z.object({
+  name,
+  email,
+  role: role.default('user'),
+  password: z
+    .string()
+    .max(256)
+    .optional()
+    .transform((p) => (p ? p : undefined)),
+});
 const updateForm = z.object({ role: role.optional(), status: z.enum(['active', 'deactivated']).optional() });
 
 type UsersExtra = { error?: string; info?: string; link?: { label: string; url: string } };
@@ -41,7 +50,9 @@ export function usersPages(identity: Identity) {
       attempt(c, async () => {
         const form = parse(createForm, await c.req.parseBody());
         const { user, inviteUrl } = await identity.users.create(form, actorOf(callerOf(c)), c.get('ip'));
-        return inviteUrl ? { link: { label: `Invite link for ${user.email} (valid 72 hours, works once):`, url: inviteUrl } } : { info: `Added ${user.email}.` };
+        return inviteUrl
+          ? { link: { label: `Invite link for ${user.email} (valid 72 hours, works once):`, url: inviteUrl } }
+          : { info: `Added ${user.email}.` };
       }),
     )
     .post('/:id', (c) =>
@@ -55,7 +66,12 @@ export function usersPages(identity: Identity) {
       attempt(c, () => {
         const link = identity.users.resetLink(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));
         const user = identity.users.get(c.req.param('id'));
-        return { link: { label: `Password reset link for ${user.email} (valid 1 hour, works once). ${describeReset(identity.keys.activeCount(user.id))}`, url: link.url } };
+        return {
+          link: {
+            label: `Password reset link for ${user.email} (valid 1 hour, works once). ${describeReset(identity.keys.activeCount(user.id))}`,
+            url: link.url,
+          },
+        };
       }),
     );
 }

@@ -76,7 +76,17 @@ export function createUserService(deps: {
         // so concurrent creations cannot pass the limit together.
         user = users.transaction(() => {
           guard();
-          return users.insert({ id: randomUUID(), email, name: input.name, role: input.role, status: 'active', passwordHash, createdAt: now, updatedAt: now, passwordChangedAt: passwordHash ? now : null });
+          return users.insert({
+            id: randomUUID(),
+            email,
+            name: input.name,
+            role: input.role,
+            status: 'active',
+            passwordHash,
+            createdAt: now,
+            updatedAt: now,
+            passwordChangedAt: passwordHash ? now : null,
+          });
         });
       } catch (err) {
         if (/UNIQUE/.test((err as Error).message)) throw new AppError('email_taken', 'an account with this email already exists');
@@ -90,8 +100,7 @@ export function createUserService(deps: {
     update(id: string, input: UpdateUserInput, actor: Actor, ip?: string): UserView {
       return users.transaction(() => {
         const before = mustGet(id);
-        const losesAdmin =
-          before.role === 'admin' && before.status === 'active' && (input.role === 'user' || input.status === 'deactivated');
+        const losesAdmin = before.role === 'admin' && before.status === 'active' && (input.role === 'user' || input.status === 'deactivated');
         if (losesAdmin && users.countActiveAdmins(id) === 0) {
           throw new AppError('last_admin', 'this is the last active admin; make another admin first');
         }

@@ -76,7 +76,15 @@ export function createOpenAIBackend(deps: { baseUrl: string; apiKey: string | un
         if (req.signal?.aborted) throw new AppError('bad_request', 'stopped');
         throw new AppError('generation_failed', `the model endpoint failed mid-answer (${(err as Error).message})`, { partial: produced });
       }
-      yield { type: 'done', promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, doneReason: finish === 'length' ? 'length' : 'stop', truncated: false, minerId: undefined, durationMs: deps.clock() - started };
+      yield {
+        type: 'done',
+        promptTokens: usage.prompt_tokens,
+        completionTokens: usage.completion_tokens,
+        doneReason: finish === 'length' ? 'length' : 'stop',
+        truncated: false,
+        minerId: undefined,
+        durationMs: deps.clock() - started,
+      };
     },
 
     async embed(req: EmbedRequest): Promise<EmbedResult> {

@@ -107,10 +107,17 @@ export function createBrowserClient(o: BrowserClientOptions) {
      */
     async fetchPage(req: FetchRequest, options: FetchPageOptions = {}): Promise<FetchResult> {
       const parsed = fetchRequestSchema.safeParse(req);
-      if (!parsed.success) throw new AppError('page_refused', `not a request the browser service takes: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new AppError(
+          'page_refused',
+          `not a request the browser service takes: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+        );
       const release = await slots.acquire(o.waitMs, options.signal);
       if (!release) {
-        throw new AppError('browser_busy', `all ${o.concurrency} page fetches of this server are in use and none came free within ${o.waitMs / 1000} s; try again shortly (BROWSER_CLIENT_CONCURRENCY)`);
+        throw new AppError(
+          'browser_busy',
+          `all ${o.concurrency} page fetches of this server are in use and none came free within ${o.waitMs / 1000} s; try again shortly (BROWSER_CLIENT_CONCURRENCY)`,
+        );
       }
       try {
         const body = await call(
@@ -129,7 +136,12 @@ export function createBrowserClient(o: BrowserClientOptions) {
     /** Asks the sidecar how its pool is; it does not wait for a slot. */
     async health(): Promise<BrowserHealth> {
       const timeoutMs = o.healthTimeoutMs ?? 1500;
-      const body = await call('/health', { method: 'GET' }, timeoutMs, () => new AppError('browser_unavailable', `${sidecarName(base)} did not answer within ${timeoutMs} ms`, { reason: 'browser_unreachable' }));
+      const body = await call(
+        '/health',
+        { method: 'GET' },
+        timeoutMs,
+        () => new AppError('browser_unavailable', `${sidecarName(base)} did not answer within ${timeoutMs} ms`, { reason: 'browser_unreachable' }),
+      );
       return shaped(healthSchema, body, 'a health report');
     },
 

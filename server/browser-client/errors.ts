@@ -43,7 +43,10 @@ export function sidecarError(baseUrl: string, status: number, body: unknown): Ap
   const message = typeof error?.message === 'string' && error.message.trim() ? error.message.trim().slice(0, MAX_MESSAGE) : undefined;
   if (code) return new AppError(MAPPED[code], message ?? code.replace(/_/g, ' '), { sidecarCode: code, status });
   // Not the sidecar's error shape: something else answers at that address, or it broke.
-  return new AppError('browser_unavailable', `${sidecarName(baseUrl)} answered ${status}${message ? `: ${message}` : ''}`, { reason: 'browser_unreachable', status });
+  return new AppError('browser_unavailable', `${sidecarName(baseUrl)} answered ${status}${message ? `: ${message}` : ''}`, {
+    reason: 'browser_unreachable',
+    status,
+  });
 }
 
 /** Turns a failure to reach the sidecar at all (refused, no such host, reset) into `browser_unavailable`. */

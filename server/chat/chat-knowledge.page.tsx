@@ -37,7 +37,8 @@ export function KnowledgePicker({ caller, conversationId, knowledge, collections
       <summary>
         {wholeDocument ? (
           <>
-            Whole document: <span data-testid="kb-document">{document ? <a href={`/documents/${document.id}`}>{document.title}</a> : 'a document you can no longer read'}</span>
+            Whole document:{' '}
+            <span data-testid="kb-document">{document ? <a href={`/documents/${document.id}`}>{document.title}</a> : 'a document you can no longer read'}</span>
           </>
         ) : (
           <>
@@ -58,7 +59,10 @@ export function KnowledgePicker({ caller, conversationId, knowledge, collections
             collections.map((c) => (
               <label class="check">
                 <input type="checkbox" name="collectionIds" value={String(c.id)} checked={chosen.has(c.id)} data-testid="kb-choice" data-name={c.name} />
-                {c.name} <span class="muted small">({c.scope}, {c.ready} documents)</span>
+                {c.name}{' '}
+                <span class="muted small">
+                  ({c.scope}, {c.ready} documents)
+                </span>
               </label>
             ))
           )}

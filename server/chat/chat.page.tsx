@@ -97,7 +97,13 @@ export function ChatPage({ caller, conversations, current, models, collections, 
           <Notice error={error} />
           {ready ? null : <p class="notice info">No chat model is set up yet. An admin adds one on the Models page.</p>}
           <h1 data-testid="conversation-title">{current?.conversation.title ?? 'New conversation'}</h1>
-          <KnowledgePicker caller={caller} conversationId={current?.conversation.id} knowledge={current?.conversation.knowledge} collections={collections} document={document} />
+          <KnowledgePicker
+            caller={caller}
+            conversationId={current?.conversation.id}
+            knowledge={current?.conversation.knowledge}
+            collections={collections}
+            document={document}
+          />
           <div class="notice error chat-alert" role="alert" data-testid="chat-alert"></div>
           <div class="messages" data-testid="messages">
             {messages.map((m, i) => (
@@ -108,7 +114,16 @@ export function ChatPage({ caller, conversations, current, models, collections, 
             <p class="notice info">Sending messages needs JavaScript; the history above can be read without it.</p>
           </noscript>
           <form class="composer" data-testid="composer" data-ready={ready ? 'yes' : 'no'}>
-            <textarea name="content" rows={3} maxlength={200000} data-testid="composer-input" aria-label="Message" placeholder="Ask something. Enter sends, Shift+Enter starts a new line.">{suggestion}</textarea>
+            <textarea
+              name="content"
+              rows={3}
+              maxlength={200000}
+              data-testid="composer-input"
+              aria-label="Message"
+              placeholder="Ask something. Enter sends, Shift+Enter starts a new line."
+            >
+              {suggestion}
+            </textarea>
             <div class="row">
               <button type="submit" data-testid="send" disabled>
                 Send

@@ -19,7 +19,9 @@ import { pageUser } from '../ui/guards.ts';
 const newForm = z.object({ model: z.string().trim().max(200).optional() });
 const titleForm = z.object({ title: z.string().trim().min(1, 'give the conversation a title').max(200) });
 // Checkboxes: absent when none is ticked, a string for one, an array for several.
-const knowledgeForm = z.object({ collectionIds: z.preprocess((v) => (v === undefined ? [] : [v].flat()), z.array(z.coerce.number().int().positive()).max(50)) });
+const knowledgeForm = z.object({
+  collectionIds: z.preprocess((v) => (v === undefined ? [] : [v].flat()), z.array(z.coerce.number().int().positive()).max(50)),
+});
 
 /** Dependencies of the chat pages. */
 export interface ChatPagesDeps {
@@ -38,10 +40,24 @@ export function chatPages(deps: ChatPagesDeps) {
     const userId = callerOf(c).user.id;
     const open = id ? deps.chat.get(userId, id) : undefined;
     const current = open ? { conversation: publicConversation(open.conversation), messages: open.messages.map(publicMessage) } : undefined;
-    const models = deps.catalog.list().filter((m) => m.kind === 'chat' && m.enabled).map(publicModel);
+    const models = deps.catalog
+      .list()
+      .filter((m) => m.kind === 'chat' && m.enabled)
+      .map(publicModel);
     const collections = deps.knowledge.service.list(knowledgeCallerOf(c));
     const document = wholeDocument(c, open?.conversation.knowledge?.documentId);
-    return c.html(<ChatPage caller={callerOf(c)} conversations={deps.chat.list(userId).map(publicConversation)} current={current} models={models} collections={collections.map(publicCollection)} document={document} error={error} />, status as 200);
+    return c.html(
+      <ChatPage
+        caller={callerOf(c)}
+        conversations={deps.chat.list(userId).map(publicConversation)}
+        current={current}
+        models={models}
+        collections={collections.map(publicCollection)}
+        document={document}
+        error={error}
+      />,
+      status as 200,
+    );
   };
   // The document of a whole-document conversation, if the user may still read it.
   const wholeDocument = (c: Context<AppEnv>, id: number | undefined) => {

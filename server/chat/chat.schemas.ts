@@ -10,7 +10,9 @@ export const knowledgeBody = z
   .strict()
   .refine((k) => k.documentId === undefined || k.collectionIds.length === 0, 'choose collections to search or one document, not both');
 /** Body of a new conversation. */
-export const createConversationBody = z.object({ title: z.string().trim().max(200).optional(), model: modelName.optional(), knowledge: knowledgeBody.optional() }).strict();
+export const createConversationBody = z
+  .object({ title: z.string().trim().max(200).optional(), model: modelName.optional(), knowledge: knowledgeBody.optional() })
+  .strict();
 /** Body of a change to a conversation: its title and/or what it grounds in. */
 export const renameConversationBody = z
   .object({ title: z.string().trim().min(1).max(200).optional(), knowledge: knowledgeBody.optional() })

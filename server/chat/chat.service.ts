@@ -55,7 +55,8 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
   function rewriter(userId: string, model: string): Rewriter {
     return async (messages, signal) => {
       let text = '';
-      for await (const e of engine.chat({ userId, source: 'chat' }, model, messages, { maxTokens: 64, temperature: 0 }, signal).events) if (e.type === 'token') text += e.delta;
+      for await (const e of engine.chat({ userId, source: 'chat' }, model, messages, { maxTokens: 64, temperature: 0 }, signal).events)
+        if (e.type === 'token') text += e.delta;
       return text;
     };
   }
@@ -94,7 +95,17 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
     const now = new Date(clock());
     // One commit for both rows: all or nothing, and one disk sync before the first token.
     const assistant = store.transaction(() => {
-      const a = store.insertMessage({ id: randomUUID(), conversationId: conv.id, seq: store.nextSeq(conv.id), role: 'assistant', content: '', status: 'streaming', model: chatModel.name, createdAt: now, updatedAt: now });
+      const a = store.insertMessage({
+        id: randomUUID(),
+        conversationId: conv.id,
+        seq: store.nextSeq(conv.id),
+        role: 'assistant',
+        content: '',
+        status: 'streaming',
+        model: chatModel.name,
+        createdAt: now,
+        updatedAt: now,
+      });
       store.updateConversation(conv.id, { updatedAt: now, model: chatModel.name });
       return a;
     });
@@ -105,7 +116,16 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       try {
         const pages = await promptWithPages(deps.pages, msgs, chatModel.contextLength, controller.signal);
         const prompt = deps.knowledge
-          ? await promptWithKnowledge(deps.knowledge, rewriter(userId, chatModel.name), userId, conv.knowledge, pages, msgs, chatModel.contextLength, controller.signal)
+          ? await promptWithKnowledge(
+              deps.knowledge,
+              rewriter(userId, chatModel.name),
+              userId,
+              conv.knowledge,
+              pages,
+              msgs,
+              chatModel.contextLength,
+              controller.signal,
+            )
           : pages;
         if (prompt.sources.length > 0) {
           store.updateMessage(assistant.id, { sources: prompt.sources, updatedAt: new Date(clock()) });
@@ -117,7 +137,15 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
             text += e.delta;
             yield e;
           } else {
-            store.updateMessage(assistant.id, { content: text, status: 'complete', minerId: e.minerId ?? null, promptTokens: e.promptTokens, completionTokens: e.completionTokens, truncated: e.truncated, updatedAt: new Date(clock()) });
+            store.updateMessage(assistant.id, {
+              content: text,
+              status: 'complete',
+              minerId: e.minerId ?? null,
+              promptTokens: e.promptTokens,
+              completionTokens: e.completionTokens,
+              truncated: e.truncated,
+              updatedAt: new Date(clock()),
+            });
           }
         }
         yield { type: 'done', message: publicMessage(store.message(assistant.id)!) };
@@ -141,7 +169,15 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       const model = engine.resolveChatModel(input.model);
       const knowledge = checkedKnowledge(userId, input.knowledge);
       const now = new Date(clock());
-      return store.insertConversation({ id: randomUUID(), userId, title: input.title?.trim() || DEFAULT_TITLE, model: model.name, knowledge, createdAt: now, updatedAt: now });
+      return store.insertConversation({
+        id: randomUUID(),
+        userId,
+        title: input.title?.trim() || DEFAULT_TITLE,
+        model: model.name,
+        knowledge,
+        createdAt: now,
+        updatedAt: now,
+      });
     },
     list: (userId: string, limit = 200) => store.conversations(userId, limit),
     get(userId: string, id: string) {
@@ -152,7 +188,11 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
     update(userId: string, id: string, patch: { title?: string | undefined; knowledge?: ConversationKnowledge | undefined }): Conversation {
       owned(userId, id);
       const knowledge = patch.knowledge === undefined ? undefined : checkedKnowledge(userId, patch.knowledge);
-      store.updateConversation(id, { ...(patch.title !== undefined ? { title: patch.title } : {}), ...(knowledge !== undefined ? { knowledge } : {}), updatedAt: new Date(clock()) });
+      store.updateConversation(id, {
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(knowledge !== undefined ? { knowledge } : {}),
+        updatedAt: new Date(clock()),
+      });
       return owned(userId, id);
     },
     remove(userId: string, id: string): void {
@@ -168,7 +208,16 @@ export function createChatService(deps: { store: ChatStore; engine: Engine; cloc
       precheck(userId, conv, model, content);
       const now = new Date(clock());
       const userMessage = store.transaction(() => {
-        const m = store.insertMessage({ id: randomUUID(), conversationId: id, seq: store.nextSeq(id), role: 'user', content, status: 'complete', createdAt: now, updatedAt: now });
+        const m = store.insertMessage({
+          id: randomUUID(),
+          conversationId: id,
+          seq: store.nextSeq(id),
+          role: 'user',
+          content,
+          status: 'complete',
+          createdAt: now,
+          updatedAt: now,
+        });
         if (conv.title === DEFAULT_TITLE) store.updateConversation(id, { title: content.replace(/\s+/g, ' ').trim().slice(0, 60) || DEFAULT_TITLE });
         return m;
       });

@@ -8,25 +8,40 @@ export function createChatStore(orm: Orm) {
   return {
     insertConversation: (row: typeof conversations.$inferInsert): Conversation => orm.insert(conversations).values(row).returning().get(),
     conversation: (id: string, userId: string): Conversation | undefined =>
-      orm.select().from(conversations).where(and(eq(conversations.id, id), eq(conversations.userId, userId))).get(),
+      orm
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.id, id), eq(conversations.userId, userId)))
+        .get(),
     conversations: (userId: string, limit: number): Conversation[] =>
       orm.select().from(conversations).where(eq(conversations.userId, userId)).orderBy(desc(conversations.updatedAt)).limit(limit).all(),
     updateConversation: (id: string, set: Partial<typeof conversations.$inferInsert>): void => {
       orm.update(conversations).set(set).where(eq(conversations.id, id)).run();
     },
     deleteConversation: (id: string, userId: string): boolean =>
-      orm.delete(conversations).where(and(eq(conversations.id, id), eq(conversations.userId, userId))).run().changes > 0,
-    messages: (conversationId: string): Message[] => orm.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.seq)).all(),
+      orm
+        .delete(conversations)
+        .where(and(eq(conversations.id, id), eq(conversations.userId, userId)))
+        .run().changes > 0,
+    messages: (conversationId: string): Message[] =>
+      orm.select().from(messages).where(eq(messages.conversationId, conversationId)).orderBy(asc(messages.seq)).all(),
     message: (id: string): Message | undefined => orm.select().from(messages).where(eq(messages.id, id)).get(),
     nextSeq: (conversationId: string): number =>
-      (orm.select({ n: sql<number>`coalesce(max(${messages.seq}), 0)` }).from(messages).where(eq(messages.conversationId, conversationId)).get()?.n ?? 0) + 1,
+      (orm
+        .select({ n: sql<number>`coalesce(max(${messages.seq}), 0)` })
+        .from(messages)
+        .where(eq(messages.conversationId, conversationId))
+        .get()?.n ?? 0) + 1,
     insertMessage: (row: typeof messages.$inferInsert): Message => orm.insert(messages).values(row).returning().get(),
     updateMessage: (id: string, set: Partial<typeof messages.$inferInsert>): void => {
       orm.update(messages).set(set).where(eq(messages.id, id)).run();
     },
     /** Deletes the messages after `seq` (edit and regenerate rewrite the tail). */
     deleteAfter: (conversationId: string, seq: number): void => {
-      orm.delete(messages).where(and(eq(messages.conversationId, conversationId), gt(messages.seq, seq))).run();
+      orm
+        .delete(messages)
+        .where(and(eq(messages.conversationId, conversationId), gt(messages.seq, seq)))
+        .run();
     },
     /** Marks answers left `streaming` by a stopped process as failed; returns how many. */
     failInterrupted: (reason: string, at: Date): number =>

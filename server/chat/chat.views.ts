@@ -28,5 +28,12 @@ export type ConversationView = ReturnType<typeof publicConversation>;
 
 /** Shapes a conversation for the API. */
 export function publicConversation(c: Conversation) {
-  return { id: c.id, title: c.title, model: c.model, knowledge: c.knowledge ?? { collectionIds: [] }, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() };
+  return {
+    id: c.id,
+    title: c.title,
+    model: c.model,
+    knowledge: c.knowledge ?? { collectionIds: [] },
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
 }

@@ -59,7 +59,8 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
         yield e;
       }
       outcome = 'ok';
-      if (done?.truncated) log.warn({ model: model.name, promptTokens: done.promptTokens, contextLength: model.contextLength }, 'prompt cut to fit the context window');
+      if (done?.truncated)
+        log.warn({ model: model.name, promptTokens: done.promptTokens, contextLength: model.contextLength }, 'prompt cut to fit the context window');
     } catch (err) {
       outcome = signal?.aborted ? 'stopped' : 'failed';
       throw err;
@@ -88,7 +89,8 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
     precheck(userId: string, modelName: string | undefined): CatalogModel {
       const model = models.resolve(modelName, 'chat');
       usage.assertWithinBudget(userId);
-      if (streams >= deps.maxStreams) throw new AppError('streams_exhausted', `the server is answering ${streams} requests, its limit (MAX_CONCURRENT_STREAMS); try again shortly`);
+      if (streams >= deps.maxStreams)
+        throw new AppError('streams_exhausted', `the server is answering ${streams} requests, its limit (MAX_CONCURRENT_STREAMS); try again shortly`);
       return model;
     },
 
@@ -117,10 +119,24 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
       try {
         result = await backend.embed({ model: model.name, input, numCtx: model.contextLength, signal });
         const wrong = result.embeddings.find((v) => v.length !== model.dimensions);
-        if (wrong) throw new AppError('embedding_dimension_mismatch', `${model.name} returned ${wrong.length}-dimension vectors but the catalog says ${model.dimensions}; fix the model's dimensions on the Models page`);
+        if (wrong)
+          throw new AppError(
+            'embedding_dimension_mismatch',
+            `${model.name} returned ${wrong.length}-dimension vectors but the catalog says ${model.dimensions}; fix the model's dimensions on the Models page`,
+          );
         return { ...result, model };
       } finally {
-        usage.record({ userId: who.userId, apiKeyId: who.apiKeyId ?? null, source: who.source, model: model.name, minerId: result?.minerId ?? null, promptTokens: result?.promptTokens ?? 0, completionTokens: 0, durationMs: clock() - started, outcome: result ? 'ok' : 'failed' });
+        usage.record({
+          userId: who.userId,
+          apiKeyId: who.apiKeyId ?? null,
+          source: who.source,
+          model: model.name,
+          minerId: result?.minerId ?? null,
+          promptTokens: result?.promptTokens ?? 0,
+          completionTokens: 0,
+          durationMs: clock() - started,
+          outcome: result ? 'ok' : 'failed',
+        });
       }
     },
 

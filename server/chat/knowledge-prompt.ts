@@ -37,7 +37,10 @@ export function checkWholeDocument(reader: Grounding, userId: string, k: Convers
   const budget = Math.floor(pageBudgetChars(contextLength, history) / CHARS_PER_TOKEN);
   const tokens = estimateTokens(doc.text);
   if (tokens > budget) {
-    throw new AppError('document_too_long', `“${doc.title}” is about ${tokens} tokens, but the model’s ${contextLength}-token window leaves room for ${budget} beside this conversation; ask about it through its collection instead, or use a model with a larger window`);
+    throw new AppError(
+      'document_too_long',
+      `“${doc.title}” is about ${tokens} tokens, but the model’s ${contextLength}-token window leaves room for ${budget} beside this conversation; ask about it through its collection instead, or use a model with a larger window`,
+    );
   }
 }
 
@@ -104,8 +107,17 @@ export async function promptWithKnowledge(
   if (k.documentId !== undefined) {
     const doc = reader.wholeDocument(userId, k.documentId);
     const text = doc.text.length > budget ? doc.text.slice(0, budget) : doc.text;
-    const source: DocumentSource = { kind: 'document', documentId: doc.id, collectionId: doc.collectionId, title: doc.title, ...(text.length < doc.text.length ? { truncated: true } : {}) };
-    const context = contextMessage([`[${first}] ${doc.title} (the whole document)\n<<<\n${text}\n>>>`], 'The user asks about the document below, given in full.');
+    const source: DocumentSource = {
+      kind: 'document',
+      documentId: doc.id,
+      collectionId: doc.collectionId,
+      title: doc.title,
+      ...(text.length < doc.text.length ? { truncated: true } : {}),
+    };
+    const context = contextMessage(
+      [`[${first}] ${doc.title} (the whole document)\n<<<\n${text}\n>>>`],
+      'The user asks about the document below, given in full.',
+    );
     return { messages: withPageContext(prompt.messages, context), sources: [...prompt.sources, source] };
   }
   const collectionIds = reader.readableCollections(userId, k.collectionIds);
@@ -113,17 +125,32 @@ export async function promptWithKnowledge(
   const queries = await retrievalQueries(history, rewrite, signal);
   const found = await reader.search({ userId, queries, collectionIds }, signal);
   if (found.hits.length === 0) {
-    const context = contextMessage(['(no passage matched)'], 'The user’s documents were searched for this question and nothing matched: say so, and answer only if you know the answer for certain.');
+    const context = contextMessage(
+      ['(no passage matched)'],
+      'The user’s documents were searched for this question and nothing matched: say so, and answer only if you know the answer for certain.',
+    );
     return { messages: withPageContext(prompt.messages, context), sources: prompt.sources, notice: found.notice };
   }
-  const shares = shareBudget(found.hits.map((h) => h.text.length), budget);
+  const shares = shareBudget(
+    found.hits.map((h) => h.text.length),
+    budget,
+  );
   const sources: DocumentSource[] = [];
   const blocks: string[] = [];
   found.hits.forEach((h, i) => {
     if (shares[i] === 0) return;
     const text = h.text.slice(0, shares[i]);
     const n = first + sources.length;
-    sources.push({ kind: 'document', documentId: h.documentId, collectionId: h.collectionId, title: h.title, chunk: h.seq, startChar: h.startChar, endChar: h.endChar, ...(text.length < h.text.length ? { truncated: true } : {}) });
+    sources.push({
+      kind: 'document',
+      documentId: h.documentId,
+      collectionId: h.collectionId,
+      title: h.title,
+      chunk: h.seq,
+      startChar: h.startChar,
+      endChar: h.endChar,
+      ...(text.length < h.text.length ? { truncated: true } : {}),
+    });
     blocks.push(`[${n}] ${h.title} (part ${h.seq + 1})\n<<<\n${text}\n>>>`);
   });
   const context = contextMessage(blocks, 'Passages from the user’s documents that match the question:');

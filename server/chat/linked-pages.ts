@@ -51,7 +51,8 @@ export async function readPages(reader: PageReader, urls: string[], signal: Abor
         const source: WebSource = { kind: 'web', url, finalUrl: page.finalUrl, title: page.title.trim().slice(0, 300) || undefined };
         // An error page's text would only mislead the model.
         if (page.status >= 400) return { source: { ...source, error: { code: 'page_fetch_failed', message: `the site answered HTTP ${page.status}` } } };
-        if (!page.text.trim()) return { source: { ...source, error: { code: 'page_empty', message: 'the page has no readable text (it may need a sign-in or show only images)' } } };
+        if (!page.text.trim())
+          return { source: { ...source, error: { code: 'page_empty', message: 'the page has no readable text (it may need a sign-in or show only images)' } } };
         return { source, text: page.text };
       } catch (err) {
         if (signal.aborted) throw err;

@@ -14,7 +14,16 @@ import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
 
 // OpenAI's error `type` for our codes; clients branch on it.
-const TYPE: Record<string, string> = { invalid_api_key: 'invalid_request_error', budget_exceeded: 'insufficient_quota', rate_limited: 'rate_limit_exceeded', miners_busy: 'server_error', no_miner: 'server_error', streams_exhausted: 'server_error', generation_failed: 'server_error', internal: 'server_error' };
+const TYPE: Record<string, string> = {
+  invalid_api_key: 'invalid_request_error',
+  budget_exceeded: 'insufficient_quota',
+  rate_limited: 'rate_limit_exceeded',
+  miners_busy: 'server_error',
+  no_miner: 'server_error',
+  streams_exhausted: 'server_error',
+  generation_failed: 'server_error',
+  internal: 'server_error',
+};
 
 /** An error in OpenAI's shape: `{"error":{"message","type","param","code"}}`. */
 function openaiError(c: Context, code: string, message: string, status: number) {
@@ -45,7 +54,13 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
   };
 
   app.get('/models', (c) =>
-    c.json({ object: 'list', data: models.list().filter((m) => m.enabled).map((m) => ({ id: m.name, object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'onsite' })) }),
+    c.json({
+      object: 'list',
+      data: models
+        .list()
+        .filter((m) => m.enabled)
+        .map((m) => ({ id: m.name, object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'onsite' })),
+    }),
   );
 
   app.post('/chat/completions', async (c) => {
@@ -63,8 +78,15 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
       messages = grounded.messages;
       sources = grounded.sources;
     }
-    const onsite = (extra?: Record<string, unknown>) => (sources.length > 0 || extra ? { onsite: { ...(sources.length > 0 ? { sources } : {}), ...extra } } : {});
-    const sampling = { temperature: body.temperature ?? undefined, topP: body.top_p ?? undefined, maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined, seed: body.seed ?? undefined, stop: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined) };
+    const onsite = (extra?: Record<string, unknown>) =>
+      sources.length > 0 || extra ? { onsite: { ...(sources.length > 0 ? { sources } : {}), ...extra } } : {};
+    const sampling = {
+      temperature: body.temperature ?? undefined,
+      topP: body.top_p ?? undefined,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+      seed: body.seed ?? undefined,
+      stop: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined),
+    };
     const gen = engine.chat(who(c), body.model, messages, sampling, controller.signal);
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(clock() / 1000);
@@ -78,8 +100,20 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
         if (r.value.type === 'token') text += r.value.delta;
         else done = r.value;
       }
-      const usage = { prompt_tokens: done?.promptTokens ?? 0, completion_tokens: done?.completionTokens ?? 0, total_tokens: (done?.promptTokens ?? 0) + (done?.completionTokens ?? 0) };
-      return c.json({ id, object: 'chat.completion', created, model: gen.model.name, choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finishReason(done) }], usage, ...onsite(done?.truncated ? { context_truncated: true } : undefined) });
+      const usage = {
+        prompt_tokens: done?.promptTokens ?? 0,
+        completion_tokens: done?.completionTokens ?? 0,
+        total_tokens: (done?.promptTokens ?? 0) + (done?.completionTokens ?? 0),
+      };
+      return c.json({
+        id,
+        object: 'chat.completion',
+        created,
+        model: gen.model.name,
+        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finishReason(done) }],
+        usage,
+        ...onsite(done?.truncated ? { context_truncated: true } : undefined),
+      });
     }
     const base = { id, object: 'chat.completion.chunk', created, model: gen.model.name, system_fingerprint: 'onsite' };
     return streamSSE(c, async (stream) => {
@@ -93,12 +127,25 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
             done = r.value;
             continue;
           }
-          await send({ ...base, choices: [{ index: 0, delta: sentRole ? { content: r.value.delta } : { role: 'assistant', content: r.value.delta }, logprobs: null, finish_reason: null }] });
+          await send({
+            ...base,
+            choices: [
+              { index: 0, delta: sentRole ? { content: r.value.delta } : { role: 'assistant', content: r.value.delta }, logprobs: null, finish_reason: null },
+            ],
+          });
           sentRole = true;
         }
         await send({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(done) }], ...onsite() });
         if (body.stream_options?.include_usage) {
-          await send({ ...base, choices: [], usage: { prompt_tokens: done?.promptTokens ?? 0, completion_tokens: done?.completionTokens ?? 0, total_tokens: (done?.promptTokens ?? 0) + (done?.completionTokens ?? 0) } });
+          await send({
+            ...base,
+            choices: [],
+            usage: {
+              prompt_tokens: done?.promptTokens ?? 0,
+              completion_tokens: done?.completionTokens ?? 0,
+              total_tokens: (done?.promptTokens ?? 0) + (done?.completionTokens ?? 0),
+            },
+          });
         }
       } catch (err) {
         const code = isAppError(err) ? err.code : 'internal';
@@ -112,9 +159,15 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
     const body = await jsonBody(c, embeddingsBody);
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     const r = await engine.embed(who(c), body.model, input, c.req.raw.signal);
-    if (body.dimensions && body.dimensions !== r.model.dimensions) throw new AppError('validation_failed', `${r.model.name} makes ${r.model.dimensions}-dimension vectors`);
+    if (body.dimensions && body.dimensions !== r.model.dimensions)
+      throw new AppError('validation_failed', `${r.model.name} makes ${r.model.dimensions}-dimension vectors`);
     const encode = (v: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
-    return c.json({ object: 'list', data: r.embeddings.map((v, index) => ({ object: 'embedding', index, embedding: encode(v) })), model: r.model.name, usage: { prompt_tokens: r.promptTokens, total_tokens: r.promptTokens } });
+    return c.json({
+      object: 'list',
+      data: r.embeddings.map((v, index) => ({ object: 'embedding', index, embedding: encode(v) })),
+      model: r.model.name,
+      usage: { prompt_tokens: r.promptTokens, total_tokens: r.promptTokens },
+    });
   });
   return app;
 }

@@ -3,10 +3,7 @@ import { kbId } from '../knowledge/collections.schemas.ts';
 
 const text = z.string().max(4_000_000);
 // Content may be a string or an array of parts; only text parts are understood.
-const content = z.union([
-  text,
-  z.array(z.union([z.object({ type: z.literal('text'), text }).loose(), z.object({ type: z.string() }).loose()])).max(1000),
-]);
+const content = z.union([text, z.array(z.union([z.object({ type: z.literal('text'), text }).loose(), z.object({ type: z.string() }).loose()])).max(1000)]);
 
 /** Body of `POST /v1/chat/completions` (unknown fields are ignored, as OpenAI's own server tolerates new ones). */
 export const chatCompletionBody = z

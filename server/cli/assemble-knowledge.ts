@@ -27,7 +27,10 @@ const INGEST_CONCURRENCY = 2;
  * `serve`), hybrid retrieval with query embeddings through the engine (so
  * budgets and the ledger apply), and the service the routes call.
  */
-export function buildKnowledge({ config, log, db, audit, clock }: Base & { db: Db }, deps: { engine: Engine; catalog: ModelService; pages?: PageReader | undefined }) {
+export function buildKnowledge(
+  { config, log, db, audit, clock }: Base & { db: Db },
+  deps: { engine: Engine; catalog: ModelService; pages?: PageReader | undefined },
+) {
   const { engine } = deps;
   const collections = createCollectionsStore(db.orm);
   const documents = createDocumentsStore(db.orm);

@@ -43,7 +43,14 @@ export interface Base {
 /** Miners: their service, the live registry and the scheduler, and the WebSocket they connect to. */
 export function buildMiners({ config, log, orm, audit, clock }: Base) {
   const registry = createRegistry(clock, config.MINER_HEARTBEAT_INTERVAL);
-  const service = createMinerService({ store: createMinersStore(orm), audit, clock, enrollmentSecret: config.MINER_ENROLLMENT_SECRET, onStatus: registry.setStatus, onRetired: registry.retire });
+  const service = createMinerService({
+    store: createMinersStore(orm),
+    audit,
+    clock,
+    enrollmentSecret: config.MINER_ENROLLMENT_SECRET,
+    onStatus: registry.setStatus,
+    onRetired: registry.retire,
+  });
   const scheduler = createScheduler(registry, clock);
   return {
     service,
@@ -64,7 +71,11 @@ export type Miners = ReturnType<typeof buildMiners>;
  * The model backend: the miners, or an external OpenAI-compatible endpoint
  * (refused outside the local network when NO_EXTERNAL_EGRESS=1).
  */
-export async function buildBackend({ config, log, audit, clock }: Base, miners: Miners, o: { resolve?: Resolver | undefined; silence?: Partial<JobSilence> | undefined }): Promise<ModelBackend> {
+export async function buildBackend(
+  { config, log, audit, clock }: Base,
+  miners: Miners,
+  o: { resolve?: Resolver | undefined; silence?: Partial<JobSilence> | undefined },
+): Promise<ModelBackend> {
   if (config.ORCH_MODEL_BACKEND === 'openai') {
     if (config.NO_EXTERNAL_EGRESS) await assertLocalEndpoint(config.OPENAI_BASE_URL!, o.resolve);
     return createOpenAIBackend({ baseUrl: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY, clock });
@@ -72,7 +83,15 @@ export async function buildBackend({ config, log, audit, clock }: Base, miners: 
   const { registry, scheduler } = miners;
   const silence: JobSilence = { ...JOB_SILENCE, beforeFirstMs: config.MINER_FIRST_TOKEN_TIMEOUT_S * 1000, ...o.silence };
   const probation = createProbation({ registry, clock, silence, log: log.child({ module: 'miners' }), audit });
-  return createMinerBackend({ registry, scheduler, clock, queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S, silence, probation, onUsageClamped: usageClampReporter(log.child({ module: 'miners' }), audit) });
+  return createMinerBackend({
+    registry,
+    scheduler,
+    clock,
+    queueWaitS: config.MINER_QUEUE_SYNC_WAIT_S,
+    silence,
+    probation,
+    onUsageClamped: usageClampReporter(log.child({ module: 'miners' }), audit),
+  });
 }
 
 /** The model catalog. */
@@ -82,12 +101,24 @@ export function buildCatalog({ orm, audit, clock }: Base): ModelService {
 
 /** The usage ledger and budgets. */
 export function buildUsage({ config, orm, audit, clock }: Base): UsageService {
-  return createUsageService({ store: createUsageStore(orm), audit, clock, defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY } });
+  return createUsageService({
+    store: createUsageStore(orm),
+    audit,
+    clock,
+    defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY },
+  });
 }
 
 /** The engine: every generation and embedding, through the catalog, the budgets and the backend. */
 export function buildEngine({ config, log, clock }: Base, d: { backend: ModelBackend; catalog: ModelService; usage: UsageService }): Engine {
-  return createEngine({ backend: d.backend, models: d.catalog, usage: d.usage, clock, log: log.child({ module: 'engine' }), maxStreams: config.MAX_CONCURRENT_STREAMS });
+  return createEngine({
+    backend: d.backend,
+    models: d.catalog,
+    usage: d.usage,
+    clock,
+    log: log.child({ module: 'engine' }),
+    maxStreams: config.MAX_CONCURRENT_STREAMS,
+  });
 }
 
 /**

@@ -78,13 +78,19 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   // count of active accounts: built in that order, with no forward reference.
   const licenseStore = createLicenseStore(db.orm);
   const audit = createAuditService(createAuditStore(db.orm), clock);
-  const identity = createIdentity(db.orm, clock, audit, {
-    bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
-    sessionSecret: config.SESSION_SECRET,
-    idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
-    maxHours: config.SESSION_MAX_HOURS,
-    baseUrl: config.APP_BASE_URL,
-  }, createSeatPolicy(licenseStore));
+  const identity = createIdentity(
+    db.orm,
+    clock,
+    audit,
+    {
+      bootstrapToken: config.ONSITE_BOOTSTRAP_TOKEN,
+      sessionSecret: config.SESSION_SECRET,
+      idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
+      maxHours: config.SESSION_MAX_HOURS,
+      baseUrl: config.APP_BASE_URL,
+    },
+    createSeatPolicy(licenseStore),
+  );
   const license = createLicenseService({
     store: licenseStore,
     activeUsers: () => identity.users.activeCount(),
@@ -126,17 +132,25 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const chat = buildChat(base, { engine, pages, knowledge: knowledge.reader });
   const models = { miners: miners.service, registry: miners.registry, backend, catalog, usage, engine, chat, knowledge };
   if (config.ORCH_MODEL_BACKEND === 'miners') {
-    health.register('miners', () => {
-      const up = miners.registry.all().filter(miners.registry.available);
-      return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
-    }, { critical: false });
+    health.register(
+      'miners',
+      () => {
+        const up = miners.registry.all().filter(miners.registry.available);
+        return up.length > 0 ? { ok: true, message: `${up.length} healthy` } : { ok: false, reason: 'no_miners', message: 'no healthy miner connected' };
+      },
+      { critical: false },
+    );
   }
   // Not critical, like the miners: without the sidecar chats still answer, only without web pages.
   health.register('browser', () => browser.check(), { critical: false });
-  const metrics = createMetrics({ version: VERSION, revision: REVISION, node: process.version }, () => databaseSizeBytes(db.sqlite), () => {
-    const l = license.state();
-    return { daysLeft: l.daysLeft, seatsUsed: l.seatsUsed, seatsTotal: l.seats };
-  });
+  const metrics = createMetrics(
+    { version: VERSION, revision: REVISION, node: process.version },
+    () => databaseSizeBytes(db.sqlite),
+    () => {
+      const l = license.state();
+      return { daysLeft: l.daysLeft, seatsUsed: l.seatsUsed, seatsTotal: l.seats };
+    },
+  );
   const app = createApp({
     log,
     metrics,
@@ -147,7 +161,13 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
     browser,
     version: VERSION,
     baseUrl: config.APP_BASE_URL,
-    hosts: hostPolicy({ baseUrl: config.APP_BASE_URL, allowedHosts: config.ALLOWED_HOSTS, port: config.PORT, tlsPort: config.TLS_PORT, tls: Boolean(config.TLS_CERT_PATH) }),
+    hosts: hostPolicy({
+      baseUrl: config.APP_BASE_URL,
+      allowedHosts: config.ALLOWED_HOSTS,
+      port: config.PORT,
+      tlsPort: config.TLS_PORT,
+      tls: Boolean(config.TLS_CERT_PATH),
+    }),
     maxJsonBytes: config.MAX_JSON_MB * 1024 * 1024,
     maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,

@@ -59,7 +59,8 @@ const PROCESS_KEYS = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 
 /** The variables of `env` named in `keys` or starting with one of `prefixes`; a child gets only these and what it is given. */
 export function pickEnv(env: Env, keys: readonly string[], prefixes: readonly string[] = []): Env {
   const out: Env = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && ([...PROCESS_KEYS, ...keys].includes(k) || prefixes.some((p) => k.startsWith(p)))) out[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && ([...PROCESS_KEYS, ...keys].includes(k) || prefixes.some((p) => k.startsWith(p)))) out[k] = v;
   return out;
 }
 

@@ -34,7 +34,9 @@ export function withDevSecrets(env: Env): { env: Env; generated: string[]; file:
   }
   if (generated.length > 0) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const body = Object.entries(stored).map(([k, v]) => `${k}=${v}`).join('\n');
+    const body = Object.entries(stored)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
     writeFileSync(file, `${HEADER}${body}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
   }

@@ -90,7 +90,8 @@ async function runDev(_args: string[], env: Env, io: CommandIo): Promise<number>
   watchParent();
   io.out(`Onsite is running: open ${config.APP_BASE_URL}`);
   const token = config.ONSITE_BOOTSTRAP_TOKEN;
-  if (token && !server.setupClaimed()) io.out(`First start: claim the admin account at ${config.APP_BASE_URL.replace(/\/+$/, '')}/setup?token=${encodeURIComponent(token)}`);
+  if (token && !server.setupClaimed())
+    io.out(`First start: claim the admin account at ${config.APP_BASE_URL.replace(/\/+$/, '')}/setup?token=${encodeURIComponent(token)}`);
   return stopped;
 }
 
@@ -108,6 +109,11 @@ function watchParent(): void {
 /** `onsite dev`: server, miner and browser sidecar for local development (what `npm start` runs). */
 export const devCommand: Command = {
   name: 'dev',
-  usage: [{ synopsis: 'dev', summary: 'run server, miner and browser sidecar for local development (npm start;\ndevelopment secrets, never for a real installation)' }],
+  usage: [
+    {
+      synopsis: 'dev',
+      summary: 'run server, miner and browser sidecar for local development (npm start;\ndevelopment secrets, never for a real installation)',
+    },
+  ],
   run: runDev,
 };

@@ -3,7 +3,11 @@ import type { Env } from '../config.ts';
 import type { Command, CommandIo } from './command.ts';
 
 async function runHealthcheck(args: string[], env: Env, { out }: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'auth-env': { type: 'string' }, 'timeout-ms': { type: 'string', default: '4000' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'auth-env': { type: 'string' }, 'timeout-ms': { type: 'string', default: '4000' } },
+  });
   const raw = positionals[0];
   if (!raw || !URL.canParse(raw)) {
     out('usage: onsite healthcheck URL [--auth-env NAME] [--timeout-ms N]');

@@ -106,7 +106,8 @@ export const initCommand: Command = {
   name: 'init',
   usage: [
     {
-      synopsis: 'init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--adopt-existing] [--host NAME]... [--server-gid GID]',
+      synopsis:
+        'init [--bundle DIR] [--ollama-dir DIR] [--docker-socket PATH] [--skip-images | --images-only] [--adopt-existing] [--host NAME]... [--server-gid GID]',
       summary:
         'install from a release bundle: verify its signature and checksums, load\nits images, import its models, write .env (secrets) and tls/; rerun-safe\n(--images-only: stop after the models, write nothing into the bundle; for updates)',
     },

@@ -48,7 +48,8 @@ export const knowledgeCommand: Command = {
     { synopsis: 'knowledge status', summary: 'show each vector index: vectors, cells, and whether it needs retraining' },
     {
       synopsis: 'knowledge retrain',
-      summary: "retrain the vector indexes for their current size (holds the database's\nwrite lock meanwhile: about 46 s at 100,000 vectors; best with the server stopped)",
+      summary:
+        "retrain the vector indexes for their current size (holds the database's\nwrite lock meanwhile: about 46 s at 100,000 vectors; best with the server stopped)",
     },
   ],
   run: runKnowledge,

@@ -61,10 +61,7 @@ export async function startServer(env: Env, options: { dev?: boolean; log?: Log;
   const config = loadConfig(effectiveEnv, { dev: options.dev ?? false });
   const log = options.log ?? createLogger({ level: config.LOG_LEVEL, secrets: secretValues(config) });
   if (config.dev) {
-    log.warn(
-      { file: devFile, generated },
-      'DEVELOPMENT MODE: secrets come from a local development file; never use --dev for a real installation',
-    );
+    log.warn({ file: devFile, generated }, 'DEVELOPMENT MODE: secrets come from a local development file; never use --dev for a real installation');
   }
 
   const lock = lockDataDir(config.dataDir, 'serve');

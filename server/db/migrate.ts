@@ -22,9 +22,7 @@ interface AppliedRow {
 
 /** Tells whether the database holds any table of ours (as opposed to a fresh file). */
 export function hasUserTables(sqlite: Sqlite): boolean {
-  const row = sqlite
-    .prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-    .get() as { n: number };
+  const row = sqlite.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).get() as { n: number };
   return row.n > 0;
 }
 

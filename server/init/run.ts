@@ -121,7 +121,9 @@ export async function runInit(o: InitOptions, out: (line: string) => void): Prom
     if (models === 'none') out('- models: none in this bundle');
     else {
       out(`✓ models: ${models.models.join(', ') || 'none'}`);
-      out(`  blobs: ${models.blobsCopied} copied (${size(models.bytesCopied)}), ${models.blobsPresent} already there; manifests: ${models.manifestsWritten} written, ${models.manifestsKept} unchanged`);
+      out(
+        `  blobs: ${models.blobsCopied} copied (${size(models.bytesCopied)}), ${models.blobsPresent} already there; manifests: ${models.manifestsWritten} written, ${models.manifestsKept} unchanged`,
+      );
     }
   }
 
@@ -145,7 +147,12 @@ export async function runInit(o: InitOptions, out: (line: string) => void): Prom
   for (const w of env.weak) out(`! .env ${w}: the server will refuse it; replace it by hand, or delete the line and run init again`);
 
   const hosts = tlsHosts(env.values, o.hosts);
-  const tls = await ensureTls(o.bundleDir, { hosts, ...(o.owner ? { owner: o.owner } : {}), ...(o.serverGid !== undefined ? { keyGroup: o.serverGid } : {}), ...(o.now ? { now: o.now } : {}) });
+  const tls = await ensureTls(o.bundleDir, {
+    hosts,
+    ...(o.owner ? { owner: o.owner } : {}),
+    ...(o.serverGid !== undefined ? { keyGroup: o.serverGid } : {}),
+    ...(o.now ? { now: o.now } : {}),
+  });
   if (tls.created.length) out(`✓ TLS: created ${tls.created.join(', ')} for ${hosts.join(', ')}`);
   if (tls.kept.length) out(`✓ TLS: kept ${tls.kept.join(', ')}`);
   if (tls.uncovered.length) {

@@ -19,7 +19,10 @@ export async function assertLocalEndpoint(url: string, resolve: Resolver = syste
   try {
     addresses = isIP(host) ? [host] : await resolve(host);
   } catch (err) {
-    throw new AppError('egress_refused', `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}); with NO_EXTERNAL_EGRESS=1 the endpoint must be a local address`);
+    throw new AppError(
+      'egress_refused',
+      `${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}); with NO_EXTERNAL_EGRESS=1 the endpoint must be a local address`,
+    );
   }
   const outside = addresses.filter((a) => !isLoopbackOrPrivate(a));
   if (addresses.length === 0 || outside.length > 0) {

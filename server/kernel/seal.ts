@@ -77,7 +77,11 @@ export function createKeyring(current: string, previous: readonly string[] = [])
       const [, kid, nonce, rest] = m as unknown as [string, string, string, string];
       const key = keys.get(kid);
       if (!key) {
-        throw new AppError('seal_key_unknown', `the stored secret was sealed with key ${kid}, which is neither DB_ENCRYPTION_KEY nor one of DB_ENCRYPTION_KEY_PREVIOUS`, { keyId: kid });
+        throw new AppError(
+          'seal_key_unknown',
+          `the stored secret was sealed with key ${kid}, which is neither DB_ENCRYPTION_KEY nor one of DB_ENCRYPTION_KEY_PREVIOUS`,
+          { keyId: kid },
+        );
       }
       const body = Buffer.from(rest, 'base64url');
       if (body.length < TAG_BYTES) throw new AppError('seal_invalid', 'the stored secret is truncated');

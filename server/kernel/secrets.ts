@@ -37,7 +37,8 @@ export const MIN_SECRET_LENGTH = 32;
 
 // Values copied from examples, docs or habits: a secret containing one of
 // these was typed by a person, not generated.
-const EXAMPLE_MARKERS = /change.?me|example|replace.?me|placeholder|your.?(secret|token|key)|insecure|dummy|not.?secret|xxxxxx|secret.?here|todo|password|12345678|qwerty/i;
+const EXAMPLE_MARKERS =
+  /change.?me|example|replace.?me|placeholder|your.?(secret|token|key)|insecure|dummy|not.?secret|xxxxxx|secret.?here|todo|password|12345678|qwerty/i;
 
 /** Explains why a secret value is unacceptable, or returns undefined when it is fine. */
 export function secretProblem(value: string | undefined): string | undefined {

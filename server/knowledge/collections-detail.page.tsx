@@ -23,7 +23,9 @@ function AddDocuments({ caller, c }: { caller: Caller; c: CollectionView }) {
           <span>Files (PDF, Word, Markdown, text, HTML)</span>
           <input type="file" name="file" multiple required data-testid="upload-input" />
         </label>
-        <button type="submit" data-testid="upload-button">Upload</button>
+        <button type="submit" data-testid="upload-button">
+          Upload
+        </button>
       </form>
       <ul class="uploads" data-testid="uploads" aria-live="polite"></ul>
       <noscript>
@@ -35,7 +37,9 @@ function AddDocuments({ caller, c }: { caller: Caller; c: CollectionView }) {
           <span>Import a web page</span>
           <input type="url" name="url" required maxlength={2048} placeholder="https://intranet.example/policy" data-testid="import-url" />
         </label>
-        <button type="submit" class="secondary">Import</button>
+        <button type="submit" class="secondary">
+          Import
+        </button>
       </form>
     </section>
   );
@@ -55,10 +59,18 @@ function Manage({ caller, c }: { caller: Caller; c: CollectionView }) {
           <span>Description</span>
           <input name="description" value={c.description} maxlength={2000} />
         </label>
-        <button type="submit" class="secondary">Save</button>
+        <button type="submit" class="secondary">
+          Save
+        </button>
       </form>
       <p>
-        <PostButton caller={caller} action={`/collections/${c.id}/delete`} label="Delete collection" kind="danger" confirm={`Delete “${c.name}” with all its documents?`} />
+        <PostButton
+          caller={caller}
+          action={`/collections/${c.id}/delete`}
+          label="Delete collection"
+          kind="danger"
+          confirm={`Delete “${c.name}” with all its documents?`}
+        />
       </p>
     </details>
   );
@@ -75,19 +87,29 @@ export function CollectionPage({ caller, collection: c, documents, error, info }
     <Layout title={c.name} caller={caller} scripts={['chat-api.js', 'knowledge-view.js', 'knowledge.js']}>
       <Notice error={error} info={info} />
       <section class="card" data-testid="collection" data-id={String(c.id)} data-writable={String(writable)}>
-        <p class="muted small"><a href="/collections">Documents</a> /</p>
+        <p class="muted small">
+          <a href="/collections">Documents</a> /
+        </p>
         <h1 data-testid="collection-name">
           {c.name} <ScopeBadge scope={c.scope} />
         </h1>
         {c.description ? <p class="muted">{c.description}</p> : null}
         <form method="post" action={`/collections/${c.id}/chat`} class="inline">
           <CsrfField caller={caller} />
-          <button type="submit" data-testid="chat-with-collection">Chat with this collection</button>
+          <button type="submit" data-testid="chat-with-collection">
+            Chat with this collection
+          </button>
         </form>
         <div class="notice error live-alert" role="alert" data-testid="collection-alert"></div>
         <table data-testid="documents-table">
           <thead>
-            <tr><th>Title</th><th>Format</th><th>Size</th><th>Status</th><th>Actions</th></tr>
+            <tr>
+              <th>Title</th>
+              <th>Format</th>
+              <th>Size</th>
+              <th>Status</th>
+              <th>Actions</th>
+            </tr>
           </thead>
           <tbody data-testid="documents">
             {documents.map((d) => (
@@ -99,7 +121,11 @@ export function CollectionPage({ caller, collection: c, documents, error, info }
           No documents yet.
         </p>
       </section>
-      {writable ? <AddDocuments caller={caller} c={c} /> : <p class="muted">Only {c.scope === 'shared' ? 'an admin' : 'its owner'} adds documents to this collection.</p>}
+      {writable ? (
+        <AddDocuments caller={caller} c={c} />
+      ) : (
+        <p class="muted">Only {c.scope === 'shared' ? 'an admin' : 'its owner'} adds documents to this collection.</p>
+      )}
       {writable ? <Manage caller={caller} c={c} /> : null}
     </Layout>
   );

@@ -4,7 +4,6 @@ import { mayWrite } from './collections.service.ts';
 import type { CollectionView, DocumentView, HitView } from './collections.views.ts';
 import { PostButton } from '../ui/layout.tsx';
 
-
 /** Whether the caller may change a collection: its owner for a private one, an admin for a shared one. */
 export function canWrite(caller: Caller, c: Pick<CollectionView, 'scope' | 'ownerId'>): boolean {
   return mayWrite(caller.user, c);
@@ -46,19 +45,33 @@ export function DocumentRow({ caller, d, writable }: { caller: Caller; d: Docume
   return (
     <tr data-testid="document-row" data-id={String(d.id)} data-status={d.status} data-updated={d.updatedAt}>
       <td>
-        {d.status === 'ready' ? <a href={`/documents/${d.id}`} data-testid="document-link">{d.title}</a> : <span>{d.title}</span>}
+        {d.status === 'ready' ? (
+          <a href={`/documents/${d.id}`} data-testid="document-link">
+            {d.title}
+          </a>
+        ) : (
+          <span>{d.title}</span>
+        )}
       </td>
       <td>{d.format ?? '—'}</td>
       <td>{formatBytes(d.sizeBytes)}</td>
       <td>
-        <span class={`status ${d.status}`} data-testid="document-status">{progressText(d)}</span>
+        <span class={`status ${d.status}`} data-testid="document-status">
+          {progressText(d)}
+        </span>
         {busy && d.chunks > 0 ? <progress max={d.chunks} value={d.embeddedChunks} aria-label={`Embedding ${d.title}`}></progress> : null}
-        {d.status === 'failed' && d.error ? <p class="bad small" data-testid="document-error">{d.error}</p> : null}
+        {d.status === 'failed' && d.error ? (
+          <p class="bad small" data-testid="document-error">
+            {d.error}
+          </p>
+        ) : null}
       </td>
       <td class="row">
         {d.status === 'ready' ? <PostButton caller={caller} action={`/documents/${d.id}/summarise`} label="Summarise" kind="secondary" /> : null}
         {writable && d.status === 'failed' ? <PostButton caller={caller} action={`/documents/${d.id}/retry`} label="Retry" kind="secondary" /> : null}
-        {writable ? <PostButton caller={caller} action={`/documents/${d.id}/delete`} label="Delete" kind="danger" confirm={`Delete “${d.title}” and its chunks?`} /> : null}
+        {writable ? (
+          <PostButton caller={caller} action={`/documents/${d.id}/delete`} label="Delete" kind="danger" confirm={`Delete “${d.title}” and its chunks?`} />
+        ) : null}
       </td>
     </tr>
   );
@@ -74,7 +87,19 @@ export function snippet(text: string): string {
 }
 
 /** Search results: how the search ran (and why not fully), then each hit with its passage. knowledge-view.js builds the same list. */
-export function SearchResults({ query, mode, notice, results, names }: { query: string; mode: string; notice: string | null; results: HitView[]; names: Map<number, string> }) {
+export function SearchResults({
+  query,
+  mode,
+  notice,
+  results,
+  names,
+}: {
+  query: string;
+  mode: string;
+  notice: string | null;
+  results: HitView[];
+  names: Map<number, string>;
+}) {
   return (
     <div data-testid="search-results">
       <p class="muted small" data-testid="search-mode">
@@ -83,8 +108,14 @@ export function SearchResults({ query, mode, notice, results, names }: { query: 
       <ol class="hits">
         {results.map((h) => (
           <li data-testid="search-hit">
-            <a href={chunkHref(h.documentId, h.chunk)} data-testid="hit-link">{h.title}</a>
-            <span class="muted small"> part {h.chunk + 1}{names.get(h.collectionId) ? ` in ${names.get(h.collectionId)}` : ''}</span>
+            <a href={chunkHref(h.documentId, h.chunk)} data-testid="hit-link">
+              {h.title}
+            </a>
+            <span class="muted small">
+              {' '}
+              part {h.chunk + 1}
+              {names.get(h.collectionId) ? ` in ${names.get(h.collectionId)}` : ''}
+            </span>
             <p class="snippet">{snippet(h.text)}</p>
           </li>
         ))}

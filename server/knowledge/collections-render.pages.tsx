@@ -47,7 +47,10 @@ export function knowledgeRenderers(deps: KnowledgePagesDeps) {
       if (!isAppError(err)) throw err;
       error = err.message;
     }
-    return c.html(<CollectionsPage caller={callerOf(c)} collections={service.list(knowledgeCallerOf(c)).map(publicCollection)} search={search} error={error} />, status as 200);
+    return c.html(
+      <CollectionsPage caller={callerOf(c)} collections={service.list(knowledgeCallerOf(c)).map(publicCollection)} search={search} error={error} />,
+      status as 200,
+    );
   }
 
   // A collection one may not read answers as the list with a 404 notice.
@@ -77,8 +80,14 @@ export function knowledgeRenderers(deps: KnowledgePagesDeps) {
     one,
     attempt,
     /** Falls back to the list. */
-    onList: (c: Context<AppEnv>): Fallback => (error, status) => list(c, { error }, status),
+    onList:
+      (c: Context<AppEnv>): Fallback =>
+      (error, status) =>
+        list(c, { error }, status),
     /** Falls back to the collection of the path's `:id`. */
-    onCollection: (c: Context<AppEnv>): Fallback => (error, status) => one(c, pathId(c), { error }, status),
+    onCollection:
+      (c: Context<AppEnv>): Fallback =>
+      (error, status) =>
+        one(c, pathId(c), { error }, status),
   };
 }

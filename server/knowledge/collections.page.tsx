@@ -24,7 +24,17 @@ export interface CollectionsPageProps {
 function SearchBox({ query }: { query: string }) {
   return (
     <form method="get" action="/collections" class="row" role="search" data-testid="search-form">
-      <input type="search" name="q" value={query} required maxlength={4000} class="grow" aria-label="Search the documents" placeholder="Search every collection you can read" data-testid="search-input" />
+      <input
+        type="search"
+        name="q"
+        value={query}
+        required
+        maxlength={4000}
+        class="grow"
+        aria-label="Search the documents"
+        placeholder="Search every collection you can read"
+        data-testid="search-input"
+      />
       <button type="submit">Search</button>
     </form>
   );
@@ -71,18 +81,33 @@ export function CollectionsPage({ caller, collections, search, error }: Collecti
       <section class="card">
         <h2>Collections</h2>
         {collections.length === 0 ? (
-          <p class="muted" data-testid="collections-empty">No collections yet. Create one below, then upload documents to it.</p>
+          <p class="muted" data-testid="collections-empty">
+            No collections yet. Create one below, then upload documents to it.
+          </p>
         ) : (
           <table data-testid="collections-table">
             <thead>
-              <tr><th>Name</th><th>Access</th><th>Documents</th><th>Description</th></tr>
+              <tr>
+                <th>Name</th>
+                <th>Access</th>
+                <th>Documents</th>
+                <th>Description</th>
+              </tr>
             </thead>
             <tbody>
               {collections.map((c) => (
                 <tr data-testid="collection-row" data-id={String(c.id)} data-name={c.name}>
-                  <td><a href={`/collections/${c.id}`} data-testid="collection-link">{c.name}</a></td>
-                  <td><ScopeBadge scope={c.scope} /></td>
-                  <td data-testid="collection-counts">{c.ready} of {c.documents} ready</td>
+                  <td>
+                    <a href={`/collections/${c.id}`} data-testid="collection-link">
+                      {c.name}
+                    </a>
+                  </td>
+                  <td>
+                    <ScopeBadge scope={c.scope} />
+                  </td>
+                  <td data-testid="collection-counts">
+                    {c.ready} of {c.documents} ready
+                  </td>
                   <td class="muted">{c.description}</td>
                 </tr>
               ))}

@@ -51,7 +51,9 @@ export function collectionsRoutes(knowledge: KnowledgeService) {
         return c.json({ documents: [publicDocument(doc, knowledge.job(doc.id))] }, 202);
       }
       const files = await uploadedFiles(c);
-      const uploads = await Promise.all(files.map(async (file) => ({ filename: file.name || 'upload', bytes: Buffer.from(await file.arrayBuffer()), declaredType: file.type || undefined })));
+      const uploads = await Promise.all(
+        files.map(async (file) => ({ filename: file.name || 'upload', bytes: Buffer.from(await file.arrayBuffer()), declaredType: file.type || undefined })),
+      );
       const added = await knowledge.upload(r, id, uploads);
       return c.json({ documents: added.map((doc) => publicDocument(doc, knowledge.job(doc.id))) }, 202);
     });

@@ -41,7 +41,12 @@ export const searchBody = z
   })
   .strict();
 /** Path parameter `:id` of a collection or document: plain digits only (no "1e0", no "+1"). */
-export const idParam = z.object({ id: z.string().regex(/^[1-9][0-9]{0,14}$/).transform(Number) });
+export const idParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/)
+    .transform(Number),
+});
 
 /*
  * What the knowledge API routes and pages read from a request alike: who

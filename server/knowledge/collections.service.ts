@@ -110,13 +110,25 @@ export function createKnowledgeService(deps: {
       const scope = input.scope ?? 'private';
       if (scope === 'shared' && r.role !== 'admin') throw new AppError('forbidden', 'only an admin makes a shared collection');
       const at = now();
-      const c = collections.insert({ name: input.name.trim().slice(0, NAME_MAX), description: input.description?.trim() ?? '', scope, ownerId: scope === 'private' ? r.id : null, createdBy: r.id, createdAt: at, updatedAt: at });
+      const c = collections.insert({
+        name: input.name.trim().slice(0, NAME_MAX),
+        description: input.description?.trim() ?? '',
+        scope,
+        ownerId: scope === 'private' ? r.id : null,
+        createdBy: r.id,
+        createdAt: at,
+        updatedAt: at,
+      });
       audit.record({ actor: actor(r), action: 'collection.create', target: String(c.id), details: { scope, name: c.name } });
       return c;
     },
     update(r: KnowledgeCaller, id: number, patch: { name?: string | undefined; description?: string | undefined }): Collection {
       writable(r, id);
-      collections.update(id, { ...(patch.name !== undefined ? { name: patch.name.trim().slice(0, NAME_MAX) } : {}), ...(patch.description !== undefined ? { description: patch.description.trim() } : {}), updatedAt: now() });
+      collections.update(id, {
+        ...(patch.name !== undefined ? { name: patch.name.trim().slice(0, NAME_MAX) } : {}),
+        ...(patch.description !== undefined ? { description: patch.description.trim() } : {}),
+        updatedAt: now(),
+      });
       return readable(r, id);
     },
     remove(r: KnowledgeCaller, id: number): void {
@@ -137,8 +149,13 @@ export function createKnowledgeService(deps: {
       const c = writable(r, collectionId);
       const checked: Array<{ file: Upload; format: string; sha256: string; name: string }> = [];
       for (const file of files) {
-        const name = [...file.filename].filter((ch) => ch >= ' ' && ch !== '\u007f').join('').slice(0, FILENAME_MAX) || 'upload';
-        if (file.bytes.length > deps.maxUploadBytes) throw new AppError('payload_too_large', `${name} is larger than the ${Math.round(deps.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_MB)`);
+        const name =
+          [...file.filename]
+            .filter((ch) => ch >= ' ' && ch !== '\u007f')
+            .join('')
+            .slice(0, FILENAME_MAX) || 'upload';
+        if (file.bytes.length > deps.maxUploadBytes)
+          throw new AppError('payload_too_large', `${name} is larger than the ${Math.round(deps.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_MB)`);
         if (file.bytes.length === 0) throw new AppError('validation_failed', `${name} is empty`);
         const format = await sniffFormat(file.bytes, { filename: name, declaredType: file.declaredType });
         const sha256 = createHash('sha256').update(file.bytes).digest('hex');
@@ -152,13 +169,26 @@ export function createKnowledgeService(deps: {
       const at = now();
       const added = documents.transaction(() =>
         checked.map(({ file, format, sha256, name }) => {
-          const d = documents.insert({ title: name, filename: name, format, sizeBytes: file.bytes.length, sha256, collectionId: c.id, status: 'queued', stage: 'queued', createdBy: r.id, createdAt: at, updatedAt: at });
+          const d = documents.insert({
+            title: name,
+            filename: name,
+            format,
+            sizeBytes: file.bytes.length,
+            sha256,
+            collectionId: c.id,
+            status: 'queued',
+            stage: 'queued',
+            createdBy: r.id,
+            createdAt: at,
+            updatedAt: at,
+          });
           documents.saveFile(d.id, file.bytes, file.declaredType?.slice(0, 200) ?? null);
           queue.enqueueDocument(d.id, at);
           return d;
         }),
       );
-      for (const d of added) audit.record({ actor: actor(r), action: 'document.add', target: String(d.id), details: { collection: c.id, title: d.title, source: 'upload' } });
+      for (const d of added)
+        audit.record({ actor: actor(r), action: 'document.add', target: String(d.id), details: { collection: c.id, title: d.title, source: 'upload' } });
       worker.kick();
       return added;
     },

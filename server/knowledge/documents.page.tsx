@@ -41,8 +41,26 @@ export function segments(text: string, chunks: ChunkView[]): Array<{ chunk: Chun
 
 function Meta({ d, c }: { d: DocumentView; c: CollectionView }) {
   const rows: Array<[string, Child]> = [
-    ['Collection', <><a href={`/collections/${c.id}`}>{c.name}</a> <ScopeBadge scope={c.scope} /></>],
-    ['Source', d.sourceUrl ? (isWebUrl(d.sourceUrl) ? <a href={d.sourceUrl} rel="noopener noreferrer" target="_blank">{d.sourceUrl}</a> : d.sourceUrl) : (d.filename ?? '—')],
+    [
+      'Collection',
+      <>
+        <a href={`/collections/${c.id}`}>{c.name}</a> <ScopeBadge scope={c.scope} />
+      </>,
+    ],
+    [
+      'Source',
+      d.sourceUrl ? (
+        isWebUrl(d.sourceUrl) ? (
+          <a href={d.sourceUrl} rel="noopener noreferrer" target="_blank">
+            {d.sourceUrl}
+          </a>
+        ) : (
+          d.sourceUrl
+        )
+      ) : (
+        (d.filename ?? '—')
+      ),
+    ],
     ['Format', d.format ?? '—'],
     ['Size', formatBytes(d.sizeBytes)],
     ['Status', <span data-testid="document-status">{progressText(d)}</span>],
@@ -53,7 +71,10 @@ function Meta({ d, c }: { d: DocumentView; c: CollectionView }) {
     <table class="meta" data-testid="document-meta">
       <tbody>
         {rows.map(([label, value]) => (
-          <tr><th scope="row">{label}</th><td>{value}</td></tr>
+          <tr>
+            <th scope="row">{label}</th>
+            <td>{value}</td>
+          </tr>
         ))}
       </tbody>
     </table>
@@ -65,10 +86,16 @@ export function DocumentPage({ caller, document: d, collection: c, text, chunks 
   return (
     <Layout title={d.title} caller={caller}>
       <section class="card" data-testid="document" data-id={String(d.id)}>
-        <p class="muted small"><a href="/collections">Documents</a> / <a href={`/collections/${c.id}`}>{c.name}</a> /</p>
+        <p class="muted small">
+          <a href="/collections">Documents</a> / <a href={`/collections/${c.id}`}>{c.name}</a> /
+        </p>
         <h1 data-testid="document-title">{d.title}</h1>
         <Meta d={d} c={c} />
-        {d.status === 'failed' && d.error ? <p class="notice error" data-testid="document-error">{d.error}</p> : null}
+        {d.status === 'failed' && d.error ? (
+          <p class="notice error" data-testid="document-error">
+            {d.error}
+          </p>
+        ) : null}
         {d.status === 'ready' ? <PostButton caller={caller} action={`/documents/${d.id}/summarise`} label="Summarise in a new chat" kind="secondary" /> : null}
       </section>
       <section class="card doc-text" data-testid="document-text">
@@ -79,7 +106,9 @@ export function DocumentPage({ caller, document: d, collection: c, text, chunks 
         ) : (
           segments(text, chunks).map(({ chunk, text: part }) => (
             <section class="chunk" id={`chunk-${chunk.seq}`} data-testid="chunk" data-seq={String(chunk.seq)} aria-label={`Part ${chunk.seq + 1}`}>
-              <a class="chunk-anchor muted small" href={`#chunk-${chunk.seq}`}>Part {chunk.seq + 1}</a>
+              <a class="chunk-anchor muted small" href={`#chunk-${chunk.seq}`}>
+                Part {chunk.seq + 1}
+              </a>
               <div class="chunk-text">{part}</div>
             </section>
           ))

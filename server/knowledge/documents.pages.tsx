@@ -31,7 +31,15 @@ export function documentsPages(deps: KnowledgePagesDeps) {
         const r = knowledgeCallerOf(c);
         const { doc, collection } = service.get(r, pathId(c));
         const { text, chunks } = service.content(r, doc.id);
-        return c.html(<DocumentPage caller={callerOf(c)} document={publicDocument(doc, service.job(doc.id))} collection={publicCollection(collection)} text={text ?? undefined} chunks={chunks} />);
+        return c.html(
+          <DocumentPage
+            caller={callerOf(c)}
+            document={publicDocument(doc, service.job(doc.id))}
+            collection={publicCollection(collection)}
+            text={text ?? undefined}
+            chunks={chunks}
+          />,
+        );
       }, onList(c)),
     )
     .post('/:id/retry', (c) => attempt(() => c.redirect(`/collections/${service.retry(knowledgeCallerOf(c), pathId(c)).collectionId}`, 303), onDocument(c)))
@@ -45,7 +53,10 @@ export function documentsPages(deps: KnowledgePagesDeps) {
     .post('/:id/summarise', (c) =>
       attempt(() => {
         const { doc } = service.get(knowledgeCallerOf(c), pathId(c));
-        const conversation = deps.chat.create(callerOf(c).user.id, { title: `Summary: ${doc.title}`.slice(0, 200), knowledge: { collectionIds: [], documentId: doc.id } });
+        const conversation = deps.chat.create(callerOf(c).user.id, {
+          title: `Summary: ${doc.title}`.slice(0, 200),
+          knowledge: { collectionIds: [], documentId: doc.id },
+        });
         return c.redirect(`/chat/${conversation.id}`, 303);
       }, onDocument(c)),
     );

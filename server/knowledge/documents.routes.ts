@@ -15,7 +15,10 @@ export function documentsRoutes(knowledge: KnowledgeService) {
     })
     .get('/:id/content', (c) => {
       const { text, chunks } = knowledge.content(knowledgeCallerOf(c), pathId(c));
-      return c.json({ text: text ?? null, chunks: chunks.map((k) => ({ seq: k.seq, startChar: k.startChar, endChar: k.endChar, tokens: k.tokens, text: k.text })) });
+      return c.json({
+        text: text ?? null,
+        chunks: chunks.map((k) => ({ seq: k.seq, startChar: k.startChar, endChar: k.endChar, tokens: k.tokens, text: k.text })),
+      });
     })
     .post('/:id/retry', (c) => {
       const doc = knowledge.retry(knowledgeCallerOf(c), pathId(c));

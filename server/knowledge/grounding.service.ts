@@ -17,7 +17,11 @@ export function createGrounding(deps: { collections: CollectionsStore; documents
       const doc = documents.get(documentId);
       if (!doc || !collections.readableOne(userId, doc.collectionId)) throw new AppError('not_found', `no such document: ${documentId}`);
       const text = documents.text(doc.id);
-      if (text === undefined) throw new AppError('document_not_ready', `“${doc.title}” has not been read yet (${doc.status === 'failed' ? `it failed: ${doc.error ?? 'unknown reason'}` : 'it is still queued'})`);
+      if (text === undefined)
+        throw new AppError(
+          'document_not_ready',
+          `“${doc.title}” has not been read yet (${doc.status === 'failed' ? `it failed: ${doc.error ?? 'unknown reason'}` : 'it is still queued'})`,
+        );
       return { id: doc.id, collectionId: doc.collectionId, title: doc.title, text };
     },
   };

@@ -41,7 +41,14 @@ export interface SearchOutcome {
  * their SQL. When vectors cannot be had (no embedding model, no miner) the
  * search still answers from keywords and says so.
  */
-export function createRetrieval(deps: { collections: CollectionsStore; keyword: KeywordStore; vectors: VectorsStore; embed: QueryEmbedder; defaultTopK: number; log: Log }) {
+export function createRetrieval(deps: {
+  collections: CollectionsStore;
+  keyword: KeywordStore;
+  vectors: VectorsStore;
+  embed: QueryEmbedder;
+  defaultTopK: number;
+  log: Log;
+}) {
   const { collections, keyword, vectors } = deps;
 
   /** The collections a search may read: the asked ones, checked, or every readable one. */
@@ -99,10 +106,12 @@ export function createRetrieval(deps: { collections: CollectionsStore; keyword: 
         return undefined;
       };
       const score = new Map(fused.map((f) => [f.id, f.score]));
-      const hits = keyword.load(
-        fused.map((f) => f.id),
-        ids,
-      ).map((h) => ({ ...h, score: score.get(h.id)!, keywordRank: rankIn('keyword', h.id), vectorRank: rankIn('vector', h.id) }));
+      const hits = keyword
+        .load(
+          fused.map((f) => f.id),
+          ids,
+        )
+        .map((h) => ({ ...h, score: score.get(h.id)!, keywordRank: rankIn('keyword', h.id), vectorRank: rankIn('vector', h.id) }));
       const vectorRan = lists.some((l) => l.kind === 'vector');
       return { hits, mode: useKeyword && vectorRan ? 'hybrid' : vectorRan ? 'vector' : 'keyword', notice };
     },

@@ -22,7 +22,9 @@ export type KnowledgeStatus = ReturnType<typeof knowledgeStatus>;
  */
 export function knowledgeStatus(deps: { documents: DocumentsStore; vectors: VectorsStore; queue: QueueStore }) {
   const chunks = deps.documents.chunkCount();
-  const spaces: SpaceStatus[] = deps.vectors.live().map((s) => ({ id: s.id, model: s.model, dimensions: s.dimensions, state: s.state, vectors: deps.vectors.embedded(s.id), layout: s.layout }));
+  const spaces: SpaceStatus[] = deps.vectors
+    .live()
+    .map((s) => ({ id: s.id, model: s.model, dimensions: s.dimensions, state: s.state, vectors: deps.vectors.embedded(s.id), layout: s.layout }));
   const building = spaces.find((s) => s.state === 'building');
   return {
     chunks,

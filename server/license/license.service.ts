@@ -124,7 +124,10 @@ export function createLicenseService(deps: {
         // An older code cannot come back to undo a replacement (more seats, a later expiry).
         const current = store.current();
         if (current && claims.issuedAt < Math.floor(current.issuedAt.getTime() / 1000)) {
-          throw new AppError('superseded', `this code was issued before the installed one (${current.licenseId}, ${current.issuedAt.toISOString().slice(0, 10)}); install a newer code`);
+          throw new AppError(
+            'superseded',
+            `this code was issued before the installed one (${current.licenseId}, ${current.issuedAt.toISOString().slice(0, 10)}); install a newer code`,
+          );
         }
         store.insert({
           code: code.trim(),
@@ -140,7 +143,13 @@ export function createLicenseService(deps: {
           installedAt: new Date(clock()),
           installedBy: actor.label,
         });
-        audit.record({ actor, action: 'license.install', target: claims.licenseId, ip, details: { seats: claims.seats, expiresAt: claims.expiresAt, customer: claims.customer } });
+        audit.record({
+          actor,
+          action: 'license.install',
+          target: claims.licenseId,
+          ip,
+          details: { seats: claims.seats, expiresAt: claims.expiresAt, customer: claims.customer },
+        });
         return state();
       } catch (err) {
         if (!isAppError(err, LICENSE_ERROR_CODES)) throw err;
@@ -152,7 +161,10 @@ export function createLicenseService(deps: {
     /** Refuses writes once the license is past its grace period. */
     assertWritable(): void {
       if (modeOf(store.current(), observe().effective) === 'read_only') {
-        throw new AppError('license_read_only', 'the license has expired and its grace period is over: Onsite is read-only until a renewal code is installed (sign-in, reading and export still work)');
+        throw new AppError(
+          'license_read_only',
+          'the license has expired and its grace period is over: Onsite is read-only until a renewal code is installed (sign-in, reading and export still work)',
+        );
       }
     },
   };

@@ -7,7 +7,11 @@ import type { LicenseRow } from './license.types.ts';
 export function createLicenseStore(orm: Orm) {
   const meta = (key: string): string | undefined => orm.select().from(appMeta).where(eq(appMeta.key, key)).get()?.value;
   const setMeta = (key: string, value: string) =>
-    orm.insert(appMeta).values({ key, value, updatedAt: new Date() }).onConflictDoUpdate({ target: appMeta.key, set: { value, updatedAt: new Date() } }).run();
+    orm
+      .insert(appMeta)
+      .values({ key, value, updatedAt: new Date() })
+      .onConflictDoUpdate({ target: appMeta.key, set: { value, updatedAt: new Date() } })
+      .run();
   // Read by the license gate on every write request: compiled once, not on each call.
   const current = orm.select().from(licenses).orderBy(desc(licenses.id)).limit(1).prepare();
   return {

@@ -54,12 +54,23 @@ export function createMinerBackend(deps: {
     let lastReason = '';
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const m = await acquire(req.model, tried, req.signal, deadline);
-      const job = startJob(registry, m, (jobId) => ({ type: 'embed', jobId, model: req.model, input: req.input, ...(req.numCtx ? { numCtx: req.numCtx } : {}) }), req.signal, embedLimits);
+      const job = startJob(
+        registry,
+        m,
+        (jobId) => ({ type: 'embed', jobId, model: req.model, input: req.input, ...(req.numCtx ? { numCtx: req.numCtx } : {}) }),
+        req.signal,
+        embedLimits,
+      );
       try {
         for await (const e of job.events) {
           if (e.type === 'embeddings') {
-            if (e.embeddings.length !== req.input.length) throw new AppError('generation_failed', `the miner returned ${e.embeddings.length} vectors for ${req.input.length} inputs`);
-            return { embeddings: e.embeddings, promptTokens: charged(boundEmbedUsage(e.promptTokens, req.input, req.numCtx), m, req.model, 'embed').promptTokens, minerId: m.id };
+            if (e.embeddings.length !== req.input.length)
+              throw new AppError('generation_failed', `the miner returned ${e.embeddings.length} vectors for ${req.input.length} inputs`);
+            return {
+              embeddings: e.embeddings,
+              promptTokens: charged(boundEmbedUsage(e.promptTokens, req.input, req.numCtx), m, req.model, 'embed').promptTokens,
+              minerId: m.id,
+            };
           }
           if (e.type === 'failed' || e.type === 'lost') {
             if (req.signal?.aborted) throw abortError(req.signal);
@@ -84,7 +95,13 @@ export function createMinerBackend(deps: {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const m = await acquire(req.model, tried, req.signal, deadline);
         const started = clock();
-        const job = startJob(registry, m, (jobId) => ({ type: 'chat', jobId, model: req.model, messages: req.messages, options: req.options }), req.signal, chatLimits);
+        const job = startJob(
+          registry,
+          m,
+          (jobId) => ({ type: 'chat', jobId, model: req.model, messages: req.messages, options: req.options }),
+          req.signal,
+          chatLimits,
+        );
         // What the server saw streamed, to bound the counts the miner reports.
         const seen = { messages: req.messages, options: req.options, chunks: 0, bytes: 0 };
         try {
@@ -95,13 +112,30 @@ export function createMinerBackend(deps: {
               yield { type: 'token', delta: e.delta };
             } else if (e.type === 'done') {
               const usage = charged(boundChatUsage(e, seen), m, req.model, 'chat');
-              yield { type: 'done', promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, doneReason: e.doneReason, truncated: e.truncated, minerId: m.id, durationMs: clock() - started };
+              yield {
+                type: 'done',
+                promptTokens: usage.promptTokens,
+                completionTokens: usage.completionTokens,
+                doneReason: e.doneReason,
+                truncated: e.truncated,
+                minerId: m.id,
+                durationMs: clock() - started,
+              };
               return;
             } else if (e.type === 'failed' || e.type === 'lost') {
               if (req.signal?.aborted) throw abortError(req.signal);
               lastReason = reasonOf(e);
-              if (e.type === 'lost' && e.beforeFirst) deps.probation?.start(m, { model: req.model, numCtx: req.options.num_ctx, reason: `took a chat job and sent no first token within ${silence.beforeFirstMs / 1000} s` });
-              if (seen.chunks > 0) throw new AppError('generation_failed', `the miner failed mid-answer (${lastReason}); the partial answer was kept`, { partial: true, minerId: m.id });
+              if (e.type === 'lost' && e.beforeFirst)
+                deps.probation?.start(m, {
+                  model: req.model,
+                  numCtx: req.options.num_ctx,
+                  reason: `took a chat job and sent no first token within ${silence.beforeFirstMs / 1000} s`,
+                });
+              if (seen.chunks > 0)
+                throw new AppError('generation_failed', `the miner failed mid-answer (${lastReason}); the partial answer was kept`, {
+                  partial: true,
+                  minerId: m.id,
+                });
               break; // retry on another miner
             }
           }

@@ -22,7 +22,12 @@ export interface MinersPageProps {
 }
 
 function Connection({ m }: { m: MinerView }) {
-  if (!m.connected) return <span class="muted" data-testid="miner-connection">offline</span>;
+  if (!m.connected)
+    return (
+      <span class="muted" data-testid="miner-connection">
+        offline
+      </span>
+    );
   return (
     <span data-testid="miner-connection" class={m.healthy ? 'ok' : 'bad'}>
       {m.healthy ? 'connected, healthy' : `connected, unhealthy${m.problem ? `: ${m.problem}` : ''}`}
@@ -66,21 +71,36 @@ export function MinersPage({ caller, miners, error, info, created }: MinersPageP
         <h1>Miners</h1>
         <table data-testid="miners-table">
           <thead>
-            <tr><th>Worker</th><th>Status</th><th>Connection</th><th>Load</th><th>Models</th><th>Last heartbeat</th><th>Actions</th></tr>
+            <tr>
+              <th>Worker</th>
+              <th>Status</th>
+              <th>Connection</th>
+              <th>Load</th>
+              <th>Models</th>
+              <th>Last heartbeat</th>
+              <th>Actions</th>
+            </tr>
           </thead>
           <tbody>
             {miners.map((m) => (
               <tr data-testid="miner-row" data-worker={m.workerId} data-status={m.status}>
                 <td>
                   {m.workerId}
-                  <div class="muted small">{m.enrolledVia === 'secret' ? 'bundled' : 'remote'}{m.version ? ` · ${m.version}` : ''}</div>
+                  <div class="muted small">
+                    {m.enrolledVia === 'secret' ? 'bundled' : 'remote'}
+                    {m.version ? ` · ${m.version}` : ''}
+                  </div>
                 </td>
                 <td data-testid="miner-status">{m.status}</td>
-                <td><Connection m={m} /></td>
+                <td>
+                  <Connection m={m} />
+                </td>
                 <td data-testid="miner-load">{m.connected ? `${m.inflight} / ${m.capacity ?? '?'}` : '—'}</td>
                 <td>{m.models.map((x) => x.name).join(', ') || '—'}</td>
                 <td>{m.lastHeartbeatAt ? `${m.lastHeartbeatAt.slice(0, 19).replace('T', ' ')} UTC` : '—'}</td>
-                <td><Actions caller={caller} m={m} /></td>
+                <td>
+                  <Actions caller={caller} m={m} />
+                </td>
               </tr>
             ))}
           </tbody>

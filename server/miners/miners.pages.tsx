@@ -10,7 +10,10 @@ import { MinersPage, type NewRegistrationToken } from './miners.page.tsx';
 import { formAction, parseForm, type FormOutcome } from '../ui/forms.ts';
 import { pageAdmin } from '../ui/guards.ts';
 
-const tokenForm = z.object({ label: z.string().trim().min(1, 'give the miner a label').max(100), ttlHours: z.coerce.number().int().min(1).max(168).default(24) });
+const tokenForm = z.object({
+  label: z.string().trim().min(1, 'give the miner a label').max(100),
+  ttlHours: z.coerce.number().int().min(1).max(168).default(24),
+});
 const pairingForm = z.object({ pairingKey: z.string().trim().min(4, 'paste the pairing key the miner printed').max(64) });
 
 /** Dependencies of the miners page. */
@@ -52,5 +55,7 @@ export function minersPages(deps: MinerPagesDeps) {
     .post('/:id/approve', (c) => attempt(c, () => ({ info: `Approved ${label(deps.miners.approve(actor(c), c.req.param('id')))}: it takes jobs now.` })))
     .post('/:id/disable', (c) => attempt(c, () => ({ info: `Disabled ${label(deps.miners.disable(actor(c), c.req.param('id')))}: it gets no new jobs.` })))
     .post('/:id/enable', (c) => attempt(c, () => ({ info: `Enabled ${label(deps.miners.enable(actor(c), c.req.param('id')))}.` })))
-    .post('/:id/revoke', (c) => attempt(c, () => ({ info: `Revoked ${label(deps.miners.revoke(actor(c), c.req.param('id')))}: it must enroll again to work.` })));
+    .post('/:id/revoke', (c) =>
+      attempt(c, () => ({ info: `Revoked ${label(deps.miners.revoke(actor(c), c.req.param('id')))}: it must enroll again to work.` })),
+    );
 }

@@ -21,7 +21,9 @@ export function minersRoutes(service: MinerService, registry: Registry) {
       c.header('cache-control', 'no-store');
       return c.json(service.createRegistrationToken(actorOf(callerOf(c)), body.label, body.ttlHours), 201);
     })
-    .post('/:id/confirm', async (c) => c.json(publicMiner(service.confirm(actorOf(callerOf(c)), c.req.param('id'), (await jsonBody(c, pairingBody)).pairingKey))))
+    .post('/:id/confirm', async (c) =>
+      c.json(publicMiner(service.confirm(actorOf(callerOf(c)), c.req.param('id'), (await jsonBody(c, pairingBody)).pairingKey))),
+    )
     .post('/:id/approve', (c) => c.json(publicMiner(service.approve(actorOf(callerOf(c)), c.req.param('id')))))
     .post('/:id/disable', (c) => c.json(publicMiner(service.disable(actorOf(callerOf(c)), c.req.param('id')))))
     .post('/:id/enable', (c) => c.json(publicMiner(service.enable(actorOf(callerOf(c)), c.req.param('id')))))

@@ -22,12 +22,26 @@ export type StatusListener = (minerId: string, status: MinerRow['status']) => vo
  * spends a one-time registration token and stays `pending` until an admin
  * pastes the pairing key it printed.
  */
-export function createMinerService(deps: { store: MinersStore; audit: AuditService; clock: Clock; enrollmentSecret: string; onStatus: StatusListener; onRetired: (minerId: string) => void }) {
+export function createMinerService(deps: {
+  store: MinersStore;
+  audit: AuditService;
+  clock: Clock;
+  enrollmentSecret: string;
+  onStatus: StatusListener;
+  onRetired: (minerId: string) => void;
+}) {
   const { store, audit, clock } = deps;
   const minerActor = (m: MinerRow): Actor => ({ id: m.id, label: `miner:${m.workerId}` });
   const seen = createSeenWriter(store, clock);
 
-  function setStatus(actor: Actor, id: string, status: MinerRow['status'], action: string, allowedFrom: Array<MinerRow['status']>, also: Partial<MinerRow> = {}): MinerRow {
+  function setStatus(
+    actor: Actor,
+    id: string,
+    status: MinerRow['status'],
+    action: string,
+    allowedFrom: Array<MinerRow['status']>,
+    also: Partial<MinerRow> = {},
+  ): MinerRow {
     const m = store.byId(id);
     if (!m || m.status === 'revoked') throw new AppError('not_found', 'no such miner');
     if (!allowedFrom.includes(m.status)) throw new AppError('miner_state', `the miner is ${m.status}`);
@@ -53,16 +67,42 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
       if (live) return { m: store.update(live.id, { tokenHash, version: req.version ?? null, lastAddress: ip ?? null })!, reenrolled: true };
       // After a revoke the secret alone is not enough: the new identity waits for an admin's approval.
       const approved = bundled === undefined;
-      const m = store.insert({ id: `mnr_${randomUUID()}`, workerId: req.workerId, enrolledVia: 'secret', status: approved ? 'active' : 'pending', tokenHash, version: req.version ?? null, createdAt: now, confirmedAt: approved ? now : null, confirmedBy: approved ? 'enrollment-secret' : null, lastAddress: ip ?? null });
+      const m = store.insert({
+        id: `mnr_${randomUUID()}`,
+        workerId: req.workerId,
+        enrolledVia: 'secret',
+        status: approved ? 'active' : 'pending',
+        tokenHash,
+        version: req.version ?? null,
+        createdAt: now,
+        confirmedAt: approved ? now : null,
+        confirmedBy: approved ? 'enrollment-secret' : null,
+        lastAddress: ip ?? null,
+      });
       return { m, reenrolled: !approved };
     });
     if ('boundTo' in outcome) {
-      audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'enrolment secret bound to another worker id', boundTo: outcome.boundTo } });
-      throw new AppError('enrollment_secret_bound', `the enrolment secret enrols only the bundled miner (worker id "${outcome.boundTo}"); enrol this one with a registration token from the Miners page`);
+      audit.record({
+        actor: { label: `miner:${req.workerId}` },
+        action: 'miner.enroll',
+        outcome: 'failure',
+        ip,
+        details: { reason: 'enrolment secret bound to another worker id', boundTo: outcome.boundTo },
+      });
+      throw new AppError(
+        'enrollment_secret_bound',
+        `the enrolment secret enrols only the bundled miner (worker id "${outcome.boundTo}"); enrol this one with a registration token from the Miners page`,
+      );
     }
     const { m, reenrolled } = outcome;
     deps.onRetired(m.id); // a connection still holding the old token ends now
-    audit.record({ actor: minerActor(m), action: 'miner.enroll', target: m.id, ip, details: { via: 'secret', workerId: m.workerId, reenrolled, status: m.status } });
+    audit.record({
+      actor: minerActor(m),
+      action: 'miner.enroll',
+      target: m.id,
+      ip,
+      details: { via: 'secret', workerId: m.workerId, reenrolled, status: m.status },
+    });
     return { minerId: m.id, minerToken, status: m.status === 'active' ? 'active' : 'pending' };
   }
 
@@ -76,10 +116,27 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
       const m = store.transaction(() => {
         const token = store.useToken(sha256Hex(req.registrationToken!), now, id);
         if (!token) return undefined;
-        return store.insert({ id, workerId: req.workerId, enrolledVia: 'token', status: 'pending', tokenHash: sha256Hex(minerToken), pairingKeyHash: req.pairingKeyHash!, registrationTokenId: token.id, version: req.version ?? null, createdAt: now, lastAddress: ip ?? null });
+        return store.insert({
+          id,
+          workerId: req.workerId,
+          enrolledVia: 'token',
+          status: 'pending',
+          tokenHash: sha256Hex(minerToken),
+          pairingKeyHash: req.pairingKeyHash!,
+          registrationTokenId: token.id,
+          version: req.version ?? null,
+          createdAt: now,
+          lastAddress: ip ?? null,
+        });
       });
       if (!m) {
-        audit.record({ actor: { label: `miner:${req.workerId}` }, action: 'miner.enroll', outcome: 'failure', ip, details: { reason: 'registration token unknown, used or expired' } });
+        audit.record({
+          actor: { label: `miner:${req.workerId}` },
+          action: 'miner.enroll',
+          outcome: 'failure',
+          ip,
+          details: { reason: 'registration token unknown, used or expired' },
+        });
         throw new AppError('unauthorized', 'the registration token is unknown, used or expired; ask an admin for a new one');
       }
       audit.record({ actor: minerActor(m), action: 'miner.enroll', target: m.id, ip, details: { via: 'token', workerId: m.workerId } });
@@ -101,7 +158,14 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
     createRegistrationToken(actor: Actor, label: string, ttlHours: number) {
       const token = `omr_${generateSecret(32)}`;
       const now = clock();
-      const row = store.insertToken({ id: randomUUID(), tokenHash: sha256Hex(token), label, createdBy: actor.id ?? null, createdAt: new Date(now), expiresAt: new Date(now + ttlHours * 3_600_000) });
+      const row = store.insertToken({
+        id: randomUUID(),
+        tokenHash: sha256Hex(token),
+        label,
+        createdBy: actor.id ?? null,
+        createdAt: new Date(now),
+        expiresAt: new Date(now + ttlHours * 3_600_000),
+      });
       audit.record({ actor, action: 'miner.registration_token.create', target: row.id, details: { label, ttlHours } });
       return { id: row.id, token, label, expiresAt: row.expiresAt.toISOString() };
     },
@@ -130,7 +194,8 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
     /** Lets a pending miner enrolled by secret (the bundled one, back after a revoke) take jobs again. */
     approve(actor: Actor, id: string): MinerRow {
       const m = store.byId(id);
-      if (m?.status === 'pending' && m.enrolledVia !== 'secret') throw new AppError('miner_state', 'a remote miner is confirmed with the pairing key it printed');
+      if (m?.status === 'pending' && m.enrolledVia !== 'secret')
+        throw new AppError('miner_state', 'a remote miner is confirmed with the pairing key it printed');
       return setStatus(actor, id, 'active', 'miner.approve', ['pending'], { confirmedAt: new Date(clock()), confirmedBy: actor.id ?? actor.label });
     },
     disable: (actor: Actor, id: string) => setStatus(actor, id, 'disabled', 'miner.disable', ['active']),
@@ -145,7 +210,14 @@ export function createMinerService(deps: { store: MinersStore; audit: AuditServi
     /** Records that a miner's connection was closed for flooding the server with heartbeats. */
     noteFlood(id: string, dropped: number, ip?: string): void {
       const m = store.byId(id);
-      audit.record({ actor: m ? minerActor(m) : { id, label: 'miner' }, action: 'miner.heartbeat_flood', outcome: 'failure', target: id, ip, details: { dropped } });
+      audit.record({
+        actor: m ? minerActor(m) : { id, label: 'miner' },
+        action: 'miner.heartbeat_flood',
+        outcome: 'failure',
+        target: id,
+        ip,
+        details: { dropped },
+      });
     },
 
     list: () => store.list(),

@@ -7,7 +7,16 @@ import type { Log } from '../kernel/log.ts';
 import { createTokenBucket } from '../kernel/token-bucket.ts';
 import type { LiveMiner, Registry } from './registry.service.ts';
 import type { MinerService } from './miners.service.ts';
-import { CLOSE, MAX_FRAME_BYTES, MAX_HEARTBEAT_BYTES, MINER_SOCKET_PATH, PROTOCOL_VERSION, minerFrameSchema, parseFrame, type ServerFrame } from '../kernel/protocol/miner.ts';
+import {
+  CLOSE,
+  MAX_FRAME_BYTES,
+  MAX_HEARTBEAT_BYTES,
+  MINER_SOCKET_PATH,
+  PROTOCOL_VERSION,
+  minerFrameSchema,
+  parseFrame,
+  type ServerFrame,
+} from '../kernel/protocol/miner.ts';
 import { incomingClientAddress } from '../http/client-address.ts';
 
 /** How long a new connection has to send its hello frame. */
@@ -35,7 +44,10 @@ function refuse(socket: Duplex, status: number, text: string) {
  * in size; excess ones are dropped unread, and a connection that keeps
  * sending them is closed with {@link CLOSE.flooding} and audited.
  */
-export function attachMinerSocket(server: Server, deps: { service: MinerService; registry: Registry; log: Log; clock: Clock; trustedProxies?: readonly string[] }) {
+export function attachMinerSocket(
+  server: Server,
+  deps: { service: MinerService; registry: Registry; log: Log; clock: Clock; trustedProxies?: readonly string[] },
+) {
   const { service, registry, log } = deps;
   const trusted = addressMatcher(deps.trustedProxies ?? []);
   // No per-message compression: frames are small JSON (a token each), where deflate only adds latency.
@@ -78,11 +90,19 @@ export function attachMinerSocket(server: Server, deps: { service: MinerService;
       const frame = isBinary ? undefined : parseFrame(minerFrameSchema, data.toString());
       if (!frame) return log.warn({ minerId }, 'dropped an invalid frame from a miner');
       if (!live) {
-        if (frame.type !== 'hello' || Math.floor(frame.protocol) !== PROTOCOL_VERSION) return ws.close(CLOSE.badHello, `expected hello with protocol ${PROTOCOL_VERSION}`);
+        if (frame.type !== 'hello' || Math.floor(frame.protocol) !== PROTOCOL_VERSION)
+          return ws.close(CLOSE.badHello, `expected hello with protocol ${PROTOCOL_VERSION}`);
         clearTimeout(helloTimer);
         const row = service.get(minerId);
         if (!row || row.status === 'revoked') return ws.close(CLOSE.revoked, 'revoked');
-        live = registry.connect({ id: minerId, workerId: row.workerId, status: row.status, hello: frame, send, close: (code, reason) => ws.close(code, reason) });
+        live = registry.connect({
+          id: minerId,
+          workerId: row.workerId,
+          status: row.status,
+          hello: frame,
+          send,
+          close: (code, reason) => ws.close(code, reason),
+        });
         send({ type: 'welcome', minerId, status: row.status, heartbeatIntervalS: registry.heartbeatIntervalS });
         service.noteSeen(minerId, { version: frame.version, models: frame.models, address });
         log.info({ minerId, workerId: row.workerId, status: row.status, models: frame.models.map((m) => m.name), capacity: frame.capacity }, 'miner connected');

@@ -17,7 +17,14 @@ export function createMinersStore(orm: Orm) {
         .where(and(eq(miners.workerId, workerId), eq(miners.enrolledVia, 'secret'), ne(miners.status, 'revoked')))
         .get(),
     /** The first miner ever enrolled by secret, whatever its status now: the bundled one, whose worker id the secret is bound to. */
-    bundled: (): MinerRow | undefined => orm.select().from(miners).where(eq(miners.enrolledVia, 'secret')).orderBy(sql`rowid`).limit(1).get(),
+    bundled: (): MinerRow | undefined =>
+      orm
+        .select()
+        .from(miners)
+        .where(eq(miners.enrolledVia, 'secret'))
+        .orderBy(sql`rowid`)
+        .limit(1)
+        .get(),
     list: (): MinerRow[] => orm.select().from(miners).where(ne(miners.status, 'revoked')).orderBy(desc(miners.createdAt)).all(),
     update: (id: string, set: Partial<typeof miners.$inferInsert>): MinerRow | undefined =>
       orm.update(miners).set(set).where(eq(miners.id, id)).returning().get(),
@@ -28,8 +35,7 @@ export function createMinersStore(orm: Orm) {
         .where(eq(miners.id, id))
         .returning({ n: miners.pairingFailures })
         .get()?.n ?? 0,
-    insertToken: (row: typeof minerRegistrationTokens.$inferInsert): RegistrationTokenRow =>
-      orm.insert(minerRegistrationTokens).values(row).returning().get(),
+    insertToken: (row: typeof minerRegistrationTokens.$inferInsert): RegistrationTokenRow => orm.insert(minerRegistrationTokens).values(row).returning().get(),
     /** Marks an unused, unexpired token used; undefined when there is none (the check and the use are one statement). */
     useToken: (hash: string, at: Date, minerId: string): RegistrationTokenRow | undefined =>
       orm

@@ -31,7 +31,13 @@ export function createProbation(deps: { registry: Registry; clock: Clock; silenc
     if (!p || !m || m.status !== 'active') return 'gone';
     if (m.inflight >= m.capacity) return 'busy';
     m.inflight += 1; // the slot, reserved as the scheduler does
-    const job = startJob(registry, m, (jobId) => ({ type: 'chat', jobId, model: p.model, messages: PROBE_MESSAGES, options: { num_ctx: p.numCtx, num_predict: PROBE_TOKENS } }), undefined, { firstMs: probeMs, nextMs: probeMs });
+    const job = startJob(
+      registry,
+      m,
+      (jobId) => ({ type: 'chat', jobId, model: p.model, messages: PROBE_MESSAGES, options: { num_ctx: p.numCtx, num_predict: PROBE_TOKENS } }),
+      undefined,
+      { firstMs: probeMs, nextMs: probeMs },
+    );
     try {
       for await (const e of job.events) {
         if (e.type === 'chunk' || e.type === 'done') {
@@ -42,7 +48,10 @@ export function createProbation(deps: { registry: Registry; clock: Clock; silenc
           return 'proven';
         }
         if (e.type === 'failed' || e.type === 'lost') {
-          log.warn({ minerId: id, workerId: m.workerId, reason: e.type === 'lost' ? e.reason : `${e.code}: ${e.message}` }, 'probe job failed; the miner stays on probation');
+          log.warn(
+            { minerId: id, workerId: m.workerId, reason: e.type === 'lost' ? e.reason : `${e.code}: ${e.message}` },
+            'probe job failed; the miner stays on probation',
+          );
           return 'failed';
         }
       }
@@ -79,7 +88,10 @@ export function createProbation(deps: { registry: Registry; clock: Clock; silenc
     /** Puts a miner on probation (once) and starts probing it. */
     start(m: LiveMiner, why: Omit<Probation, 'since'>): void {
       if (!registry.probation(m.id)) {
-        log.warn({ minerId: m.id, workerId: m.workerId, model: why.model, reason: why.reason }, 'a miner took a job and sent no first token in time; no more jobs for it until a probe job answers');
+        log.warn(
+          { minerId: m.id, workerId: m.workerId, model: why.model, reason: why.reason },
+          'a miner took a job and sent no first token in time; no more jobs for it until a probe job answers',
+        );
         audit.record({ actor: actor(m), action: 'miner.probation', outcome: 'failure', target: m.id, details: { model: why.model, reason: why.reason } });
         registry.putOnProbation(m.id, { ...why, since: deps.clock() });
       }

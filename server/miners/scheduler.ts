@@ -49,7 +49,7 @@ export function createScheduler(registry: Registry, clock: () => number) {
   }
 
   function drain() {
-    for (let i = 0; i < queue.length; ) {
+    for (let i = 0; i < queue.length;) {
       const w = queue[i]!;
       const m = pick(w.want);
       if (!m) {
@@ -105,10 +105,13 @@ export function createScheduler(registry: Registry, clock: () => number) {
           remove();
           w.reject(want.signal?.reason ?? new AppError('bad_request', 'cancelled'));
         };
-        const timer = setTimeout(() => {
-          remove();
-          w.reject(timeoutError(want, Math.round((clock() - started) / 1000)));
-        }, Math.max(0, want.deadline - now));
+        const timer = setTimeout(
+          () => {
+            remove();
+            w.reject(timeoutError(want, Math.round((clock() - started) / 1000)));
+          },
+          Math.max(0, want.deadline - now),
+        );
         want.signal?.addEventListener('abort', onAbort, { once: true });
         queue.push(w);
         drain();

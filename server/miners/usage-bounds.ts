@@ -41,7 +41,10 @@ function chatBounds(seen: ChatSeen) {
   return { prompt, completion };
 }
 
-function bounded(reported: { promptTokens: number; completionTokens: number }, bounds: { prompt: [number, number]; completion: [number, number] }): BoundedUsage {
+function bounded(
+  reported: { promptTokens: number; completionTokens: number },
+  bounds: { prompt: [number, number]; completion: [number, number] },
+): BoundedUsage {
   const promptTokens = clamp(reported.promptTokens, bounds.prompt);
   const completionTokens = clamp(reported.completionTokens, bounds.completion);
   const changed = promptTokens !== reported.promptTokens || completionTokens !== reported.completionTokens;
@@ -71,7 +74,13 @@ export interface UsageClamp {
 /** Logs and audits (`miner.usage_clamped`) a miner's token counts that were outside their bounds; the bound is what is charged. */
 export function usageClampReporter(log: Log, audit: AuditService): (c: UsageClamp) => void {
   return (c) => {
-    const details = { model: c.model, kind: c.kind, reported: c.usage.clamped?.reported, charged: { promptTokens: c.usage.promptTokens, completionTokens: c.usage.completionTokens }, bounds: c.usage.clamped?.bounds };
+    const details = {
+      model: c.model,
+      kind: c.kind,
+      reported: c.usage.clamped?.reported,
+      charged: { promptTokens: c.usage.promptTokens, completionTokens: c.usage.completionTokens },
+      bounds: c.usage.clamped?.bounds,
+    };
     log.warn({ minerId: c.minerId, workerId: c.workerId, ...details }, 'a miner reported token counts beyond what the server sent and saw; charged the bound');
     audit.record({ actor: { id: c.minerId, label: `miner:${c.workerId}` }, action: 'miner.usage_clamped', outcome: 'failure', target: c.minerId, details });
   };

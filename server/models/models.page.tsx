@@ -29,8 +29,19 @@ function CatalogRow({ caller, m }: { caller: Caller; m: ModelView }) {
         <form method="post" action="/admin/models/update" class="row">
           <CsrfField caller={caller} />
           <input type="hidden" name="name" value={m.name} />
-          <input type="number" name="contextLength" value={String(m.contextLength)} min={256} max={1048576} required aria-label={`Context length of ${m.name}`} class="num" />
-          <button type="submit" class="secondary">Save</button>
+          <input
+            type="number"
+            name="contextLength"
+            value={String(m.contextLength)}
+            min={256}
+            max={1048576}
+            required
+            aria-label={`Context length of ${m.name}`}
+            class="num"
+          />
+          <button type="submit" class="secondary">
+            Save
+          </button>
         </form>
       </td>
       <td>{m.dimensions ?? '—'}</td>
@@ -48,8 +59,12 @@ function CatalogRow({ caller, m }: { caller: Caller; m: ModelView }) {
 function KindSelect({ value }: { value: string | undefined }) {
   return (
     <select name="kind" aria-label="Kind">
-      <option value="chat" selected={value !== 'embedding'}>chat</option>
-      <option value="embedding" selected={value === 'embedding'}>embedding</option>
+      <option value="chat" selected={value !== 'embedding'}>
+        chat
+      </option>
+      <option value="embedding" selected={value === 'embedding'}>
+        embedding
+      </option>
     </select>
   );
 }
@@ -68,9 +83,28 @@ function OfferedRow({ caller, m, hasDefault }: { caller: Caller; m: OfferedModel
           {hasDefault(kind) ? null : <input type="hidden" name="isDefault" value="on" />}
           <strong class="grow">{m.name}</strong>
           <KindSelect value={kind} />
-          <input type="number" name="contextLength" value={String(clampContext(m.contextLength))} min={256} max={1048576} aria-label="Context length" class="num" />
-          <input type="number" name="dimensions" value={m.dimensions ? String(m.dimensions) : kind === 'embedding' ? '768' : ''} min={1} max={16384} aria-label="Dimensions (embedding models)" placeholder="dimensions" class="num" />
-          <button type="submit" data-testid="add-available">Add</button>
+          <input
+            type="number"
+            name="contextLength"
+            value={String(clampContext(m.contextLength))}
+            min={256}
+            max={1048576}
+            aria-label="Context length"
+            class="num"
+          />
+          <input
+            type="number"
+            name="dimensions"
+            value={m.dimensions ? String(m.dimensions) : kind === 'embedding' ? '768' : ''}
+            min={1}
+            max={16384}
+            aria-label="Dimensions (embedding models)"
+            placeholder="dimensions"
+            class="num"
+          />
+          <button type="submit" data-testid="add-available">
+            Add
+          </button>
         </form>
       </td>
     </tr>
@@ -88,7 +122,15 @@ export function ModelsPage({ caller, models, available, error, info }: ModelsPag
         <p class="muted">Only catalog models are used, at the context length set here. Each kind has at most one default.</p>
         <table data-testid="models-table">
           <thead>
-            <tr><th>Name</th><th>Kind</th><th>Context length</th><th>Dimensions</th><th>Status</th><th>Default</th><th>Actions</th></tr>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Context length</th>
+              <th>Dimensions</th>
+              <th>Status</th>
+              <th>Default</th>
+              <th>Actions</th>
+            </tr>
           </thead>
           <tbody>
             {models.map((m) => (
@@ -101,7 +143,9 @@ export function ModelsPage({ caller, models, available, error, info }: ModelsPag
       <section class="card">
         <h2>Offered by miners, not in the catalog</h2>
         {available.length === 0 ? (
-          <p class="muted" data-testid="available-empty">Nothing new: every model connected miners offer is in the catalog.</p>
+          <p class="muted" data-testid="available-empty">
+            Nothing new: every model connected miners offer is in the catalog.
+          </p>
         ) : (
           <table data-testid="available-table">
             <tbody>
@@ -123,8 +167,12 @@ export function ModelsPage({ caller, models, available, error, info }: ModelsPag
           </label>
           <Field label="Context length (tokens)" name="contextLength" type="number" value="4096" />
           <Field label="Dimensions (embedding models only)" name="dimensions" type="number" required={false} />
-          <label class="check"><input type="checkbox" name="enabled" checked /> Enabled</label>
-          <label class="check"><input type="checkbox" name="isDefault" /> Default of its kind</label>
+          <label class="check">
+            <input type="checkbox" name="enabled" checked /> Enabled
+          </label>
+          <label class="check">
+            <input type="checkbox" name="isDefault" /> Default of its kind
+          </label>
           <button type="submit">Add model</button>
         </form>
       </section>

@@ -28,7 +28,8 @@ export function createModelService(deps: { store: ModelsStore; audit: AuditServi
 
     /** Adds or replaces a model; making it the default takes that role from the previous one. */
     save(actor: Actor, input: ModelInput): CatalogModel {
-      if (input.kind === 'embedding' && !input.dimensions) throw new AppError('validation_failed', 'an embedding model needs its dimensions (e.g. 768 for nomic-embed-text)');
+      if (input.kind === 'embedding' && !input.dimensions)
+        throw new AppError('validation_failed', 'an embedding model needs its dimensions (e.g. 768 for nomic-embed-text)');
       const now = new Date(clock());
       const existing = store.get(input.name);
       const saved = store.transaction(() => {
@@ -44,7 +45,12 @@ export function createModelService(deps: { store: ModelsStore; audit: AuditServi
           updatedAt: now,
         });
       });
-      audit.record({ actor, action: existing ? 'model.update' : 'model.add', target: input.name, details: { kind: saved.kind, contextLength: saved.contextLength, enabled: saved.enabled, isDefault: saved.isDefault } });
+      audit.record({
+        actor,
+        action: existing ? 'model.update' : 'model.add',
+        target: input.name,
+        details: { kind: saved.kind, contextLength: saved.contextLength, enabled: saved.enabled, isDefault: saved.isDefault },
+      });
       return saved;
     },
 
@@ -52,7 +58,14 @@ export function createModelService(deps: { store: ModelsStore; audit: AuditServi
     update(actor: Actor, name: string, patch: ModelPatch): CatalogModel {
       const m = store.get(name);
       if (!m) throw new AppError('model_unknown', `no model ${name} in the catalog`);
-      return this.save(actor, { name, kind: m.kind, contextLength: patch.contextLength ?? m.contextLength, dimensions: patch.dimensions ?? m.dimensions, enabled: patch.enabled ?? m.enabled, isDefault: patch.isDefault ?? m.isDefault });
+      return this.save(actor, {
+        name,
+        kind: m.kind,
+        contextLength: patch.contextLength ?? m.contextLength,
+        dimensions: patch.dimensions ?? m.dimensions,
+        enabled: patch.enabled ?? m.enabled,
+        isDefault: patch.isDefault ?? m.isDefault,
+      });
     },
 
     remove(actor: Actor, name: string): void {
@@ -66,7 +79,11 @@ export function createModelService(deps: { store: ModelsStore; audit: AuditServi
      */
     resolve(name: string | undefined, kind: CatalogModel['kind']): CatalogModel {
       const m = name ? store.get(name) : (store.defaultOf(kind) ?? store.list().find((x) => x.kind === kind && x.enabled));
-      if (!m) throw new AppError('model_unknown', name ? `the model ${name} is not in the catalog` : `no ${kind} model is set up yet; an admin adds one on the Models page`);
+      if (!m)
+        throw new AppError(
+          'model_unknown',
+          name ? `the model ${name} is not in the catalog` : `no ${kind} model is set up yet; an admin adds one on the Models page`,
+        );
       if (m.kind !== kind) throw new AppError('model_kind', `${m.name} is a${kind === 'chat' ? 'n embedding' : ' chat'} model, not a ${kind} model`);
       if (!m.enabled) throw new AppError('model_disabled', `the model ${m.name} is disabled by an admin`);
       return m;

@@ -6,8 +6,16 @@ import type { CatalogModel } from './models.types.ts';
 /** The model catalog: the only code touching its table. */
 export function createModelsStore(orm: Orm) {
   // Every generation resolves its model: compiled once, not on each call.
-  const byName = orm.select().from(models).where(eq(models.name, sql.placeholder('name'))).prepare();
-  const defaultOf = orm.select().from(models).where(and(eq(models.kind, sql.placeholder('kind')), eq(models.isDefault, true))).prepare();
+  const byName = orm
+    .select()
+    .from(models)
+    .where(eq(models.name, sql.placeholder('name')))
+    .prepare();
+  const defaultOf = orm
+    .select()
+    .from(models)
+    .where(and(eq(models.kind, sql.placeholder('kind')), eq(models.isDefault, true)))
+    .prepare();
   return {
     list: (): CatalogModel[] => orm.select().from(models).orderBy(asc(models.kind), asc(models.name)).all(),
     get: (name: string): CatalogModel | undefined => byName.get({ name }),

@@ -13,5 +13,13 @@ export interface ModelView {
 
 /** Shapes a catalog entry, field by field. */
 export function publicModel(m: CatalogModel): ModelView {
-  return { name: m.name, kind: m.kind, contextLength: m.contextLength, dimensions: m.dimensions, enabled: m.enabled, isDefault: m.isDefault, updatedAt: m.updatedAt.toISOString() };
+  return {
+    name: m.name,
+    kind: m.kind,
+    contextLength: m.contextLength,
+    dimensions: m.dimensions,
+    enabled: m.enabled,
+    isDefault: m.isDefault,
+    updatedAt: m.updatedAt.toISOString(),
+  };
 }

@@ -120,7 +120,8 @@ export function createSecretsService(deps: { store: SealedSecretsStore; keyring:
           } catch (err) {
             if (!isAppError(err, 'seal_key_unknown') && !isAppError(err, 'seal_invalid')) throw err;
             if (!options.forgetUnreadable) {
-              if (isAppError(err, 'seal_invalid')) throw new AppError('seal_invalid', `the stored secret ${row.name} does not open (altered?); nothing was rotated. ${err.message}`);
+              if (isAppError(err, 'seal_invalid'))
+                throw new AppError('seal_invalid', `the stored secret ${row.name} does not open (altered?); nothing was rotated. ${err.message}`);
               unreadable.push(row);
               continue;
             }

@@ -20,7 +20,8 @@ export function createSealedSecretsStore(orm: Orm) {
     /** Removes one; true when it was there. */
     remove: (name: string): boolean => orm.delete(sealedSecrets).where(eq(sealedSecrets.name, name)).run().changes > 0,
     /** Every value not sealed under `keyId`, by name. */
-    notUnder: (keyId: string): SealedSecretRow[] => orm.select().from(sealedSecrets).where(ne(sealedSecrets.keyId, keyId)).orderBy(asc(sealedSecrets.name)).all(),
+    notUnder: (keyId: string): SealedSecretRow[] =>
+      orm.select().from(sealedSecrets).where(ne(sealedSecrets.keyId, keyId)).orderBy(asc(sealedSecrets.name)).all(),
     /** How many values each key id sealed. */
     countByKey: (): Array<{ keyId: string; n: number }> =>
       orm

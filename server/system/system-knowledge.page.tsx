@@ -13,21 +13,36 @@ export function KnowledgeSection({ status: s }: { status: KnowledgeStatus }) {
     <section class="card" data-testid="knowledge">
       <h2>Knowledge base</h2>
       <p data-testid="knowledge-summary">
-        {s.chunks} chunks indexed. Ingestion queue: {s.queue.queued} queued, {s.queue.running} running, <span class={s.queue.failed > 0 ? 'bad' : undefined}>{s.queue.failed} failed</span>.
+        {s.chunks} chunks indexed. Ingestion queue: {s.queue.queued} queued, {s.queue.running} running,{' '}
+        <span class={s.queue.failed > 0 ? 'bad' : undefined}>{s.queue.failed} failed</span>.
       </p>
       {s.reembedding ? (
         <p data-testid="knowledge-reembedding">
           Re-embedding with <code>{s.reembedding.model}</code>: {s.reembedding.done} of {s.reembedding.of} chunks{' '}
           <progress max={Math.max(1, s.reembedding.of)} value={s.reembedding.done} aria-label="Re-embedding progress"></progress>
-          {s.reembedding.error ? <span class="bad" data-testid="knowledge-reembedding-error"> Stalled: {s.reembedding.error}</span> : null}
+          {s.reembedding.error ? (
+            <span class="bad" data-testid="knowledge-reembedding-error">
+              {' '}
+              Stalled: {s.reembedding.error}
+            </span>
+          ) : null}
         </p>
       ) : null}
       {s.spaces.length === 0 ? (
-        <p class="muted" data-testid="knowledge-no-spaces">No vector space yet: documents are searched by keyword until an embedding model is the default and a document is ingested.</p>
+        <p class="muted" data-testid="knowledge-no-spaces">
+          No vector space yet: documents are searched by keyword until an embedding model is the default and a document is ingested.
+        </p>
       ) : (
         <table data-testid="knowledge-spaces">
           <thead>
-            <tr><th>Space</th><th>Embedding model</th><th>Dimensions</th><th>State</th><th>Vectors</th><th>Layout</th></tr>
+            <tr>
+              <th>Space</th>
+              <th>Embedding model</th>
+              <th>Dimensions</th>
+              <th>State</th>
+              <th>Vectors</th>
+              <th>Layout</th>
+            </tr>
           </thead>
           <tbody>
             {s.spaces.map((v) => (
@@ -37,7 +52,9 @@ export function KnowledgeSection({ status: s }: { status: KnowledgeStatus }) {
                 <td>{v.dimensions}</td>
                 <td class={v.state === 'active' ? 'ok' : v.state === 'building' ? 'warn' : 'muted'}>{v.state}</td>
                 <td>{v.vectors}</td>
-                <td class="small"><code>{layoutText(v.layout)}</code></td>
+                <td class="small">
+                  <code>{layoutText(v.layout)}</code>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -37,12 +37,22 @@ function Checks({ readiness }: { readiness: Readiness }) {
     <section class="card">
       <h1>System</h1>
       <p>
-        Readiness: <strong class={readiness.status === 'ok' ? 'ok' : readiness.status === 'degraded' ? 'warn' : 'bad'} data-testid="system-status">{readiness.status}</strong>{' '}
-        <span class="muted">(as <code>/health/ready</code> reports it)</span>
+        Readiness:{' '}
+        <strong class={readiness.status === 'ok' ? 'ok' : readiness.status === 'degraded' ? 'warn' : 'bad'} data-testid="system-status">
+          {readiness.status}
+        </strong>{' '}
+        <span class="muted">
+          (as <code>/health/ready</code> reports it)
+        </span>
       </p>
       <table data-testid="checks">
         <thead>
-          <tr><th>Check</th><th>State</th><th>Reason</th><th>Detail</th></tr>
+          <tr>
+            <th>Check</th>
+            <th>State</th>
+            <th>Reason</th>
+            <th>Detail</th>
+          </tr>
         </thead>
         <tbody>
           {Object.entries(readiness.checks).map(([name, r]) => {
@@ -78,15 +88,24 @@ function Browser({ browser: b }: { browser: BrowserStatus }) {
     <section class="card" data-testid="browser">
       <h2>Browser service</h2>
       <p>
-        <span class={b.ok ? 'ok' : 'bad'} data-testid="browser-state">{b.ok ? (b.health?.status ?? 'ok') : (b.reason ?? 'unavailable')}</span>{' '}
+        <span class={b.ok ? 'ok' : 'bad'} data-testid="browser-state">
+          {b.ok ? (b.health?.status ?? 'ok') : (b.reason ?? 'unavailable')}
+        </span>{' '}
         at <code>{b.origin}</code>, checked {when(new Date(b.checkedAt))}
       </p>
-      {b.ok ? null : <p class="muted" data-testid="browser-message">{b.message}. Chats still answer, without reading the web pages they link.</p>}
+      {b.ok ? null : (
+        <p class="muted" data-testid="browser-message">
+          {b.message}. Chats still answer, without reading the web pages they link.
+        </p>
+      )}
       {p ? (
         <table data-testid="browser-pool">
           <tbody>
             {figures.map(([label, value]) => (
-              <tr><th scope="row">{label}</th><td>{value ?? '—'}</td></tr>
+              <tr>
+                <th scope="row">{label}</th>
+                <td>{value ?? '—'}</td>
+              </tr>
             ))}
           </tbody>
         </table>
@@ -124,9 +143,20 @@ export function SystemPage({ caller, readiness, browser, license, knowledge, ver
         <h2>Versions</h2>
         <table data-testid="versions">
           <tbody>
-            <tr><th scope="row">Onsite</th><td>{versions.onsite} ({versions.revision})</td></tr>
-            <tr><th scope="row">Node.js</th><td>{versions.node}</td></tr>
-            <tr><th scope="row">Browser service</th><td data-testid="browser-version">{versions.browser ?? 'unknown (not answering)'}</td></tr>
+            <tr>
+              <th scope="row">Onsite</th>
+              <td>
+                {versions.onsite} ({versions.revision})
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Node.js</th>
+              <td>{versions.node}</td>
+            </tr>
+            <tr>
+              <th scope="row">Browser service</th>
+              <td data-testid="browser-version">{versions.browser ?? 'unknown (not answering)'}</td>
+            </tr>
           </tbody>
         </table>
       </section>

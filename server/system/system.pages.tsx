@@ -24,6 +24,15 @@ export function systemPages(deps: SystemPagesDeps) {
   return new Hono<AppEnv>().use(pageAdmin).get('/', async (c) => {
     const [readiness, browser] = await Promise.all([deps.health.readiness(), deps.browser.status()]);
     const versions = { onsite: deps.version, revision: REVISION, node: process.versions.node, browser: browser.health?.version };
-    return c.html(<SystemPage caller={callerOf(c)} readiness={readiness} browser={browser} license={deps.license.state()} knowledge={deps.knowledge.status()} versions={versions} />);
+    return c.html(
+      <SystemPage
+        caller={callerOf(c)}
+        readiness={readiness}
+        browser={browser}
+        license={deps.license.state()}
+        knowledge={deps.knowledge.status()}
+        versions={versions}
+      />,
+    );
   });
 }

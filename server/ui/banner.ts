@@ -7,10 +7,18 @@ import type { LicenseState } from '../license/license.service.ts';
 export function licenseBanner(s: LicenseState, isAdmin: boolean): string | undefined {
   const day = (d?: Date) => d?.toISOString().slice(0, 10) ?? '';
   const notes: string[] = [];
-  if (s.mode === 'grace') notes.push(`The license expired on ${day(s.expiresAt)}. Onsite becomes read-only on ${day(s.graceEndsAt)} unless a renewal is installed.`);
-  if (s.mode === 'read_only') notes.push('The license has expired: Onsite is read-only. Sign-in, reading and export still work; nothing is deleted. An admin can install a renewal on the License page.');
-  if (s.overSeats && isAdmin) notes.push(`${s.seatsUsed} active users but ${s.seats} licensed seats: deactivate ${s.seatsUsed - s.seats} on the Users page. No user can be added until then.`);
-  if (s.clockBehind && isAdmin) notes.push(`The system clock is behind the latest time this appliance has seen (${s.latestSeen.toISOString()}). Fix the host clock.`);
+  if (s.mode === 'grace')
+    notes.push(`The license expired on ${day(s.expiresAt)}. Onsite becomes read-only on ${day(s.graceEndsAt)} unless a renewal is installed.`);
+  if (s.mode === 'read_only')
+    notes.push(
+      'The license has expired: Onsite is read-only. Sign-in, reading and export still work; nothing is deleted. An admin can install a renewal on the License page.',
+    );
+  if (s.overSeats && isAdmin)
+    notes.push(
+      `${s.seatsUsed} active users but ${s.seats} licensed seats: deactivate ${s.seatsUsed - s.seats} on the Users page. No user can be added until then.`,
+    );
+  if (s.clockBehind && isAdmin)
+    notes.push(`The system clock is behind the latest time this appliance has seen (${s.latestSeen.toISOString()}). Fix the host clock.`);
   if (s.mode === 'evaluation' && isAdmin) notes.push('Evaluation mode: one account (you). Install an activation code on the License page to add users.');
   return notes.length ? notes.join(' ') : undefined;
 }

@@ -2,13 +2,31 @@
 
 /** A form error or notice box. */
 export function Notice({ error, info }: { error?: string | undefined; info?: string | undefined }) {
-  if (error) return <p class="notice error" role="alert" data-testid="error">{error}</p>;
-  if (info) return <p class="notice info" role="status">{info}</p>;
+  if (error)
+    return (
+      <p class="notice error" role="alert" data-testid="error">
+        {error}
+      </p>
+    );
+  if (info)
+    return (
+      <p class="notice info" role="status">
+        {info}
+      </p>
+    );
   return null;
 }
 
 /** A labelled input. */
-export function Field(props: { label: string; name: string; type?: string; value?: string | undefined; autocomplete?: string; required?: boolean; minlength?: number }) {
+export function Field(props: {
+  label: string;
+  name: string;
+  type?: string;
+  value?: string | undefined;
+  autocomplete?: string;
+  required?: boolean;
+  minlength?: number;
+}) {
   return (
     <label class="field">
       <span>{props.label}</span>

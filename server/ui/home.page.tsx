@@ -16,7 +16,9 @@ export function HomePage({ version, readiness, caller }: HomeProps) {
     <Layout title="Home" caller={caller}>
       <section class="card">
         <h1>Onsite</h1>
-        <p data-testid="signed-in-as">Signed in as {caller.user.email} ({caller.user.role}).</p>
+        <p data-testid="signed-in-as">
+          Signed in as {caller.user.email} ({caller.user.role}).
+        </p>
         <p>Your company's AI appliance: local models, your documents, nothing leaves the building.</p>
         <p class="muted">Version {version}</p>
       </section>

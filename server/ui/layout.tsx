@@ -23,8 +23,12 @@ export function CsrfField({ caller }: { caller?: Caller | undefined }) {
 function Nav({ caller }: { caller: Caller }) {
   return (
     <nav>
-      <a href="/chat" data-testid="chat-link">Chat</a>
-      <a href="/collections" data-testid="documents-link">Documents</a>
+      <a href="/chat" data-testid="chat-link">
+        Chat
+      </a>
+      <a href="/collections" data-testid="documents-link">
+        Documents
+      </a>
       {caller.user.role === 'admin' ? (
         <>
           <a href="/admin/users">Users</a>
@@ -33,7 +37,9 @@ function Nav({ caller }: { caller: Caller }) {
           <a href="/admin/usage">Usage</a>
           <a href="/admin/audit">Audit</a>
           <a href="/admin/license">License</a>
-          <a href="/admin/system" data-testid="system-link">System</a>
+          <a href="/admin/system" data-testid="system-link">
+            System
+          </a>
         </>
       ) : null}
       <a href="/profile" data-testid="profile-link">

@@ -53,36 +53,38 @@ export interface UiDeps {
 
 /** Server-rendered pages and the embedded static files. */
 export function uiRoutes(deps: UiDeps) {
-  return new Hono<AppEnv>()
-    .use(bannerMiddleware(() => deps.license.state()))
-    .get('/static/:name', (c) => {
-      const asset = staticAsset(c.req.param('name'));
-      if (!asset) return c.notFound();
-      const etag = `"${asset.etag}"`;
-      c.header('etag', etag);
-      c.header('cache-control', c.req.query('v') ? 'public, max-age=31536000, immutable' : 'no-cache');
-      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-      c.header('content-type', asset.contentType);
-      return c.body(asset.body);
-    })
-    .get('/', async (c) => {
-      if (!deps.identity.setup.status().claimed) return c.redirect('/setup', 303);
-      const caller = c.get('caller');
-      if (!caller) return c.redirect('/login', 303);
-      return c.html(<HomePage version={deps.version} readiness={await deps.health.readiness()} caller={caller} />);
-    })
-    .route('/', authPages(deps.identity))
-    .route('/profile', accountPages(deps.identity))
-    .route('/chat', chatPages(deps))
-    .route('/collections', collectionsPages(deps))
-    .route('/documents', documentsPages(deps))
-    // Every admin page, and any other path under /admin, is for admins only.
-    .use('/admin/*', pageAdmin)
-    .route('/admin/license', licensePages(deps.license))
-    .route('/admin/miners', minersPages(deps))
-    .route('/admin/models', modelsPages(deps))
-    .route('/admin/usage', usagePages(deps))
-    .route('/admin/system', systemPages(deps))
-    .route('/admin/users', usersPages(deps.identity))
-    .route('/admin/audit', auditPages(deps.identity.audit));
+  return (
+    new Hono<AppEnv>()
+      .use(bannerMiddleware(() => deps.license.state()))
+      .get('/static/:name', (c) => {
+        const asset = staticAsset(c.req.param('name'));
+        if (!asset) return c.notFound();
+        const etag = `"${asset.etag}"`;
+        c.header('etag', etag);
+        c.header('cache-control', c.req.query('v') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+        c.header('content-type', asset.contentType);
+        return c.body(asset.body);
+      })
+      .get('/', async (c) => {
+        if (!deps.identity.setup.status().claimed) return c.redirect('/setup', 303);
+        const caller = c.get('caller');
+        if (!caller) return c.redirect('/login', 303);
+        return c.html(<HomePage version={deps.version} readiness={await deps.health.readiness()} caller={caller} />);
+      })
+      .route('/', authPages(deps.identity))
+      .route('/profile', accountPages(deps.identity))
+      .route('/chat', chatPages(deps))
+      .route('/collections', collectionsPages(deps))
+      .route('/documents', documentsPages(deps))
+      // Every admin page, and any other path under /admin, is for admins only.
+      .use('/admin/*', pageAdmin)
+      .route('/admin/license', licensePages(deps.license))
+      .route('/admin/miners', minersPages(deps))
+      .route('/admin/models', modelsPages(deps))
+      .route('/admin/usage', usagePages(deps))
+      .route('/admin/system', systemPages(deps))
+      .route('/admin/users', usersPages(deps.identity))
+      .route('/admin/audit', auditPages(deps.identity.audit))
+  );
 }

@@ -42,11 +42,21 @@ function Totals({ title, rows, testid }: { title: string; rows: ReturnType<typeo
   return (
     <table data-testid={testid}>
       <thead>
-        <tr><th>{title}</th><th>Requests</th><th>Tokens in</th><th>Tokens out</th></tr>
+        <tr>
+          <th>{title}</th>
+          <th>Requests</th>
+          <th>Tokens in</th>
+          <th>Tokens out</th>
+        </tr>
       </thead>
       <tbody>
         {rows.map(([name, t]) => (
-          <tr><td>{name}</td><td>{n(t.requests)}</td><td>{n(t.tokensIn)}</td><td>{n(t.tokensOut)}</td></tr>
+          <tr>
+            <td>{name}</td>
+            <td>{n(t.requests)}</td>
+            <td>{n(t.tokensIn)}</td>
+            <td>{n(t.tokensOut)}</td>
+          </tr>
         ))}
       </tbody>
     </table>
@@ -63,7 +73,9 @@ export function UsagePage({ caller, days, lines, users, error, info }: UsagePage
         <p class="row">
           {USAGE_PERIODS.map((d) => (d === days ? <strong>{d} days</strong> : <a href={`/admin/usage?days=${d}`}>{d} days</a>))}
           <span class="grow"></span>
-          <a href={`/api/usage?days=${days}&format=csv`} data-testid="usage-csv" download="usage.csv">Download CSV</a>
+          <a href={`/api/usage?days=${days}&format=csv`} data-testid="usage-csv" download="usage.csv">
+            Download CSV
+          </a>
         </p>
         {lines.length === 0 ? <p class="muted">No model requests in this period.</p> : null}
         <h2>Per user</h2>
@@ -73,11 +85,25 @@ export function UsagePage({ caller, days, lines, users, error, info }: UsagePage
         <h2>Per user and model</h2>
         <table data-testid="usage-lines">
           <thead>
-            <tr><th>User</th><th>Model</th><th>Requests</th><th>Tokens in</th><th>Tokens out</th><th>Failed</th></tr>
+            <tr>
+              <th>User</th>
+              <th>Model</th>
+              <th>Requests</th>
+              <th>Tokens in</th>
+              <th>Tokens out</th>
+              <th>Failed</th>
+            </tr>
           </thead>
           <tbody>
             {lines.map((l) => (
-              <tr><td>{l.email}</td><td>{l.model}</td><td>{n(l.requests)}</td><td>{n(l.promptTokens ?? 0)}</td><td>{n(l.completionTokens ?? 0)}</td><td>{n(l.failed ?? 0)}</td></tr>
+              <tr>
+                <td>{l.email}</td>
+                <td>{l.model}</td>
+                <td>{n(l.requests)}</td>
+                <td>{n(l.promptTokens ?? 0)}</td>
+                <td>{n(l.completionTokens ?? 0)}</td>
+                <td>{n(l.failed ?? 0)}</td>
+              </tr>
             ))}
           </tbody>
         </table>
@@ -87,20 +113,31 @@ export function UsagePage({ caller, days, lines, users, error, info }: UsagePage
         <p class="muted">Tokens in and out per user; days and months are counted in UTC. Leave a field empty for the configured default; 0 means unlimited.</p>
         <table data-testid="budgets">
           <thead>
-            <tr><th>User</th><th>Today</th><th>This month</th><th>Set budgets (daily, monthly)</th></tr>
+            <tr>
+              <th>User</th>
+              <th>Today</th>
+              <th>This month</th>
+              <th>Set budgets (daily, monthly)</th>
+            </tr>
           </thead>
           <tbody>
             {users.map(({ user, status }) => (
               <tr data-email={user.email}>
                 <td>{user.email}</td>
-                <td>{n(status.daily.used)} of {limit(status.daily.limit)}</td>
-                <td>{n(status.monthly.used)} of {limit(status.monthly.limit)}</td>
+                <td>
+                  {n(status.daily.used)} of {limit(status.daily.limit)}
+                </td>
+                <td>
+                  {n(status.monthly.used)} of {limit(status.monthly.limit)}
+                </td>
                 <td>
                   <form method="post" action={`/admin/usage/budgets/${user.id}?days=${days}`} class="row" data-testid="budget-form">
                     <CsrfField caller={caller} />
                     <input type="number" name="daily" min={0} placeholder="default" aria-label={`Daily budget of ${user.email}`} class="num" />
                     <input type="number" name="monthly" min={0} placeholder="default" aria-label={`Monthly budget of ${user.email}`} class="num" />
-                    <button type="submit" class="secondary">Save</button>
+                    <button type="submit" class="secondary">
+                      Save
+                    </button>
                   </form>
                 </td>
               </tr>

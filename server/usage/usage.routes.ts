@@ -16,7 +16,10 @@ export function usageRoutes(usage: UsageService) {
       const q = queryParams(c, usageQuery);
       const rows = usage.summary(q.days);
       if (q.format === 'csv') {
-        const csv = csvText(CSV_COLUMNS, rows.map((r) => [r.userId, r.email, r.model, r.requests, r.promptTokens, r.completionTokens, r.failed]));
+        const csv = csvText(
+          CSV_COLUMNS,
+          rows.map((r) => [r.userId, r.email, r.model, r.requests, r.promptTokens, r.completionTokens, r.failed]),
+        );
         return c.body(csv, 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="usage.csv"' });
       }
       return c.json({ days: q.days, totals: rows });
@@ -25,7 +28,5 @@ export function usageRoutes(usage: UsageService) {
       usage.setBudget(actorOf(callerOf(c)), c.req.param('userId'), await jsonBody(c, budgetBody));
       return c.json(usage.status(c.req.param('userId')));
     });
-  return new Hono<AppEnv>()
-    .get('/me', requireUser, (c) => c.json(usage.status(callerOf(c).user.id)))
-    .route('/', admin);
+  return new Hono<AppEnv>().get('/me', requireUser, (c) => c.json(usage.status(callerOf(c).user.id))).route('/', admin);
 }

@@ -62,16 +62,25 @@ export function createUsageService(deps: { store: UsageStore; audit: AuditServic
       if (l.daily === 0 && l.monthly === 0) return; // no budget: skip summing the ledger on every request
       const s = this.status(userId);
       if (s.daily.limit > 0 && s.daily.used >= s.daily.limit) {
-        throw new AppError('budget_exceeded', `daily token budget used up (${s.daily.used} of ${s.daily.limit}); it resets at midnight UTC`, { window: 'daily', used: s.daily.used, limit: s.daily.limit });
+        throw new AppError('budget_exceeded', `daily token budget used up (${s.daily.used} of ${s.daily.limit}); it resets at midnight UTC`, {
+          window: 'daily',
+          used: s.daily.used,
+          limit: s.daily.limit,
+        });
       }
       if (s.monthly.limit > 0 && s.monthly.used >= s.monthly.limit) {
-        throw new AppError('budget_exceeded', `monthly token budget used up (${s.monthly.used} of ${s.monthly.limit}); it resets on the 1st (UTC)`, { window: 'monthly', used: s.monthly.used, limit: s.monthly.limit });
+        throw new AppError('budget_exceeded', `monthly token budget used up (${s.monthly.used} of ${s.monthly.limit}); it resets on the 1st (UTC)`, {
+          window: 'monthly',
+          used: s.monthly.used,
+          limit: s.monthly.limit,
+        });
       }
     },
 
     /** Sets a user's own budgets (null: back to the default). */
     setBudget(actor: Actor, userId: string, budget: { daily: number | null; monthly: number | null }): void {
-      if (!store.setBudget({ userId, daily: budget.daily, monthly: budget.monthly, updatedAt: new Date(clock()) })) throw new AppError('not_found', 'no such user');
+      if (!store.setBudget({ userId, daily: budget.daily, monthly: budget.monthly, updatedAt: new Date(clock()) }))
+        throw new AppError('not_found', 'no such user');
       deps.audit.record({ actor, action: 'usage.budget.set', target: userId, details: budget });
     },
 

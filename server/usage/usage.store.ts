@@ -7,19 +7,31 @@ import type { BudgetRow, UsageRow } from './usage.types.ts';
 export function createUsageStore(orm: Orm) {
   const total = sql<number>`coalesce(sum(${usage.promptTokens} + ${usage.completionTokens}), 0)`;
   // Checked before every generation: compiled once, not on each call.
-  const budget = orm.select().from(userBudgets).where(eq(userBudgets.userId, sql.placeholder('userId'))).prepare();
+  const budget = orm
+    .select()
+    .from(userBudgets)
+    .where(eq(userBudgets.userId, sql.placeholder('userId')))
+    .prepare();
   return {
     /** Appends rows in one transaction: one commit (one disk sync) for all of them. */
     append: (rows: Array<typeof usage.$inferInsert>): void => {
       if (rows.length === 0) return;
       // One statement per few hundred rows (well under SQLite's bound-parameter limit), one commit.
       orm.transaction(() => {
-        for (let i = 0; i < rows.length; i += 500) orm.insert(usage).values(rows.slice(i, i + 500)).run();
+        for (let i = 0; i < rows.length; i += 500)
+          orm
+            .insert(usage)
+            .values(rows.slice(i, i + 500))
+            .run();
       });
     },
     /** Tokens (in + out) a user spent since a time. */
     tokensSince: (userId: string, since: Date): number =>
-      orm.select({ n: total }).from(usage).where(and(eq(usage.userId, userId), gte(usage.at, since))).get()?.n ?? 0,
+      orm
+        .select({ n: total })
+        .from(usage)
+        .where(and(eq(usage.userId, userId), gte(usage.at, since)))
+        .get()?.n ?? 0,
     /** Totals per user and model since a time, largest first. */
     summary: (since: Date) =>
       orm
@@ -54,7 +66,8 @@ export function createUsageStore(orm: Orm) {
         return true;
       } catch (err) {
         // drizzle wraps the driver's error; the SQLite code is on a cause.
-        for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return false;
+        for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+          if (e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return false;
         throw err;
       }
     },

@@ -32,12 +32,23 @@ export async function benchBrowser(): Promise<Record<string, string>> {
   const limits: FetchLimits = { waitMs: 0, timeoutMs: 30_000, maxRedirects: 5, maxBytes: 10 * 1024 * 1024 };
   const token = randomBytes(32).toString('base64url');
   const sidecar = await startBrowser(
-    { PORT: '0', HOST: '127.0.0.1', BROWSER_SERVICE_AUTH_TOKEN: token, BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: '127.0.0.2', BROWSER_SERVICE_FETCH_WAIT_SECONDS: '0', LOG_LEVEL: 'silent' },
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      BROWSER_SERVICE_AUTH_TOKEN: token,
+      BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: '127.0.0.2',
+      BROWSER_SERVICE_FETCH_WAIT_SECONDS: '0',
+      LOG_LEVEL: 'silent',
+    },
     { log, version: 'bench' },
   );
   try {
     const call = async () => {
-      const res = await fetch(`${sidecar.url}/fetch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: page }) });
+      const res = await fetch(`${sidecar.url}/fetch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: page }),
+      });
       if (res.status !== 200) throw new Error(`fetch answered ${res.status}: ${await res.text()}`);
       await res.json();
     };

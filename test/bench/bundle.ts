@@ -15,15 +15,19 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
  * engine (test/run.sh starts one); the ollama service is the test server.
  */
 export async function benchBundle(): Promise<Record<string, string>> {
-  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) return { 'release bundle': 'not measured: no Docker engine answers (start dockerd, as test/run.sh does)' };
+  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0)
+    return { 'release bundle': 'not measured: no Docker engine answers (start dockerd, as test/run.sh does)' };
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   const work = mkdtempSync(join(tmpdir(), 'onsite-bench-bundle-'));
   const run = sh(work);
   const site = join(work, 'site');
-  const compose = (...args: string[]) => run('docker-compose', ['-f', 'docker-compose.yml', '-f', join(ROOT, 'test/docker/compose.test.yml'), ...args], { cwd: site });
+  const compose = (...args: string[]) =>
+    run('docker-compose', ['-f', 'docker-compose.yml', '-f', join(ROOT, 'test/docker/compose.test.yml'), ...args], { cwd: site });
   try {
     await buildTestkitImage();
-    run('npx', ['tsx', join(ROOT, 'bundle/build-bundle.ts'), '--out', join(work, 'out'), '--without-ollama', '--archive', 'gz', '--skip-binary'], { cwd: ROOT });
+    run('npx', ['tsx', join(ROOT, 'bundle/build-bundle.ts'), '--out', join(work, 'out'), '--without-ollama', '--archive', 'gz', '--skip-binary'], {
+      cwd: ROOT,
+    });
     const rows: Record<string, string> = {};
     const dir = join(work, 'out', `onsite-${version}`);
     for (const f of readdirSync(join(dir, 'images')).sort()) {
@@ -45,7 +49,12 @@ export async function benchBundle(): Promise<Record<string, string>> {
     writeFileSync(join(site, '.env'), text);
     compose('up', '-d');
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.json() as Promise<{ status: string }>).then((b) => b.status === 'ok', () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`)
+        .then((r) => r.json() as Promise<{ status: string }>)
+        .then(
+          (b) => b.status === 'ok',
+          () => false,
+        );
       if (ok) break;
       if (performance.now() - t0 > 300_000) throw new Error('the stack did not become healthy within 300 s');
       await new Promise((r) => setTimeout(r, 250));
@@ -55,7 +64,10 @@ export async function benchBundle(): Promise<Record<string, string>> {
     rows['init.sh start → /health ok through the published port (s)'] = (totalMs / 1000).toFixed(1);
     return rows;
   } finally {
-    spawnSync('docker-compose', ['-f', 'docker-compose.yml', '-f', join(ROOT, 'test/docker/compose.test.yml'), 'down', '--volumes', '--remove-orphans'], { cwd: site, stdio: 'ignore' });
+    spawnSync('docker-compose', ['-f', 'docker-compose.yml', '-f', join(ROOT, 'test/docker/compose.test.yml'), 'down', '--volumes', '--remove-orphans'], {
+      cwd: site,
+      stdio: 'ignore',
+    });
     removeInitMarkers();
     rmSync(work, { recursive: true, force: true });
   }

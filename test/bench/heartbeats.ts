@@ -52,10 +52,27 @@ export async function benchHeartbeats(): Promise<Record<string, string>> {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const enrollment = secret();
-    const server = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve'], { stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), RATE_LIMIT_PER_MINUTE: '100000' } });
+    const server = spawn(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'serve'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        ONSITE_DATA_DIR: join(dir, 'data'),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'error',
+        SESSION_SECRET: secret(),
+        DB_ENCRYPTION_KEY: secret(),
+        MINER_ENROLLMENT_SECRET: enrollment,
+        BROWSER_SERVICE_AUTH_TOKEN: secret(),
+        RATE_LIMIT_PER_MINUTE: '100000',
+      },
+    });
     children.push(server);
     await waitFor200(`${url}/health/live`, 60_000);
-    const flooder = spawn(process.execPath, ['--import', 'tsx', 'test/bench/heartbeat-flood.ts'], { stdio: ['pipe', 'pipe', 'inherit'], env: { PATH: process.env.PATH, BENCH_SERVER_URL: url, BENCH_SECRET: enrollment, BENCH_COUNT: String(FLOOD) } });
+    const flooder = spawn(process.execPath, ['--import', 'tsx', 'test/bench/heartbeat-flood.ts'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { PATH: process.env.PATH, BENCH_SERVER_URL: url, BENCH_SECRET: enrollment, BENCH_COUNT: String(FLOOD) },
+    });
     children.push(flooder);
     const ready = JSON.parse(await line(flooder, 'ready')) as { bytesEach: number };
 
@@ -66,7 +83,8 @@ export async function benchHeartbeats(): Promise<Record<string, string>> {
     const flooded = await probe(`${url}/health/live`, WINDOW_MS);
     const flood = JSON.parse(await done) as { ms: number; close: number | null };
 
-    const stats = (xs: number[]) => `${median(xs).toFixed(2)} / ${percentile(xs, 95).toFixed(2)} / ${percentile(xs, 99).toFixed(2)} / ${Math.max(...xs).toFixed(1)}, ${xs.length}`;
+    const stats = (xs: number[]) =>
+      `${median(xs).toFixed(2)} / ${percentile(xs, 95).toFixed(2)} / ${percentile(xs, 99).toFixed(2)} / ${Math.max(...xs).toFixed(1)}, ${xs.length}`;
     return {
       'flood: heartbeats × size': `${FLOOD} × ${(ready.bytesEach / 1024).toFixed(0)} KiB`,
       'flood: close code seen by the flooder, ms until it': `${flood.close ?? 'none within 10 s'}, ${flood.ms}`,

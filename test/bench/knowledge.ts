@@ -42,7 +42,10 @@ async function fill(s: TestServer, userId: string, r: () => number) {
   const topicWords = Array.from({ length: TOPICS }, () => vocabulary(r, 40));
   const topicVecs = Array.from({ length: TOPICS }, () => normalise(Float32Array.from({ length: DIMS }, () => gauss(r))));
   const now = new Date();
-  const collections = Array.from({ length: COLLECTIONS }, (_, i) => stores.collections.insert({ name: `c${i}`, scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id);
+  const collections = Array.from(
+    { length: COLLECTIONS },
+    (_, i) => stores.collections.insert({ name: `c${i}`, scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id,
+  );
   k.spaces.reconcile();
   const space = stores.vectors.active()!;
   const topicOf: number[] = [];
@@ -53,9 +56,19 @@ async function fill(s: TestServer, userId: string, r: () => number) {
       for (let d = start; d < start + BATCH; d += perDoc) {
         const collectionId = collections[(d / perDoc) % COLLECTIONS]!;
         const topic = Math.floor(r() * TOPICS);
-        const doc = stores.documents.insert({ collectionId, title: `doc ${d / perDoc}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+        const doc = stores.documents.insert({
+          collectionId,
+          title: `doc ${d / perDoc}`,
+          status: 'ready',
+          stage: 'done',
+          createdBy: userId,
+          createdAt: now,
+          updatedAt: now,
+        });
         const pieces = Array.from({ length: perDoc }, (_, i) => {
-          const text = Array.from({ length: 60 }, () => (r() < 0.15 ? topicWords[topic]![Math.floor(r() * 40)] : words[Math.floor(words.length * r() ** 2)])).join(' ');
+          const text = Array.from({ length: 60 }, () =>
+            r() < 0.15 ? topicWords[topic]![Math.floor(r() * 40)] : words[Math.floor(words.length * r() ** 2)],
+          ).join(' ');
           return { documentId: doc.id, collectionId, seq: i, text, startChar: 0, endChar: text.length, tokens: 80 };
         });
         stores.documents.replaceChunks(doc.id, pieces);
@@ -81,7 +94,8 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
     s.catalog.save({ label: 'bench' }, { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: DIMS, isDefault: true });
     const t0 = performance.now();
     const data = await fill(s, userId, r);
-    rows['corpus'] = `${CHUNKS} chunks × ${DIMS} dims in ${COLLECTIONS} collections, layout ${JSON.stringify(knowledgeStores(s.db).vectors.active()!.layout)}; built in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    rows['corpus'] =
+      `${CHUNKS} chunks × ${DIMS} dims in ${COLLECTIONS} collections, layout ${JSON.stringify(knowledgeStores(s.db).vectors.active()!.layout)}; built in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
     // Queries: three words of a topic some document has, and a vector near that topic; the embedder returns it at once.
     const used = [...new Set(data.topicOf.filter((t) => t !== undefined))];
@@ -93,7 +107,14 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
     let next: number[] = [];
     const k = s.knowledge;
     const stores = knowledgeStores(s.db);
-    const retrieval = createRetrieval({ collections: stores.collections, keyword: stores.keyword, vectors: stores.vectors, defaultTopK: 5, log: s.logs.log, embed: async () => [next] });
+    const retrieval = createRetrieval({
+      collections: stores.collections,
+      keyword: stores.keyword,
+      vectors: stores.vectors,
+      defaultTopK: 5,
+      log: s.logs.log,
+      embed: async () => [next],
+    });
     const time = async (scope: number[] | undefined, methods?: { keyword: boolean; vector: boolean }) => {
       const times: number[] = [];
       for (const [i, q] of queries.entries()) {
@@ -111,12 +132,28 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
     rows[`hybrid query p50 / p95, one collection (${CHUNKS / COLLECTIONS} chunks)`] = await time([data.collections[0]!]);
 
     // Ingestion: documents through the real worker (extract, chunk, embed in batches of 32, store).
-    const coll = stores.collections.insert({ name: 'ingest', scope: 'private', ownerId: userId, createdBy: userId, createdAt: new Date(), updatedAt: new Date() });
+    const coll = stores.collections.insert({
+      name: 'ingest',
+      scope: 'private',
+      ownerId: userId,
+      createdBy: userId,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
     const words = vocabulary(r, 3_000);
     const now = new Date();
     for (let d = 0; d < INGEST_DOCS; d++) {
       const text = Array.from({ length: 40 }, () => Array.from({ length: 90 }, () => words[Math.floor(r() * words.length)]).join(' ') + '.').join('\n\n');
-      const doc = stores.documents.insert({ collectionId: coll.id, title: `ingest ${d}`, filename: `ingest-${d}.txt`, status: 'queued', stage: 'queued', createdBy: userId, createdAt: now, updatedAt: now });
+      const doc = stores.documents.insert({
+        collectionId: coll.id,
+        title: `ingest ${d}`,
+        filename: `ingest-${d}.txt`,
+        status: 'queued',
+        stage: 'queued',
+        createdBy: userId,
+        createdAt: now,
+        updatedAt: now,
+      });
       stores.documents.saveFile(doc.id, Buffer.from(text), 'text/plain');
       stores.queue.enqueueDocument(doc.id, now);
     }
@@ -145,7 +182,8 @@ export async function benchKnowledge(): Promise<Record<string, string>> {
     const made = stores.documents.inCollection(coll.id).reduce((n, d) => n + d.chunkCount, 0);
     const failed = stores.documents.inCollection(coll.id).filter((d) => d.status !== 'ready').length;
     if (failed > 0) throw new Error(`${failed} benchmark documents were not ingested`);
-    rows['ingestion (fast in-process embedder)'] = `${INGEST_DOCS} documents, ${made} chunks in ${seconds.toFixed(1)} s: ${(made / seconds).toFixed(0)} chunks/s`;
+    rows['ingestion (fast in-process embedder)'] =
+      `${INGEST_DOCS} documents, ${made} chunks in ${seconds.toFixed(1)} s: ${(made / seconds).toFixed(0)} chunks/s`;
   } finally {
     s.cleanup();
   }

@@ -22,7 +22,10 @@ const secret = () => randomBytes(32).toString('base64url');
 // One stream straight to the test Ollama (NDJSON), as a client of Ollama would read it.
 async function direct(ollamaUrl: string, i: number): Promise<StreamTiming> {
   const t0 = performance.now();
-  const res = await fetch(`${ollamaUrl}/api/chat`, { method: 'POST', body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `bench ${i}` }], stream: true, options: { num_predict: TOKENS } }) });
+  const res = await fetch(`${ollamaUrl}/api/chat`, {
+    method: 'POST',
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `bench ${i}` }], stream: true, options: { num_predict: TOKENS } }),
+  });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   const arrivals: number[] = [];
@@ -44,7 +47,11 @@ async function direct(ollamaUrl: string, i: number): Promise<StreamTiming> {
 // One stream through the appliance: OpenAI-compatible SSE, server → miner → test Ollama.
 async function through(serverUrl: string, key: string, i: number): Promise<StreamTiming> {
   const t0 = performance.now();
-  const res = await fetch(`${serverUrl}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `bench ${i}` }], stream: true, max_tokens: TOKENS }) });
+  const res = await fetch(`${serverUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: `bench ${i}` }], stream: true, max_tokens: TOKENS }),
+  });
   if (res.status !== 200) throw new Error(`through: ${res.status} ${await res.text()}`);
   const arrivals: number[] = [];
   for await (const data of readSseData(res.body!)) {
@@ -119,23 +126,74 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
   const dir = mkdtempSync(join(tmpdir(), 'onsite-bench-streams-'));
   const children: Array<ReturnType<typeof spawn>> = [];
   try {
-    const ollama = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'test/fixtures/ollama/main.ts'], { env: { PATH: process.env.PATH, FAKE_OLLAMA_PORT: '0', FAKE_OLLAMA_TOKENS_PER_SECOND: String(RATE), FAKE_OLLAMA_FIRST_TOKEN_DELAY_MS: String(FIRST_TOKEN_MS) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const ollama = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'test/fixtures/ollama/main.ts'], {
+      env: {
+        PATH: process.env.PATH,
+        FAKE_OLLAMA_PORT: '0',
+        FAKE_OLLAMA_TOKENS_PER_SECOND: String(RATE),
+        FAKE_OLLAMA_FIRST_TOKEN_DELAY_MS: String(FIRST_TOKEN_MS),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(ollama);
-    const ollamaUrl = await new Promise<string>((ok) => ollama.stdout.on('data', (d: Buffer) => { const m = /listening on (\S+)/.exec(d.toString()); if (m) ok(m[1]!); }));
+    const ollamaUrl = await new Promise<string>((ok) =>
+      ollama.stdout.on('data', (d: Buffer) => {
+        const m = /listening on (\S+)/.exec(d.toString());
+        if (m) ok(m[1]!);
+      }),
+    );
 
     const port = await freePort();
     const serverUrl = `http://127.0.0.1:${port}`;
     const enrollment = secret();
     const bootstrap = secret();
-    const server = spawn(BINARY, ['serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, ONSITE_DATA_DIR: join(dir, 'data'), HOST: '127.0.0.1', PORT: String(port), APP_BASE_URL: serverUrl, LOG_LEVEL: 'warn', SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap, RATE_LIMIT_PER_MINUTE: '100000' } });
+    const server = spawn(BINARY, ['serve'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        ONSITE_DATA_DIR: join(dir, 'data'),
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        APP_BASE_URL: serverUrl,
+        LOG_LEVEL: 'warn',
+        SESSION_SECRET: secret(),
+        DB_ENCRYPTION_KEY: secret(),
+        MINER_ENROLLMENT_SECRET: enrollment,
+        BROWSER_SERVICE_AUTH_TOKEN: secret(),
+        ONSITE_BOOTSTRAP_TOKEN: bootstrap,
+        RATE_LIMIT_PER_MINUTE: '100000',
+      },
+    });
     children.push(server);
     await waitFor200(`${serverUrl}/health/ready`);
-    const claim = await json(`${serverUrl}/api/setup/claim`, { method: 'POST', body: JSON.stringify({ token: bootstrap, name: 'Bench', email: 'bench@example.test', password: 'correct-Horse-staple-9' }) });
+    const claim = await json(`${serverUrl}/api/setup/claim`, {
+      method: 'POST',
+      body: JSON.stringify({ token: bootstrap, name: 'Bench', email: 'bench@example.test', password: 'correct-Horse-staple-9' }),
+    });
     const auth = { cookie: claim.res.headers.get('set-cookie')!.split(';')[0]!, csrf: claim.body.csrfToken as string };
-    await json(`${serverUrl}/api/models`, { method: 'POST', ...auth, body: JSON.stringify({ name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true }) });
+    await json(`${serverUrl}/api/models`, {
+      method: 'POST',
+      ...auth,
+      body: JSON.stringify({ name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true }),
+    });
     const key = (await json(`${serverUrl}/api/keys`, { method: 'POST', ...auth, body: JSON.stringify({ name: 'bench' }) })).body.key as string;
 
-    const miner = spawn(BINARY, ['miner'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH, SERVER_URL: serverUrl, OLLAMA_HOST: ollamaUrl, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: join(dir, 'miner'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_CAPACITY: '64', LOG_LEVEL: 'warn' } });
+    const miner = spawn(BINARY, ['miner'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        SERVER_URL: serverUrl,
+        OLLAMA_HOST: ollamaUrl,
+        MINER_ENROLLMENT_SECRET: enrollment,
+        MINER_STATE_DIR: join(dir, 'miner'),
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        MINER_CAPACITY: '64',
+        LOG_LEVEL: 'warn',
+      },
+    });
     children.push(miner);
     // The miners check, not the overall status: no browser sidecar runs here, so `/health` stays degraded.
     for (let t = 0; ; t++) {

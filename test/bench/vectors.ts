@@ -41,7 +41,7 @@ function zipf(n: number, s: number, r: () => number): () => number {
   return () => {
     const x = r() * cum[n - 1]!;
     let lo = 0;
-    for (let hi = n - 1; lo < hi; ) {
+    for (let hi = n - 1; lo < hi;) {
       const mid = (lo + hi) >> 1;
       if (cum[mid]! < x) lo = mid + 1;
       else hi = mid;
@@ -152,7 +152,8 @@ function load(db: Sqlite, spec: LayoutSpec, all: Float32Array, collection: Int32
   index.create();
   for (let start = 0; start < COUNT; start += BATCH) {
     const batch: VectorRow[] = [];
-    for (let n = start; n < Math.min(COUNT, start + BATCH); n++) batch.push({ rowid: n + 1, vector: all.subarray(n * DIMS, (n + 1) * DIMS), partition: collection[n]! });
+    for (let n = start; n < Math.min(COUNT, start + BATCH); n++)
+      batch.push({ rowid: n + 1, vector: all.subarray(n * DIMS, (n + 1) * DIMS), partition: collection[n]! });
     index.insert(batch);
   }
   return index;
@@ -182,7 +183,7 @@ export async function benchVectors(): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'onsite-bench-vec-'));
   const db = openSqlite(join(dir, 'vectors.db'), { dataDir: dir });
   const rows: Record<string, string> = {
-    'corpus': `${COUNT} × ${DIMS} float32 (${((COUNT * DIMS * 4) / 2 ** 20).toFixed(0)} MiB) in ${COLLECTIONS} collections, ${QUERIES} queries, k = ${K}; data + exact truth in ${seconds(t0)}`,
+    corpus: `${COUNT} × ${DIMS} float32 (${((COUNT * DIMS * 4) / 2 ** 20).toFixed(0)} MiB) in ${COLLECTIONS} collections, ${QUERIES} queries, k = ${K}; data + exact truth in ${seconds(t0)}`,
   };
   try {
     let b0 = performance.now();
@@ -213,12 +214,18 @@ export async function benchVectors(): Promise<Record<string, string>> {
       rows[`${label}: retrain at ${COUNT} rows (${cells} cells)`] = seconds(b0);
     }
     rows[`${label}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => ivf.knn(q, K, scopeAll), queries, truth));
-    rows[`${label}, 10 collections (~${tenSize} rows): p50 / p95, recall@10`] = show(measure((q, i) => ivf.knn(q, K, { partitions: ten[i]! }), queries, truthTen));
-    rows[`${label}, 1 collection (~${oneSize} rows): p50 / p95, recall@10`] = show(measure((q, i) => ivf.knn(q, K, { partitions: [collection[seeds[i]!]!] }), queries, truthOne));
+    rows[`${label}, 10 collections (~${tenSize} rows): p50 / p95, recall@10`] = show(
+      measure((q, i) => ivf.knn(q, K, { partitions: ten[i]! }), queries, truthTen),
+    );
+    rows[`${label}, 1 collection (~${oneSize} rows): p50 / p95, recall@10`] = show(
+      measure((q, i) => ivf.knn(q, K, { partitions: [collection[seeds[i]!]!] }), queries, truthOne),
+    );
     // The trade-off around the chosen point, same data.
     for (const variant of [{ probes: 8 }, { probes: 32 }, { oversample: 5 }, { oversample: 20 }]) {
       const s = openLayout(db, { ...chosen, ...variant });
-      const name = Object.entries(variant).map(([key, v]) => `${key} ${v}`).join(', ');
+      const name = Object.entries(variant)
+        .map(([key, v]) => `${key} ${v}`)
+        .join(', ');
       rows[`${label} with ${name}, 100k scope: p50 / p95, recall@10`] = show(measure((q) => s.knn(q, K, scopeAll), queries, truth));
     }
   } finally {

@@ -27,7 +27,17 @@ function newestSource(): number {
     if (st.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['server', 'miner', 'browser', 'bundle', 'package.json', 'package-lock.json', 'node_modules/better-sqlite3/prebuilds/linux-x64.node', 'licenses']) visit(join(ROOT, p));
+  for (const p of [
+    'server',
+    'miner',
+    'browser',
+    'bundle',
+    'package.json',
+    'package-lock.json',
+    'node_modules/better-sqlite3/prebuilds/linux-x64.node',
+    'licenses',
+  ])
+    visit(join(ROOT, p));
   return newest;
 }
 
@@ -87,27 +97,41 @@ async function run(args: string[], env: NodeJS.ProcessEnv, cwd: string, timeoutM
  * found by search, all from code and migrations embedded in the executable.
  */
 async function knowledgeInBinary(base: string, bootstrap: string): Promise<void> {
-  const claim = await fetch(`${base}/api/setup/claim`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: JSON.stringify({ token: bootstrap, name: 'Admin', email: 'admin@example.test', password: 'correct-Horse-battery-9' }) });
+  const claim = await fetch(`${base}/api/setup/claim`, {
+    method: 'POST',
+    headers: { origin: base, 'content-type': 'application/json' },
+    body: JSON.stringify({ token: bootstrap, name: 'Admin', email: 'admin@example.test', password: 'correct-Horse-battery-9' }),
+  });
   expect(claim.status).toBe(201);
   const cookie = claim.headers.get('set-cookie')!.split(';')[0]!;
   const csrf = ((await claim.json()) as { csrfToken: string }).csrfToken;
   const headers = { origin: base, cookie, 'x-csrf-token': csrf };
-  const post = async (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = async (path: string, body: unknown) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   expect((await post('/api/models', { name: 'nomic-embed-text', kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true })).status).toBe(201);
   const collection = ((await (await post('/api/collections', { name: 'Binary' })).json()) as { id: number }).id;
   const form = new FormData();
   form.append('file', new Blob([Buffer.from(await makePdf([['The Ocelot backup tape rotates every Friday.']], { title: 'Tape rotation' }))]), 'tapes.pdf');
-  form.append('file', new Blob([Buffer.from(await makeDocx([{ text: 'Visitor wifi', heading: 1 }, { text: 'The Pangolin guest network password changes weekly.' }]))]), 'wifi.docx');
+  form.append(
+    'file',
+    new Blob([Buffer.from(await makeDocx([{ text: 'Visitor wifi', heading: 1 }, { text: 'The Pangolin guest network password changes weekly.' }]))]),
+    'wifi.docx',
+  );
   const up = await fetch(`${base}/api/collections/${collection}/documents`, { method: 'POST', headers, body: form });
   expect(up.status, await up.clone().text()).toBe(202);
   const t0 = performance.now();
   for (;;) {
-    const docs = ((await (await fetch(`${base}/api/collections/${collection}`, { headers })).json()) as { documents: Array<{ status: string; error: string | null }> }).documents;
+    const docs = (
+      (await (await fetch(`${base}/api/collections/${collection}`, { headers })).json()) as { documents: Array<{ status: string; error: string | null }> }
+    ).documents;
     if (docs.length === 2 && docs.every((d) => d.status === 'ready')) break;
     if (docs.some((d) => d.status === 'failed') || performance.now() - t0 > 20_000) throw new Error(`documents not ready: ${JSON.stringify(docs)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  for (const [query, title] of [['Ocelot tape', 'Tape rotation'], ['Pangolin guest password', 'Visitor wifi']]) {
+  for (const [query, title] of [
+    ['Ocelot tape', 'Tape rotation'],
+    ['Pangolin guest password', 'Visitor wifi'],
+  ]) {
     const found = (await (await post('/api/search', { query })).json()) as { mode: string; results: Array<{ title: string }> };
     expect(found.mode).toBe('hybrid');
     expect(found.results[0]?.title).toBe(title);
@@ -208,7 +232,20 @@ describe('dist/onsite, the single executable', () => {
 
     // The miner role of the same binary enrolls, connects over the WebSocket and serves the test Ollama's models.
     const ollama = await startFakeOllama();
-    const miner = start(['miner'], { SERVER_URL: base, OLLAMA_HOST: ollama.url, MINER_ENROLLMENT_SECRET: env.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: join(tmp, 'miner-state'), HOST: '127.0.0.1', PORT: String(await freePort()), MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'warn' }, work);
+    const miner = start(
+      ['miner'],
+      {
+        SERVER_URL: base,
+        OLLAMA_HOST: ollama.url,
+        MINER_ENROLLMENT_SECRET: env.MINER_ENROLLMENT_SECRET,
+        MINER_STATE_DIR: join(tmp, 'miner-state'),
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        MINER_HEARTBEAT_INTERVAL: '1',
+        LOG_LEVEL: 'warn',
+      },
+      work,
+    );
     try {
       const t2 = performance.now();
       // The miners check, not the overall status: no browser sidecar runs here, so `/health` stays degraded.
@@ -252,14 +289,35 @@ describe('the browser role of dist/onsite', () => {
     const site = await startSite('127.0.0.2');
     const token = secret();
     const port = await freePort();
-    const sidecar = start(['browser'], { BROWSER_SERVICE_AUTH_TOKEN: token, HOST: '127.0.0.1', PORT: String(port), BROWSER_SERVICE_POOL_SIZE: '1', BROWSER_SESSION_MAX_COUNT: '1', BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: '127.0.0.2', LOG_LEVEL: 'warn' }, work);
+    const sidecar = start(
+      ['browser'],
+      {
+        BROWSER_SERVICE_AUTH_TOKEN: token,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        BROWSER_SERVICE_POOL_SIZE: '1',
+        BROWSER_SESSION_MAX_COUNT: '1',
+        BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: '127.0.0.2',
+        LOG_LEVEL: 'warn',
+      },
+      work,
+    );
     try {
       const call = async (url: string) => {
-        const res = await fetch(`http://127.0.0.1:${port}/fetch`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ url }) });
+        const res = await fetch(`http://127.0.0.1:${port}/fetch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url }),
+        });
         return { status: res.status, body: (await res.json()) as { title?: string; text?: string; error?: { code: string } } };
       };
       const t0 = performance.now();
-      while (!(await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.ok, () => false))) {
+      while (
+        !(await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${token}` } }).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         if (performance.now() - t0 > 30_000) throw new Error(`the sidecar did not start\n${sidecar.output()}`);
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -289,7 +347,21 @@ describe('licensing in dist/onsite', () => {
     expect(code).toMatch(/^ONSR1-/);
     const activation = execFileSync(
       process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'licenses/vendor/cli.ts'), 'issue', '--key', devKeyFile, '--request', code, '--customer', 'Binary Test', '--seats', '12', '--days', '90'],
+      [
+        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(ROOT, 'licenses/vendor/cli.ts'),
+        'issue',
+        '--key',
+        devKeyFile,
+        '--request',
+        code,
+        '--customer',
+        'Binary Test',
+        '--seats',
+        '12',
+        '--days',
+        '90',
+      ],
       { encoding: 'utf8' },
     ).trim();
     const install = await run(['license', 'install', activation], env, work);
@@ -307,11 +379,15 @@ describe('licensing in dist/onsite', () => {
 
   it('a release build refuses codes signed with the development key', { timeout: 180_000 }, async () => {
     const outDir = join(tmp, 'release');
-    const log = execFileSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bundle', 'build-binary.ts'), '--out', outDir], {
-      cwd: ROOT,
-      env: { ...process.env, ONSITE_RELEASE: '1' },
-      encoding: 'utf8',
-    });
+    const log = execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'bundle', 'build-binary.ts'), '--out', outDir],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ONSITE_RELEASE: '1' },
+        encoding: 'utf8',
+      },
+    );
     expect(log).toMatch(/release build: vendor keys only/);
     const releaseEnv = { ...env, ONSITE_DATA_DIR: join(tmp, 'release-data') };
     const runRelease = (args: string[]) =>
@@ -326,7 +402,19 @@ describe('licensing in dist/onsite', () => {
     const request = (await runRelease(['license', 'request'])).stdout.trim();
     const devSigned = execFileSync(
       process.execPath,
-      [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'licenses/vendor/cli.ts'), 'issue', '--key', devKeyFile, '--request', request, '--customer', 'X', '--seats', '3'],
+      [
+        join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(ROOT, 'licenses/vendor/cli.ts'),
+        'issue',
+        '--key',
+        devKeyFile,
+        '--request',
+        request,
+        '--customer',
+        'X',
+        '--seats',
+        '3',
+      ],
       { encoding: 'utf8' },
     ).trim();
     const r = await runRelease(['license', 'install', devSigned]);
@@ -358,7 +446,11 @@ describe('licensing in dist/onsite', () => {
     for (const marker of ['encodeActivationCode', 'keygen --key-id', 'npm run license -- issue']) {
       expect(bytes.includes(marker), marker).toBe(false);
     }
-    for (const args of [['license', 'issue'], ['license', 'keygen'], ['license', 'inspect']]) {
+    for (const args of [
+      ['license', 'issue'],
+      ['license', 'keygen'],
+      ['license', 'inspect'],
+    ]) {
       const r = await run(args, env, work);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toMatch(/usage: onsite license status \| request \| install CODE/);

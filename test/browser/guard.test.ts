@@ -96,13 +96,20 @@ describe('guard: URLs', () => {
     expect(v.reason).toMatch(/BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS/);
   });
 
-  it.each(['file:///etc/passwd', 'data:text/html,<h1>x</h1>', 'chrome://settings', 'javascript:alert(1)', 'ftp://example.org/', 'ws://example.org/', 'about:blank', 'blob:http://example.org/x', 'view-source:http://example.org/'])(
-    'refuses the scheme of %s',
-    async (url) => {
-      const v = await guardWith().guard.checkUrl(url);
-      expect(v).toMatchObject({ ok: false, code: 'scheme_refused' });
-    },
-  );
+  it.each([
+    'file:///etc/passwd',
+    'data:text/html,<h1>x</h1>',
+    'chrome://settings',
+    'javascript:alert(1)',
+    'ftp://example.org/',
+    'ws://example.org/',
+    'about:blank',
+    'blob:http://example.org/x',
+    'view-source:http://example.org/',
+  ])('refuses the scheme of %s', async (url) => {
+    const v = await guardWith().guard.checkUrl(url);
+    expect(v).toMatchObject({ ok: false, code: 'scheme_refused' });
+  });
 
   it('refuses what is not a URL', async () => {
     expect(await guardWith().guard.checkUrl('not a url')).toMatchObject({ ok: false, code: 'url_invalid' });
@@ -116,13 +123,21 @@ describe('guard: URLs', () => {
 
   it('checks every DNS answer: a name with one internal answer is refused', async () => {
     const { guard } = guardWith({ 'mixed.example': ['93.184.215.14', '10.0.0.7'], 'inside.example': ['fd12::7'], 'meta.example': ['169.254.169.254'] });
-    expect(await guard.checkUrl('http://mixed.example/')).toMatchObject({ ok: false, code: 'address_refused', reason: expect.stringContaining('mixed.example resolves to 10.0.0.7') });
+    expect(await guard.checkUrl('http://mixed.example/')).toMatchObject({
+      ok: false,
+      code: 'address_refused',
+      reason: expect.stringContaining('mixed.example resolves to 10.0.0.7'),
+    });
     expect(await guard.checkUrl('http://inside.example/')).toMatchObject({ ok: false, code: 'address_refused' });
     expect(await guard.checkUrl('http://meta.example/')).toMatchObject({ ok: false, reason: expect.stringContaining('cloud metadata') });
   });
 
   it('reports a name that does not resolve', async () => {
-    expect(await guardWith().guard.checkUrl('http://nowhere.example/')).toMatchObject({ ok: false, code: 'dns_failed', reason: expect.stringContaining('ENOTFOUND') });
+    expect(await guardWith().guard.checkUrl('http://nowhere.example/')).toMatchObject({
+      ok: false,
+      code: 'dns_failed',
+      reason: expect.stringContaining('ENOTFOUND'),
+    });
   });
 
   it('lets listed names, addresses and ranges through, and nothing beside them', async () => {
@@ -140,7 +155,11 @@ describe('guard: URLs', () => {
   it('with NO_EXTERNAL_EGRESS=1 refuses public hosts and keeps the allowed internal ones', async () => {
     const { guard } = guardWith({ 'wiki.corp': ['10.1.2.3'], 'news.example': ['93.184.215.14'] }, { allow: 'wiki.corp', noEgress: true });
     expect(await guard.checkUrl('http://wiki.corp/')).toMatchObject({ ok: true });
-    expect(await guard.checkUrl('http://news.example/')).toMatchObject({ ok: false, code: 'egress_refused', reason: expect.stringContaining('NO_EXTERNAL_EGRESS=1') });
+    expect(await guard.checkUrl('http://news.example/')).toMatchObject({
+      ok: false,
+      code: 'egress_refused',
+      reason: expect.stringContaining('NO_EXTERNAL_EGRESS=1'),
+    });
     expect(await guard.checkUrl('http://93.184.215.14/')).toMatchObject({ ok: false, code: 'egress_refused' });
     expect(await guard.checkUrl('http://10.9.9.9/')).toMatchObject({ ok: false, code: 'address_refused' });
   });
@@ -159,7 +178,11 @@ describe('guard: pinned DNS', () => {
     let now = 0;
     let calls = 0;
     const answers = ['127.0.0.2', '127.0.0.1'];
-    const resolver = new PinnedResolver(async () => [{ address: answers[Math.min(calls++, 1)]!, family: 4 }], 1000, () => now);
+    const resolver = new PinnedResolver(
+      async () => [{ address: answers[Math.min(calls++, 1)]!, family: 4 }],
+      1000,
+      () => now,
+    );
     const guard = new Guard({ allow: parseAllowList('127.0.0.2'), noExternalEgress: false, resolver });
     expect(await guard.checkUrl('http://rebind.test/')).toMatchObject({ ok: true, address: '127.0.0.2' });
     expect(await guard.checkHost('rebind.test', 80)).toMatchObject({ ok: true, address: '127.0.0.2' });

@@ -19,7 +19,13 @@ describe('browser sidecar: pages', () => {
   it('returns title, readable main text without boilerplate, links and a PNG screenshot', async () => {
     const r = await fetchPage(`${rig.site.url}/article`, { screenshot: true });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ url: `${rig.site.url}/article`, finalUrl: `${rig.site.url}/article`, status: 200, title: 'Onsite field notes', blocked: [] });
+    expect(r.body).toMatchObject({
+      url: `${rig.site.url}/article`,
+      finalUrl: `${rig.site.url}/article`,
+      status: 200,
+      title: 'Onsite field notes',
+      blocked: [],
+    });
     expect(r.body.text).toContain("Air-gapped appliances keep every document and every prompt on the customer's own network.");
     expect(r.body.text).toContain('Nothing leaves the building');
     expect(r.body.text).not.toContain('Copyright footer');
@@ -68,7 +74,11 @@ describe('browser sidecar: pages', () => {
 
 describe('browser sidecar: SSRF battery (targets on loopback count every hit)', () => {
   it.each([
-    ['a redirect to 127.0.0.1', () => `${rig.site.url}/redirect?to=${encodeURIComponent(`http://127.0.0.1:${P}/`)}`, /redirect was refused.*127\.0\.0\.1 \(a loopback address\)/],
+    [
+      'a redirect to 127.0.0.1',
+      () => `${rig.site.url}/redirect?to=${encodeURIComponent(`http://127.0.0.1:${P}/`)}`,
+      /redirect was refused.*127\.0\.0\.1 \(a loopback address\)/,
+    ],
     ['decimal 2130706433', () => `http://2130706433:${P}/`, /127\.0\.0\.1 \(a loopback address\)/],
     ['hex 0x7f.1', () => `http://0x7f.1:${P}/`, /127\.0\.0\.1 \(a loopback address\)/],
     ['short 127.1', () => `http://127.1:${P}/`, /127\.0\.0\.1 \(a loopback address\)/],
@@ -100,7 +110,7 @@ describe('browser sidecar: SSRF battery (targets on loopback count every hit)', 
     expect(rig.targetHits()).toBe(0);
   });
 
-  it('refuses a worker\'s fetch by interception and a WebSocket at the guard proxy', async () => {
+  it("refuses a worker's fetch by interception and a WebSocket at the guard proxy", async () => {
     const fromWorker = `http://127.0.0.1:${P}/from-worker`;
     const w = await fetchPage(`${rig.site.url}/worker?target=${encodeURIComponent(fromWorker)}`, { waitMs: 800 });
     expect(w.status).toBe(200);

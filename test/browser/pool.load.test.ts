@@ -81,7 +81,10 @@ describe('browser pool under load', () => {
     for (const r of failed) expect(r).toMatchObject({ status: 502, code: 'browser_crashed' });
     // Started after the kill, as many as the pool has sessions: every one succeeds.
     const after = await Promise.all(Array.from({ length: 6 }, (_, i) => timedFetch(`${rig.site.url}/article?after=${i}`)));
-    expect(after.map((r) => `${r.status} ${r.code ?? ''}`), JSON.stringify(after)).toEqual(Array(6).fill('200 '));
+    expect(
+      after.map((r) => `${r.status} ${r.code ?? ''}`),
+      JSON.stringify(after),
+    ).toEqual(Array(6).fill('200 '));
     // The replacement comes up in the background.
     let health = (await rig.call('/health')).body;
     for (let i = 0; i < 100 && health.pool.alive < 6; i++) {

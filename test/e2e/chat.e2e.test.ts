@@ -19,12 +19,31 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
   const ollamas: string[] = [];
 
   const api = async (method: string, path: string, body?: unknown) =>
-    fetch(`${url}${path}`, { method, headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    fetch(`${url}${path}`, {
+      method,
+      headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
 
   // A remote miner process: a registration token from the admin, then the pairing key it prints, confirmed.
   const remoteMiner = async (ollamaUrl: string, stateDir: string, workerId: string): Promise<Proc> => {
     const made = (await (await api('POST', '/api/miners/registration-tokens', { label: workerId, ttlHours: 1 })).json()) as { token: string };
-    const m = startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamaUrl, MINER_REGISTRATION_TOKEN: made.token, MINER_STATE_DIR: stateDir, WORKER_ID: workerId, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' }, { single: true }); // one process: a SIGKILL reaches the miner itself, not tsx's launcher
+    const m = startTs(
+      'server/cli/main.ts',
+      ['miner'],
+      {
+        SERVER_URL: url,
+        OLLAMA_HOST: ollamaUrl,
+        MINER_REGISTRATION_TOKEN: made.token,
+        MINER_STATE_DIR: stateDir,
+        WORKER_ID: workerId,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MINER_HEARTBEAT_INTERVAL: '1',
+        LOG_LEVEL: 'info',
+      },
+      { single: true },
+    ); // one process: a SIGKILL reaches the miner itself, not tsx's launcher
     const key = (await m.waitFor(/PAIRING KEY: (\S+)/))[1]!;
     const list = (await (await api('GET', '/api/miners')).json()) as { miners: Array<{ id: string; workerId: string }> };
     const confirmed = await api('POST', `/api/miners/${list.miners.find((x) => x.workerId === workerId)!.id}/confirm`, { pairingKey: key });
@@ -36,24 +55,55 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
     const bootstrap = secret();
     const port = await freePort(); // APP_BASE_URL names the port: the CSRF check accepts that origin only
     const server = startTs('server/cli/main.ts', ['serve'], {
-      ONSITE_DATA_DIR: dirs[0]!.dir, PORT: String(port), APP_BASE_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', LOG_LEVEL: 'info', MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000',
-      SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: enrollment, BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: bootstrap,
+      ONSITE_DATA_DIR: dirs[0]!.dir,
+      PORT: String(port),
+      APP_BASE_URL: `http://127.0.0.1:${port}`,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      MINER_HEARTBEAT_INTERVAL: '1',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      SESSION_SECRET: secret(),
+      DB_ENCRYPTION_KEY: secret(),
+      MINER_ENROLLMENT_SECRET: enrollment,
+      BROWSER_SERVICE_AUTH_TOKEN: secret(),
+      ONSITE_BOOTSTRAP_TOKEN: bootstrap,
     });
     procs.push(server);
     url = `http://127.0.0.1:${(await server.waitFor(/"port":(\d+)/))[1]}`;
     for (let i = 0; i < 2; i++) {
-      const o = startTs('test/fixtures/ollama/main.ts', [], { FAKE_OLLAMA_PORT: '0', FAKE_OLLAMA_TOKENS_PER_SECOND: '200', FAKE_OLLAMA_FIRST_TOKEN_DELAY_MS: '0' });
+      const o = startTs('test/fixtures/ollama/main.ts', [], {
+        FAKE_OLLAMA_PORT: '0',
+        FAKE_OLLAMA_TOKENS_PER_SECOND: '200',
+        FAKE_OLLAMA_FIRST_TOKEN_DELAY_MS: '0',
+      });
       procs.push(o);
       ollamas.push((await o.waitFor(/listening on (http:\/\/\S+)/))[1]!);
     }
-    const claim = await fetch(`${url}/api/setup/claim`, { method: 'POST', headers: { origin: url, 'content-type': 'application/json' }, body: JSON.stringify({ token: bootstrap, name: 'Admin', email: 'admin@example.test', password: PASSWORD }) });
+    const claim = await fetch(`${url}/api/setup/claim`, {
+      method: 'POST',
+      headers: { origin: url, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: bootstrap, name: 'Admin', email: 'admin@example.test', password: PASSWORD }),
+    });
     expect(claim.status).toBe(201);
     cookie = claim.headers.get('set-cookie')!.split(';')[0]!;
     csrf = ((await claim.json()) as { csrfToken: string }).csrfToken;
     expect((await api('POST', '/api/models', { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true })).status).toBe(201);
     for (let i = 0; i < 2; i++) {
       // The first is the bundled miner (the secret is bound to its worker id), the second a remote one.
-      const m = i === 0 ? startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamas[i]!, MINER_ENROLLMENT_SECRET: enrollment, MINER_STATE_DIR: dirs[i + 1]!.dir, WORKER_ID: `e2e-${i + 1}`, PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' }) : await remoteMiner(ollamas[i]!, dirs[i + 1]!.dir, `e2e-${i + 1}`);
+      const m =
+        i === 0
+          ? startTs('server/cli/main.ts', ['miner'], {
+              SERVER_URL: url,
+              OLLAMA_HOST: ollamas[i]!,
+              MINER_ENROLLMENT_SECRET: enrollment,
+              MINER_STATE_DIR: dirs[i + 1]!.dir,
+              WORKER_ID: `e2e-${i + 1}`,
+              PORT: '0',
+              HOST: '127.0.0.1',
+              MINER_HEARTBEAT_INTERVAL: '1',
+              LOG_LEVEL: 'info',
+            })
+          : await remoteMiner(ollamas[i]!, dirs[i + 1]!.dir, `e2e-${i + 1}`);
       procs.push(m);
       miners.push(m);
     }
@@ -99,12 +149,14 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
     dirs.push(state);
     const victim = await remoteMiner(slowUrl, state.dir, 'e2e-slow');
     procs.push(victim);
-    const minersNow = async () => ((await (await api('GET', '/api/miners')).json()) as { miners: Array<{ workerId: string; healthy: boolean; inflight: number }> }).miners;
+    const minersNow = async () =>
+      ((await (await api('GET', '/api/miners')).json()) as { miners: Array<{ workerId: string; healthy: boolean; inflight: number }> }).miners;
     for (let t = 0; t < 200 && !(await minersNow()).some((m) => m.workerId === 'e2e-slow' && m.healthy); t++) await new Promise((r) => setTimeout(r, 100));
 
     const conv = (await (await api('POST', '/api/conversations', {})).json()) as { id: string };
     const pending = api('POST', `/api/conversations/${conv.id}/messages`, { content: 'after the kill' });
-    for (let t = 0; t < 200 && !(await minersNow()).some((m) => m.workerId === 'e2e-slow' && m.inflight === 1); t++) await new Promise((r) => setTimeout(r, 50));
+    for (let t = 0; t < 200 && !(await minersNow()).some((m) => m.workerId === 'e2e-slow' && m.inflight === 1); t++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await victim.kill('SIGKILL')).toBeNull(); // killed by the signal, no goodbye frame
     const res = await pending;
     const tokens: string[] = [];

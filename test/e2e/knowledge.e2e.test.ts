@@ -21,7 +21,13 @@ describe('end to end: documents through real processes, and a crash during inges
   const procs: Proc[] = [];
   const data = tempDir('onsite-kb-e2e-');
   const minerDir = tempDir('onsite-kb-e2e-m-');
-  const secrets = { SESSION_SECRET: secret(), DB_ENCRYPTION_KEY: secret(), MINER_ENROLLMENT_SECRET: secret(), BROWSER_SERVICE_AUTH_TOKEN: secret(), ONSITE_BOOTSTRAP_TOKEN: secret() };
+  const secrets = {
+    SESSION_SECRET: secret(),
+    DB_ENCRYPTION_KEY: secret(),
+    MINER_ENROLLMENT_SECRET: secret(),
+    BROWSER_SERVICE_AUTH_TOKEN: secret(),
+    ONSITE_BOOTSTRAP_TOKEN: secret(),
+  };
   let server: Proc;
   let port = '0';
   let url = '';
@@ -30,14 +36,22 @@ describe('end to end: documents through real processes, and a crash during inges
   let collection = 0;
 
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, { method, headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
   const upload = async (files: Array<{ name: string; bytes: Uint8Array | string }>) => {
     const form = new FormData();
     for (const f of files) form.append('file', new Blob([typeof f.bytes === 'string' ? f.bytes : Buffer.from(f.bytes)]), f.name);
-    const res = await fetch(`${url}/api/collections/${collection}/documents`, { method: 'POST', headers: { origin: url, cookie, 'x-csrf-token': csrf }, body: form });
+    const res = await fetch(`${url}/api/collections/${collection}/documents`, {
+      method: 'POST',
+      headers: { origin: url, cookie, 'x-csrf-token': csrf },
+      body: form,
+    });
     return { status: res.status, body: (await res.json()) as { documents: Doc[] } };
   };
   const documents = async () => (await api('GET', `/api/collections/${collection}`)).body.documents as Doc[];
@@ -58,7 +72,18 @@ describe('end to end: documents through real processes, and a crash during inges
     server = startTs(
       'server/cli/main.ts',
       ['serve'],
-      { ONSITE_DATA_DIR: data.dir, PORT: port, APP_BASE_URL: `http://127.0.0.1:${port}`, HOST: '127.0.0.1', LOG_LEVEL: 'info', MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', CHUNK_SIZE_TOKENS: String(CHUNK.sizeTokens), CHUNK_OVERLAP_TOKENS: String(CHUNK.overlapTokens), ...secrets },
+      {
+        ONSITE_DATA_DIR: data.dir,
+        PORT: port,
+        APP_BASE_URL: `http://127.0.0.1:${port}`,
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+        MINER_HEARTBEAT_INTERVAL: '1',
+        RATE_LIMIT_PER_MINUTE: '100000',
+        CHUNK_SIZE_TOKENS: String(CHUNK.sizeTokens),
+        CHUNK_OVERLAP_TOKENS: String(CHUNK.overlapTokens),
+        ...secrets,
+      },
       { single: true },
     );
     procs.push(server);
@@ -68,16 +93,37 @@ describe('end to end: documents through real processes, and a crash during inges
 
   beforeAll(async () => {
     await startServer();
-    const ollama = startTs('test/fixtures/ollama/main.ts', [], { FAKE_OLLAMA_PORT: '0', FAKE_OLLAMA_TOKENS_PER_SECOND: '0', FAKE_OLLAMA_FAULT: JSON.stringify({ kind: 'slow-first-token', delayMs: 150 }), FAKE_OLLAMA_FAULT_PATH: '/api/embed' });
+    const ollama = startTs('test/fixtures/ollama/main.ts', [], {
+      FAKE_OLLAMA_PORT: '0',
+      FAKE_OLLAMA_TOKENS_PER_SECOND: '0',
+      FAKE_OLLAMA_FAULT: JSON.stringify({ kind: 'slow-first-token', delayMs: 150 }),
+      FAKE_OLLAMA_FAULT_PATH: '/api/embed',
+    });
     procs.push(ollama);
     const ollamaUrl = (await ollama.waitFor(/listening on (http:\/\/\S+)/))[1]!;
-    const claim = await fetch(`${url}/api/setup/claim`, { method: 'POST', headers: { origin: url, 'content-type': 'application/json' }, body: JSON.stringify({ token: secrets.ONSITE_BOOTSTRAP_TOKEN, name: 'Admin', email: 'admin@example.test', password: PASSWORD }) });
+    const claim = await fetch(`${url}/api/setup/claim`, {
+      method: 'POST',
+      headers: { origin: url, 'content-type': 'application/json' },
+      body: JSON.stringify({ token: secrets.ONSITE_BOOTSTRAP_TOKEN, name: 'Admin', email: 'admin@example.test', password: PASSWORD }),
+    });
     expect(claim.status).toBe(201);
     cookie = claim.headers.get('set-cookie')!.split(';')[0]!;
     csrf = ((await claim.json()) as { csrfToken: string }).csrfToken;
     expect((await api('POST', '/api/models', { name: CHAT, kind: 'chat', contextLength: 4096, isDefault: true })).status).toBe(201);
     expect((await api('POST', '/api/models', { name: EMBED, kind: 'embedding', contextLength: 2048, dimensions: 768, isDefault: true })).status).toBe(201);
-    procs.push(startTs('server/cli/main.ts', ['miner'], { SERVER_URL: url, OLLAMA_HOST: ollamaUrl, MINER_ENROLLMENT_SECRET: secrets.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: minerDir.dir, WORKER_ID: 'kb-e2e', PORT: '0', HOST: '127.0.0.1', MINER_HEARTBEAT_INTERVAL: '1', LOG_LEVEL: 'info' }));
+    procs.push(
+      startTs('server/cli/main.ts', ['miner'], {
+        SERVER_URL: url,
+        OLLAMA_HOST: ollamaUrl,
+        MINER_ENROLLMENT_SECRET: secrets.MINER_ENROLLMENT_SECRET,
+        MINER_STATE_DIR: minerDir.dir,
+        WORKER_ID: 'kb-e2e',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        MINER_HEARTBEAT_INTERVAL: '1',
+        LOG_LEVEL: 'info',
+      }),
+    );
     for (let t = 0; t < 200; t++) {
       const list = (await api('GET', '/api/miners')).body as { miners: Array<{ healthy: boolean }> };
       if (list.miners.some((m) => m.healthy)) break;
@@ -96,9 +142,17 @@ describe('end to end: documents through real processes, and a crash during inges
     const files = [
       { name: 'kettle.txt', bytes: 'Descale the Brightwater kettle monthly with citric acid.' },
       { name: 'badges.md', bytes: '# Badge office\n\nLost badges are replaced at the Halcyon desk for a fee of twelve euros.' },
-      { name: 'bikes.html', bytes: '<html><head><title>Bicycle storage</title></head><body><p>Bicycles go in the Juniper shed behind building C.</p></body></html>' },
+      {
+        name: 'bikes.html',
+        bytes: '<html><head><title>Bicycle storage</title></head><body><p>Bicycles go in the Juniper shed behind building C.</p></body></html>',
+      },
       { name: 'fleet.pdf', bytes: await makePdf([['Pool cars are booked through the Tamarind portal two days ahead.']], { title: 'Pool cars' }) },
-      { name: 'desks.docx', bytes: await makeDocx([{ text: 'Hot desks', heading: 1 }, { text: 'Hot desks on floor four are reserved in the Saffron app.' }], { title: 'Hot desks' }) },
+      {
+        name: 'desks.docx',
+        bytes: await makeDocx([{ text: 'Hot desks', heading: 1 }, { text: 'Hot desks on floor four are reserved in the Saffron app.' }], {
+          title: 'Hot desks',
+        }),
+      },
     ];
     const r = await upload(files);
     expect(r.status).toBe(202);
@@ -114,7 +168,11 @@ describe('end to end: documents through real processes, and a crash during inges
       expect((found.body.results as Array<{ title: string }>)[0]?.title, query).toBe(title);
     }
     const conv = (await api('POST', '/api/conversations', { knowledge: { collectionIds: [collection] } })).body as { id: string };
-    const res = await fetch(`${url}/api/conversations/${conv.id}/messages`, { method: 'POST', headers: { origin: url, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify({ content: 'How do I book a pool car?' }) });
+    const res = await fetch(`${url}/api/conversations/${conv.id}/messages`, {
+      method: 'POST',
+      headers: { origin: url, cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'How do I book a pool car?' }),
+    });
     let sources: Array<{ kind: string; title: string }> = [];
     let end = '';
     for await (const e of readSse(res)) {
@@ -127,7 +185,10 @@ describe('end to end: documents through real processes, and a crash during inges
 
   it('a server killed with SIGKILL mid-ingestion resumes after restart and indexes every document exactly once', { timeout: 120_000 }, async () => {
     const texts = ['Aster', 'Birch', 'Cedar'].map((name) =>
-      Array.from({ length: 30 }, (_, i) => `${name} procedure step ${i + 1}: check valve ${name}-${i} and record the pressure in the ${name} log before moving on.`).join('\n\n'),
+      Array.from(
+        { length: 30 },
+        (_, i) => `${name} procedure step ${i + 1}: check valve ${name}-${i} and record the pressure in the ${name} log before moving on.`,
+      ).join('\n\n'),
     );
     const r = await upload(texts.map((t, i) => ({ name: `manual-${i}.txt`, bytes: t })));
     expect(r.status).toBe(202);
@@ -165,7 +226,9 @@ describe('end to end: documents through real processes, and a crash during inges
         expect(d.embeddedChunks).toBe(expected);
       }
       const space = db.prepare(`select id from vector_spaces where state = 'active'`).get() as { id: number };
-      const tables = (db.prepare(`select name from sqlite_master where name like 'kb_space_${space.id}%' and type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name);
+      const tables = (
+        db.prepare(`select name from sqlite_master where name like 'kb_space_${space.id}%' and type = 'table'`).all() as Array<{ name: string }>
+      ).map((t) => t.name);
       expect(tables.length).toBeGreaterThan(0);
       // Every chunk has one vector row, FTS row and bookkeeping row: nothing twice, nothing missing.
       const chunks = one('select count(*) n from chunks');

@@ -33,15 +33,20 @@ describe('npm start on a fresh data folder', () => {
       procs.push(ollama);
       const ollamaUrl = (await ollama.waitFor(/listening on (http:\/\/\S+)/))[1]!;
       const port = await freePort();
-      const npm = startProcess('npm', ['start'], {
-        HOME: process.env.HOME ?? data.dir,
-        ONSITE_DATA_DIR: data.dir,
-        PORT: String(port),
-        HOST: '127.0.0.1', // loopback only, for a test
-        OLLAMA_HOST: ollamaUrl,
-        MINER_HEARTBEAT_INTERVAL: '1',
-        npm_config_update_notifier: 'false', // npm asks nobody about its own updates
-      }, { group: true });
+      const npm = startProcess(
+        'npm',
+        ['start'],
+        {
+          HOME: process.env.HOME ?? data.dir,
+          ONSITE_DATA_DIR: data.dir,
+          PORT: String(port),
+          HOST: '127.0.0.1', // loopback only, for a test
+          OLLAMA_HOST: ollamaUrl,
+          MINER_HEARTBEAT_INTERVAL: '1',
+          npm_config_update_notifier: 'false', // npm asks nobody about its own updates
+        },
+        { group: true },
+      );
       procs.push(npm);
 
       const url = (await npm.waitFor(/^Onsite is running: open (\S+)$/m, 120_000))[1]!;
@@ -64,12 +69,22 @@ describe('npm start on a fresh data folder', () => {
       const cookie = claim.headers.get('set-cookie')!.split(';')[0]!;
       const csrf = ((await claim.json()) as { csrfToken: string }).csrfToken;
       const api = (method: string, path: string, body?: unknown) =>
-        fetch(`${url}${path}`, { method, headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        fetch(`${url}${path}`, {
+          method,
+          headers: { origin: url, cookie, 'x-csrf-token': csrf, ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
 
       expect((await api('POST', '/api/models', { name: MODEL, kind: 'chat', contextLength: 4096, isDefault: true })).status).toBe(201);
-      await poll(async () => ((await (await api('GET', '/api/miners')).json()) as { miners: Array<{ healthy: boolean }> }).miners.some((m) => m.healthy), 'the bundled miner');
+      await poll(
+        async () => ((await (await api('GET', '/api/miners')).json()) as { miners: Array<{ healthy: boolean }> }).miners.some((m) => m.healthy),
+        'the bundled miner',
+      );
       // The sidecar started with the development token: the server reaches it.
-      await poll(async () => ((await (await fetch(`${url}/health/ready`)).json()) as { checks: { browser?: { ok: boolean } } }).checks.browser?.ok === true, 'the browser sidecar');
+      await poll(
+        async () => ((await (await fetch(`${url}/health/ready`)).json()) as { checks: { browser?: { ok: boolean } } }).checks.browser?.ok === true,
+        'the browser sidecar',
+      );
 
       const conv = (await (await api('POST', '/api/conversations', {})).json()) as { id: string };
       const res = await api('POST', `/api/conversations/${conv.id}/messages`, { content: 'hello from npm start' });
@@ -81,7 +96,10 @@ describe('npm start on a fresh data folder', () => {
       tree = descendants(npm.child.pid!);
       const commands = tree.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
       for (const role of [/main\.ts dev\b/, /main\.ts miner\b/, /main\.ts browser\b/, new RegExp(CHROMIUM.replace('/usr/bin/', ''))]) {
-        expect(commands.some((c) => role.test(c)), `${role} among ${commands.join('\n')}`).toBe(true);
+        expect(
+          commands.some((c) => role.test(c)),
+          `${role} among ${commands.join('\n')}`,
+        ).toBe(true);
       }
       // Ctrl-C: the terminal signals the whole group, and npm forwards it to its script once more.
       process.kill(-npm.child.pid!, 'SIGINT');

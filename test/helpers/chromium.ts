@@ -107,7 +107,11 @@ export function pageApi(page: Page, method: string, path: string, body?: unknown
   return page.evaluate(
     async (method, path, body) => {
       const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-      const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? null : JSON.stringify(body) });
+      const r = await fetch(path, {
+        method,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
       return { status: r.status, body: await r.json().catch(() => null) };
     },
     method,
@@ -135,7 +139,11 @@ export function startFixtureMiner(fx: BrowserFixture, ollamaUrl: string, workerI
 
 /** Waits until the admin's page lists a healthy miner (connected, its Ollama answering). */
 export async function untilHealthyMiner(page: Page): Promise<void> {
-  await until(async () => ((await pageApi(page, 'GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy), 15_000, 'a healthy miner');
+  await until(
+    async () => ((await pageApi(page, 'GET', '/api/miners')).body.miners as Array<{ healthy: boolean }>).some((m) => m.healthy),
+    15_000,
+    'a healthy miner',
+  );
 }
 
 /** A new page that claims the first admin (Ada) and records every console error and page error. */

@@ -51,7 +51,9 @@ export class TestClient {
     if (this.cookie) h.cookie = this.cookie;
     if (this.csrf && method !== 'GET') h['x-csrf-token'] = this.csrf;
     if (body !== undefined) h['content-type'] = 'application/json';
-    return Promise.resolve(this.app.request(`${this.origin}${path}`, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...init }));
+    return Promise.resolve(
+      this.app.request(`${this.origin}${path}`, { method, headers: h, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...init }),
+    );
   }
 
   get = (path: string, headers?: Record<string, string>) => this.request('GET', path, undefined, headers);

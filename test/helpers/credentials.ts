@@ -9,7 +9,13 @@ export const CREDENTIAL = /hash|token|secret|password/i;
 export const NOT_CREDENTIALS = new Set(['csrfToken', 'hasPassword']);
 
 /** Every field name reachable in a type, down through arrays and objects (a Date is a leaf). */
-type FieldNames<T> = T extends Date ? never : T extends readonly (infer E)[] ? FieldNames<E> : T extends object ? { [K in keyof T & string]: K | FieldNames<T[K]> }[keyof T & string] : never;
+type FieldNames<T> = T extends Date
+  ? never
+  : T extends readonly (infer E)[]
+    ? FieldNames<E>
+    : T extends object
+      ? { [K in keyof T & string]: K | FieldNames<T[K]> }[keyof T & string]
+      : never;
 type Credential = `${string}${'hash' | 'token' | 'secret' | 'password'}${string}`;
 
 /** The field names reachable in `T` that name credential material, case-insensitively, but those of {@link NOT_CREDENTIALS} (`never` when none). */
@@ -18,5 +24,8 @@ export type CredentialFields<T> = Exclude<{ [K in FieldNames<T>]: Lowercase<K> e
 /** Paths of the fields of a value whose names name credential material, but the `allowed` ones. */
 export function credentialPaths(value: unknown, allowed: ReadonlySet<string> = NOT_CREDENTIALS, path = ''): string[] {
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => [...(CREDENTIAL.test(k) && !allowed.has(k) ? [`${path}${k}`] : []), ...credentialPaths(v, allowed, `${path}${k}.`)]);
+  return Object.entries(value).flatMap(([k, v]) => [
+    ...(CREDENTIAL.test(k) && !allowed.has(k) ? [`${path}${k}`] : []),
+    ...credentialPaths(v, allowed, `${path}${k}.`),
+  ]);
 }

@@ -9,7 +9,12 @@ import { ORIGIN } from './client.ts';
 export interface LoopbackServer {
   port: number;
   /** Sends a request from a chosen loopback source address (127.0.0.2, 127.0.0.3…), so the server sees distinct peers. */
-  from(source: string, method: string, path: string, o?: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string> }): Promise<LoopbackResponse>;
+  from(
+    source: string,
+    method: string,
+    path: string,
+    o?: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string> },
+  ): Promise<LoopbackResponse>;
   close(): Promise<void>;
 }
 

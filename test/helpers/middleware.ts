@@ -8,13 +8,34 @@ import { isAppError } from '../../server/kernel/errors.ts';
 /** A user row as the stores return it; only what a test names differs. */
 export function fakeUser(overrides: Partial<User> = {}): User {
   const at = new Date('2026-06-01T12:00:00Z');
-  return { id: 'u-1', email: 'ann@example.test', name: 'Ann', passwordHash: null, role: 'user', status: 'active', createdAt: at, updatedAt: at, passwordChangedAt: null, ...overrides };
+  return {
+    id: 'u-1',
+    email: 'ann@example.test',
+    name: 'Ann',
+    passwordHash: null,
+    role: 'user',
+    status: 'active',
+    createdAt: at,
+    updatedAt: at,
+    passwordChangedAt: null,
+    ...overrides,
+  };
 }
 
 /** A live session row of `userId`. */
 export function fakeSession(id: string, userId = 'u-1'): Session {
   const at = new Date('2026-06-01T12:00:00Z');
-  return { id, tokenHash: `hash-${id}`, userId, createdAt: at, lastSeenAt: at, expiresAt: new Date(at.getTime() + 3_600_000), revokedAt: null, ip: null, userAgent: null };
+  return {
+    id,
+    tokenHash: `hash-${id}`,
+    userId,
+    createdAt: at,
+    lastSeenAt: at,
+    expiresAt: new Date(at.getTime() + 3_600_000),
+    revokedAt: null,
+    ip: null,
+    userAgent: null,
+  };
 }
 
 /** A caller signed in with a browser session (CSRF token `csrf-<session id>`). */

@@ -1,5 +1,13 @@
 import WebSocket from 'ws';
-import { MINER_SOCKET_PATH, PROTOCOL_VERSION, parseFrame, serverFrameSchema, type AdvertisedModel, type MinerFrame, type ServerFrame } from '../../server/kernel/protocol/miner.ts';
+import {
+  MINER_SOCKET_PATH,
+  PROTOCOL_VERSION,
+  parseFrame,
+  serverFrameSchema,
+  type AdvertisedModel,
+  type MinerFrame,
+  type ServerFrame,
+} from '../../server/kernel/protocol/miner.ts';
 
 /** A job frame the server sent. */
 export type JobOf<T extends 'chat' | 'embed'> = Extract<ServerFrame, { type: T }>;
@@ -28,7 +36,11 @@ export type RogueEnrolment = { workerId: string; secret: string } | { workerId: 
 
 /** A heartbeat advertising `count` models with long names, `tag` in the first name (to tell which one the server kept). */
 export function largeHeartbeat(tag: string, count = 500): MinerFrame {
-  const models: AdvertisedModel[] = Array.from({ length: count }, (_, i) => ({ name: `${i === 0 ? tag : `m${i}`}-${'x'.repeat(180)}`, kind: 'chat', contextLength: 131_072 }));
+  const models: AdvertisedModel[] = Array.from({ length: count }, (_, i) => ({
+    name: `${i === 0 ? tag : `m${i}`}-${'x'.repeat(180)}`,
+    kind: 'chat',
+    contextLength: 131_072,
+  }));
   return { type: 'heartbeat', healthy: true, inflight: 0, models };
 }
 
@@ -37,7 +49,10 @@ export async function connectRogueMiner(url: string, enrolment: RogueEnrolment, 
   const res = await fetch(`${url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(enrolment) });
   if (res.status !== 201) throw new Error(`rogue enrolment refused: ${res.status} ${await res.text()}`);
   const { minerId, minerToken } = (await res.json()) as { minerId: string; minerToken: string };
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${MINER_SOCKET_PATH}`, { headers: { authorization: `Bearer ${minerId}.${minerToken}` }, perMessageDeflate: false });
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${MINER_SOCKET_PATH}`, {
+    headers: { authorization: `Bearer ${minerId}.${minerToken}` },
+    perMessageDeflate: false,
+  });
   const frames: ServerFrame[] = [];
   let taken = 0;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));

@@ -49,7 +49,16 @@ export function testClock(start = Date.parse('2026-06-01T12:00:00Z')): TestClock
 }
 
 /** Assembles a server against a fresh temp data folder (real SQLite file). */
-export async function createTestServer(extra: Env = {}, options: { clock?: Clock | undefined; dataDir?: string | undefined; license?: number | false | undefined; pages?: PageReader | undefined; silence?: Partial<JobSilence> | undefined } = {}): Promise<TestServer> {
+export async function createTestServer(
+  extra: Env = {},
+  options: {
+    clock?: Clock | undefined;
+    dataDir?: string | undefined;
+    license?: number | false | undefined;
+    pages?: PageReader | undefined;
+    silence?: Partial<JobSilence> | undefined;
+  } = {},
+): Promise<TestServer> {
   const tmp = options.dataDir ? { dir: options.dataDir, cleanup: () => undefined } : tempDir();
   const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', METRICS_TOKEN: secret(), ...extra });
   const config = loadConfig(env);

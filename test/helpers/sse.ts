@@ -12,7 +12,9 @@ export function readSse(res: Response): AsyncGenerator<SseEvent> {
 type Payload = Record<string, any>;
 
 /** Collects a chat reply stream: the token deltas and the final event. */
-export async function collectReply(res: Response): Promise<{ tokens: string[]; start: Payload | undefined; end: SseEvent | undefined; final: Payload | undefined }> {
+export async function collectReply(
+  res: Response,
+): Promise<{ tokens: string[]; start: Payload | undefined; end: SseEvent | undefined; final: Payload | undefined }> {
   const tokens: string[] = [];
   let start: Payload | undefined;
   let end: SseEvent | undefined;

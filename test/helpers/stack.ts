@@ -46,8 +46,13 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
  * claims the admin, seeds the catalog, and starts `miners` miners each
  * with its own fake Ollama.
  */
-export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: Partial<JobSilence>; clock?: Clock } = {}): Promise<Stack> {
-  const s = await createTestServer({ MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env }, { pages: o.pages, silence: o.silence, clock: o.clock });
+export async function startStack(
+  o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: Partial<JobSilence>; clock?: Clock } = {},
+): Promise<Stack> {
+  const s = await createTestServer(
+    { MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env },
+    { pages: o.pages, silence: o.silence, clock: o.clock },
+  );
   const server = createAdaptorServer({ fetch: s.app.fetch }) as Server;
   const closeSockets = s.attachSockets(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,7 +75,10 @@ export async function startStack(o: { miners?: number; env?: Env; ollama?: FakeO
     const bundled = miners.length === 0;
     const credential = bundled
       ? { MINER_ENROLLMENT_SECRET: s.config.MINER_ENROLLMENT_SECRET }
-      : { MINER_REGISTRATION_TOKEN: (await admin.post('/api/miners/registration-tokens', { label: `worker-${miners.length + 1}`, ttlHours: 1 })).body.token as string };
+      : {
+          MINER_REGISTRATION_TOKEN: (await admin.post('/api/miners/registration-tokens', { label: `worker-${miners.length + 1}`, ttlHours: 1 })).body
+            .token as string,
+        };
     const printed: string[] = [];
     const miner = await startMiner(
       {

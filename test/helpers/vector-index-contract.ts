@@ -42,7 +42,10 @@ export function exactTop(query: Float32Array, k: number, keep: (rowid: number) =
     for (let j = 0; j < DIMS; j++) d += vectors[i]![j]! * query[j]!;
     scored.push({ rowid: i + 1, d });
   }
-  return scored.sort((a, b) => b.d - a.d).slice(0, k).map((s) => s.rowid);
+  return scored
+    .sort((a, b) => b.d - a.d)
+    .slice(0, k)
+    .map((s) => s.rowid);
 }
 
 /** The layouts a test file holds to the contract, and how to open them. */
@@ -131,7 +134,9 @@ export function describeIndexContract<S extends IndexSpec>(contract: IndexContra
         const near = vectors[Math.floor(q() * N)]!;
         const query = normalise(Float32Array.from(near, (x) => x + 0.05 * gauss(q)));
         const truth = new Set(exactTop(query, K));
-        hits += index(name).knn(query, K).filter((id) => truth.has(id)).length;
+        hits += index(name)
+          .knn(query, K)
+          .filter((id) => truth.has(id)).length;
       }
       expect(hits / (queries * K)).toBeGreaterThanOrEqual(0.9);
     });
@@ -169,15 +174,22 @@ export function describeIndexContract<S extends IndexSpec>(contract: IndexContra
     });
 
     it.each(names)('%s: a row without a partition is refused', (name) => {
-      expect(() => index(name, true).insert([{ rowid: N + 1, vector: vectors[0]! }])).toThrow(`vector ${N + 1} has no partition, the layout ${spec(name, true).prefix} is partitioned`);
+      expect(() => index(name, true).insert([{ rowid: N + 1, vector: vectors[0]! }])).toThrow(
+        `vector ${N + 1} has no partition, the layout ${spec(name, true).prefix} is partitioned`,
+      );
       expect(index(name, true).count()).toBe(N);
     });
   });
 
   describe('dimension checks', () => {
     it.each(names)('%s: a vector of the wrong dimension is a clear error, and nothing is stored', (name) => {
-      const bad = [{ rowid: N + 1, vector: vectors[0]! }, { rowid: N + 2, vector: new Float32Array(DIMS + 1) }];
-      expect(() => index(name).insert(bad)).toThrow(`vector ${N + 2} has ${DIMS + 1} dimensions, the ${spec(name).kind} layout ${spec(name).prefix} expects ${DIMS}`);
+      const bad = [
+        { rowid: N + 1, vector: vectors[0]! },
+        { rowid: N + 2, vector: new Float32Array(DIMS + 1) },
+      ];
+      expect(() => index(name).insert(bad)).toThrow(
+        `vector ${N + 2} has ${DIMS + 1} dimensions, the ${spec(name).kind} layout ${spec(name).prefix} expects ${DIMS}`,
+      );
       expect(() => index(name).knn(new Float32Array(DIMS - 1), K)).toThrow(/query has 63 dimensions/);
       expect(() => index(name).knn(vectors[0]!, 0)).toThrow(/k must be a positive integer/);
       expect(index(name).count()).toBe(N);

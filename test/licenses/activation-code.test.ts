@@ -14,7 +14,13 @@ import { issueCode, TEST_KEYRING, TEST_PRIVATE_JWK } from '../helpers/license.ts
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const request = { installationId: randomBytes(16).toString('hex'), productVersion: '1.2.3', activeSeats: 7, time: 1_790_000_000, nonce: randomBytes(8).toString('hex') };
+const request = {
+  installationId: randomBytes(16).toString('hex'),
+  productVersion: '1.2.3',
+  activeSeats: 7,
+  time: 1_790_000_000,
+  nonce: randomBytes(8).toString('hex'),
+};
 
 describe('base32', () => {
   it('round-trips any bytes and refuses stray characters', () => {
@@ -53,10 +59,18 @@ describe('request codes', () => {
     const typo = code.slice(0, 10) + (code[10] === 'A' ? 'B' : 'A') + code.slice(11);
     const keyFile = join(tmp.dir, 'vendor.json');
     writeFileSync(keyFile, JSON.stringify(TEST_PRIVATE_JWK));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'licenses/vendor/cli.ts', 'issue', '--key', keyFile, '--request', typo, '--customer', 'ACME', '--seats', '5'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'licenses/vendor/cli.ts', 'issue', '--key', keyFile, '--request', typo, '--customer', 'ACME', '--seats', '5'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/request code rejected: the request code checksum does not match: a character was mistyped/);
-    const ok = execFileSync(process.execPath, ['--import', 'tsx', 'licenses/vendor/cli.ts', 'issue', '--key', keyFile, '--request', code, '--customer', 'ACME', '--seats', '5'], { encoding: 'utf8' }).trim();
+    const ok = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'licenses/vendor/cli.ts', 'issue', '--key', keyFile, '--request', code, '--customer', 'ACME', '--seats', '5'],
+      { encoding: 'utf8' },
+    ).trim();
     const claims = verifyActivationCode(ok, TEST_KEYRING);
     expect(claims).toMatchObject({ customer: 'ACME', seats: 5, installationId: request.installationId, keyId: 'test-key' });
   });
@@ -109,7 +123,9 @@ describe('activation codes', () => {
     const forgedBody = Buffer.concat([b.subarray(0, 2 + lenB), a.subarray(a.length - 4 - 64, a.length - 4)]);
     const sum = Buffer.alloc(4);
     sum.writeUInt32BE(crc32(forgedBody));
-    const forged = `OSA1-${encodeBase32(Buffer.concat([forgedBody, sum])).match(/.{1,5}/g)!.join('-')}`;
+    const forged = `OSA1-${encodeBase32(Buffer.concat([forgedBody, sum]))
+      .match(/.{1,5}/g)!
+      .join('-')}`;
     expect(() => verifyActivationCode(forged, TEST_KEYRING)).toThrow(expect.objectContaining({ code: 'bad_signature' }));
   });
 });

@@ -46,7 +46,13 @@ describe('miner configuration', () => {
   });
 
   it('parses MODELS, trims trailing slashes and accepts OLLAMA_HOST without a scheme', () => {
-    const c = loadMinerConfig({ MINER_ENROLLMENT_SECRET: secret(), MINER_STATE_DIR: stateDir(), MODELS: ' llama3.2:1b , nomic-embed-text,', OLLAMA_HOST: '127.0.0.1:11434', SERVER_URL: 'https://onsite.example.test/' });
+    const c = loadMinerConfig({
+      MINER_ENROLLMENT_SECRET: secret(),
+      MINER_STATE_DIR: stateDir(),
+      MODELS: ' llama3.2:1b , nomic-embed-text,',
+      OLLAMA_HOST: '127.0.0.1:11434',
+      SERVER_URL: 'https://onsite.example.test/',
+    });
     expect(c.MODELS).toEqual(['llama3.2:1b', 'nomic-embed-text']);
     expect(c.OLLAMA_HOST).toBe('http://127.0.0.1:11434');
     expect(c.SERVER_URL).toBe('https://onsite.example.test');
@@ -67,8 +73,20 @@ describe('miner configuration', () => {
       PORT: '70000',
       LOG_LEVEL: 'loud',
     });
-    for (const key of ['MINER_ENROLLMENT_SECRET', 'SERVER_URL', 'OLLAMA_HOST', 'WORKER_ID', 'MINER_HEARTBEAT_INTERVAL', 'MINER_CAPACITY', 'PORT', 'LOG_LEVEL']) {
-      expect(issues.some((i) => i.startsWith(`${key}:`)), key).toBe(true);
+    for (const key of [
+      'MINER_ENROLLMENT_SECRET',
+      'SERVER_URL',
+      'OLLAMA_HOST',
+      'WORKER_ID',
+      'MINER_HEARTBEAT_INTERVAL',
+      'MINER_CAPACITY',
+      'PORT',
+      'LOG_LEVEL',
+    ]) {
+      expect(
+        issues.some((i) => i.startsWith(`${key}:`)),
+        key,
+      ).toBe(true);
     }
     expect(message).not.toContain(s);
     expect(message).not.toContain(t);

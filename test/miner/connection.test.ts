@@ -61,7 +61,13 @@ describe('miner connection', () => {
     await rig.start();
     await rig.server.waitForFrame('hello');
     rig.ollama.setTokensPerSecond(20);
-    rig.server.send({ type: 'chat', jobId: 'j1', model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }], options: { num_ctx: 2048, num_predict: 500 } });
+    rig.server.send({
+      type: 'chat',
+      jobId: 'j1',
+      model: 'llama3.2:1b',
+      messages: [{ role: 'user', content: 'hi' }],
+      options: { num_ctx: 2048, num_predict: 500 },
+    });
     await rig.server.waitForFrame('chunk');
     await rig.server.restart(300);
     await rig.ollama.waitFor((q) => q.path === '/api/chat' && q.outcome === 'cancelled');

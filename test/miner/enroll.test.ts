@@ -56,7 +56,10 @@ describe('miner enrolment', () => {
     let refuse = true;
     rig = await createRig({
       server: {
-        enroll: () => (refuse ? { status: 401, body: { error: { code: 'unauthorized', message: 'bad enrolment secret' } } } : { status: 200, body: { minerId: 'm_ok', minerToken: 't'.repeat(40), status: 'active' } }),
+        enroll: () =>
+          refuse
+            ? { status: 401, body: { error: { code: 'unauthorized', message: 'bad enrolment secret' } } }
+            : { status: 200, body: { minerId: 'm_ok', minerToken: 't'.repeat(40), status: 'active' } },
       },
     });
     const miner = await rig.start();
@@ -74,7 +77,10 @@ describe('miner enrolment', () => {
     let answers = 0;
     rig = await createRig({
       server: {
-        enroll: () => (++answers <= 2 ? { status: 503, body: { error: { code: 'unavailable', message: 'starting' } } } : { status: 200, body: { minerId: 'm_late', minerToken: 'u'.repeat(40), status: 'active' } }),
+        enroll: () =>
+          ++answers <= 2
+            ? { status: 503, body: { error: { code: 'unavailable', message: 'starting' } } }
+            : { status: 200, body: { minerId: 'm_late', minerToken: 'u'.repeat(40), status: 'active' } },
       },
     });
     rig.server.credentials.add(`m_late.${'u'.repeat(40)}`);

@@ -44,7 +44,11 @@ export interface FakeServer {
   connected(): boolean;
   /** Stops reading the current socket: no frames, no pongs, like a hung server or a dead link. */
   freeze(): void;
-  waitForFrame<T extends MinerFrame['type']>(type: T, pred?: (f: Extract<MinerFrame, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<MinerFrame, { type: T }>>;
+  waitForFrame<T extends MinerFrame['type']>(
+    type: T,
+    pred?: (f: Extract<MinerFrame, { type: T }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Extract<MinerFrame, { type: T }>>;
   /** Stops (cutting every socket) and listens again on the same port. */
   restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -80,7 +84,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         const poll = () => {
           const hit = self.frames.find((f) => f.type === type && pred(f as never));
           if (hit) return resolve(hit as never);
-          if (Date.now() - started > timeoutMs) return reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${self.frames.map((f) => f.type).join(',')}`));
+          if (Date.now() - started > timeoutMs)
+            return reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${self.frames.map((f) => f.type).join(',')}`));
           setTimeout(poll, 10);
         };
         poll();
@@ -129,7 +134,14 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
         if (!frame) return void self.invalidFrames.push(data.toString());
         self.frames.push(frame);
         if (frame.type === 'hello') {
-          ws.send(JSON.stringify({ type: 'welcome', minerId: credential.split('.')[0], status: options.welcomeStatus ?? 'active', heartbeatIntervalS: options.heartbeatIntervalS ?? 1 }));
+          ws.send(
+            JSON.stringify({
+              type: 'welcome',
+              minerId: credential.split('.')[0],
+              status: options.welcomeStatus ?? 'active',
+              heartbeatIntervalS: options.heartbeatIntervalS ?? 1,
+            }),
+          );
         }
       });
     });

@@ -76,7 +76,13 @@ describe('miner jobs', () => {
   it('cancels a running chat: Ollama sees the request go away and the server gets failed/cancelled', async () => {
     const r = await activeRig();
     r.ollama.setTokensPerSecond(20);
-    r.server.send({ type: 'chat', jobId: 'j3', model: 'llama3.2:1b', messages: [{ role: 'user', content: 'long one' }], options: { num_ctx: 2048, num_predict: 500 } });
+    r.server.send({
+      type: 'chat',
+      jobId: 'j3',
+      model: 'llama3.2:1b',
+      messages: [{ role: 'user', content: 'long one' }],
+      options: { num_ctx: 2048, num_predict: 500 },
+    });
     await r.server.waitForFrame('chunk', (f) => f.jobId === 'j3');
     r.server.send({ type: 'cancel', jobId: 'j3' });
     await r.ollama.waitFor((q) => q.path === '/api/chat' && q.outcome === 'cancelled');
@@ -111,7 +117,10 @@ describe('miner jobs', () => {
     expect((await r.server.waitForFrame('failed', (f) => f.jobId === 'missing')).code).toBe('model_missing');
     r.ollama.inject({ kind: 'error', status: 500, message: 'llama runner process has terminated' }, { times: 1 });
     chat('broken');
-    expect(await r.server.waitForFrame('failed', (f) => f.jobId === 'broken')).toMatchObject({ code: 'ollama_error', message: expect.stringMatching(/runner process has terminated/) });
+    expect(await r.server.waitForFrame('failed', (f) => f.jobId === 'broken')).toMatchObject({
+      code: 'ollama_error',
+      message: expect.stringMatching(/runner process has terminated/),
+    });
     r.ollama.inject({ kind: 'drop', afterTokens: 2 }, { times: 1 });
     chat('dropped');
     expect((await r.server.waitForFrame('failed', (f) => f.jobId === 'dropped')).code).toBe('ollama_unreachable');

@@ -9,12 +9,28 @@ const show = (fields: Partial<Record<string, unknown>>): ShowResponse => fields 
 
 describe('model description', () => {
   it('takes the kind from capabilities and sizes from model_info', () => {
-    expect(describeModel('llama3.2:1b', show({ capabilities: ['completion', 'tools'], model_info: { 'general.architecture': 'llama', 'llama.context_length': 131072, 'llama.embedding_length': 2048 } }))).toEqual({
+    expect(
+      describeModel(
+        'llama3.2:1b',
+        show({
+          capabilities: ['completion', 'tools'],
+          model_info: { 'general.architecture': 'llama', 'llama.context_length': 131072, 'llama.embedding_length': 2048 },
+        }),
+      ),
+    ).toEqual({
       name: 'llama3.2:1b',
       kind: 'chat',
       contextLength: 131072,
     });
-    expect(describeModel('nomic-embed-text:latest', show({ capabilities: ['embedding'], model_info: { 'general.architecture': 'nomic-bert', 'nomic-bert.context_length': 2048, 'nomic-bert.embedding_length': 768 } }))).toEqual({
+    expect(
+      describeModel(
+        'nomic-embed-text:latest',
+        show({
+          capabilities: ['embedding'],
+          model_info: { 'general.architecture': 'nomic-bert', 'nomic-bert.context_length': 2048, 'nomic-bert.embedding_length': 768 },
+        }),
+      ),
+    ).toEqual({
       name: 'nomic-embed-text:latest',
       kind: 'embedding',
       contextLength: 2048,
@@ -23,10 +39,16 @@ describe('model description', () => {
   });
 
   it('falls back on the pooling type or the name when capabilities are missing (older Ollama)', () => {
-    expect(describeModel('custom:1', show({ model_info: { 'general.architecture': 'bert', 'bert.pooling_type': 1, 'bert.embedding_length': 384 } })).kind).toBe('embedding');
+    expect(describeModel('custom:1', show({ model_info: { 'general.architecture': 'bert', 'bert.pooling_type': 1, 'bert.embedding_length': 384 } })).kind).toBe(
+      'embedding',
+    );
     expect(describeModel('bge-m3:latest', show({ model_info: {} })).kind).toBe('embedding');
     expect(describeModel('all-minilm:l6-v2', show({})).kind).toBe('embedding');
-    expect(describeModel('qwen2.5:7b', show({ model_info: { 'general.architecture': 'qwen2', 'qwen2.context_length': 32768 } }))).toEqual({ name: 'qwen2.5:7b', kind: 'chat', contextLength: 32768 });
+    expect(describeModel('qwen2.5:7b', show({ model_info: { 'general.architecture': 'qwen2', 'qwen2.context_length': 32768 } }))).toEqual({
+      name: 'qwen2.5:7b',
+      kind: 'chat',
+      contextLength: 32768,
+    });
   });
 
   it('matches MODELS with or without the :latest tag', () => {
@@ -62,18 +84,24 @@ describe('Ollama errors', () => {
       expect(classifyOllamaError(down).code).toBe('ollama_unreachable');
       // A stalled Ollama: the client's timeout is a timeout, not a stop asked for by the server.
       ollama.inject({ kind: 'stall', afterTokens: 0 }, { path: '/api/tags', times: 1 });
-      const stalled = await createOllamaClient(ollama.url, { timeoutMs: 200 }).list().catch((e: unknown) => e);
+      const stalled = await createOllamaClient(ollama.url, { timeoutMs: 200 })
+        .list()
+        .catch((e: unknown) => e);
       expect(classifyOllamaError(stalled)).toMatchObject({ code: 'ollama_unreachable', message: expect.stringMatching(/did not answer in time/) });
       // A stop from the server while the request waits is a cancel.
       ollama.inject({ kind: 'stall', afterTokens: 0 }, { path: '/api/tags', times: 1 });
       const stop = new AbortController();
-      const pending = createOllamaClient(ollama.url, { signal: stop.signal }).list().catch((e: unknown) => e);
+      const pending = createOllamaClient(ollama.url, { signal: stop.signal })
+        .list()
+        .catch((e: unknown) => e);
       setTimeout(() => stop.abort(), 50);
       expect(classifyOllamaError(await pending, stop.signal).code).toBe('cancelled');
     } finally {
       await ollama.close();
     }
-    const refused = await createOllamaClient(ollama.url).list().catch((e: unknown) => e);
+    const refused = await createOllamaClient(ollama.url)
+      .list()
+      .catch((e: unknown) => e);
     expect(classifyOllamaError(refused).code).toBe('ollama_unreachable');
   });
 });

@@ -20,7 +20,9 @@ describe('the miner’s Ollama probe', () => {
     expect((await probe.check()).healthy).toBe(false);
     expect((await probe.check()).healthy).toBe(false);
     const said = logs.lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(said).toEqual([`no Ollama answers at ${host}: start Ollama (\`ollama serve\`) or set OLLAMA_HOST; jobs are refused until it answers, retrying every 7 s`]);
+    expect(said).toEqual([
+      `no Ollama answers at ${host}: start Ollama (\`ollama serve\`) or set OLLAMA_HOST; jobs are refused until it answers, retrying every 7 s`,
+    ]);
 
     ollama = await startFakeOllama({ port, tokensPerSecond: 0 });
     expect((await probe.check()).healthy).toBe(true);

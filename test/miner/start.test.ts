@@ -23,7 +23,12 @@ function runCli(env: Record<string, string | undefined>) {
 describe('onsite miner (CLI)', () => {
   it('prints the pairing key on its own line, connects, and exits 0 on SIGTERM', { timeout: 30_000 }, async () => {
     rig = await createRig({ server: { welcomeStatus: 'pending' } });
-    const { child, out, exited } = runCli({ ...rig.env, MINER_ENROLLMENT_SECRET: undefined, MINER_REGISTRATION_TOKEN: 'reg_token_cli_0123456789', LOG_LEVEL: 'info' });
+    const { child, out, exited } = runCli({
+      ...rig.env,
+      MINER_ENROLLMENT_SECRET: undefined,
+      MINER_REGISTRATION_TOKEN: 'reg_token_cli_0123456789',
+      LOG_LEVEL: 'info',
+    });
     try {
       await until(() => /^PAIRING KEY: [0-9A-Z-]{24} — ask an admin/m.test(out.stdout), 20_000, `pairing key (${out.stderr})`);
       await rig.server.waitForFrame('hello', undefined, 10_000);

@@ -31,7 +31,8 @@ function oldTools(ssh: boolean): Record<string, string> {
   const bin = join(tmp.dir, `old-tools-${ssh}`);
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, 'openssl'), '#!/bin/sh\necho "OpenSSL 1.1.1w  11 Sep 2023"\n');
-  if (!ssh) writeFileSync(join(bin, 'ssh-keygen'), '#!/bin/sh\necho "ssh-keygen: illegal option -- Y" >&2\necho "usage: ssh-keygen [-q] [-a rounds]" >&2\nexit 1\n');
+  if (!ssh)
+    writeFileSync(join(bin, 'ssh-keygen'), '#!/bin/sh\necho "ssh-keygen: illegal option -- Y" >&2\necho "usage: ssh-keygen [-q] [-a rounds]" >&2\nexit 1\n');
   for (const f of ['openssl', 'ssh-keygen']) if (existsSync(join(bin, f))) chmodSync(join(bin, f), 0o755);
   return { PATH: `${join(tmp.dir, 'docker/bin')}:${bin}:${process.env.PATH}` };
 }
@@ -54,10 +55,15 @@ describe('scripts/init.sh', () => {
 
   // Each attack: the script stops before `docker load` and `docker run`, and .env is neither written nor changed.
   const attacks: Array<[string, (b: TestBundle) => void, RegExp]> = [
-    ['an unlisted .env carrying an attacker’s secrets and bootstrap token', (b) => writeFileSync(join(b.dir, '.env'), ATTACKER_ENV), /\.env is not part of the bundle and init has no record of writing it/],
+    [
+      'an unlisted .env carrying an attacker’s secrets and bootstrap token',
+      (b) => writeFileSync(join(b.dir, '.env'), ATTACKER_ENV),
+      /\.env is not part of the bundle and init has no record of writing it/,
+    ],
     [
       'an unlisted docker-compose.override.yml that mounts / and the Docker socket',
-      (b) => writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
+      (b) =>
+        writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
       /docker-compose\.override\.yml is not listed in SHA256SUMS/,
     ],
     [
@@ -84,8 +90,20 @@ describe('scripts/init.sh', () => {
       },
       /signed with key "attacker-2027", which this script does not trust/,
     ],
-    ['a SHA256SUMS changed without a signature', (b) => writeFileSync(join(b.dir, 'SHA256SUMS'), readFileSync(join(b.dir, 'SHA256SUMS'), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0'))), /does not match SHA256SUMS/],
-    ['a tampered image tarball under a good signature', (b) => writeFileSync(join(b.dir, 'images/onsite-0.1.0.tar'), 'changed'), /does not match SHA256SUMS: a file is damaged or was changed/],
+    [
+      'a SHA256SUMS changed without a signature',
+      (b) =>
+        writeFileSync(
+          join(b.dir, 'SHA256SUMS'),
+          readFileSync(join(b.dir, 'SHA256SUMS'), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')),
+        ),
+      /does not match SHA256SUMS/,
+    ],
+    [
+      'a tampered image tarball under a good signature',
+      (b) => writeFileSync(join(b.dir, 'images/onsite-0.1.0.tar'), 'changed'),
+      /does not match SHA256SUMS: a file is damaged or was changed/,
+    ],
   ];
 
   it.each(attacks)('refuses %s: nothing is loaded, no .env is written or changed', async (_name, attack, message) => {

@@ -29,7 +29,11 @@ function setup() {
   const install = makeOperatorBundle(join(base, 'install'), '0.1.0');
   writeFileSync(join(install.dir, '.env'), INSTALLED_ENV);
   const next = makeOperatorBundle(join(base, 'next'), '0.1.1');
-  const before = { env: readFileSync(join(install.dir, '.env'), 'utf8'), compose: readFileSync(join(install.dir, 'docker-compose.yml'), 'utf8'), listing: readdirSync(install.dir).sort() };
+  const before = {
+    env: readFileSync(join(install.dir, '.env'), 'utf8'),
+    compose: readFileSync(join(install.dir, 'docker-compose.yml'), 'utf8'),
+    listing: readdirSync(install.dir).sort(),
+  };
   const unchanged = () => {
     expect(readFileSync(join(install.dir, '.env'), 'utf8')).toBe(before.env);
     expect(readFileSync(join(install.dir, 'docker-compose.yml'), 'utf8')).toBe(before.compose);
@@ -58,7 +62,8 @@ describe('scripts/update.sh', () => {
   const attacks: Array<[string, (b: TestBundle) => void, RegExp]> = [
     [
       'an unlisted docker-compose.override.yml that mounts / and the Docker socket',
-      (b) => writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
+      (b) =>
+        writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
       /docker-compose\.override\.yml is not listed in SHA256SUMS/,
     ],
     ['an unlisted .env', (b) => writeFileSync(join(b.dir, '.env'), 'ONSITE_BOOTSTRAP_TOKEN=known-to-the-attacker\n'), /\.env is not part of the bundle/],
@@ -97,7 +102,9 @@ describe('scripts/update.sh', () => {
     const { install, next, unchanged } = setup();
     const r = await docker.script(join(next.dir, 'scripts/update.sh'), [install.dir]);
     expect(r.status).not.toBe(0);
-    expect(r.output).toMatch(/this is the new bundle's own script: run the installed one, whose onsite verifies the new bundle first: .*\/install\/scripts\/update\.sh .*\/next/);
+    expect(r.output).toMatch(
+      /this is the new bundle's own script: run the installed one, whose onsite verifies the new bundle first: .*\/install\/scripts\/update\.sh .*\/next/,
+    );
     expect(r.calls).toEqual([]);
     unchanged();
   });

@@ -24,7 +24,17 @@ describe('HTTP app', () => {
     ['GET', '/nope', 404, { error: { code: 'not_found', message: 'no route for GET /nope' } }],
     ['DELETE', '/health', 404, { error: { code: 'not_found', message: 'no route for DELETE /health' } }],
     // A DNS-rebinding page sends its own name as Host: refused before any route (test/server/http/middleware/host-check.test.ts has the rest).
-    ['GET', 'http://evil.example/health', 421, { error: { code: 'misdirected_request', message: 'this server does not answer to the host "evil.example"; add it to ALLOWED_HOSTS or use APP_BASE_URL\'s host' } }],
+    [
+      'GET',
+      'http://evil.example/health',
+      421,
+      {
+        error: {
+          code: 'misdirected_request',
+          message: 'this server does not answer to the host "evil.example"; add it to ALLOWED_HOSTS or use APP_BASE_URL\'s host',
+        },
+      },
+    ],
     ['GET', '/static/..%2fpackage.json', 404, { error: { code: 'not_found', message: 'no route for GET /static/..%2fpackage.json' } }],
   ])('%s %s → %i', async (method, path, status, body) => {
     const res = await s.app.request(path, { method });
@@ -35,11 +45,14 @@ describe('HTTP app', () => {
   });
 
   // Names that a plain object inherits from Object.prototype: the asset table answers for its own keys only.
-  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'])('GET /static/%s → 404 not_found', async (name) => {
-    const res = await s.app.request(`/static/${name}`);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: `no route for GET /static/${name}` } });
-  });
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', 'isPrototypeOf', '__defineGetter__'])(
+    'GET /static/%s → 404 not_found',
+    async (name) => {
+      const res = await s.app.request(`/static/${name}`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: { code: 'not_found', message: `no route for GET /static/${name}` } });
+    },
+  );
 
   it('lists the readiness checks by name (to the metrics token)', async () => {
     const res = await observe(s, '/health/ready');
@@ -51,7 +64,12 @@ describe('HTTP app', () => {
         bootstrap: { ok: true },
         license: { ok: true, message: 'active, seats 0/50, 364 days left' },
         miners: { ok: false, critical: false, reason: 'no_miners', message: 'no healthy miner connected' },
-        browser: { ok: false, critical: false, reason: 'browser_unreachable', message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)' },
+        browser: {
+          ok: false,
+          critical: false,
+          reason: 'browser_unreachable',
+          message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)',
+        },
       },
     });
   });
@@ -120,7 +138,16 @@ describe('HTTP app', () => {
     s.logs.log.info({ note: `config leak ${s.config.SESSION_SECRET}` }, 'values by content');
     const text = s.logs.text();
     expect(s.logs.lines.length).toBeGreaterThan(3);
-    for (const value of [bearer, cookie, queryToken, s.config.SESSION_SECRET, s.config.DB_ENCRYPTION_KEY, s.config.MINER_ENROLLMENT_SECRET, s.config.BROWSER_SERVICE_AUTH_TOKEN, metricsToken]) {
+    for (const value of [
+      bearer,
+      cookie,
+      queryToken,
+      s.config.SESSION_SECRET,
+      s.config.DB_ENCRYPTION_KEY,
+      s.config.MINER_ENROLLMENT_SECRET,
+      s.config.BROWSER_SERVICE_AUTH_TOKEN,
+      metricsToken,
+    ]) {
       expect(text).not.toContain(value);
     }
     expect(text).toContain('[REDACTED]');

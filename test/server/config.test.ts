@@ -68,7 +68,9 @@ describe('config', () => {
     const err = configError(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS: `${a},short-old-key` }));
     expect(err.message).toMatch(/DB_ENCRYPTION_KEY_PREVIOUS: entry 2 too short/);
     expect(err.message).not.toContain(a);
-    expect(configError(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS: Array.from({ length: 9 }, secret).join(',') })).message).toMatch(/DB_ENCRYPTION_KEY_PREVIOUS: at most 8 keys/);
+    expect(configError(validEnv(tmp.dir, { DB_ENCRYPTION_KEY_PREVIOUS: Array.from({ length: 9 }, secret).join(',') })).message).toMatch(
+      /DB_ENCRYPTION_KEY_PREVIOUS: at most 8 keys/,
+    );
   });
 
   it('lists bad non-secret keys together with secrets', () => {
@@ -81,7 +83,14 @@ describe('config', () => {
 
   it('reads ALLOWED_HOSTS as normalized names with optional ports, and refuses URLs, paths and wildcards', () => {
     expect(loadConfig(validEnv(tmp.dir)).ALLOWED_HOSTS).toEqual([]);
-    expect(loadConfig(validEnv(tmp.dir, { ALLOWED_HOSTS: ' Onsite.LAN , 10.0.0.5:8443,,::1,[fd00::5]:9443,server,onsite.lan.' })).ALLOWED_HOSTS).toEqual(['onsite.lan', '10.0.0.5:8443', '[::1]', '[fd00::5]:9443', 'server', 'onsite.lan']);
+    expect(loadConfig(validEnv(tmp.dir, { ALLOWED_HOSTS: ' Onsite.LAN , 10.0.0.5:8443,,::1,[fd00::5]:9443,server,onsite.lan.' })).ALLOWED_HOSTS).toEqual([
+      'onsite.lan',
+      '10.0.0.5:8443',
+      '[::1]',
+      '[fd00::5]:9443',
+      'server',
+      'onsite.lan',
+    ]);
     for (const bad of ['http://onsite.lan', '*.corp.example', 'onsite.lan/app', 'user@onsite.lan', 'onsite.lan:99999', 'a b']) {
       const issues = (configError(validEnv(tmp.dir, { ALLOWED_HOSTS: `ok.lan,${bad}` })).details?.issues ?? []) as string[];
       expect(issues, bad).toEqual(['ALLOWED_HOSTS: entry 2 is not a host name or address with an optional :port (no scheme, path or wildcard)']);
@@ -90,8 +99,14 @@ describe('config', () => {
 
   it('bounds the extraction limits and keeps a part within the total', () => {
     const keys = (env: Record<string, string>) => ((configError(validEnv(tmp.dir, env)).details?.issues ?? []) as string[]).map((i) => i.split(':')[0]);
-    expect(keys({ EXTRACT_MEMORY_MB: '16', EXTRACT_TIMEOUT_S: '0', EXTRACT_MAX_CHARS: 'many' })).toEqual(['EXTRACT_MAX_CHARS', 'EXTRACT_MEMORY_MB', 'EXTRACT_TIMEOUT_S']);
-    expect(configError(validEnv(tmp.dir, { EXTRACT_MAX_PART_MB: '64', EXTRACT_MAX_TOTAL_MB: '32' })).message).toMatch(/EXTRACT_MAX_PART_MB: must not be larger than EXTRACT_MAX_TOTAL_MB/);
+    expect(keys({ EXTRACT_MEMORY_MB: '16', EXTRACT_TIMEOUT_S: '0', EXTRACT_MAX_CHARS: 'many' })).toEqual([
+      'EXTRACT_MAX_CHARS',
+      'EXTRACT_MEMORY_MB',
+      'EXTRACT_TIMEOUT_S',
+    ]);
+    expect(configError(validEnv(tmp.dir, { EXTRACT_MAX_PART_MB: '64', EXTRACT_MAX_TOTAL_MB: '32' })).message).toMatch(
+      /EXTRACT_MAX_PART_MB: must not be larger than EXTRACT_MAX_TOTAL_MB/,
+    );
   });
 
   it.each(REQUIRED_SECRETS)('%s_FILE overrides %s', (key) => {

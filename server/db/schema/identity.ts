@@ -13,7 +13,9 @@ export const users = sqliteTable(
     name: text('name').notNull(),
     passwordHash: text('password_hash'),
     role: text('role', { enum: ['admin', 'user'] }).notNull(),
-    status: text('status', { enum: ['active', 'deactivated'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'deactivated'] })
+      .notNull()
+      .default('active'),
     createdAt: ms('created_at').notNull().default(now),
     updatedAt: ms('updated_at').notNull().default(now),
     passwordChangedAt: ms('password_changed_at'),

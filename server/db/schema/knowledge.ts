@@ -129,7 +129,9 @@ export const vectorSpaces = sqliteTable(
   (t) => [
     check('vector_spaces_state', sql`${t.state} IN ('building', 'active', 'retired')`),
     // At most one active and one building space.
-    uniqueIndex('vector_spaces_one_per_state').on(t.state).where(sql`${t.state} IN ('active', 'building')`),
+    uniqueIndex('vector_spaces_one_per_state')
+      .on(t.state)
+      .where(sql`${t.state} IN ('active', 'building')`),
   ],
 );
 
@@ -175,7 +177,11 @@ export const ingestionJobs = sqliteTable(
     check('ingestion_jobs_state', sql`${t.state} IN ('queued', 'running', 'failed')`),
     index('ingestion_jobs_due').on(t.state, t.runAfter),
     // One job per document and per space: enqueueing twice cannot ingest twice.
-    uniqueIndex('ingestion_jobs_document').on(t.documentId).where(sql`${t.documentId} IS NOT NULL`),
-    uniqueIndex('ingestion_jobs_space').on(t.spaceId).where(sql`${t.spaceId} IS NOT NULL`),
+    uniqueIndex('ingestion_jobs_document')
+      .on(t.documentId)
+      .where(sql`${t.documentId} IS NOT NULL`),
+    uniqueIndex('ingestion_jobs_space')
+      .on(t.spaceId)
+      .where(sql`${t.spaceId} IS NOT NULL`),
   ],
 );

@@ -23,4 +23,3 @@ export const licenses = sqliteTable(
   },
   (t) => [index('licenses_installed').on(t.installedAt)],
 );
-

@@ -21,7 +21,9 @@ export const miners = sqliteTable(
     registrationTokenId: text('registration_token_id'),
     version: text('version'),
     /** Models the miner advertised last, as JSON. */
-    models: text('models', { mode: 'json' }).$type<Array<{ name: string; kind?: string | undefined; contextLength?: number | undefined; dimensions?: number | undefined }>>(),
+    models: text('models', { mode: 'json' }).$type<
+      Array<{ name: string; kind?: string | undefined; contextLength?: number | undefined; dimensions?: number | undefined }>
+    >(),
     createdAt: ms('created_at').notNull(),
     confirmedAt: ms('confirmed_at'),
     confirmedBy: text('confirmed_by'),
@@ -64,6 +66,8 @@ export const models = sqliteTable(
   (t) => [
     check('models_kind', sql`${t.kind} IN ('chat', 'embedding')`),
     // At most one default per kind.
-    uniqueIndex('models_default').on(t.kind).where(sql`${t.isDefault} = 1`),
+    uniqueIndex('models_default')
+      .on(t.kind)
+      .where(sql`${t.isDefault} = 1`),
   ],
 );

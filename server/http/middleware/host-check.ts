@@ -26,7 +26,11 @@ export function hostCheck(policy: HostPolicy): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     for (const name of namedHosts(c)) {
       if (name !== undefined && (policy.allows(name) || (isLoopbackName(name) && fromLoopback(c)))) continue;
-      return errorResponse(c, 'misdirected_request', `this server does not answer to the host ${JSON.stringify(c.req.header('host')?.slice(0, 100) ?? name ?? '')}; add it to ALLOWED_HOSTS or use APP_BASE_URL's host`);
+      return errorResponse(
+        c,
+        'misdirected_request',
+        `this server does not answer to the host ${JSON.stringify(c.req.header('host')?.slice(0, 100) ?? name ?? '')}; add it to ALLOWED_HOSTS or use APP_BASE_URL's host`,
+      );
     }
     return next();
   };

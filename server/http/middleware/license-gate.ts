@@ -5,7 +5,8 @@ import type { AppEnv } from '../types.ts';
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 // What must keep working when the license has run out: signing in and out,
 // installing a renewal, setting a password from a link, and miners enrolling.
-const ALWAYS_ALLOWED = /^\/(api\/auth\/(login|logout|accept)|api\/miners\/enroll|login|logout|api\/license(\/.*)?|admin\/license(\/.*)?|(invite|reset)\/[^/]+)$/;
+const ALWAYS_ALLOWED =
+  /^\/(api\/auth\/(login|logout|accept)|api\/miners\/enroll|login|logout|api\/license(\/.*)?|admin\/license(\/.*)?|(invite|reset)\/[^/]+)$/;
 
 /** Past the grace period, refuses every write except the ones above (`license_read_only`). */
 export function licenseGate(license: LicenseService): MiddlewareHandler<AppEnv> {

@@ -44,7 +44,9 @@ function unlistedError(path: string, more: number): AppError {
         'Delete it (if you restored .env and tls/ here yourself from a backup, run init again with --adopt-existing)',
     );
   }
-  return bundleError(`${path}${others} is not listed in ${SUMS_FILE}: every file of the bundle must be signed (an extra file, such as a compose override, is refused)`);
+  return bundleError(
+    `${path}${others} is not listed in ${SUMS_FILE}: every file of the bundle must be signed (an extra file, such as a compose override, is refused)`,
+  );
 }
 
 /**
@@ -54,7 +56,12 @@ function unlistedError(path: string, more: number): AppError {
  * paths, a trailing `/` taking a whole folder), then every listed file's
  * hash. Throws {@link AppError} naming the first file at fault.
  */
-export async function verifyBundle(dir: string, keyring: Keyring, progress: (line: string) => void = () => {}, accepted: readonly string[] = []): Promise<VerifiedBundle> {
+export async function verifyBundle(
+  dir: string,
+  keyring: Keyring,
+  progress: (line: string) => void = () => {},
+  accepted: readonly string[] = [],
+): Promise<VerifiedBundle> {
   const sums = await readRequired(dir, SUMS_FILE, 'bundle_invalid');
   const sig = await readRequired(dir, SIG_FILE, 'signature_invalid');
   // The signature first: an unsigned list is not worth hashing gigabytes for.

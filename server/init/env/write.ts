@@ -46,7 +46,10 @@ export function renderEnvExample(version: string): string {
  * secret; takes `settings` (e.g. TLS_HOSTS from --host) only for keys that
  * are absent. Refuses to go on when the file exists but cannot be read.
  */
-export async function ensureEnvFile(bundleDir: string, options: { version: string; settings?: Record<string, string>; owner?: Owner; now?: Date }): Promise<EnvResult> {
+export async function ensureEnvFile(
+  bundleDir: string,
+  options: { version: string; settings?: Record<string, string>; owner?: Owner; now?: Date },
+): Promise<EnvResult> {
   const path = join(bundleDir, ENV_FILE);
   const entries = envEntries(options.version);
   const fresh = (e: EnvEntry) => (e.kind === 'secret' ? generateInstallSecret() : (options.settings?.[e.key] ?? e.value));
@@ -54,7 +57,8 @@ export async function ensureEnvFile(bundleDir: string, options: { version: strin
   try {
     existing = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError('env_invalid', `${path} exists but cannot be read (${(err as NodeJS.ErrnoException).code}); fix it and run init again`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new AppError('env_invalid', `${path} exists but cannot be read (${(err as NodeJS.ErrnoException).code}); fix it and run init again`);
   }
   let update: EnvUpdate;
   if (existing === undefined) {

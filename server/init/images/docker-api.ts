@@ -14,9 +14,16 @@ interface Reply {
 }
 
 function connectionError(socketPath: string, err: NodeJS.ErrnoException): AppError {
-  if (err.code === 'EACCES') return new AppError('docker_failed', `cannot use the Docker Engine socket ${socketPath}: permission denied (run init as root or as a member of the docker group)`);
+  if (err.code === 'EACCES')
+    return new AppError(
+      'docker_failed',
+      `cannot use the Docker Engine socket ${socketPath}: permission denied (run init as root or as a member of the docker group)`,
+    );
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-    return new AppError('docker_failed', `cannot reach the Docker Engine at ${socketPath} (${err.code}): is the socket mounted (scripts/init.sh mounts it) and the engine running? --skip-images skips this step`);
+    return new AppError(
+      'docker_failed',
+      `cannot reach the Docker Engine at ${socketPath} (${err.code}): is the socket mounted (scripts/init.sh mounts it) and the engine running? --skip-images skips this step`,
+    );
   }
   return new AppError('docker_failed', `the Docker Engine at ${socketPath} broke off the request (${err.code ?? err.message})`);
 }

@@ -17,7 +17,10 @@ export async function imageTarballs(bundleDir: string): Promise<string[]> {
   const dir = join(bundleDir, 'images');
   if (!(await exists(dir))) return [];
   const names = await readdir(dir, { withFileTypes: true });
-  return names.filter((e) => e.isFile() && TARBALL.test(e.name)).map((e) => `images/${e.name}`).sort();
+  return names
+    .filter((e) => e.isFile() && TARBALL.test(e.name))
+    .map((e) => `images/${e.name}`)
+    .sort();
 }
 
 /**

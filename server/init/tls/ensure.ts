@@ -90,10 +90,14 @@ export async function ensureTls(bundleDir: string, options: { hosts: string[]; o
     if (options.keyGroup !== undefined) {
       const key = await stat(join(dir, 'server.key'));
       const readable = key.mode & 0o004 || (key.mode & 0o040 && key.gid === options.keyGroup);
-      if (!readable) result.warnings.push(`the server (group ${options.keyGroup}) cannot read ${TLS_DIR}/server.key: chgrp ${options.keyGroup} tls/server.key && chmod 640 tls/server.key`);
+      if (!readable)
+        result.warnings.push(
+          `the server (group ${options.keyGroup}) cannot read ${TLS_DIR}/server.key: chgrp ${options.keyGroup} tls/server.key && chmod 640 tls/server.key`,
+        );
     }
     result.uncovered = options.hosts.filter((h) => !covers(server.cert, h));
-    if (new Date(server.cert.validTo) < now) result.warnings.push(`${TLS_DIR}/server.crt expired on ${server.cert.validTo}: delete tls/server.* and run init again`);
+    if (new Date(server.cert.validTo) < now)
+      result.warnings.push(`${TLS_DIR}/server.crt expired on ${server.cert.validTo}: delete tls/server.* and run init again`);
     return result;
   }
 
@@ -138,11 +142,13 @@ export async function ensureTls(bundleDir: string, options: { hosts: string[]; o
   // unusual CA name that would not survive that is refused here, not at the first client.
   const issued = new X509Certificate(pem);
   if (!issued.checkIssued(issuer.certificate) || !issued.verify(issuer.certificate.publicKey)) {
-    throw new AppError('tls_invalid', `a server certificate issued from ${TLS_DIR}/ca.crt does not chain to it; issue tls/server.crt and tls/server.key with your own tools`);
+    throw new AppError(
+      'tls_invalid',
+      `a server certificate issued from ${TLS_DIR}/ca.crt does not chain to it; issue tls/server.crt and tls/server.key with your own tools`,
+    );
   }
   if (options.keyGroup === undefined) await write('server.key', keyPem(privateKey), 0o600);
   else await write('server.key', keyPem(privateKey), 0o640, { uid: options.owner?.uid ?? process.getuid!(), gid: options.keyGroup });
   await write('server.crt', pem, 0o644);
   return result;
 }
-

@@ -14,7 +14,10 @@ const DNS_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-
 export function certificateHosts(requested: Array<{ host: string; source: string }>): string[] {
   const hosts: string[] = [];
   for (const { host, source } of requested) {
-    const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const h = host
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1');
     if (!h) continue;
     if (!isIP(h) && !DNS_NAME.test(h)) throw new AppError('usage', `${source}: "${host}" is not a host name or IP address`);
     if (!hosts.includes(h) && !DEFAULT_TLS_HOSTS.includes(h)) hosts.push(h);
@@ -22,4 +25,3 @@ export function certificateHosts(requested: Array<{ host: string; source: string
   for (const h of DEFAULT_TLS_HOSTS) if (!hosts.includes(h)) hosts.push(h);
   return hosts;
 }
-

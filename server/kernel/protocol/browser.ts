@@ -27,7 +27,12 @@ export const fetchRequestSchema = z
     /** Attach a PNG screenshot of the viewport (base64). */
     screenshot: z.boolean().optional(),
     /** Cap on bytes the page may download, at most the sidecar's own cap. */
-    maxBytes: z.number().int().min(1024).max(256 * 1024 * 1024).optional(),
+    maxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .optional(),
   })
   .strict();
 export type FetchRequest = z.infer<typeof fetchRequestSchema>;

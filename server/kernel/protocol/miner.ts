@@ -22,7 +22,11 @@ export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Largest heartbeat the server accepts: 500 advertised models at their longest fit with room to spare. */
 export const MAX_HEARTBEAT_BYTES = 256 * 1024;
 
-const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, dot, dash, underscore or colon');
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, dot, dash, underscore or colon');
 
 /** A worker's name as the operator chose it (`WORKER_ID`). */
 export const workerIdSchema = id;
@@ -34,7 +38,10 @@ export const enrollRequestSchema = z
     secret: z.string().min(1).max(512).optional(),
     registrationToken: z.string().min(1).max(512).optional(),
     /** SHA-256 (hex) of the pairing key the remote miner prints; the admin pastes the key itself. */
-    pairingKeyHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    pairingKeyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     version: z.string().max(64).optional(),
   })
   .strict()

@@ -16,11 +16,7 @@ export function generatePairingKey(): string {
 
 /** Canonical form of a typed pairing key: upper case, no separators, look-alikes mapped. */
 export function normalizePairingKey(key: string): string {
-  return key
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  return key.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
 }
 
 /** SHA-256 (hex) of a pairing key's canonical form: what the miner sends and the server keeps. */

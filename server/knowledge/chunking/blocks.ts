@@ -26,7 +26,7 @@ export function splitBlocks(text: string): Block[] {
     if (start >= 0) blocks.push({ start, end, heading: false });
     start = -1;
   };
-  for (let pos = 0; pos <= text.length; ) {
+  for (let pos = 0; pos <= text.length;) {
     const newline = text.indexOf('\n', pos);
     const lineEnd = newline < 0 ? text.length : newline;
     const line = text.slice(pos, lineEnd);

@@ -47,7 +47,7 @@ export function chunkText(text: string, options: ChunkOptions): Chunk[] {
   const units = buildUnits(text, size, overlap);
   const chunks: Chunk[] = [];
   let prevFirst = -1;
-  for (let i = 0; i < units.length; ) {
+  for (let i = 0; i < units.length;) {
     const first = units[i]!;
     const lead = i > 0 ? overlapBefore(text, units, i, prevFirst, Math.min(overlap, size - first.tokens)) : undefined;
     let start = lead?.start ?? first.start;

@@ -25,7 +25,7 @@ export function splitToBudget(text: string, start: number, end: number, budget: 
   let to = -1;
   let sum = 0;
   let cut: { end: number; next: number; sum: number } | undefined;
-  for (let i = 0; i < pieces.length; ) {
+  for (let i = 0; i < pieces.length;) {
     const p = pieces[i]!;
     if (p.space) {
       if (from >= 0) cut = { end: to, next: i + 1, sum };
@@ -73,7 +73,7 @@ const MAX_UNITS_PER_TOKEN = 12;
 
 function splitWord(text: string, start: number, end: number, budget: number): Span[] {
   const out: Span[] = [];
-  for (let from = start; from < end; ) {
+  for (let from = start; from < end;) {
     let lo = nextCodePoint(text, from);
     let hi = Math.min(end, from + budget * MAX_UNITS_PER_TOKEN);
     // Binary search for the longest prefix that fits; the estimate grows with length.

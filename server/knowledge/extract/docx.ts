@@ -46,7 +46,8 @@ export function readDocxParts(bytes: Uint8Array, limits: Pick<ExtractLimits, 'ma
   let total = 0;
   for (const entry of entries) {
     total += entry.uncompressedSize;
-    if (entry.uncompressedSize > limits.maxPartBytes) throw tooLargeInflated(`the Word document's part ${entry.name}`, entry.uncompressedSize, limits.maxPartBytes, 'EXTRACT_MAX_PART_MB');
+    if (entry.uncompressedSize > limits.maxPartBytes)
+      throw tooLargeInflated(`the Word document's part ${entry.name}`, entry.uncompressedSize, limits.maxPartBytes, 'EXTRACT_MAX_PART_MB');
   }
   if (total > limits.maxTotalBytes) throw tooLargeInflated('the Word document', total, limits.maxTotalBytes, 'EXTRACT_MAX_TOTAL_MB');
   const parts = new Map<string, Uint8Array>();

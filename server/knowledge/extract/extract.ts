@@ -42,7 +42,11 @@ export async function sniffFormat(bytes: Uint8Array, hint: FormatHint): Promise<
   return (await sniff(bytes, hint)).format;
 }
 
-async function extractRaw(bytes: Uint8Array, hint: FormatHint, limits: ExtractLimits): Promise<{ format: DocumentFormat; text: string; title?: string | undefined }> {
+async function extractRaw(
+  bytes: Uint8Array,
+  hint: FormatHint,
+  limits: ExtractLimits,
+): Promise<{ format: DocumentFormat; text: string; title?: string | undefined }> {
   const found = await sniff(bytes, hint);
   switch (found.format) {
     case 'pdf':

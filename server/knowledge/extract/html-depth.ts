@@ -15,15 +15,75 @@
 
 const P = ['p'];
 const FORM = ['input', 'option', 'optgroup', 'select', 'button', 'datalist', 'textarea'];
-const IMPLIES_CLOSE = new Map<string, Set<string>>([
-  ['tr', ['tr', 'th', 'td']], ['th', ['th']], ['td', ['thead', 'th', 'td']], ['body', ['head', 'link', 'script']], ['li', ['li']],
-  ['option', ['option']], ['optgroup', ['optgroup', 'option']], ['dd', ['dd', 'dt']], ['dt', ['dd', 'dt']],
-  ['rt', ['rt', 'rp']], ['rp', ['rt', 'rp']], ['tbody', ['thead', 'tbody']], ['tfoot', ['thead', 'tbody']],
-  ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((t) => [t, FORM] as [string, string[]]),
-  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption',
-    'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul'].map((t) => [t, P] as [string, string[]]),
-].map(([tag, closes]) => [tag as string, new Set(closes)]));
-const VOID = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const IMPLIES_CLOSE = new Map<string, Set<string>>(
+  [
+    ['tr', ['tr', 'th', 'td']],
+    ['th', ['th']],
+    ['td', ['thead', 'th', 'td']],
+    ['body', ['head', 'link', 'script']],
+    ['li', ['li']],
+    ['option', ['option']],
+    ['optgroup', ['optgroup', 'option']],
+    ['dd', ['dd', 'dt']],
+    ['dt', ['dd', 'dt']],
+    ['rt', ['rt', 'rp']],
+    ['rp', ['rt', 'rp']],
+    ['tbody', ['thead', 'tbody']],
+    ['tfoot', ['thead', 'tbody']],
+    ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((t) => [t, FORM] as [string, string[]]),
+    ...[
+      'p',
+      'h1',
+      'h2',
+      'h3',
+      'h4',
+      'h5',
+      'h6',
+      'address',
+      'article',
+      'aside',
+      'blockquote',
+      'details',
+      'div',
+      'dl',
+      'fieldset',
+      'figcaption',
+      'figure',
+      'footer',
+      'form',
+      'header',
+      'hr',
+      'main',
+      'nav',
+      'ol',
+      'pre',
+      'section',
+      'table',
+      'ul',
+    ].map((t) => [t, P] as [string, string[]]),
+  ].map(([tag, closes]) => [tag as string, new Set(closes)]),
+);
+const VOID = new Set([
+  'area',
+  'base',
+  'basefont',
+  'br',
+  'col',
+  'command',
+  'embed',
+  'frame',
+  'hr',
+  'img',
+  'input',
+  'isindex',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 const FOREIGN = new Set(['math', 'svg']);
 const INTEGRATION = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'foreignobject', 'desc', 'title']);
 const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
@@ -95,7 +155,7 @@ export function htmlDepth(html: string, stopAbove = Number.POSITIVE_INFINITY): n
     open(name);
     // Attributes: 0 before a name, 1 after `/`, 2 in a name, 3 after a name, 4 before a value, 5 unquoted value.
     let state = 0;
-    for (let j = e; j < n; ) {
+    for (let j = e; j < n;) {
       const c = code(j);
       if (state === 0) {
         if (c === GT) {
@@ -161,7 +221,7 @@ export function htmlDepth(html: string, stopAbove = Number.POSITIVE_INFINITY): n
     return after('>', lt + 3);
   };
 
-  for (let i = 0; i < n && max <= stopAbove; ) {
+  for (let i = 0; i < n && max <= stopAbove;) {
     const lt = html.indexOf('<', i);
     if (lt < 0 || lt + 1 >= n) break;
     const c = code(lt + 1);

@@ -27,8 +27,11 @@ const OPTIONS: HtmlToTextOptions = {
   selectors: [
     ...SKIP.map((selector) => ({ selector, format: 'skip' })),
     ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, format: 'heading', options: { ...BLOCK, uppercase: false } })),
-    ...['p', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'blockquote', 'figure', 'figcaption', 'dl', 'dt', 'dd']
-      .map((selector) => ({ selector, format: selector === 'p' ? 'paragraph' : 'block', options: BLOCK })),
+    ...['p', 'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'blockquote', 'figure', 'figcaption', 'dl', 'dt', 'dd'].map((selector) => ({
+      selector,
+      format: selector === 'p' ? 'paragraph' : 'block',
+      options: BLOCK,
+    })),
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'ul', options: { itemPrefix: ' * ', ...BLOCK } },
     { selector: 'table', format: 'dataTable', options: { ...BLOCK, uppercaseHeaderCells: false, maxColumnWidth: 80 } },

@@ -32,7 +32,10 @@ const FORMATS: [DocumentFormat, ...DocumentFormat[]] = ['txt', 'md', 'html', 'pd
 
 const answerSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), doc: z.object({ format: z.enum(FORMATS), title: z.string().optional(), text: z.string() }) }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string().max(4000), details: z.record(z.string(), z.unknown()).optional() }) }),
+  z.object({
+    ok: z.literal(false),
+    error: z.object({ code: z.string(), message: z.string().max(4000), details: z.record(z.string(), z.unknown()).optional() }),
+  }),
 ]);
 
 function command(): { file: string; args: string[]; cwd: string | undefined } {
@@ -43,7 +46,11 @@ function command(): { file: string; args: string[]; cwd: string | undefined } {
 }
 
 const crashed = (exit: string, stderr: string): AppError =>
-  new AppError('extract_failed', 'the document could not be read: the process reading it stopped unexpectedly', { reason: 'crashed', exit, stderr: stderr.slice(-2000) });
+  new AppError('extract_failed', 'the document could not be read: the process reading it stopped unexpectedly', {
+    reason: 'crashed',
+    exit,
+    stderr: stderr.slice(-2000),
+  });
 
 function understand(stdout: Buffer, limits: ExtractLimits, stderr: string): ExtractedDocument {
   let answer: z.infer<typeof answerSchema>;
@@ -114,16 +121,23 @@ export function extractIsolated(bytes: Uint8Array, hint: FormatHint, limits: Ext
         reject(error);
       }
     };
-    child.once('error', (error) => settle(() => {
-      throw new AppError('extract_failed', 'the document could not be read: the process to read it did not start', { reason: 'crashed', cause: error.message });
-    }));
-    child.once('close', (code, exitSignal) => settle(() => {
-      if (stop === 'abort') throw signal?.reason ?? new Error('aborted');
-      if (stop === 'timeout') throw tookTooLong(limits);
-      if (stop === 'output') throw tooManyChars(limits);
-      if (/heap out of memory|Allocation failed/i.test(stderr)) throw outOfMemory(limits);
-      if (code !== 0) throw crashed(exitSignal ?? `exit ${code}`, stderr);
-      return understand(Buffer.concat(out), limits, stderr);
-    }));
+    child.once('error', (error) =>
+      settle(() => {
+        throw new AppError('extract_failed', 'the document could not be read: the process to read it did not start', {
+          reason: 'crashed',
+          cause: error.message,
+        });
+      }),
+    );
+    child.once('close', (code, exitSignal) =>
+      settle(() => {
+        if (stop === 'abort') throw signal?.reason ?? new Error('aborted');
+        if (stop === 'timeout') throw tookTooLong(limits);
+        if (stop === 'output') throw tooManyChars(limits);
+        if (/heap out of memory|Allocation failed/i.test(stderr)) throw outOfMemory(limits);
+        if (code !== 0) throw crashed(exitSignal ?? `exit ${code}`, stderr);
+        return understand(Buffer.concat(out), limits, stderr);
+      }),
+    );
   });
 }

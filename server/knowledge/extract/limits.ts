@@ -29,7 +29,13 @@ const MB = 1024 * 1024;
 export const EXTRACT_LIMITS: ExtractLimits = { maxPartBytes: 8 * MB, maxTotalBytes: 24 * MB, maxChars: 5_000_000, memoryMb: 768, timeoutMs: 60_000 };
 
 /** The limits from the configuration's EXTRACT_* variables. */
-export function extractLimitsOf(config: { EXTRACT_MAX_PART_MB: number; EXTRACT_MAX_TOTAL_MB: number; EXTRACT_MAX_CHARS: number; EXTRACT_MEMORY_MB: number; EXTRACT_TIMEOUT_S: number }): ExtractLimits {
+export function extractLimitsOf(config: {
+  EXTRACT_MAX_PART_MB: number;
+  EXTRACT_MAX_TOTAL_MB: number;
+  EXTRACT_MAX_CHARS: number;
+  EXTRACT_MEMORY_MB: number;
+  EXTRACT_TIMEOUT_S: number;
+}): ExtractLimits {
   return {
     maxPartBytes: config.EXTRACT_MAX_PART_MB * MB,
     maxTotalBytes: config.EXTRACT_MAX_TOTAL_MB * MB,
@@ -48,15 +54,21 @@ export function tooLargeInflated(what: string, bytes: number, limit: number, var
 
 /** `extract_too_large` for text longer than the character limit. */
 export function tooManyChars(limits: Pick<ExtractLimits, 'maxChars'>): AppError {
-  return new AppError('extract_too_large', `the document's text is longer than ${limits.maxChars.toLocaleString('en-US')} characters (EXTRACT_MAX_CHARS)`, { limit: 'EXTRACT_MAX_CHARS' });
+  return new AppError('extract_too_large', `the document's text is longer than ${limits.maxChars.toLocaleString('en-US')} characters (EXTRACT_MAX_CHARS)`, {
+    limit: 'EXTRACT_MAX_CHARS',
+  });
 }
 
 /** `extract_timeout`: reading took longer than the time limit. */
 export function tookTooLong(limits: Pick<ExtractLimits, 'timeoutMs'>): AppError {
-  return new AppError('extract_timeout', `reading the document took longer than ${limits.timeoutMs / 1000} s (EXTRACT_TIMEOUT_S)`, { limit: 'EXTRACT_TIMEOUT_S' });
+  return new AppError('extract_timeout', `reading the document took longer than ${limits.timeoutMs / 1000} s (EXTRACT_TIMEOUT_S)`, {
+    limit: 'EXTRACT_TIMEOUT_S',
+  });
 }
 
 /** `extract_out_of_memory`: the reading process ran out of its heap. */
 export function outOfMemory(limits: Pick<ExtractLimits, 'memoryMb'>): AppError {
-  return new AppError('extract_out_of_memory', `reading the document needed more than ${limits.memoryMb} MB of memory (EXTRACT_MEMORY_MB)`, { limit: 'EXTRACT_MEMORY_MB' });
+  return new AppError('extract_out_of_memory', `reading the document needed more than ${limits.memoryMb} MB of memory (EXTRACT_MEMORY_MB)`, {
+    limit: 'EXTRACT_MEMORY_MB',
+  });
 }

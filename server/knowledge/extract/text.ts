@@ -79,5 +79,10 @@ export function classifyText(text: string, hint: FormatHint): TextFormat {
 export function markdownTitle(text: string): string | undefined {
   const match = /^ {0,3}# +(.*)$/m.exec(withoutCode(text));
   // The optional closing #s, trimmed in two linear steps: one regex for both backtracks on long runs of spaces.
-  return match?.[1]!.trimEnd().replace(/(?:^|[ \t])#+$/, '').trimEnd() || undefined;
+  return (
+    match?.[1]!
+      .trimEnd()
+      .replace(/(?:^|[ \t])#+$/, '')
+      .trimEnd() || undefined
+  );
 }

@@ -55,8 +55,7 @@ const bad = (message: string): ZipRefused => new ZipRefused('bad', message);
 
 /** Tells whether bytes begin like a ZIP archive (a local file header or an empty archive). */
 export function looksLikeZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b &&
-    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
 function view(bytes: Uint8Array): DataView {
@@ -91,7 +90,8 @@ function endRecord(bytes: Uint8Array, dv: DataView): number {
   if (found.length > 1) throw bad('it holds more than one end-of-central-directory record');
   const eocd = found[0]!;
   if (eocd + 22 + dv.getUint16(eocd + 20, true) !== bytes.length) throw bad('its end record does not end the file');
-  if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0 || dv.getUint16(eocd + 8, true) !== dv.getUint16(eocd + 10, true)) throw bad('it spans several disks');
+  if (dv.getUint16(eocd + 4, true) !== 0 || dv.getUint16(eocd + 6, true) !== 0 || dv.getUint16(eocd + 8, true) !== dv.getUint16(eocd + 10, true))
+    throw bad('it spans several disks');
   if (eocd >= 20 && dv.getUint32(eocd - 20, true) === ZIP64_LOCATOR) throw bad('it is a ZIP64 archive');
   return eocd;
 }
@@ -115,7 +115,8 @@ function checkLocal(bytes: Uint8Array, dv: DataView, e: ZipEntry, flags: number,
     // Sizes follow the data; the local header may leave them zero, but must not state others.
     if (stated.some((v, i) => v !== 0 && v !== expected[i])) throw bad(`the local header of ${e.name} disagrees with the directory on sizes`);
     if (end + 4 <= limit && dv.getUint32(end, true) === DESCRIPTOR) end += 4;
-    if (end + 12 > limit || [0, 4, 8].some((o, i) => dv.getUint32(end + o, true) !== expected[i])) throw bad(`the data descriptor of ${e.name} disagrees with the directory on sizes`);
+    if (end + 12 > limit || [0, 4, 8].some((o, i) => dv.getUint32(end + o, true) !== expected[i]))
+      throw bad(`the data descriptor of ${e.name} disagrees with the directory on sizes`);
     end += 12;
   } else if (stated.some((v, i) => v !== expected[i])) throw bad(`the local header of ${e.name} disagrees with the directory on sizes`);
   if (end > limit) throw bad(`${e.name}'s data runs into the central directory`);
@@ -156,7 +157,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
       localHeaderOffset: dv.getUint32(p + 42, true),
       dataStart: 0,
     };
-    if (entry.compressedSize === MAX32 || entry.uncompressedSize === MAX32 || entry.localHeaderOffset === MAX32 || dv.getUint16(p + 34, true) !== 0) throw bad(`${entry.name} has ZIP64 fields`);
+    if (entry.compressedSize === MAX32 || entry.uncompressedSize === MAX32 || entry.localHeaderOffset === MAX32 || dv.getUint16(p + 34, true) !== 0)
+      throw bad(`${entry.name} has ZIP64 fields`);
     checkExtra(dv, p + 46 + nameLength, extraLength, entry.name);
     if (flags & ENCRYPTED) throw bad(`${entry.name} is encrypted`);
     if (entry.method !== 0 && entry.method !== 8) throw bad(`${entry.name} uses compression method ${entry.method}`);

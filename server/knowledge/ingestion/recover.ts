@@ -18,7 +18,10 @@ export const EXTRACT_CRASH_LIMIT = 3;
  * is failed for good with the reason on its document (a user can retry
  * it); the others go back to the queue. Returns how many of each.
  */
-export function recoverInterrupted(deps: { queue: QueueStore; documents: DocumentsStore; clock: Clock; log: Log; maxAttempts: number }): { requeued: number; failed: number } {
+export function recoverInterrupted(deps: { queue: QueueStore; documents: DocumentsStore; clock: Clock; log: Log; maxAttempts: number }): {
+  requeued: number;
+  failed: number;
+} {
   const { queue, documents, log } = deps;
   const now = new Date(deps.clock());
   let requeued = 0;
@@ -38,7 +41,10 @@ export function recoverInterrupted(deps: { queue: QueueStore; documents: Documen
     });
     if (reason) {
       failed++;
-      log.warn({ job: job.id, document: job.documentId, space: job.spaceId, attempts: job.attempts, stage: doc?.stage }, 'ingestion job failed: the server stopped during it too often');
+      log.warn(
+        { job: job.id, document: job.documentId, space: job.spaceId, attempts: job.attempts, stage: doc?.stage },
+        'ingestion job failed: the server stopped during it too often',
+      );
     } else requeued++;
   }
   return { requeued, failed };

@@ -81,7 +81,15 @@ export function chunkStep(d: StepDeps, doc: DocumentRow, text: string): number {
     d.vectors.forget(d.documents.chunkIds(doc.id));
     d.documents.replaceChunks(
       doc.id,
-      pieces.map((c) => ({ documentId: doc.id, collectionId: doc.collectionId, seq: c.index, text: c.text, startChar: c.startChar, endChar: c.endChar, tokens: c.tokens })),
+      pieces.map((c) => ({
+        documentId: doc.id,
+        collectionId: doc.collectionId,
+        seq: c.index,
+        text: c.text,
+        startChar: c.startChar,
+        endChar: c.endChar,
+        tokens: c.tokens,
+      })),
     );
     d.documents.update(doc.id, { chunkCount: pieces.length, embeddedChunks: 0, tokenCount: tokens, stage: 'embed', updatedAt: new Date(d.clock()) });
   });
@@ -95,7 +103,13 @@ export function chunkStep(d: StepDeps, doc: DocumentRow, text: string): number {
  * Batches without `documentId` may span documents (filling a new space).
  * `onBatch` reports progress.
  */
-export async function embedStep(d: StepDeps, space: VectorSpace, signal: AbortSignal, documentId?: number, onBatch?: (stored: number) => void): Promise<number> {
+export async function embedStep(
+  d: StepDeps,
+  space: VectorSpace,
+  signal: AbortSignal,
+  documentId?: number,
+  onBatch?: (stored: number) => void,
+): Promise<number> {
   let total = 0;
   for (;;) {
     signal.throwIfAborted();
@@ -104,13 +118,24 @@ export async function embedStep(d: StepDeps, space: VectorSpace, signal: AbortSi
     // The ledger attributes embedding work to whoever added the document.
     const owner = d.documents.get(batch[0]!.documentId)?.createdBy;
     if (!owner) throw new AppError('extract_failed', 'the document was added by an account that no longer exists');
-    const vectors = await d.embed(owner, space.model, batch.map((c) => c.text), signal);
+    const vectors = await d.embed(
+      owner,
+      space.model,
+      batch.map((c) => c.text),
+      signal,
+    );
     if (vectors.length !== batch.length) throw new AppError('generation_failed', `the embedder returned ${vectors.length} vectors for ${batch.length} texts`);
     const wrong = vectors.find((v) => v.length !== space.dimensions);
     if (wrong) {
-      throw new AppError('embedding_dimension_mismatch', `${space.model} returned ${wrong.length}-dimension vectors, but this knowledge base indexes it with ${space.dimensions}; set the model's dimensions on the Models page to what it produces`);
+      throw new AppError(
+        'embedding_dimension_mismatch',
+        `${space.model} returned ${wrong.length}-dimension vectors, but this knowledge base indexes it with ${space.dimensions}; set the model's dimensions on the Models page to what it produces`,
+      );
     }
-    const stored = d.vectors.store(space, batch.map((c, i) => ({ chunkId: c.id, collectionId: c.collectionId, vector: unit(vectors[i]!) })));
+    const stored = d.vectors.store(
+      space,
+      batch.map((c, i) => ({ chunkId: c.id, collectionId: c.collectionId, vector: unit(vectors[i]!) })),
+    );
     total += stored;
     onBatch?.(stored);
   }

@@ -14,13 +14,29 @@ const IDLE_POLL_MS = 2_000;
 
 // Failures another try cannot fix: the file itself, or a model that returns the wrong vectors.
 const PERMANENT: ReadonlySet<ErrorCode> = new Set([
-  'unsupported_type', 'extract_failed', 'extract_too_large', 'extract_timeout', 'extract_out_of_memory', 'bad_archive', 'embedding_dimension_mismatch', 'page_refused', 'validation_failed',
+  'unsupported_type',
+  'extract_failed',
+  'extract_too_large',
+  'extract_timeout',
+  'extract_out_of_memory',
+  'bad_archive',
+  'embedding_dimension_mismatch',
+  'page_refused',
+  'validation_failed',
 ]);
 // A document past a reading limit or with a malformed archive says which, by code, before the message.
 const NAMED: ReadonlySet<ErrorCode> = new Set(['extract_too_large', 'extract_timeout', 'extract_out_of_memory', 'bad_archive']);
 // Waiting, not failing: no miner or no usable model yet. These retry (backoff capped at 5 min)
 // without using up tries, so an outage or a model change never fails documents for good.
-const WAITING: ReadonlySet<ErrorCode> = new Set(['no_miner', 'miners_busy', 'no_embedding_model', 'model_unknown', 'model_disabled', 'browser_unavailable', 'browser_busy']);
+const WAITING: ReadonlySet<ErrorCode> = new Set([
+  'no_miner',
+  'miners_busy',
+  'no_embedding_model',
+  'model_unknown',
+  'model_disabled',
+  'browser_unavailable',
+  'browser_busy',
+]);
 
 /** Backoff before try `attempt + 1`: 5 s doubling to 5 min. */
 export function backoffMs(attempt: number): number {
@@ -51,7 +67,11 @@ export function createIngestionWorker(deps: StepDeps & { queue: QueueStore; spac
     documents.update(id, { stage: 'chunk', updatedAt: at() });
     chunkStep(deps, documents.get(id)!, text);
     const targets = spaces.targets();
-    if (targets.length === 0) throw new AppError('no_embedding_model', 'no embedding model is set up yet; an admin adds one on the Models page (the document can already be found by keyword)');
+    if (targets.length === 0)
+      throw new AppError(
+        'no_embedding_model',
+        'no embedding model is set up yet; an admin adds one on the Models page (the document can already be found by keyword)',
+      );
     const [active, building] = targets;
     documents.update(id, { stage: 'embed', updatedAt: at() });
     // The space being built first: it is the future, and while it is built the active space's

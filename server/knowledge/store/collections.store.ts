@@ -25,7 +25,11 @@ export function createCollectionsStore(orm: Orm) {
         .all(),
     /** One collection if `userId` may read it. */
     readableOne: (userId: string, id: number): Collection | undefined =>
-      orm.select().from(collections).where(and(eq(collections.id, id), readableBy(userId))).get(),
+      orm
+        .select()
+        .from(collections)
+        .where(and(eq(collections.id, id), readableBy(userId)))
+        .get(),
     /** Of these ids, the ones `userId` may read. */
     readableIds: (userId: string, ids: readonly number[]): number[] =>
       ids.length === 0
@@ -49,7 +53,11 @@ export function createCollectionsStore(orm: Orm) {
     },
     remove: (id: number): boolean => orm.delete(collections).where(eq(collections.id, id)).run().changes > 0,
     /** Every collection id (for re-embedding and maintenance). */
-    count: (): number => orm.select({ n: sql<number>`count(*)` }).from(collections).get()?.n ?? 0,
+    count: (): number =>
+      orm
+        .select({ n: sql<number>`count(*)` })
+        .from(collections)
+        .get()?.n ?? 0,
   };
 }
 

@@ -11,7 +11,11 @@ export function createDocumentsStore(orm: Orm) {
     inCollection: (collectionId: number): DocumentRow[] =>
       orm.select().from(documents).where(eq(documents.collectionId, collectionId)).orderBy(desc(documents.createdAt), desc(documents.id)).all(),
     bySha: (collectionId: number, sha256: string): DocumentRow | undefined =>
-      orm.select().from(documents).where(and(eq(documents.collectionId, collectionId), eq(documents.sha256, sha256))).get(),
+      orm
+        .select()
+        .from(documents)
+        .where(and(eq(documents.collectionId, collectionId), eq(documents.sha256, sha256)))
+        .get(),
     update: (id: number, set: Partial<typeof documents.$inferInsert>): void => {
       orm.update(documents).set(set).where(eq(documents.id, id)).run();
     },
@@ -54,10 +58,16 @@ export function createDocumentsStore(orm: Orm) {
     recountEmbedded: (spaceId: number): void => {
       orm
         .update(documents)
-        .set({ embeddedChunks: sql`(select count(*) from chunk_vectors v join chunks c on c.id = v.chunk_id where v.space_id = ${spaceId} and c.document_id = ${documents.id})` })
+        .set({
+          embeddedChunks: sql`(select count(*) from chunk_vectors v join chunks c on c.id = v.chunk_id where v.space_id = ${spaceId} and c.document_id = ${documents.id})`,
+        })
         .run();
     },
-    chunkCount: (): number => orm.select({ n: sql<number>`count(*)` }).from(chunks).get()?.n ?? 0,
+    chunkCount: (): number =>
+      orm
+        .select({ n: sql<number>`count(*)` })
+        .from(chunks)
+        .get()?.n ?? 0,
     transaction: <T>(fn: () => T): T => orm.transaction(() => fn(), { behavior: 'immediate' }),
   };
 }

@@ -34,7 +34,9 @@ export function createKeywordStore(sqlite: Sqlite) {
   return {
     /** Chunk ids best matching an FTS5 query, best first. */
     match: (ftsQuery: string, collectionIds: readonly number[], limit: number): number[] =>
-      collectionIds.length === 0 || ftsQuery === '' ? [] : (search.all(ftsQuery, JSON.stringify(collectionIds), limit) as Array<{ id: number }>).map((r) => r.id),
+      collectionIds.length === 0 || ftsQuery === ''
+        ? []
+        : (search.all(ftsQuery, JSON.stringify(collectionIds), limit) as Array<{ id: number }>).map((r) => r.id),
     /** The chunks with these ids that lie in these collections, in the order of `ids`. */
     load(ids: readonly number[], collectionIds: readonly number[]): ChunkHit[] {
       if (ids.length === 0 || collectionIds.length === 0) return [];

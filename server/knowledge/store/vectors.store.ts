@@ -38,7 +38,11 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
     /** Creates a space and its tables in one transaction, with `then` (queueing its fill job) inside it. */
     create(model: string, dimensions: number, state: 'active' | 'building', at: Date, then?: (space: VectorSpace) => void): VectorSpace {
       return tx(() => {
-        const space = orm.insert(vectorSpaces).values({ model, dimensions, layout: { ...CHOSEN_LAYOUT }, state, createdAt: at, activatedAt: state === 'active' ? at : null }).returning().get();
+        const space = orm
+          .insert(vectorSpaces)
+          .values({ model, dimensions, layout: { ...CHOSEN_LAYOUT }, state, createdAt: at, activatedAt: state === 'active' ? at : null })
+          .returning()
+          .get();
         index(space).create();
         then?.(space);
         return space;
@@ -50,7 +54,11 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
      */
     promote(id: number, at: Date): boolean {
       return tx(() => {
-        const still = orm.select({ id: vectorSpaces.id }).from(vectorSpaces).where(and(eq(vectorSpaces.id, id), eq(vectorSpaces.state, 'building'))).get();
+        const still = orm
+          .select({ id: vectorSpaces.id })
+          .from(vectorSpaces)
+          .where(and(eq(vectorSpaces.id, id), eq(vectorSpaces.state, 'building')))
+          .get();
         if (!still) return false;
         orm.update(vectorSpaces).set({ state: 'retired' }).where(eq(vectorSpaces.state, 'active')).run();
         orm.update(vectorSpaces).set({ state: 'active', activatedAt: at }).where(eq(vectorSpaces.id, id)).run();
@@ -91,7 +99,12 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
         .where(and(eq(chunkVectors.spaceId, spaceId), eq(chunks.documentId, documentId)))
         .get()?.n ?? 0,
     /** Vectors stored in the space. */
-    embedded: (spaceId: number): number => orm.select({ n: sql<number>`count(*)` }).from(chunkVectors).where(eq(chunkVectors.spaceId, spaceId)).get()?.n ?? 0,
+    embedded: (spaceId: number): number =>
+      orm
+        .select({ n: sql<number>`count(*)` })
+        .from(chunkVectors)
+        .where(eq(chunkVectors.spaceId, spaceId))
+        .get()?.n ?? 0,
 
     /**
      * Stores vectors for chunks, in one transaction with their bookkeeping.
@@ -104,7 +117,14 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
       const vectors = index(space);
       return tx(() => {
         const ids = rows.map((r) => r.chunkId);
-        const alive = new Set(orm.select({ id: chunks.id }).from(chunks).where(inArray(chunks.id, ids)).all().map((r) => r.id));
+        const alive = new Set(
+          orm
+            .select({ id: chunks.id })
+            .from(chunks)
+            .where(inArray(chunks.id, ids))
+            .all()
+            .map((r) => r.id),
+        );
         const done = new Set(
           orm
             .select({ id: chunkVectors.chunkId })
@@ -127,7 +147,11 @@ export function createVectorsStore(orm: Orm, sqlite: Sqlite) {
      */
     forget(chunkIds: readonly number[]): void {
       if (chunkIds.length === 0) return;
-      const indexes = orm.select().from(vectorSpaces).all().map((space) => index(space));
+      const indexes = orm
+        .select()
+        .from(vectorSpaces)
+        .all()
+        .map((space) => index(space));
       // In slices: SQLite limits the variables of one statement.
       for (let i = 0; i < chunkIds.length; i += 500) {
         const slice = chunkIds.slice(i, i + 500);

@@ -12,7 +12,10 @@
   const status = dom.one(picker, '[data-testid="kb-saved"]', window.HTMLElement);
   const summary = dom.one(picker, 'summary', window.HTMLElement);
   const boxes = () => dom.all(form, '[data-testid="kb-choice"]', window.HTMLInputElement);
-  const chosen = () => boxes().filter((b) => b.checked).map((b) => Number(b.value));
+  const chosen = () =>
+    boxes()
+      .filter((b) => b.checked)
+      .map((b) => Number(b.value));
 
   /**
    * Same words as the server's knowledgeSummary (chat-knowledge.tsx).
@@ -28,7 +31,11 @@
   const showSummary = () => {
     const span = document.createElement('span');
     span.dataset.testid = 'kb-summary';
-    span.textContent = summaryText(boxes().filter((b) => b.checked).map((b) => b.dataset.name));
+    span.textContent = summaryText(
+      boxes()
+        .filter((b) => b.checked)
+        .map((b) => b.dataset.name),
+    );
     summary.replaceChildren('Searching documents: ', span);
     delete picker.dataset.documentId;
   };

@@ -110,7 +110,13 @@
    */
   function messageElement(m, live) {
     const status = m.status ?? 'complete';
-    const article = el('article', { class: `msg ${m.role} ${status}`, 'data-testid': 'message', 'data-role': m.role, 'data-id': m.id ?? '', 'data-status': status });
+    const article = el('article', {
+      class: `msg ${m.role} ${status}`,
+      'data-testid': 'message',
+      'data-role': m.role,
+      'data-id': m.id ?? '',
+      'data-status': status,
+    });
     article.append(el('div', { class: 'msg-meta' }, m.role === 'user' ? 'You' : (m.model ?? 'Assistant')));
     const rendered = m.role === 'assistant' && !live;
     const body = el('div', { class: rendered ? 'msg-body md' : live ? 'msg-body plain streaming' : 'msg-body plain', 'data-testid': 'message-body' });

@@ -54,7 +54,8 @@
   function refreshActions() {
     for (const b of list.querySelectorAll('[data-action="regenerate"]')) b.remove();
     const last = list.lastElementChild;
-    if (last instanceof window.HTMLElement && last.dataset.role === 'assistant' && last.dataset.status !== 'streaming') dom.maybe(last, '.msg-actions', window.HTMLElement)?.append(view.actionButton('Regenerate', 'regenerate'));
+    if (last instanceof window.HTMLElement && last.dataset.role === 'assistant' && last.dataset.status !== 'streaming')
+      dom.maybe(last, '.msg-actions', window.HTMLElement)?.append(view.actionButton('Regenerate', 'regenerate'));
   }
 
   /** @param {string} title */
@@ -218,7 +219,9 @@
   }
 
   function regenerate() {
-    const lastUser = articles().filter((a) => a.dataset.role === 'user').pop();
+    const lastUser = articles()
+      .filter((a) => a.dataset.role === 'user')
+      .pop();
     if (!lastUser) return;
     dropAfter(lastUser);
     const pending = view.placeholder();

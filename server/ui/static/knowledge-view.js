@@ -99,7 +99,13 @@
   function searchResults(query, out, names) {
     const box = el('div', { 'data-testid': 'search-results' });
     const n = out.results.length;
-    box.append(el('p', { class: 'muted small', 'data-testid': 'search-mode' }, `${n} result${n === 1 ? '' : 's'} for “${query}” (${out.mode} search)${out.notice ? `. ${out.notice}` : ''}`));
+    box.append(
+      el(
+        'p',
+        { class: 'muted small', 'data-testid': 'search-mode' },
+        `${n} result${n === 1 ? '' : 's'} for “${query}” (${out.mode} search)${out.notice ? `. ${out.notice}` : ''}`,
+      ),
+    );
     const list = el('ol', { class: 'hits' });
     for (const h of out.results) {
       const item = el('li', { 'data-testid': 'search-hit' });

@@ -65,7 +65,11 @@
       documents.forEach((d, i) => {
         const known = old.get(String(d.id));
         old.delete(String(d.id));
-        const same = known && known.dataset.updated === d.updatedAt && known.dataset.status === d.status && find(known, 'document-status', window.HTMLElement).textContent === view.progressText(d);
+        const same =
+          known &&
+          known.dataset.updated === d.updatedAt &&
+          known.dataset.status === d.status &&
+          find(known, 'document-status', window.HTMLElement).textContent === view.progressText(d);
         const row = same ? known : view.documentRow(d, writable);
         if (known && !same) known.replaceWith(row);
         if (body.rows[i] !== row) body.insertBefore(row, body.rows[i] ?? null);
@@ -168,7 +172,11 @@
         button.disabled = true;
         const uploads = files.map((file) => {
           const item = view.el('li', { 'data-testid': 'upload', 'data-name': file.name, 'data-state': 'waiting' });
-          item.append(view.el('span', { class: 'name' }, `${file.name} (${view.formatBytes(file.size)})`), view.el('progress', { max: '100', value: '0', 'data-testid': 'upload-progress', 'aria-label': `Uploading ${file.name}` }), view.el('span', { class: 'muted small', 'data-testid': 'upload-text' }, 'waiting'));
+          item.append(
+            view.el('span', { class: 'name' }, `${file.name} (${view.formatBytes(file.size)})`),
+            view.el('progress', { max: '100', value: '0', 'data-testid': 'upload-progress', 'aria-label': `Uploading ${file.name}` }),
+            view.el('span', { class: 'muted small', 'data-testid': 'upload-text' }, 'waiting'),
+          );
           list.append(item);
           return { file, item };
         });

@@ -17,8 +17,17 @@ const proxyPort = () => Number(new URL(proxy.url).port);
 beforeAll(async () => {
   site = await startSite('127.0.0.2');
   target = await startSite('127.0.0.1', site.port);
-  const resolver = new PinnedResolver(async (host) => (host === 'pages.test' ? [{ address: '127.0.0.2', family: 4 }] : host === 'loop.test' ? [{ address: '127.0.0.1', family: 4 }] : Promise.reject(new Error('ENOTFOUND'))));
-  proxy = await startGuardProxy(new Guard({ allow: parseAllowList('127.0.0.2'), noExternalEgress: false, resolver }), createLogger({ level: 'silent', secrets: [] }));
+  const resolver = new PinnedResolver(async (host) =>
+    host === 'pages.test'
+      ? [{ address: '127.0.0.2', family: 4 }]
+      : host === 'loop.test'
+        ? [{ address: '127.0.0.1', family: 4 }]
+        : Promise.reject(new Error('ENOTFOUND')),
+  );
+  proxy = await startGuardProxy(
+    new Guard({ allow: parseAllowList('127.0.0.2'), noExternalEgress: false, resolver }),
+    createLogger({ level: 'silent', secrets: [] }),
+  );
 });
 
 afterAll(async () => {

@@ -38,7 +38,19 @@ describe('logs of a whole setup and sign-in run', () => {
     const text = s.logs.text();
     expect(s.logs.lines.length).toBeGreaterThan(10);
     expect(text).toContain('"route":"/:kind{invite|reset}/:token"');
-    const secrets = [inviteToken, bootstrap, PASSWORD, 'a-Wrong-password-9', 'bobs-Next-pass-11', setupCookie, key, key.slice(17), csrfToken, sessionToken, bob.cookie?.split('=')[1]];
+    const secrets = [
+      inviteToken,
+      bootstrap,
+      PASSWORD,
+      'a-Wrong-password-9',
+      'bobs-Next-pass-11',
+      setupCookie,
+      key,
+      key.slice(17),
+      csrfToken,
+      sessionToken,
+      bob.cookie?.split('=')[1],
+    ];
     for (const value of secrets) {
       expect(value, 'every secret of the run was seen').toMatch(/^\S{8,}$/);
       expect(text).not.toContain(value);

@@ -39,7 +39,7 @@ describe('identity in real Chromium', () => {
     await submit(page, '[data-testid="login-form"]', { email: 'grace@example.test', password: PASSWORD });
     expect(new URL(page.url()).pathname).toBe('/profile');
     expect(await page.$eval('[data-testid="whoami"]', (e) => e.textContent)).toMatch(/grace@example\.test/);
-    
+
     const other = await browser.createBrowserContext();
     const second = await other.newPage();
     const res = await second.goto(`${fx.base}/setup`);

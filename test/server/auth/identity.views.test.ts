@@ -21,7 +21,9 @@ describe('account, key, session and miner views', () => {
     s = await createTestServer();
     const admin = await claimAdmin(s);
     await admin.post('/api/keys', { name: 'ci' });
-    const lists = await Promise.all(['/api/users', '/api/auth/sessions', '/api/keys', '/api/miners', '/api/auth/me'].map(async (path) => (await admin.get(path)).body));
+    const lists = await Promise.all(
+      ['/api/users', '/api/auth/sessions', '/api/keys', '/api/miners', '/api/auth/me'].map(async (path) => (await admin.get(path)).body),
+    );
     expect(lists.flatMap((body) => credentialPaths(body))).toEqual([]);
     const pages = await Promise.all(
       ['/admin/users', '/profile', '/admin/miners', '/admin/usage'].map(async (path) => {
@@ -31,7 +33,9 @@ describe('account, key, session and miner views', () => {
       }),
     );
     const shown = JSON.stringify(lists) + pages.join('');
-    const hashes = s.db.sqlite.prepare('SELECT password_hash AS h FROM users UNION SELECT token_hash FROM sessions UNION SELECT key_hash FROM api_keys').all() as Array<{ h: string }>;
+    const hashes = s.db.sqlite
+      .prepare('SELECT password_hash AS h FROM users UNION SELECT token_hash FROM sessions UNION SELECT key_hash FROM api_keys')
+      .all() as Array<{ h: string }>;
     expect(hashes.length).toBeGreaterThanOrEqual(3);
     for (const { h } of hashes) expect(shown).not.toContain(h);
   });

@@ -7,7 +7,11 @@ let s: TestServer | undefined;
 afterEach(() => s?.cleanup());
 
 const withKey = (key: string, method: string, path: string, body?: string, type = 'application/json') =>
-  s!.app.request(`${ORIGIN}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) }, ...(body !== undefined ? { body } : {}) });
+  s!.app.request(`${ORIGIN}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': type } : {}) },
+    ...(body !== undefined ? { body } : {}),
+  });
 const works = async (key: string) => (await withKey(key, 'GET', '/api/auth/me')).status === 200;
 const newKey = async (c: TestClient, name: string) => (await c.post('/api/keys', { name })).body.key as string;
 const form = (c: TestClient, path: string, fields: Record<string, string>) =>
@@ -18,7 +22,9 @@ const form = (c: TestClient, path: string, fields: Record<string, string>) =>
   });
 const page = async (c: TestClient, path: string) => (await s!.app.request(`${ORIGIN}${path}`, { headers: { cookie: c.cookie! } })).text();
 const auditDetails = (action: string) =>
-  (s!.db.sqlite.prepare(`SELECT details FROM audit_log WHERE action = ? AND outcome = 'success' ORDER BY id`).all(action) as Array<{ details: string }>).map((r) => JSON.parse(r.details) as unknown);
+  (s!.db.sqlite.prepare(`SELECT details FROM audit_log WHERE action = ? AND outcome = 'success' ORDER BY id`).all(action) as Array<{ details: string }>).map(
+    (r) => JSON.parse(r.details) as unknown,
+  );
 
 describe('a new password revokes the API keys of the old one', () => {
   it('a password change revokes every key of the user in the same write, audited with the count; the profile says so before and after', async () => {
@@ -86,7 +92,9 @@ describe('one transaction', () => {
     const other = await signedIn(s, 'admin@example.test', PASSWORD);
     const key = await newKey(admin, 'ci');
     // The last write of the transaction fails (the audit entry).
-    s.db.sqlite.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'user.password_change' AND NEW.outcome = 'success' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    s.db.sqlite.exec(
+      `CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'user.password_change' AND NEW.outcome = 'success' BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+    );
     expect((await admin.post('/api/auth/password', { currentPassword: PASSWORD, newPassword: 'another-Strong-pass-7' })).status).toBe(500);
     s.db.sqlite.exec('DROP TRIGGER fail_audit');
     expect(await works(key)).toBe(true);
@@ -115,7 +123,12 @@ describe('what needs a browser session, not an API key', () => {
       ['GET', '/api/auth/sessions'],
       ['DELETE', `/api/auth/sessions/${sessionId}`],
       ['GET', '/profile'],
-      ['POST', '/profile/password', new URLSearchParams({ currentPassword: PASSWORD, newPassword: 'stolen-Key-pass-9' }).toString(), 'application/x-www-form-urlencoded'],
+      [
+        'POST',
+        '/profile/password',
+        new URLSearchParams({ currentPassword: PASSWORD, newPassword: 'stolen-Key-pass-9' }).toString(),
+        'application/x-www-form-urlencoded',
+      ],
       ['POST', '/profile/keys', 'name=more', 'application/x-www-form-urlencoded'],
       ['POST', `/profile/keys/${keyId}/revoke`, '', 'application/x-www-form-urlencoded'],
       ['POST', `/profile/sessions/${sessionId}/revoke`, '', 'application/x-www-form-urlencoded'],

@@ -56,7 +56,9 @@ describe('sign-in', () => {
     expect(codeOf(await c.post('/api/auth/accept', { kind: 'reset', token, password: newPassword }))).toBe('token_invalid');
     expect((await login(c, 'admin@example.test', newPassword)).status).toBe(200);
     expect((await s.app.request('/api/auth/me', { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
-    const actions = s.db.sqlite.prepare(`SELECT action, actor_label AS actor FROM audit_log WHERE action IN ('admin.reset_password', 'user.password_reset') ORDER BY id`).all();
+    const actions = s.db.sqlite
+      .prepare(`SELECT action, actor_label AS actor FROM audit_log WHERE action IN ('admin.reset_password', 'user.password_reset') ORDER BY id`)
+      .all();
     expect(actions).toEqual([
       { action: 'admin.reset_password', actor: 'cli' },
       { action: 'user.password_reset', actor: 'admin@example.test' },

@@ -70,7 +70,9 @@ describe('sessions', () => {
     expect(changed.status).toBe(200);
     expect((await admin.get('/api/auth/me')).status).toBe(200);
     expect((await other.get('/api/auth/me')).status).toBe(401);
-    expect(codeOf(await admin.post('/api/auth/password', { currentPassword: 'wrong-password-123', newPassword: 'x-Strong-pass-77' }))).toBe('invalid_credentials');
+    expect(codeOf(await admin.post('/api/auth/password', { currentPassword: 'wrong-password-123', newPassword: 'x-Strong-pass-77' }))).toBe(
+      'invalid_credentials',
+    );
   });
 
   it('sets an HttpOnly SameSite=Lax cookie holding no stored value', async () => {

@@ -30,7 +30,12 @@ describe('first admin (bootstrap token)', () => {
     const first = await createTestServer({}, { dataDir: dir });
     const admin = new TestClient(first.app);
     const before = Date.now();
-    const claimed = await admin.post('/api/setup/claim', { token: first.config.ONSITE_BOOTSTRAP_TOKEN, name: 'Ada', email: 'ada@example.test', password: PASSWORD });
+    const claimed = await admin.post('/api/setup/claim', {
+      token: first.config.ONSITE_BOOTSTRAP_TOKEN,
+      name: 'Ada',
+      email: 'ada@example.test',
+      password: PASSWORD,
+    });
     expect(claimed.status).toBe(201);
     first.close();
 
@@ -46,7 +51,10 @@ describe('first admin (bootstrap token)', () => {
     const page = await second.app.request('/setup');
     expect(page.status).toBe(410);
     expect(await page.text()).toMatch(/already set up/);
-    const claim = second.db.sqlite.prepare(`SELECT c.claimed_at AS at, u.email FROM setup_claim c JOIN users u ON u.id = c.user_id`).get() as { at: number; email: string };
+    const claim = second.db.sqlite.prepare(`SELECT c.claimed_at AS at, u.email FROM setup_claim c JOIN users u ON u.id = c.user_id`).get() as {
+      at: number;
+      email: string;
+    };
     expect(claim.email).toBe('ada@example.test');
     expect(claim.at).toBeGreaterThanOrEqual(before - 1);
     expect(claim.at).toBeLessThanOrEqual(Date.now());

@@ -22,7 +22,10 @@ const { pair, address } = SIGN_IN_THROTTLE;
 const errorOf = (body: Record<string, unknown>) => body.error as { code: string; message: string; retryAfter?: number; scope?: string } | undefined;
 const signIn = (from: string, email: string, password: string, headers: Record<string, string> = {}) =>
   http!.from(from, 'POST', '/api/auth/login', { json: { email, password }, headers });
-const auditRows = (action: string) => s!.db.sqlite.prepare(`SELECT actor_label AS actor, outcome, ip, target, details FROM audit_log WHERE action = ? ORDER BY id`).all(action) as Array<Record<string, string | null>>;
+const auditRows = (action: string) =>
+  s!.db.sqlite.prepare(`SELECT actor_label AS actor, outcome, ip, target, details FROM audit_log WHERE action = ? ORDER BY id`).all(action) as Array<
+    Record<string, string | null>
+  >;
 
 describe('sign-in throttle per (account, address)', () => {
   it('wrong passwords from one address hold back only that address: the right password from another still signs in', async () => {
@@ -154,7 +157,11 @@ describe('client addresses behind a reverse proxy (TRUSTED_PROXIES)', () => {
     const cookie = /onsite_session=[^;]+/.exec(String(ok.headers['set-cookie']))![0];
     const sessions = await http.from('127.0.0.1', 'GET', '/api/auth/sessions', { headers: { cookie, 'x-forwarded-for': '198.51.100.8' } });
     expect((sessions.body.sessions as Array<{ ip: string; current: boolean }>).find((x) => x.current)?.ip).toBe('198.51.100.8');
-    expect(auditRows('auth.login').filter((r) => r.outcome === 'failure').map((r) => r.ip)).toEqual(Array(pair.free).fill('198.51.100.7'));
+    expect(
+      auditRows('auth.login')
+        .filter((r) => r.outcome === 'failure')
+        .map((r) => r.ip),
+    ).toEqual(Array(pair.free).fill('198.51.100.7'));
 
     // A peer that is not a trusted proxy is itself the client, whatever header it sends:
     // rotating X-Forwarded-For buys no fresh attempts.

@@ -16,7 +16,8 @@ afterEach(() => {
   sidecar.answer((call, res) => json(res, 200, page((call.body as { url: string }).url)));
 });
 
-const client = (o: Partial<BrowserClientOptions> = {}) => createBrowserClient({ baseUrl: sidecar.url, token, concurrency: 2, waitMs: 1000, timeoutMs: 2000, ...o });
+const client = (o: Partial<BrowserClientOptions> = {}) =>
+  createBrowserClient({ baseUrl: sidecar.url, token, concurrency: 2, waitMs: 1000, timeoutMs: 2000, ...o });
 
 /** The AppError a promise rejects with. */
 async function failure(p: Promise<unknown>): Promise<AppError> {
@@ -42,12 +43,22 @@ describe('browser client', () => {
     const c = client({ concurrency: 1 });
     sidecar.answer(async (call, res) => {
       if (call.path === '/fetch') await sleep(300);
-      json(res, 200, call.path === '/health' ? { status: 'ok', version: '1.2.3', pool: { size: 6, alive: 6, maxSessions: 12, active: 1, waiting: 0 } } : page('https://example.test/'));
+      json(
+        res,
+        200,
+        call.path === '/health'
+          ? { status: 'ok', version: '1.2.3', pool: { size: 6, alive: 6, maxSessions: 12, active: 1, waiting: 0 } }
+          : page('https://example.test/'),
+      );
     });
     const busy = c.fetchPage({ url: 'https://example.test/' });
     await sleep(50);
     expect(c.stats()).toEqual({ limit: 1, active: 1, waiting: 0 });
-    expect(await c.health()).toEqual({ status: 'ok', version: '1.2.3', pool: { size: 6, alive: 6, maxSessions: 12, active: 1, waiting: 0, launched: 0, replaced: 0, served: 0 } });
+    expect(await c.health()).toEqual({
+      status: 'ok',
+      version: '1.2.3',
+      pool: { size: 6, alive: 6, maxSessions: 12, active: 1, waiting: 0, launched: 0, replaced: 0, served: 0 },
+    });
     expect(sidecar.calls.find((x) => x.path === '/health')?.authorization).toBe(`Bearer ${token}`);
     await busy;
   });
@@ -83,9 +94,15 @@ describe('browser client', () => {
 
   it('something else at the address, or a broken answer, is browser_unavailable', async () => {
     sidecar.answer((_call, res) => void res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>oops</h1>'));
-    expect(await failure(client().fetchPage({ url: 'https://example.test/' }))).toMatchObject({ code: 'browser_unavailable', message: `the browser service at ${sidecar.url} answered 500` });
+    expect(await failure(client().fetchPage({ url: 'https://example.test/' }))).toMatchObject({
+      code: 'browser_unavailable',
+      message: `the browser service at ${sidecar.url} answered 500`,
+    });
     sidecar.answer((_call, res) => json(res, 200, { hello: 'world' }));
-    expect(await failure(client().fetchPage({ url: 'https://example.test/' }))).toMatchObject({ code: 'browser_unavailable', message: expect.stringMatching(/answered something that is not a page/) });
+    expect(await failure(client().fetchPage({ url: 'https://example.test/' }))).toMatchObject({
+      code: 'browser_unavailable',
+      message: expect.stringMatching(/answered something that is not a page/),
+    });
     expect(await failure(client().health())).toMatchObject({ code: 'browser_unavailable', message: expect.stringMatching(/not a health report/) });
     sidecar.answer((_call, res) => void res.writeHead(302, { location: 'http://127.0.0.1:2/elsewhere' }).end());
     expect((await failure(client().fetchPage({ url: 'https://example.test/' }))).code).toBe('browser_unavailable');
@@ -164,10 +181,26 @@ describe('browser client', () => {
   });
 
   it('with NO_EXTERNAL_EGRESS=1, refuses a sidecar host that resolves outside the local network', async () => {
-    const outside = createBrowserClient({ baseUrl: 'http://browser.example:9020', token, concurrency: 1, waitMs: 0, timeoutMs: 1000, localOnly: true, resolve: async () => ['203.0.113.9'] });
+    const outside = createBrowserClient({
+      baseUrl: 'http://browser.example:9020',
+      token,
+      concurrency: 1,
+      waitMs: 0,
+      timeoutMs: 1000,
+      localOnly: true,
+      resolve: async () => ['203.0.113.9'],
+    });
     expect((await failure(outside.fetchPage({ url: 'https://example.test/' }))).code).toBe('egress_refused');
     expect((await failure(outside.health())).code).toBe('egress_refused');
-    const inside = createBrowserClient({ baseUrl: sidecar.url, token, concurrency: 1, waitMs: 0, timeoutMs: 1000, localOnly: true, resolve: async () => ['203.0.113.9'] });
+    const inside = createBrowserClient({
+      baseUrl: sidecar.url,
+      token,
+      concurrency: 1,
+      waitMs: 0,
+      timeoutMs: 1000,
+      localOnly: true,
+      resolve: async () => ['203.0.113.9'],
+    });
     // An IP literal in the loopback range needs no lookup.
     expect((await inside.fetchPage({ url: 'https://example.test/' })).finalUrl).toBe('https://example.test/');
   });

@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => sidecar.close());
 
-const monitorOf = (baseUrl: string, ttlMs = 60_000) => createBrowserMonitor(createBrowserClient({ baseUrl, token, concurrency: 3, waitMs: 0, timeoutMs: 1000, healthTimeoutMs: 300 }), ttlMs);
+const monitorOf = (baseUrl: string, ttlMs = 60_000) =>
+  createBrowserMonitor(createBrowserClient({ baseUrl, token, concurrency: 3, waitMs: 0, timeoutMs: 1000, healthTimeoutMs: 300 }), ttlMs);
 const healthCalls = () => sidecar.calls.filter((c) => c.path === '/health').length;
 
 describe('browser monitor (readiness check and system page)', () => {
@@ -33,7 +34,11 @@ describe('browser monitor (readiness check and system page)', () => {
   });
 
   it.each([
-    ['a sidecar with no browser up', (res: ServerResponse) => json(res, 200, healthReport({ status: 'down', pool: { size: 6, alive: 0, maxSessions: 12, active: 0, waiting: 2 } })), 'browser_down'],
+    [
+      'a sidecar with no browser up',
+      (res: ServerResponse) => json(res, 200, healthReport({ status: 'down', pool: { size: 6, alive: 0, maxSessions: 12, active: 0, waiting: 2 } })),
+      'browser_down',
+    ],
     ['a refused token', (res: ServerResponse) => json(res, 401, { error: { code: 'unauthorized', message: 'no' } }), 'browser_token_refused'],
     ['a sidecar that does not answer in time', () => undefined, 'browser_unreachable'],
   ])('fails the check for %s', async (_what, answer, reason) => {
@@ -46,7 +51,12 @@ describe('browser monitor (readiness check and system page)', () => {
 
   it('a sidecar that is not there: browser_unreachable, with this server’s slots still reported', async () => {
     const s = await monitorOf('http://127.0.0.1:2').status();
-    expect(s).toMatchObject({ ok: false, reason: 'browser_unreachable', message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)', client: { limit: 3 } });
+    expect(s).toMatchObject({
+      ok: false,
+      reason: 'browser_unreachable',
+      message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)',
+      client: { limit: 3 },
+    });
     expect(s.health).toBeUndefined();
   });
 });

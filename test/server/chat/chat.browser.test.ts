@@ -17,10 +17,10 @@ const consoleErrors: string[] = [];
 /** Calls the JSON API from the page (see pageApi). */
 const api = (method: string, path: string, body?: unknown) => pageApi(page, method, path, body);
 
-
 const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ''));
 const lastAnswerText = () => page.$eval('[data-testid="messages"] > article:last-child [data-testid="message-body"]', (e) => e.textContent ?? '');
-const waitLastAnswer = (status: string) => page.waitForSelector(`[data-testid="messages"] > ${ANSWER}:last-child[data-status="${status}"]`, { timeout: 15_000 });
+const waitLastAnswer = (status: string) =>
+  page.waitForSelector(`[data-testid="messages"] > ${ANSWER}:last-child[data-status="${status}"]`, { timeout: 15_000 });
 
 /** The conversation as the API has it. */
 async function stored(id: string): Promise<Array<{ role: string; content: string; status: string }>> {
@@ -102,7 +102,11 @@ describe('chat and model admin in real Chromium', () => {
     const q1 = 'What does the appliance keep private?';
     await page.type('[data-testid="composer-input"]', q1);
     await page.keyboard.press('Enter');
-    await page.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').length > 0, {}, `${ANSWER}[data-status="streaming"] [data-testid="message-body"]`);
+    await page.waitForFunction(
+      (sel) => (document.querySelector(sel)?.textContent ?? '').length > 0,
+      {},
+      `${ANSWER}[data-status="streaming"] [data-testid="message-body"]`,
+    );
     const first = await lastAnswerText();
     await new Promise((r) => setTimeout(r, 500));
     const second = await lastAnswerText();
@@ -112,8 +116,14 @@ describe('chat and model admin in real Chromium', () => {
     await page.click('[data-testid="stop"]');
     await waitLastAnswer('stopped');
     await fake.waitFor((r) => r.outcome === 'cancelled');
-    expect(await page.$eval(`${ANSWER}:last-child [data-testid="message-marker"]`, (e) => e.textContent)).toMatch(/^Stopped: stopped by the user\. The text above/);
-    await page.waitForFunction(() => (document.querySelector('[data-testid="stop"]') as HTMLButtonElement).hidden && !(document.querySelector('[data-testid="send"]') as HTMLButtonElement).disabled);
+    expect(await page.$eval(`${ANSWER}:last-child [data-testid="message-marker"]`, (e) => e.textContent)).toMatch(
+      /^Stopped: stopped by the user\. The text above/,
+    );
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('[data-testid="stop"]') as HTMLButtonElement).hidden &&
+        !(document.querySelector('[data-testid="send"]') as HTMLButtonElement).disabled,
+    );
     const partial = (await stored(id))[3]!;
     expect(partial.status).toBe('stopped');
     expect(expectedReply(MODEL, q1).join('').startsWith(partial.content)).toBe(true);
@@ -141,11 +151,18 @@ describe('chat and model admin in real Chromium', () => {
     // Copy puts the answer's text on the clipboard (or selects it where the clipboard is refused).
     await page.browserContext().overridePermissions(fx.base, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
     await page.click(`${ANSWER}:last-child [data-testid="copy"]`);
-    await page.waitForFunction(() => /Copied|Selected/.test(document.querySelector('[data-testid="messages"] > article:last-child [data-testid="copy"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /Copied|Selected/.test(document.querySelector('[data-testid="messages"] > article:last-child [data-testid="copy"]')?.textContent ?? ''),
+    );
 
     // Reload: the whole history, server-rendered.
     await page.reload();
-    expect(await page.$$eval('[data-testid="message"]', (els) => els.map((e) => `${e.getAttribute('data-role')}:${e.getAttribute('data-status')}`))).toEqual(['user:complete', 'assistant:complete', 'user:complete', 'assistant:complete']);
+    expect(await page.$$eval('[data-testid="message"]', (els) => els.map((e) => `${e.getAttribute('data-role')}:${e.getAttribute('data-status')}`))).toEqual([
+      'user:complete',
+      'assistant:complete',
+      'user:complete',
+      'assistant:complete',
+    ]);
     expect(await texts('[data-role="user"] [data-testid="message-body"]')).toEqual([q0, q2]);
     expect(await page.$$('[data-testid="message-marker"]')).toHaveLength(0);
     expect(await page.$$(`${ANSWER} strong, ${ANSWER} code`)).not.toHaveLength(0);

@@ -144,7 +144,9 @@ describe('miner faults', () => {
       expect(registry.probation(a!)).toBeDefined();
 
       // A's Ollama recovers while the audit log refuses the entry that would clear the probation.
-      stack.s.db.sqlite.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'miner.probation_cleared' BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+      stack.s.db.sqlite.exec(
+        `CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'miner.probation_cleared' BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+      );
       stack.ollamas[0]!.clearFaults();
       // A probe that answers is cancelled after its first token (it has proven the miner), so the audit write is what to wait for.
       await until(() => stack.s.logs.text().includes('disk full') || unhandled.length > 0, 10_000, 'a probe to answer and its audit entry to fail');
@@ -217,12 +219,16 @@ describe('miner faults', () => {
     const id = stack.miners[0]!.minerId()!;
     expect((await stack.admin.post(`/api/miners/${id}/disable`)).status).toBe(200);
     await until(() => stack.miners[0]!.status() === 'disabled', 5000, 'the miner to hear it is disabled');
-    expect(codeOf(await stack.admin.post(`/api/conversations/${(await stack.admin.post('/api/conversations', {})).body.id}/messages`, { content: 'x' }))).toBe('no_miner');
+    expect(codeOf(await stack.admin.post(`/api/conversations/${(await stack.admin.post('/api/conversations', {})).body.id}/messages`, { content: 'x' }))).toBe(
+      'no_miner',
+    );
     expect((await stack.admin.post(`/api/miners/${id}/enable`)).status).toBe(200);
     await stack.waitForMiners(1);
     expect((await stack.admin.delete(`/api/miners/${id}`)).status).toBe(200);
     await until(() => stack.miners[0]!.status() === 'revoked', 5000, 'the miner to stop as revoked');
     expect(stack.s.registry.all()).toHaveLength(0);
-    expect(stack.s.identity.audit.list({}).map((e) => e.action)).toEqual(expect.arrayContaining(['miner.enroll', 'miner.disable', 'miner.enable', 'miner.revoke']));
+    expect(stack.s.identity.audit.list({}).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['miner.enroll', 'miner.disable', 'miner.enable', 'miner.revoke']),
+    );
   });
 });

@@ -30,7 +30,13 @@ describe('chat over SSE through a real miner', () => {
     expect(tokens).toEqual(expected);
     expect(start?.userMessage.content).toBe('What is Onsite?');
     expect(end?.event).toBe('done');
-    expect(final?.message).toMatchObject({ role: 'assistant', status: 'complete', content: expected.join(''), completionTokens: expected.length, truncated: false });
+    expect(final?.message).toMatchObject({
+      role: 'assistant',
+      status: 'complete',
+      content: expected.join(''),
+      completionTokens: expected.length,
+      truncated: false,
+    });
     expect(final?.message.html).toContain('<p>');
 
     const conv = await st.admin.get(`/api/conversations/${id}`);
@@ -77,7 +83,11 @@ describe('chat over SSE through a real miner', () => {
       expect((await st.admin.post(`/api/conversations/${id}/stop`)).body).toEqual({ stopped: true });
       const seen = await st.ollamas[0]!.waitFor((r) => r.outcome === 'cancelled', 5000);
       expect(seen.path).toBe('/api/chat');
-      await until(async () => ((await st.admin.get(`/api/conversations/${id}`)).body.messages as Array<{ status: string }>)[1]?.status === 'stopped', 5000, 'stopped status');
+      await until(
+        async () => ((await st.admin.get(`/api/conversations/${id}`)).body.messages as Array<{ status: string }>)[1]?.status === 'stopped',
+        5000,
+        'stopped status',
+      );
       const msg = ((await st.admin.get(`/api/conversations/${id}`)).body.messages as Array<Record<string, unknown>>)[1]!;
       expect(msg.error).toBe('stopped by the user');
       expect(expectedReply(CHAT_MODEL, 'Tell me a long story').join('')).toContain(msg.content as string);

@@ -24,7 +24,19 @@ function readerFor(site: Site, asked: string[]): PageReader {
       const entry = site[req.url];
       if (typeof entry === 'function') return entry(req, o?.signal);
       if (!entry) throw new AppError('page_fetch_failed', `net::ERR_NAME_NOT_RESOLVED at ${req.url}`);
-      return { url: req.url, finalUrl: req.url, status: 200, title: 'Untitled', text: '', textTruncated: false, links: [], blocked: [], bytes: 100, elapsedMs: 5, ...entry };
+      return {
+        url: req.url,
+        finalUrl: req.url,
+        status: 200,
+        title: 'Untitled',
+        text: '',
+        textTruncated: false,
+        links: [],
+        blocked: [],
+        bytes: 100,
+        elapsedMs: 5,
+        ...entry,
+      };
     },
   };
 }
@@ -174,13 +186,23 @@ describe('chat with web pages: sidecar down, no miner', () => {
     const messages = (await st.admin.get(`/api/conversations/${id}`)).body.messages as Array<{ status: string; sources: unknown[] }>;
     expect(messages[1]).toMatchObject({
       status: 'failed',
-      sources: [{ kind: 'web', url: 'https://docs.test/guide', error: { code: 'browser_unavailable', message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)' } }],
+      sources: [
+        {
+          kind: 'web',
+          url: 'https://docs.test/guide',
+          error: { code: 'browser_unavailable', message: 'the browser service at http://127.0.0.1:2 cannot be reached (ECONNREFUSED)' },
+        },
+      ],
     });
   });
 
   it('health says the browser is unreachable, without failing readiness', async () => {
     const ready = await observe(st.s, '/health/ready');
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.browser).toMatchObject({ ok: false, critical: false, reason: 'browser_unreachable' });
+    expect(((await ready.json()) as { checks: Record<string, unknown> }).checks.browser).toMatchObject({
+      ok: false,
+      critical: false,
+      reason: 'browser_unreachable',
+    });
   });
 });

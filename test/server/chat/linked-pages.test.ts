@@ -5,7 +5,19 @@ import { promptWithPages, readPages, urlsIn } from '../../../server/chat/linked-
 import { AppError } from '../../../server/kernel/errors.ts';
 import type { FetchResult } from '../../../server/kernel/protocol/browser.ts';
 
-const result = (url: string, extra: Partial<FetchResult> = {}): FetchResult => ({ url, finalUrl: url, status: 200, title: 'Title', text: 'Text', textTruncated: false, links: [], blocked: [], bytes: 1, elapsedMs: 1, ...extra });
+const result = (url: string, extra: Partial<FetchResult> = {}): FetchResult => ({
+  url,
+  finalUrl: url,
+  status: 200,
+  title: 'Title',
+  text: 'Text',
+  textTruncated: false,
+  links: [],
+  blocked: [],
+  bytes: 1,
+  elapsedMs: 1,
+  ...extra,
+});
 
 describe('URLs in a question', () => {
   it.each([
@@ -83,7 +95,13 @@ describe('reading pages for a question', () => {
     const pages = await readPages(reader, ['https://ok.test/', 'https://down.test/'], signal);
     expect(pages).toEqual([
       { source: { kind: 'web', url: 'https://ok.test/', finalUrl: 'https://ok.test/final', title: 'Spaced title' }, text: 'Text' },
-      { source: { kind: 'web', url: 'https://down.test/', error: { code: 'browser_unavailable', message: 'the browser service at http://browser:9020 cannot be reached (ENOTFOUND)' } } },
+      {
+        source: {
+          kind: 'web',
+          url: 'https://down.test/',
+          error: { code: 'browser_unavailable', message: 'the browser service at http://browser:9020 cannot be reached (ENOTFOUND)' },
+        },
+      },
     ]);
     const odd = await readPages(reader, ['https://missing.test/', 'https://blank.test/'], signal);
     expect(odd.map((p) => p.source.error?.code)).toEqual(['page_fetch_failed', 'page_empty']);

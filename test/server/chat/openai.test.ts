@@ -26,7 +26,13 @@ describe('OpenAI-compatible API with the official openai client, unchanged', () 
   });
 
   it('completes a chat without streaming', async () => {
-    const r = await client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello' }] });
+    const r = await client.chat.completions.create({
+      model: CHAT_MODEL,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello' },
+      ],
+    });
     const expected = expectedReply(CHAT_MODEL, 'Say hello');
     expect(r.object).toBe('chat.completion');
     expect(r.choices[0]!.message).toMatchObject({ role: 'assistant', content: expected.join('') });
@@ -40,7 +46,13 @@ describe('OpenAI-compatible API with the official openai client, unchanged', () 
   });
 
   it('streams a chat, chunk by chunk, with usage when asked', async () => {
-    const stream = await client.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Stream please' }], stream: true, stream_options: { include_usage: true }, max_tokens: 10 });
+    const stream = await client.chat.completions.create({
+      model: CHAT_MODEL,
+      messages: [{ role: 'user', content: 'Stream please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 10,
+    });
     const deltas: string[] = [];
     let finish: string | null | undefined;
     let usage: OpenAI.CompletionUsage | undefined | null;
@@ -77,10 +89,16 @@ describe('OpenAI-compatible API with the official openai client, unchanged', () 
   });
 
   it('reports unknown models and bad bodies in OpenAI error shape', async () => {
-    const err = (await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    const err = (await client.chat.completions
+      .create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(404);
     expect(err.code).toBe('model_unknown');
-    const res = await fetch(`${st.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: CHAT_MODEL, messages: [] }) });
+    const res = await fetch(`${st.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: CHAT_MODEL, messages: [] }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'validation_failed', type: 'invalid_request_error' });
   });
@@ -104,7 +122,10 @@ describe('token budgets', () => {
     // Each answer costs the prompt plus 24 tokens: the second or third crosses 60.
     let refused: InstanceType<typeof OpenAI.APIError> | undefined;
     for (let i = 0; i < 5 && !refused; i++) {
-      refused = (await openai.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: `question ${i}` }] }).then(() => undefined, (e: unknown) => e)) as typeof refused;
+      refused = (await openai.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: `question ${i}` }] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as typeof refused;
     }
     expect(refused?.status).toBe(402);
     expect(refused?.code).toBe('budget_exceeded');
@@ -126,7 +147,9 @@ describe('token budgets', () => {
     expect(codeOf(nobody)).toBe('not_found');
     // An admin lifts Alice's budget (0 = unlimited) and she can go on.
     expect((await st.admin.request('PUT', `/api/usage/budgets/${alice.id}`, { daily: 0, monthly: null })).status).toBe(200);
-    expect((await openai.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'again' }] })).choices[0]!.message.content).toBeTruthy();
+    expect(
+      (await openai.chat.completions.create({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'again' }] })).choices[0]!.message.content,
+    ).toBeTruthy();
     const totals = (await st.admin.get('/api/usage?days=1')).body.totals as Array<{ email: string }>;
     expect(totals.map((t) => t.email)).toEqual(expect.arrayContaining(['alice@example.test', '+bob@example.test']));
     const csv = await st.admin.raw('GET', '/api/usage?days=1&format=csv');

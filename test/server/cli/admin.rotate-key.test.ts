@@ -38,47 +38,53 @@ async function withSecrets<T>(env: Env, fn: (s: ReturnType<typeof secretsFor>, d
 }
 
 describe('onsite admin rotate-key, end to end on one data folder', () => {
-  it('a changed key stops serve; with the old key listed the server runs and rotate-key re-seals everything once; then the old key can go', { timeout: 60_000 }, async () => {
-    const dir = join(tmp.dir, 'site');
-    const oldKey = secret();
-    const newKey = secret();
-    const base = validEnv(dir, { PORT: '0', HOST: '127.0.0.1', DB_ENCRYPTION_KEY: oldKey });
-    const withKeys = (current: string, previous?: string): Env => ({ ...base, DB_ENCRYPTION_KEY: current, DB_ENCRYPTION_KEY_PREVIOUS: previous });
+  it(
+    'a changed key stops serve; with the old key listed the server runs and rotate-key re-seals everything once; then the old key can go',
+    { timeout: 60_000 },
+    async () => {
+      const dir = join(tmp.dir, 'site');
+      const oldKey = secret();
+      const newKey = secret();
+      const base = validEnv(dir, { PORT: '0', HOST: '127.0.0.1', DB_ENCRYPTION_KEY: oldKey });
+      const withKeys = (current: string, previous?: string): Env => ({ ...base, DB_ENCRYPTION_KEY: current, DB_ENCRYPTION_KEY_PREVIOUS: previous });
 
-    // First start seals the key check; a feature stores a secret under the same key.
-    await (await startServer(base, { log: captureLog([]).log })).stop();
-    await withSecrets(base, (s) => s.put('smtp.password', 'the smtp password'));
-    expect((await doctor(base)).text).toMatch(new RegExp(`✓ stored secrets: 2 stored, 2 under the current key ${sealKeyId(oldKey)}`));
+      // First start seals the key check; a feature stores a secret under the same key.
+      await (await startServer(base, { log: captureLog([]).log })).stop();
+      await withSecrets(base, (s) => s.put('smtp.password', 'the smtp password'));
+      expect((await doctor(base)).text).toMatch(new RegExp(`✓ stored secrets: 2 stored, 2 under the current key ${sealKeyId(oldKey)}`));
 
-    // The key changed without the old one listed: no start, and doctor says why.
-    expect(await refusedCode(startServer(withKeys(newKey), { log: captureLog([]).log }))).toBe('seal_key_unknown');
-    const lost = await doctor(withKeys(newKey));
-    expect(lost.ok).toBe(false);
-    expect(lost.text).toMatch(new RegExp(`✕ stored secrets: .*2 under key ${sealKeyId(oldKey)}, which no configured key opens`));
+      // The key changed without the old one listed: no start, and doctor says why.
+      expect(await refusedCode(startServer(withKeys(newKey), { log: captureLog([]).log }))).toBe('seal_key_unknown');
+      const lost = await doctor(withKeys(newKey));
+      expect(lost.ok).toBe(false);
+      expect(lost.text).toMatch(new RegExp(`✕ stored secrets: .*2 under key ${sealKeyId(oldKey)}, which no configured key opens`));
 
-    // With the old key listed the server starts (and warns); rotate-key refuses beside it.
-    const rotating = withKeys(newKey, oldKey);
-    expect((await doctor(rotating)).text).toMatch(/2 still under the previous key .*run `onsite admin rotate-key`/);
-    const logs = captureLog([]);
-    const server = await startServer(rotating, { log: logs.log });
-    expect(logs.text()).toMatch(/still sealed under a previous DB_ENCRYPTION_KEY/);
-    expect(await refusedCode(admin(rotating, ['rotate-key']))).toBe('data_dir_locked');
-    await server.stop();
+      // With the old key listed the server starts (and warns); rotate-key refuses beside it.
+      const rotating = withKeys(newKey, oldKey);
+      expect((await doctor(rotating)).text).toMatch(/2 still under the previous key .*run `onsite admin rotate-key`/);
+      const logs = captureLog([]);
+      const server = await startServer(rotating, { log: logs.log });
+      expect(logs.text()).toMatch(/still sealed under a previous DB_ENCRYPTION_KEY/);
+      expect(await refusedCode(admin(rotating, ['rotate-key']))).toBe('data_dir_locked');
+      await server.stop();
 
-    const first = await admin(rotating, ['rotate-key']);
-    expect(first.code).toBe(0);
-    expect(first.text).toMatch(new RegExp(`re-sealed 2 stored secret\\(s\\) under key ${sealKeyId(newKey)}`));
-    const again = await admin(rotating, ['rotate-key']);
-    expect(again.text).toMatch(/re-sealed 0 stored secret/);
-    expect((await doctor(rotating)).text).toMatch(/✓ stored secrets: 2 stored, 2 under the current key/);
+      const first = await admin(rotating, ['rotate-key']);
+      expect(first.code).toBe(0);
+      expect(first.text).toMatch(new RegExp(`re-sealed 2 stored secret\\(s\\) under key ${sealKeyId(newKey)}`));
+      const again = await admin(rotating, ['rotate-key']);
+      expect(again.text).toMatch(/re-sealed 0 stored secret/);
+      expect((await doctor(rotating)).text).toMatch(/✓ stored secrets: 2 stored, 2 under the current key/);
 
-    // The old key is no longer needed: the server starts on the new key alone and the secret reads back.
-    const done = withKeys(newKey);
-    await (await startServer(done, { log: captureLog([]).log })).stop();
-    expect(await withSecrets(done, (s) => s.get('smtp.password'))).toBe('the smtp password');
-    const audited = await withSecrets(done, (_s, db) => db.sqlite.prepare(`SELECT actor_label AS actor FROM audit_log WHERE action = 'secrets.rotate_key'`).all());
-    expect(audited).toEqual([{ actor: 'cli' }, { actor: 'cli' }]);
-  });
+      // The old key is no longer needed: the server starts on the new key alone and the secret reads back.
+      const done = withKeys(newKey);
+      await (await startServer(done, { log: captureLog([]).log })).stop();
+      expect(await withSecrets(done, (s) => s.get('smtp.password'))).toBe('the smtp password');
+      const audited = await withSecrets(done, (_s, db) =>
+        db.sqlite.prepare(`SELECT actor_label AS actor FROM audit_log WHERE action = 'secrets.rotate_key'`).all(),
+      );
+      expect(audited).toEqual([{ actor: 'cli' }, { actor: 'cli' }]);
+    },
+  );
 
   it('--forget-unreadable is the way out when the old key is lost for good', { timeout: 30_000 }, async () => {
     const dir = join(tmp.dir, 'lost');

@@ -12,17 +12,28 @@ describe('onsite dev (what npm start runs)', () => {
   it('without Chromium and without Ollama it says so plainly and keeps trying; its children end when it is killed', { timeout: 120_000 }, async () => {
     const port = await freePort();
     const ollamaPort = await freePort(); // no Ollama there, until the test starts one
-    const env = { ONSITE_DATA_DIR: data.dir, PORT: String(port), HOST: '127.0.0.1', OLLAMA_HOST: `127.0.0.1:${ollamaPort}`, CHROME_PATH: '/nonexistent/chromium', MINER_HEARTBEAT_INTERVAL: '1' };
+    const env = {
+      ONSITE_DATA_DIR: data.dir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OLLAMA_HOST: `127.0.0.1:${ollamaPort}`,
+      CHROME_PATH: '/nonexistent/chromium',
+      MINER_HEARTBEAT_INTERVAL: '1',
+    };
     const procs: Proc[] = [];
     let children: number[] = [];
     try {
       const dev = startTs('server/cli/main.ts', ['dev'], env, { single: true });
       procs.push(dev);
       await dev.waitFor(/^Onsite is running: open http:\/\/localhost:\d+$/m, 60_000);
-      expect(dev.output()).toMatch(/^Web pages in chat are off: no Chromium at \/nonexistent\/chromium\. Install it \(Debian\/Ubuntu: sudo apt-get install chromium; .*\) or set CHROME_PATH/m);
+      expect(dev.output()).toMatch(
+        /^Web pages in chat are off: no Chromium at \/nonexistent\/chromium\. Install it \(Debian\/Ubuntu: sudo apt-get install chromium; .*\) or set CHROME_PATH/m,
+      );
       const link = (await dev.waitFor(/^First start: claim the admin account at (\S+)$/m))[1]!;
       await dev.waitFor(
-        new RegExp(`"msg":"no Ollama answers at http://127\\.0\\.0\\.1:${ollamaPort}: start Ollama \\(\`ollama serve\`\\) or set OLLAMA_HOST; jobs are refused until it answers, retrying every 1 s"`),
+        new RegExp(
+          `"msg":"no Ollama answers at http://127\\.0\\.0\\.1:${ollamaPort}: start Ollama \\(\`ollama serve\`\\) or set OLLAMA_HOST; jobs are refused until it answers, retrying every 1 s"`,
+        ),
         60_000,
       );
       expect(dev.output()).not.toMatch(/browser sidecar ready/);
@@ -68,7 +79,13 @@ describe('onsite dev (what npm start runs)', () => {
 
   it('stops with its children when the process that started it is killed outright (npm under kill -9)', { timeout: 120_000 }, async () => {
     const port = await freePort();
-    const env = { ONSITE_DATA_DIR: data.dir, PORT: String(port), HOST: '127.0.0.1', OLLAMA_HOST: `127.0.0.1:${await freePort()}`, CHROME_PATH: '/nonexistent/chromium' };
+    const env = {
+      ONSITE_DATA_DIR: data.dir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      OLLAMA_HOST: `127.0.0.1:${await freePort()}`,
+      CHROME_PATH: '/nonexistent/chromium',
+    };
     // A shell stands in for npm: it starts `onsite dev` and waits for it.
     const shell = startProcess('sh', ['-c', `"${process.execPath}" --import tsx server/cli/main.ts dev & wait`], env);
     let tree: number[] = [];

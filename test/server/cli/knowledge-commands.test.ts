@@ -29,11 +29,27 @@ describe('onsite knowledge status | retrain', () => {
       const collection = stores.collections.insert({ name: 'c', scope: 'private', ownerId: userId, createdBy: userId, createdAt: now, updatedAt: now }).id;
       const centres = Array.from({ length: 50 }, () => normalise(Float32Array.from({ length: DIMS }, () => gauss(r))));
       for (let d = 0; d < ROWS / 100; d++) {
-        const doc = stores.documents.insert({ collectionId: collection, title: `d${d}`, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+        const doc = stores.documents.insert({
+          collectionId: collection,
+          title: `d${d}`,
+          status: 'ready',
+          stage: 'done',
+          createdBy: userId,
+          createdAt: now,
+          updatedAt: now,
+        });
         stores.documents.transaction(() =>
           stores.documents.replaceChunks(
             doc.id,
-            Array.from({ length: 100 }, (_, i) => ({ documentId: doc.id, collectionId: collection, seq: i, text: `chunk ${d}.${i}`, startChar: 0, endChar: 1, tokens: 1 })),
+            Array.from({ length: 100 }, (_, i) => ({
+              documentId: doc.id,
+              collectionId: collection,
+              seq: i,
+              text: `chunk ${d}.${i}`,
+              startChar: 0,
+              endChar: 1,
+              tokens: 1,
+            })),
           ),
         );
         const rows = stores.documents.chunks(doc.id).map((c) => {

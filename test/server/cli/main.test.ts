@@ -6,7 +6,12 @@ import { EXTRACT_LIMITS } from '../../../server/knowledge/extract/limits.ts';
 
 // The binary's entry from the sources, as `npm run onsite -- …` runs it.
 const onsite = (args: string[], input?: string) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { encoding: 'utf8', input, env: { PATH: process.env.PATH }, timeout: 30_000 });
+  spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    input,
+    env: { PATH: process.env.PATH },
+    timeout: 30_000,
+  });
 
 describe('the table of commands', () => {
   it('names each command once, and its usage text lists every command but the hidden one', () => {
@@ -19,14 +24,29 @@ describe('the table of commands', () => {
     const listed = COMMANDS.filter((c) => c.name !== EXTRACT_COMMAND);
     for (const c of listed) expect(c.usage.length, c.name).toBeGreaterThan(0);
     for (const line of listed.flatMap((c) => c.usage)) expect(usage).toMatch(new RegExp(`^ {2}${line.synopsis.replace(/[[\]|.()]/g, '\\$&')}( |$)`, 'm'));
-    for (const name of ['serve', 'dev', 'init', 'miner', 'browser', 'migrate', 'backup', 'restore', 'admin', 'license', 'knowledge', 'doctor', 'healthcheck', 'version']) {
+    for (const name of [
+      'serve',
+      'dev',
+      'init',
+      'miner',
+      'browser',
+      'migrate',
+      'backup',
+      'restore',
+      'admin',
+      'license',
+      'knowledge',
+      'doctor',
+      'healthcheck',
+      'version',
+    ]) {
       expect(findCommand(name)?.name).toBe(name);
     }
     expect(findCommand('--version')?.name).toBe('version');
     // Descriptions start in one column; a synopsis too long for it gets a line of its own.
     expect(usage).toContain('\n  serve [--dev]      run the server (--dev: generate local development secrets)\n');
     expect(usage).toContain('\n  license install CODE\n                     install an activation code from the vendor\n');
-    expect(usage).toContain('\n  knowledge retrain  retrain the vector indexes for their current size (holds the database\'s\n                     write lock');
+    expect(usage).toContain("\n  knowledge retrain  retrain the vector indexes for their current size (holds the database's\n                     write lock");
   });
 
   it('main.ts prints that usage for help, and exits 2 with it on stderr for an unknown command', () => {

@@ -71,7 +71,10 @@ describe('serve --dev from the sources', () => {
       const started = Date.now();
       let status = 0;
       while (Date.now() - started < 30_000 && status !== 200) {
-        status = await fetch(`http://127.0.0.1:${port}/health/live`).then((r) => r.status, () => 0);
+        status = await fetch(`http://127.0.0.1:${port}/health/live`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (status !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       expect(status, output).toBe(200);

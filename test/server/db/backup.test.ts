@@ -47,7 +47,6 @@ async function backup(name: string): Promise<string> {
 
 const restoreOpts = () => ({ dbPath, dataDir: dir, migrations: bundledMigrations() });
 
-
 beforeEach(async () => {
   dir = join(tmp.dir, `case-${++n}`);
   dbPath = join(dir, 'onsite.db');
@@ -87,11 +86,14 @@ describe('backup and restore', () => {
 
   const tamperings: Array<[string, (file: string) => void]> = [
     ['truncated', (f) => writeFileSync(f, readFileSync(f).subarray(0, 8192))],
-    ['one byte altered', (f) => {
-      const b = readFileSync(f);
-      b[b.length - 100] = b[b.length - 100]! ^ 0xff;
-      writeFileSync(f, b);
-    }],
+    [
+      'one byte altered',
+      (f) => {
+        const b = readFileSync(f);
+        b[b.length - 100] = b[b.length - 100]! ^ 0xff;
+        writeFileSync(f, b);
+      },
+    ],
     ['appended to', (f) => appendFileSync(f, 'junk')],
     ['checksum missing', (f) => writeFileSync(`${f}.sha256`, '')],
   ];

@@ -18,12 +18,18 @@ describe('daily backup', () => {
       await s.jobs.runNow('daily-backup'); // a second run the same day adds nothing
       clock.advance(86_400_000);
     }
-    const files = readdirSync(dir).filter((f) => f.startsWith('daily-')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.startsWith('daily-'))
+      .sort();
     expect(files).toEqual([
-      'daily-2026-03-03.db', 'daily-2026-03-03.db.sha256',
-      'daily-2026-03-04.db', 'daily-2026-03-04.db.sha256',
-      'daily-2026-03-05.db', 'daily-2026-03-05.db.sha256',
-      'daily-2026-03-06.db', 'daily-2026-03-06.db.sha256',
+      'daily-2026-03-03.db',
+      'daily-2026-03-03.db.sha256',
+      'daily-2026-03-04.db',
+      'daily-2026-03-04.db.sha256',
+      'daily-2026-03-05.db',
+      'daily-2026-03-05.db.sha256',
+      'daily-2026-03-06.db',
+      'daily-2026-03-06.db.sha256',
     ]);
     await verifyBackup(join(dir, 'daily-2026-03-06.db'), s.config.dataDir);
   });
@@ -50,7 +56,14 @@ describe('background jobs', () => {
             active--;
           },
         },
-        { name: 'broken', everyMs: 1_000_000, firstAfterMs: 1_000_000, run: () => { throw new Error('boom'); } },
+        {
+          name: 'broken',
+          everyMs: 1_000_000,
+          firstAfterMs: 1_000_000,
+          run: () => {
+            throw new Error('boom');
+          },
+        },
       ],
       (job, err) => errors.push(`${job}: ${(err as Error).message}`),
     );

@@ -35,7 +35,8 @@ const spawnOnsite = (args: string[], env: Env) => {
   procs.push(p);
   return p;
 };
-const exitCode = (p: Proc) => new Promise<number | null>((resolve) => (p.child.exitCode !== null ? resolve(p.child.exitCode) : p.child.once('exit', (code) => resolve(code))));
+const exitCode = (p: Proc) =>
+  new Promise<number | null>((resolve) => (p.child.exitCode !== null ? resolve(p.child.exitCode) : p.child.once('exit', (code) => resolve(code))));
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; pid?: unknown }> {
   try {

@@ -18,8 +18,7 @@ function fresh(): { db: Sqlite; dir: string } {
 }
 
 const step = (tag: string, sql: string): Migration => ({ tag, sql, hash: sha256Hex(sql) });
-const schemaOf = (db: Sqlite) =>
-  db.prepare(`SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all();
+const schemaOf = (db: Sqlite) => db.prepare(`SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name`).all();
 
 async function rejection(p: Promise<unknown>) {
   try {

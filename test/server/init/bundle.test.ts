@@ -18,9 +18,24 @@ const fresh = () => makeTestBundle(join(tmp.dir, `b${++n}`));
 // Each way a bundle can be wrong: init must stop with a clear message naming
 // the file, before the Docker Engine hears anything and before any file is written.
 const broken: Array<[string, (b: TestBundle) => void, string, RegExp]> = [
-  ['a tampered image tarball', (b) => appendFileSync(join(b.dir, 'images/ollama.tar'), 'x'), 'bundle_invalid', /images\/ollama\.tar does not match its SHA-256/],
-  ['a tampered compose file', (b) => writeFileSync(join(b.dir, 'compose/docker-compose.yml'), 'services: {evil: {}}\n'), 'bundle_invalid', /compose\/docker-compose\.yml does not match/],
-  ['a tampered SHA256SUMS', (b) => appendFileSync(join(b.dir, 'SHA256SUMS'), `${'0'.repeat(64)}  images/extra.tar\n`), 'signature_invalid', /SHA256SUMS\.sig: the signature .* does not match SHA256SUMS/],
+  [
+    'a tampered image tarball',
+    (b) => appendFileSync(join(b.dir, 'images/ollama.tar'), 'x'),
+    'bundle_invalid',
+    /images\/ollama\.tar does not match its SHA-256/,
+  ],
+  [
+    'a tampered compose file',
+    (b) => writeFileSync(join(b.dir, 'compose/docker-compose.yml'), 'services: {evil: {}}\n'),
+    'bundle_invalid',
+    /compose\/docker-compose\.yml does not match/,
+  ],
+  [
+    'a tampered SHA256SUMS',
+    (b) => appendFileSync(join(b.dir, 'SHA256SUMS'), `${'0'.repeat(64)}  images/extra.tar\n`),
+    'signature_invalid',
+    /SHA256SUMS\.sig: the signature .* does not match SHA256SUMS/,
+  ],
   ['a missing SHA256SUMS.sig', (b) => rmSync(join(b.dir, 'SHA256SUMS.sig')), 'signature_invalid', /SHA256SUMS\.sig is missing/],
   ['a missing SHA256SUMS', (b) => rmSync(join(b.dir, 'SHA256SUMS')), 'bundle_invalid', /SHA256SUMS is missing/],
   ['a garbled signature file', (b) => writeFileSync(join(b.dir, 'SHA256SUMS.sig'), 'not json'), 'signature_invalid', /SHA256SUMS\.sig: not a bundle signature/],
@@ -37,19 +52,45 @@ const broken: Array<[string, (b: TestBundle) => void, string, RegExp]> = [
     /the signature by key "test-bundle-key" does not match/,
   ],
   ['an unlisted image', (b) => writeFileSync(join(b.dir, 'images/extra.tar'), 'x'), 'bundle_invalid', /images\/extra\.tar is not listed in SHA256SUMS/],
-  ['an unlisted model blob', (b) => writeFileSync(join(b.dir, 'models/blobs/sha256-' + 'a'.repeat(64)), 'x'), 'bundle_invalid', /models\/blobs\/sha256-a+ is not listed/],
-  ['an unlisted .env (an attacker’s secrets and bootstrap token)', (b) => writeFileSync(join(b.dir, '.env'), 'ONSITE_BOOTSTRAP_TOKEN=known-to-the-attacker\n'), 'bundle_invalid', /\.env is not part of the bundle and init has no record of writing it/],
-  ['an unlisted tls/ folder', (b) => (mkdirSync(join(b.dir, 'tls')), writeFileSync(join(b.dir, 'tls/ca.key'), 'x')), 'bundle_invalid', /tls\/ca\.key is not part of the bundle/],
+  [
+    'an unlisted model blob',
+    (b) => writeFileSync(join(b.dir, 'models/blobs/sha256-' + 'a'.repeat(64)), 'x'),
+    'bundle_invalid',
+    /models\/blobs\/sha256-a+ is not listed/,
+  ],
+  [
+    'an unlisted .env (an attacker’s secrets and bootstrap token)',
+    (b) => writeFileSync(join(b.dir, '.env'), 'ONSITE_BOOTSTRAP_TOKEN=known-to-the-attacker\n'),
+    'bundle_invalid',
+    /\.env is not part of the bundle and init has no record of writing it/,
+  ],
+  [
+    'an unlisted tls/ folder',
+    (b) => (mkdirSync(join(b.dir, 'tls')), writeFileSync(join(b.dir, 'tls/ca.key'), 'x')),
+    'bundle_invalid',
+    /tls\/ca\.key is not part of the bundle/,
+  ],
   [
     'an unlisted compose override that mounts / and the Docker socket',
-    (b) => writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
+    (b) =>
+      writeFileSync(join(b.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host", "/var/run/docker.sock:/var/run/docker.sock"]}}\n'),
     'bundle_invalid',
     /docker-compose\.override\.yml is not listed in SHA256SUMS: every file of the bundle must be signed/,
   ],
-  ['an unlisted file in a listed folder', (b) => writeFileSync(join(b.dir, 'scripts/evil.sh'), 'x'), 'bundle_invalid', /scripts\/evil\.sh is not listed in SHA256SUMS/],
+  [
+    'an unlisted file in a listed folder',
+    (b) => writeFileSync(join(b.dir, 'scripts/evil.sh'), 'x'),
+    'bundle_invalid',
+    /scripts\/evil\.sh is not listed in SHA256SUMS/,
+  ],
   ['a symbolic link at the top', (b) => symlinkSync('/etc', join(b.dir, 'etc')), 'bundle_invalid', /^etc is not a plain file/],
   ['a listed file that is missing', (b) => rmSync(join(b.dir, 'scripts/init.sh')), 'bundle_invalid', /scripts\/init\.sh is listed in SHA256SUMS but missing/],
-  ['a symbolic link under images/', (b) => symlinkSync('/etc/passwd', join(b.dir, 'images/link.tar')), 'bundle_invalid', /images\/link\.tar is not a plain file/],
+  [
+    'a symbolic link under images/',
+    (b) => symlinkSync('/etc/passwd', join(b.dir, 'images/link.tar')),
+    'bundle_invalid',
+    /images\/link\.tar is not a plain file/,
+  ],
   [
     'a signed list that points outside the bundle',
     (b) => {
@@ -84,7 +125,18 @@ describe('bundle verification', () => {
     const lines: string[] = [];
     try {
       await expect(
-        runInit({ bundleDir: b.dir, ollamaDir: ollama, dockerSocket: docker.socketPath, skipImages: false, hosts: [], keyring: TEST_BUNDLE_KEYRING, version: '0.1.0' }, (l) => lines.push(l)),
+        runInit(
+          {
+            bundleDir: b.dir,
+            ollamaDir: ollama,
+            dockerSocket: docker.socketPath,
+            skipImages: false,
+            hosts: [],
+            keyring: TEST_BUNDLE_KEYRING,
+            version: '0.1.0',
+          },
+          (l) => lines.push(l),
+        ),
       ).rejects.toSatisfy((e) => isAppError(e, code as never));
     } finally {
       await docker.close();

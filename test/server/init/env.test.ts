@@ -23,7 +23,9 @@ describe('.env', () => {
     const values = parseEnvText(read(dir));
     expect([...values.keys()]).toEqual(envEntries('0.1.0').map((e) => e.key));
     const secrets = INIT_SECRETS.map((k) => values.get(k)!);
-    expect(INIT_SECRETS).toEqual(expect.arrayContaining(['SESSION_SECRET', 'DB_ENCRYPTION_KEY', 'MINER_ENROLLMENT_SECRET', 'BROWSER_SERVICE_AUTH_TOKEN', 'ONSITE_BOOTSTRAP_TOKEN']));
+    expect(INIT_SECRETS).toEqual(
+      expect.arrayContaining(['SESSION_SECRET', 'DB_ENCRYPTION_KEY', 'MINER_ENROLLMENT_SECRET', 'BROWSER_SERVICE_AUTH_TOKEN', 'ONSITE_BOOTSTRAP_TOKEN']),
+    );
     for (const s of secrets) {
       expect(s).toMatch(/^[A-Za-z0-9_-]{43,}$/); // base64url of ≥ 32 bytes
       expect(Buffer.from(s, 'base64url').length).toBeGreaterThanOrEqual(32);

@@ -51,7 +51,9 @@ describe('importing the bundled Ollama models', () => {
     const { bundle, ollama } = setup();
     bundle.put(`models/blobs/sha256-${'0'.repeat(64)}`, randomBytes(10));
     await expect(importModels(bundle.dir, ollama)).rejects.toSatisfy(
-      (e) => isAppError(e, 'model_invalid') && /models\/blobs\/sha256-0{64}: its content hashes to [0-9a-f]{64}, not the hash its name claims/.test((e as Error).message),
+      (e) =>
+        isAppError(e, 'model_invalid') &&
+        /models\/blobs\/sha256-0{64}: its content hashes to [0-9a-f]{64}, not the hash its name claims/.test((e as Error).message),
     );
     expect(readdirSync(ollama)).toEqual([]);
   });
@@ -65,7 +67,9 @@ describe('importing the bundled Ollama models', () => {
   it('refuses a manifest that needs a blob nobody has, and files outside the layout', async () => {
     const { bundle, ollama } = setup();
     bundle.put('models/manifests/registry.example/library/broken/1b', manifestFor(sha256('nothing'), []));
-    await expect(importModels(bundle.dir, ollama)).rejects.toThrow(/models\/manifests\/registry\.example\/library\/broken\/1b needs blob sha256-[0-9a-f]{64}, which is neither in the bundle nor in/);
+    await expect(importModels(bundle.dir, ollama)).rejects.toThrow(
+      /models\/manifests\/registry\.example\/library\/broken\/1b needs blob sha256-[0-9a-f]{64}, which is neither in the bundle nor in/,
+    );
     const other = setup();
     other.bundle.put('models/README', 'hi');
     await expect(importModels(other.bundle.dir, other.ollama)).rejects.toThrow(/models\/README is neither under models\/blobs\/ nor models\/manifests\//);

@@ -41,16 +41,19 @@ async function setup() {
 }
 
 const snapshot = (dir: string) =>
-  Object.fromEntries(
-    ['.env', 'tls/ca.crt', 'tls/ca.key', 'tls/server.crt', 'tls/server.key'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
-  );
+  Object.fromEntries(['.env', 'tls/ca.crt', 'tls/ca.key', 'tls/server.crt', 'tls/server.key'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 
 describe('onsite init, end to end on a test bundle', () => {
   it('verifies, loads images, imports models, writes .env and TLS, and prints only the bootstrap token', async () => {
     const { bundle, ollama, docker, run } = await setup();
     const { text } = await run();
     await docker.close();
-    expect(docker.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /_ping', 'POST /images/load?quiet=1', 'POST /images/load?quiet=1', 'POST /volumes/create']);
+    expect(docker.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'GET /_ping',
+      'POST /images/load?quiet=1',
+      'POST /images/load?quiet=1',
+      'POST /volumes/create',
+    ]);
     expect(readdirSync(join(ollama, 'models'))).toEqual(['blobs', 'manifests']);
     expect(statSync(join(bundle.dir, '.env')).mode & 0o777).toBe(0o600);
     const env = parseEnvText(readFileSync(join(bundle.dir, '.env'), 'utf8'));
@@ -147,7 +150,9 @@ describe('onsite init (command line)', () => {
     const err: string[] = [];
     const code = await initCommand.run(['--bundle', bundle.dir, '--skip-images'], {}, { out: (l) => out.push(l), err: (l) => err.push(l) });
     expect(code).toBe(1);
-    expect(err.join('\n')).toMatch(/^onsite init: SHA256SUMS\.sig: signed with key "test-bundle-key", which this build does not trust .*\[signature_invalid\]$/);
+    expect(err.join('\n')).toMatch(
+      /^onsite init: SHA256SUMS\.sig: signed with key "test-bundle-key", which this build does not trust .*\[signature_invalid\]$/,
+    );
     expect(readdirSync(bundle.dir)).not.toContain('.env');
   });
 

@@ -17,7 +17,10 @@ const bundle = folderMaker(tmp.dir);
 const cert = (dir: string, name: string) => new X509Certificate(readFileSync(join(dir, 'tls', `${name}.crt`)));
 // OpenSSL, where installed, is a second, independent judge of the DER init writes.
 const openssl = spawnSync('openssl', ['version']).status === 0;
-const hosts = certificateHosts([{ host: 'AI.corp.example', source: 'test' }, { host: '10.20.30.40', source: 'test' }]);
+const hosts = certificateHosts([
+  { host: 'AI.corp.example', source: 'test' },
+  { host: '10.20.30.40', source: 'test' },
+]);
 
 describe('TLS material', () => {
   let dir: string;
@@ -44,7 +47,9 @@ describe('TLS material', () => {
     expect(server.checkIssued(ca)).toBe(true);
     expect(server.verify(ca.publicKey)).toBe(true);
     expect(server.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
-    expect(server.subjectAltName).toBe('DNS:ai.corp.example, IP Address:10.20.30.40, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:server');
+    expect(server.subjectAltName).toBe(
+      'DNS:ai.corp.example, IP Address:10.20.30.40, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1, DNS:server',
+    );
     for (const h of ['ai.corp.example', 'localhost', 'server']) expect(server.checkHost(h)).toBe(h);
     expect(server.checkIP('127.0.0.1')).toBe('127.0.0.1');
     expect(server.checkHost('elsewhere.example')).toBeUndefined();
@@ -53,7 +58,12 @@ describe('TLS material', () => {
   });
 
   it('the CA key is 0600; the server key 0640 for the server’s group (or 0600 without one); certificates 0644', async () => {
-    for (const [f, m] of [['ca.key', 0o600], ['server.key', 0o640], ['ca.crt', 0o644], ['server.crt', 0o644]] as const) {
+    for (const [f, m] of [
+      ['ca.key', 0o600],
+      ['server.key', 0o640],
+      ['ca.crt', 0o644],
+      ['server.crt', 0o644],
+    ] as const) {
       expect(statSync(join(dir, 'tls', f)).mode & 0o777, f).toBe(m);
     }
     expect(statSync(join(dir, 'tls/server.key')).gid).toBe(process.getgid!());
@@ -66,7 +76,9 @@ describe('TLS material', () => {
   });
 
   it('a TLS client that trusts only the CA completes a handshake with a server using the key pair (loopback)', async () => {
-    const server = createServer({ cert: readFileSync(join(dir, 'tls/server.crt')), key: readFileSync(join(dir, 'tls/server.key')) }, (_req, res) => res.end('ok'));
+    const server = createServer({ cert: readFileSync(join(dir, 'tls/server.crt')), key: readFileSync(join(dir, 'tls/server.key')) }, (_req, res) =>
+      res.end('ok'),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     try {
@@ -115,24 +127,55 @@ describe('TLS material', () => {
     rmSync(join(half, 'tls/server.key'));
     await expect(ensureTls(half, { hosts })).rejects.toThrow(/tls\/server\.crt exists without tls\/server\.key/);
     writeFileSync(join(half, 'tls/server.key'), readFileSync(join(half, 'tls/ca.key')));
-    await expect(ensureTls(half, { hosts })).rejects.toSatisfy((e) => isAppError(e, 'tls_invalid') && /the key does not belong to the certificate/.test((e as Error).message));
+    await expect(ensureTls(half, { hosts })).rejects.toSatisfy(
+      (e) => isAppError(e, 'tls_invalid') && /the key does not belong to the certificate/.test((e as Error).message),
+    );
     expect(() => certificateHosts([{ host: 'bad host', source: '--host' }])).toThrow(/--host: "bad host" is not a host name or IP address/);
-    expect(certificateHosts([{ host: '[fe80::1]', source: 'x' }, { host: '', source: 'x' }, { host: 'LOCALHOST', source: 'x' }])).toEqual(['fe80::1', 'localhost', '127.0.0.1', '::1', 'server']);
+    expect(
+      certificateHosts([
+        { host: '[fe80::1]', source: 'x' },
+        { host: '', source: 'x' },
+        { host: 'LOCALHOST', source: 'x' },
+      ]),
+    ).toEqual(['fe80::1', 'localhost', '127.0.0.1', '::1', 'server']);
   });
 
   it.skipIf(!openssl)('OpenSSL verifies the chain strictly, and a server certificate issued from an OpenSSL-made CA chains too', async () => {
     const own = bundle();
     await ensureTls(own, { hosts });
-    const verify = (d: string) => execFileSync('openssl', ['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', join(d, 'tls/ca.crt'), join(d, 'tls/server.crt')], { encoding: 'utf8' });
+    const verify = (d: string) =>
+      execFileSync('openssl', ['verify', '-x509_strict', '-purpose', 'sslserver', '-CAfile', join(d, 'tls/ca.crt'), join(d, 'tls/server.crt')], {
+        encoding: 'utf8',
+      });
     expect(verify(own)).toMatch(/: OK/);
 
     const foreign = bundle();
     mkdirSync(join(foreign, 'tls'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-      '-subj', '/C=DE/O=Example Corp/OU=IT/CN=Corp Root', '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout', join(foreign, 'tls/ca.key'), '-out', join(foreign, 'tls/ca.crt'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '30',
+        '-subj',
+        '/C=DE/O=Example Corp/OU=IT/CN=Corp Root',
+        '-addext',
+        'basicConstraints=critical,CA:true',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-keyout',
+        join(foreign, 'tls/ca.key'),
+        '-out',
+        join(foreign, 'tls/ca.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
     const r = await ensureTls(foreign, { hosts });
     expect(r.created.sort()).toEqual(['tls/server.crt', 'tls/server.key']);
     expect(verify(foreign)).toMatch(/: OK/);
@@ -143,11 +186,31 @@ describe('TLS material', () => {
     // An RSA CA with a UTF-8 name and a multi-valued RDN (which node-forge cannot write back attribute by attribute).
     const multi = bundle();
     mkdirSync(join(multi, 'tls'));
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-utf8', '-multivalue-rdn',
-      '-subj', '/C=DE/O=Müller GmbH/OU=IT+L=Köln/CN=Corp Root', '-addext', 'basicConstraints=critical,CA:true', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-keyout', join(multi, 'tls/ca.key'), '-out', join(multi, 'tls/ca.crt'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '30',
+        '-utf8',
+        '-multivalue-rdn',
+        '-subj',
+        '/C=DE/O=Müller GmbH/OU=IT+L=Köln/CN=Corp Root',
+        '-addext',
+        'basicConstraints=critical,CA:true',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        '-keyout',
+        join(multi, 'tls/ca.key'),
+        '-out',
+        join(multi, 'tls/ca.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
     await ensureTls(multi, { hosts });
     expect(verify(multi)).toMatch(/: OK/);
     expect(cert(multi, 'server').issuer).toBe(cert(multi, 'ca').subject);

@@ -6,9 +6,26 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('logs a person reads on a terminal', () => {
   it('one line per entry: time, level, module, message, then the other fields; an error’s stack below', () => {
-    const line = JSON.stringify({ level: 'warn', time: '2026-01-02T03:04:05.678Z', service: 'onsite', module: 'miner', msg: 'no Ollama answers', ollama: 'http://127.0.0.1:11434', tries: 3, note: 'two words' });
+    const line = JSON.stringify({
+      level: 'warn',
+      time: '2026-01-02T03:04:05.678Z',
+      service: 'onsite',
+      module: 'miner',
+      msg: 'no Ollama answers',
+      ollama: 'http://127.0.0.1:11434',
+      tries: 3,
+      note: 'two words',
+    });
     expect(prettyLine(`${line}\n`, false)).toBe('03:04:05.678 WARN  [miner] no Ollama answers ollama=http://127.0.0.1:11434 tries=3 note="two words"\n');
-    const withErr = prettyLine(JSON.stringify({ level: 'error', time: '2026-01-02T03:04:05.678Z', msg: 'boom', err: { type: 'Error', message: 'x', stack: 'Error: x\n    at f (a.ts:1)' } }), false);
+    const withErr = prettyLine(
+      JSON.stringify({
+        level: 'error',
+        time: '2026-01-02T03:04:05.678Z',
+        msg: 'boom',
+        err: { type: 'Error', message: 'x', stack: 'Error: x\n    at f (a.ts:1)' },
+      }),
+      false,
+    );
     expect(withErr).toBe('03:04:05.678 ERROR boom\n    Error: x\n        at f (a.ts:1)\n');
     expect(prettyLine('not json\n', false)).toBe('not json\n');
     expect(prettyLine(line, true)).toContain('\u001b[33mWARN \u001b[0m');

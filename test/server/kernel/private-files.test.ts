@@ -61,7 +61,11 @@ describe('the database, its WAL and every backup are mode 0600', () => {
     await restoreCommand.run([manual], e, captureIo());
 
     const names = backups(dir).map((f) => f.replace(`${dir}/backups/`, ''));
-    for (const kind of [/^pre-migrate-.*\.db$/, /^daily-.*\.db$/, /^onsite-.*\.db$/, /^pre-restore-.*\.db$/]) expect(names.some((f) => kind.test(f)), `${kind}`).toBe(true);
+    for (const kind of [/^pre-migrate-.*\.db$/, /^daily-.*\.db$/, /^onsite-.*\.db$/, /^pre-restore-.*\.db$/])
+      expect(
+        names.some((f) => kind.test(f)),
+        `${kind}`,
+      ).toBe(true);
     const files = [...backups(dir).filter((f) => f !== manual), join(dir, 'onsite.db')];
     expect(modes(files)).toEqual(allPrivate(files));
     expect(modeOf(join(dir, 'backups'))).toBe('700');

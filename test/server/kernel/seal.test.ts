@@ -3,7 +3,6 @@ import { createKeyring, MAX_SEALED_PLAINTEXT_BYTES, sealKeyId } from '../../../s
 import { secret } from '../../helpers/env.ts';
 import { errorCode as codeOf } from '../../helpers/errors.ts';
 
-
 // Flips one character of the base64url part `index` (0 version … 3 ciphertext+tag).
 const alterPart = (sealed: string, index: number, at = 0): string => {
   const parts = sealed.split('.');

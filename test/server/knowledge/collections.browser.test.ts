@@ -27,7 +27,6 @@ const consoleErrors: string[] = [];
 /** Calls the JSON API from the page (see pageApi). */
 const api = (method: string, path: string, body?: unknown) => pageApi(page, method, path, body);
 
-
 const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? '');
 const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ''));
 const click = (selector: string) => Promise.all([page.waitForNavigation(), page.click(selector)]);
@@ -89,12 +88,18 @@ describe('the knowledge base in real Chromium', () => {
     await page.click('[data-testid="upload-button"]');
     await until(async () => (await page.$$('[data-testid="upload"][data-state="done"]')).length === 2, 30_000, 'both uploads');
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
-    expect(seen.some((t) => /^uploading, \d+%$/.test(t)), seen.join(' | ')).toBe(true);
+    expect(
+      seen.some((t) => /^uploading, \d+%$/.test(t)),
+      seen.join(' | '),
+    ).toBe(true);
     expect(await page.$$eval('[data-testid="upload-progress"]', (els) => els.map((e) => (e as HTMLProgressElement).value))).toEqual([100, 100]);
     expect(await page.$$eval('[data-testid="upload"]', (els) => els.map((e) => e.getAttribute('data-name')))).toEqual(FILES);
 
     // Polling turns the rows ready without a reload.
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="document-row"]')).filter((r) => r.getAttribute('data-status') === 'ready').length === 2, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => Array.from(document.querySelectorAll('[data-testid="document-row"]')).filter((r) => r.getAttribute('data-status') === 'ready').length === 2,
+      { timeout: 30_000 },
+    );
     const statuses = await texts('[data-testid="document-status"]');
     expect(statuses).toHaveLength(2);
     for (const s of statuses) {
@@ -105,7 +110,11 @@ describe('the knowledge base in real Chromium', () => {
     }
     for (const d of (await api('GET', `/api/collections/${collectionId}`)).body.documents) docs[d.filename] = { id: d.id, title: d.title };
     expect(docs['hr-annual-leave.md']!.title).toBe('Annual Leave Policy');
-    expect((await texts('[data-testid="document-link"]')).sort()).toEqual(Object.values(docs).map((d) => d.title).sort());
+    expect((await texts('[data-testid="document-link"]')).sort()).toEqual(
+      Object.values(docs)
+        .map((d) => d.title)
+        .sort(),
+    );
     await page.screenshot({ path: '/tmp/onsite-collection.png', fullPage: true });
 
     // The list shows the collection with its counts, and a reload renders the same rows on the server.
@@ -132,7 +141,12 @@ describe('the knowledge base in real Chromium', () => {
     await click('[data-testid="search-hit"] [data-testid="hit-link"]');
     expect(`${new URL(page.url()).pathname}${new URL(page.url()).hash}`).toBe(top.href);
     expect(await text('[data-testid="document-title"]')).toBe('Annual Leave Policy');
-    const target = await page.$eval(':target', (e) => ({ id: e.id, testid: e.getAttribute('data-testid'), text: e.textContent ?? '', bg: getComputedStyle(e).backgroundColor }));
+    const target = await page.$eval(':target', (e) => ({
+      id: e.id,
+      testid: e.getAttribute('data-testid'),
+      text: e.textContent ?? '',
+      bg: getComputedStyle(e).backgroundColor,
+    }));
     expect(`#${target.id}`).toBe(new URL(top.href, fx.base).hash);
     expect(target.testid).toBe('chunk');
     expect(target.text).toMatch(/carr(y|ied)/i);
@@ -142,7 +156,9 @@ describe('the knowledge base in real Chromium', () => {
 
     // The server renders the same search without JavaScript's help.
     await page.goto(`${fx.base}/collections?q=${encodeURIComponent('per diem rate in Germany')}`);
-    expect(await page.$eval('[data-testid="search-hit"] [data-testid="hit-link"]', (a) => a.getAttribute('href'))).toMatch(new RegExp(`^/documents/${docs['hr-per-diem-rates.txt']!.id}#chunk-\\d+$`));
+    expect(await page.$eval('[data-testid="search-hit"] [data-testid="hit-link"]', (a) => a.getAttribute('href'))).toMatch(
+      new RegExp(`^/documents/${docs['hr-per-diem-rates.txt']!.id}#chunk-\\d+$`),
+    );
   });
 
   it('chats with the collection and cites the document', async () => {
@@ -156,7 +172,9 @@ describe('the knowledge base in real Chromium', () => {
     await page.type('[data-testid="composer-input"]', 'How many unused leave days can I carry over?');
     await page.keyboard.press('Enter');
     await page.waitForSelector(`${LAST_ANSWER}[data-status="complete"]`, { timeout: 20_000 });
-    const live = await page.$$eval(`${LAST_ANSWER} [data-testid="source"][data-kind="document"] a`, (els) => els.map((a) => ({ href: a.getAttribute('href')!, title: a.textContent })));
+    const live = await page.$$eval(`${LAST_ANSWER} [data-testid="source"][data-kind="document"] a`, (els) =>
+      els.map((a) => ({ href: a.getAttribute('href')!, title: a.textContent })),
+    );
     expect(live.length).toBeGreaterThan(0);
     expect(live.map((s) => s.title)).toContain('Annual Leave Policy');
     for (const s of live) expect(s.href).toMatch(/^\/documents\/\d+#chunk-\d+$/);
@@ -164,7 +182,9 @@ describe('the knowledge base in real Chromium', () => {
 
     // After a reload the server renders the same sources; the first one leads to its passage.
     await page.reload();
-    const rendered = await page.$$eval(`${LAST_ANSWER} [data-testid="source"][data-kind="document"] a`, (els) => els.map((a) => ({ href: a.getAttribute('href')!, title: a.textContent })));
+    const rendered = await page.$$eval(`${LAST_ANSWER} [data-testid="source"][data-kind="document"] a`, (els) =>
+      els.map((a) => ({ href: a.getAttribute('href')!, title: a.textContent })),
+    );
     expect(rendered).toEqual(live);
     await click(`${LAST_ANSWER} [data-testid="source"][data-kind="document"] a`);
     expect(await page.$eval(':target', (e) => e.getAttribute('data-testid'))).toBe('chunk');
@@ -188,7 +208,9 @@ describe('the knowledge base in real Chromium', () => {
     expect(await page.$eval('[data-testid="composer-input"]', (e) => (e as HTMLTextAreaElement).value)).toBe('Summarise this document.');
     await page.click('[data-testid="send"]');
     await page.waitForSelector(`${LAST_ANSWER}[data-status="complete"]`, { timeout: 20_000 });
-    const sources = await page.$$eval(`${LAST_ANSWER} [data-testid="source"][data-kind="document"]`, (els) => els.map((e) => ({ href: e.querySelector('a')?.getAttribute('href'), text: e.textContent })));
+    const sources = await page.$$eval(`${LAST_ANSWER} [data-testid="source"][data-kind="document"]`, (els) =>
+      els.map((e) => ({ href: e.querySelector('a')?.getAttribute('href'), text: e.textContent })),
+    );
     expect(sources).toHaveLength(1);
     expect(sources[0]!.href).toBe(`/documents/${leave.id}`);
     expect(sources[0]!.text).toContain('whole document');
@@ -236,7 +258,9 @@ describe('the knowledge base in real Chromium', () => {
     const leave = docs['hr-annual-leave.md']!;
     await click(`form[action="/documents/${leave.id}/delete"] button`);
     expect(new URL(page.url()).pathname).toBe(`/collections/${collectionId}`);
-    expect(await page.$$eval('[data-testid="document-row"]', (els) => els.map((e) => Number(e.getAttribute('data-id'))))).toEqual([docs['hr-per-diem-rates.txt']!.id]);
+    expect(await page.$$eval('[data-testid="document-row"]', (els) => els.map((e) => Number(e.getAttribute('data-id'))))).toEqual([
+      docs['hr-per-diem-rates.txt']!.id,
+    ]);
     await page.goto(`${fx.base}/documents/${leave.id}`);
     expect(await text('[data-testid="error"]')).toBe(`no such document: ${leave.id}`);
   });

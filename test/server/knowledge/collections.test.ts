@@ -22,7 +22,11 @@ async function ask(client: TestClient, conversationId: string, content: string) 
   return { sources: (data.sources?.sources ?? []) as Array<Record<string, unknown>>, final: data.done?.message ?? data.error?.partial, error: data.error };
 }
 
-const lastChat = (st: Stack) => [...st.ollamas.flatMap((o) => o.requests)].filter((r) => r.path === '/api/chat').sort((a, b) => a.startedAt - b.startedAt || a.id - b.id).at(-1)!;
+const lastChat = (st: Stack) =>
+  [...st.ollamas.flatMap((o) => o.requests)]
+    .filter((r) => r.path === '/api/chat')
+    .sort((a, b) => a.startedAt - b.startedAt || a.id - b.id)
+    .at(-1)!;
 
 describe('knowledge base: upload, ingestion, hybrid search and cited answers', () => {
   let st: Stack;
@@ -39,7 +43,10 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     st.s.knowledge.worker.start();
     collection = await makeCollection(st.admin, 'Office');
     const pdf = await makePdf([['Travel expense claims for the Lisbon office are filed with form TX-88 within thirty days.']], { title: 'Travel claims' });
-    const docx = await makeDocx([{ text: 'Onboarding checklist', heading: 1 }, { text: 'New hires collect their Marigold access card from reception on day one.' }], { title: 'Onboarding checklist' });
+    const docx = await makeDocx(
+      [{ text: 'Onboarding checklist', heading: 1 }, { text: 'New hires collect their Marigold access card from reception on day one.' }],
+      { title: 'Onboarding checklist' },
+    );
     const r = await upload(st.admin, collection, [
       { name: 'printer.txt', bytes: FILES.txt, type: 'text/plain' },
       { name: 'vpn.md', bytes: FILES.md },
@@ -152,9 +159,15 @@ describe('knowledge base: upload, ingestion, hybrid search and cited answers', (
     const url = await st.admin.post(`/api/collections/${collection}/documents`, { url: 'file:///etc/passwd' });
     expect(url.status).toBe(400);
     // One bad file refuses the whole request: the good one beside it is not added either.
-    const mixed = await upload(st.admin, collection, [{ name: 'fine.txt', bytes: 'A perfectly good file about hydrangeas.' }, { name: 'bad.txt', bytes: png }]);
+    const mixed = await upload(st.admin, collection, [
+      { name: 'fine.txt', bytes: 'A perfectly good file about hydrangeas.' },
+      { name: 'bad.txt', bytes: png },
+    ]);
     expect(mixed.status).toBe(415);
-    const twins = await upload(st.admin, collection, [{ name: 'a.txt', bytes: 'Same text twice.' }, { name: 'b.txt', bytes: 'Same text twice.' }]);
+    const twins = await upload(st.admin, collection, [
+      { name: 'a.txt', bytes: 'Same text twice.' },
+      { name: 'b.txt', bytes: 'Same text twice.' },
+    ]);
     expect(twins.status).toBe(409);
     // Ids are plain numbers: no coercion of strings, booleans or exponents.
     expect((await st.admin.get(`/api/collections/${collection}e0`)).status).toBe(404);
@@ -204,7 +217,9 @@ describe('knowledge base permissions: a private collection stays private through
     bob = await addUser(st.s, st.admin, 'bob@example.test');
     alicePrivate = await makeCollection(alice.client, 'Alice only');
     shared = await makeCollection(st.admin, 'Company', 'shared');
-    expect((await upload(alice.client, alicePrivate, [{ name: 'secret.md', bytes: `# Board notes\n\nThe ${SECRET}. Aubergine merger details follow.` }])).status).toBe(202);
+    expect(
+      (await upload(alice.client, alicePrivate, [{ name: 'secret.md', bytes: `# Board notes\n\nThe ${SECRET}. Aubergine merger details follow.` }])).status,
+    ).toBe(202);
     expect((await upload(st.admin, shared, [{ name: 'handbook.md', bytes: '# Handbook\n\nThe Aubergine cafeteria opens at eight.' }])).status).toBe(202);
     await waitReady(alice.client, alicePrivate, 1);
     await waitReady(st.admin, shared, 1);
@@ -255,9 +270,15 @@ describe('knowledge base permissions: a private collection stays private through
     const key = (await bob.client.post('/api/keys', { name: 'sdk' })).body.key as string;
     const client = new OpenAI({ apiKey: key, baseURL: `${st.url}/v1`, maxRetries: 0 });
     const extra = (collections: number[]) => ({ onsite: { collections } }) as Record<string, unknown>;
-    await expect(client.chat.completions.create({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'Aubergine merger?' }], ...extra([alicePrivate]) })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.chat.completions.create({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'Aubergine merger?' }], ...extra([alicePrivate]) }),
+    ).rejects.toMatchObject({ status: 404 });
     const before = st.ollamas[0]!.requests.length;
-    const ok = (await client.chat.completions.create({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'Aubergine merger?' }], ...extra([shared]) })) as unknown as { onsite?: { sources: Array<{ title: string }> } };
+    const ok = (await client.chat.completions.create({
+      model: 'llama3.2:1b',
+      messages: [{ role: 'user', content: 'Aubergine merger?' }],
+      ...extra([shared]),
+    })) as unknown as { onsite?: { sources: Array<{ title: string }> } };
     expect(ok.onsite?.sources.map((s) => s.title)).toEqual(['Handbook']);
     const sent = st.ollamas[0]!.requests.slice(before).map(promptOf).join('\n');
     expect(sent).not.toContain(SECRET);

@@ -56,19 +56,46 @@ describe('retrieval quality on the labelled corpus', () => {
     const space = stores.vectors.active()!;
     for (const file of files) {
       const text = readFileSync(join(DIR, 'corpus', file), 'utf8');
-      const doc = stores.documents.insert({ collectionId: c.id, title: file, filename: file, status: 'ready', stage: 'done', createdBy: userId, createdAt: now, updatedAt: now });
+      const doc = stores.documents.insert({
+        collectionId: c.id,
+        title: file,
+        filename: file,
+        status: 'ready',
+        stage: 'done',
+        createdBy: userId,
+        createdAt: now,
+        updatedAt: now,
+      });
       titleOf.set(doc.id, file);
       const pieces = chunkText(text, { sizeTokens: 512, overlapTokens: 64 });
       stores.documents.transaction(() =>
         stores.documents.replaceChunks(
           doc.id,
-          pieces.map((p) => ({ documentId: doc.id, collectionId: c.id, seq: p.index, text: p.text, startChar: p.startChar, endChar: p.endChar, tokens: p.tokens })),
+          pieces.map((p) => ({
+            documentId: doc.id,
+            collectionId: c.id,
+            seq: p.index,
+            text: p.text,
+            startChar: p.startChar,
+            endChar: p.endChar,
+            tokens: p.tokens,
+          })),
         ),
       );
       const pending = stores.vectors.pending(space.id, 10_000, doc.id);
-      stores.vectors.store(space, pending.map((p) => ({ chunkId: p.id, collectionId: p.collectionId, vector: Float32Array.from(embed([p.text])[0]!) })));
+      stores.vectors.store(
+        space,
+        pending.map((p) => ({ chunkId: p.id, collectionId: p.collectionId, vector: Float32Array.from(embed([p.text])[0]!) })),
+      );
     }
-    retrieval = createRetrieval({ collections: stores.collections, keyword: stores.keyword, vectors: stores.vectors, defaultTopK: K, log: s.logs.log, embed: async (_u, _m, texts) => embed(texts) });
+    retrieval = createRetrieval({
+      collections: stores.collections,
+      keyword: stores.keyword,
+      vectors: stores.vectors,
+      defaultTopK: K,
+      log: s.logs.log,
+      embed: async (_u, _m, texts) => embed(texts),
+    });
 
     for (const q of questions) {
       const queries = q.history?.length ? [contextualQuery(q.history, q.question)] : [q.question];
@@ -92,12 +119,15 @@ describe('retrieval quality on the labelled corpus', () => {
   it('is a real test set: at least 50 documents and 40 questions of every kind', () => {
     expect(files.length).toBeGreaterThanOrEqual(50);
     expect(questions.length).toBeGreaterThanOrEqual(40);
-    for (const kind of ['identifier', 'title', 'paraphrase', 'followup']) expect(questions.filter((q) => q.kind === kind).length, kind).toBeGreaterThanOrEqual(6);
+    for (const kind of ['identifier', 'title', 'paraphrase', 'followup'])
+      expect(questions.filter((q) => q.kind === kind).length, kind).toBeGreaterThanOrEqual(6);
     for (const q of questions) for (const r of q.relevant) expect(files, q.id).toContain(r);
   });
 
   it('hybrid beats vector-only and keyword-only on recall@5', () => {
-    const table = (['keyword', 'vector', 'hybrid'] as const).map((m) => `${m}: ${rate(m).toFixed(3)} ${JSON.stringify(recall[m])} missed ${missed[m].join(',')}`).join('\n');
+    const table = (['keyword', 'vector', 'hybrid'] as const)
+      .map((m) => `${m}: ${rate(m).toFixed(3)} ${JSON.stringify(recall[m])} missed ${missed[m].join(',')}`)
+      .join('\n');
     console.log(`recall@${K}\n${table}`);
     expect(rate('hybrid'), table).toBeGreaterThan(rate('vector'));
     expect(rate('hybrid'), table).toBeGreaterThan(rate('keyword'));
@@ -106,7 +136,10 @@ describe('retrieval quality on the labelled corpus', () => {
   it('hybrid finds every exact-identifier and exact-title question', () => {
     for (const kind of ['identifier', 'title']) {
       const ids = questions.filter((q) => q.kind === kind).map((q) => q.id);
-      expect(missed.hybrid.filter((id) => ids.includes(id)), kind).toEqual([]);
+      expect(
+        missed.hybrid.filter((id) => ids.includes(id)),
+        kind,
+      ).toEqual([]);
     }
   });
 });

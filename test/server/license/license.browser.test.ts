@@ -10,7 +10,12 @@ describe('license screen in real Chromium', () => {
   it('admin copies the request code, installs the issued code, sees seats and expiry', async () => {
     const page = await fx.chromium.browser.newPage();
     await page.goto(`${fx.base}/setup`);
-    for (const [name, value] of Object.entries({ token: fx.server.config.ONSITE_BOOTSTRAP_TOKEN!, name: 'Lin Admin', email: 'lin@example.test', password: PASSWORD })) {
+    for (const [name, value] of Object.entries({
+      token: fx.server.config.ONSITE_BOOTSTRAP_TOKEN!,
+      name: 'Lin Admin',
+      email: 'lin@example.test',
+      password: PASSWORD,
+    })) {
       await page.type(`[name="${name}"]`, value);
     }
     await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);

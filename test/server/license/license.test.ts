@@ -29,7 +29,9 @@ describe('license activation', () => {
     const request = (await admin.post('/api/license/request')).body.code as string;
     expect(request).toMatch(/^ONSR1-/);
     // The vendor's side: decode the request and sign an activation code for it.
-    const inspected = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', 'licenses/vendor/cli.ts', 'inspect', '--request', request], { encoding: 'utf8' }));
+    const inspected = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', 'licenses/vendor/cli.ts', 'inspect', '--request', request], { encoding: 'utf8' }),
+    );
     expect(inspected).toMatchObject({ installationId: before.installationId, activeSeats: 1, productVersion: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
     const code = issueCode(inspected.installationId, { seats: 25, days: 200 });
 
@@ -53,7 +55,10 @@ describe('license activation', () => {
     expect(html).toMatch(/199 days left/);
 
     s.close();
-    const status = execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'license', 'status'], { env: { ...s.env, PATH: process.env.PATH }, encoding: 'utf8' });
+    const status = execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'license', 'status'], {
+      env: { ...s.env, PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
     expect(status).toMatch(/state: active/);
     expect(status).toMatch(/seats: 1 used of 25/);
     expect(status).toMatch(/199 days left/);

@@ -24,8 +24,22 @@ describe('remote miner: registration token and pairing key', () => {
 
   const launch = async (env: Record<string, string>, printed: string[], ollamaUrl: string) => {
     const m = await startMiner(
-      { SERVER_URL: st.url, OLLAMA_HOST: ollamaUrl, MINER_STATE_DIR: state.dir, MINER_HEARTBEAT_INTERVAL: '1', WORKER_ID: 'gpu-host-7', PORT: '0', HOST: '127.0.0.1', ...env },
-      { log: createLogger({ level: 'silent', secrets: [] }), version: 'test', print: (l) => printed.push(l), backoff: { reconnect: { baseMs: 50, maxMs: 500 } } },
+      {
+        SERVER_URL: st.url,
+        OLLAMA_HOST: ollamaUrl,
+        MINER_STATE_DIR: state.dir,
+        MINER_HEARTBEAT_INTERVAL: '1',
+        WORKER_ID: 'gpu-host-7',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...env,
+      },
+      {
+        log: createLogger({ level: 'silent', secrets: [] }),
+        version: 'test',
+        print: (l) => printed.push(l),
+        backoff: { reconnect: { baseMs: 50, maxMs: 500 } },
+      },
     );
     started.push(m);
     return m;
@@ -52,7 +66,11 @@ describe('remote miner: registration token and pairing key', () => {
       expect(ollama.requests.filter((r) => r.path === '/api/chat')).toHaveLength(0);
 
       // The token is single-use.
-      const again = await fetch(`${st.url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workerId: 'thief', registrationToken: made.body.token, pairingKeyHash: 'a'.repeat(64) }) });
+      const again = await fetch(`${st.url}/api/miners/enroll`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workerId: 'thief', registrationToken: made.body.token, pairingKeyHash: 'a'.repeat(64) }),
+      });
       expect(again.status).toBe(401);
 
       const wrong = await st.admin.post(`/api/miners/${id}/confirm`, { pairingKey: 'ABCD-EFGH-JKMN-PQRS-TVWX' });
@@ -76,18 +94,26 @@ describe('remote miner: registration token and pairing key', () => {
       expect(res.status, await res.clone().text()).toBe(200);
       const answer = await collectReply(res);
       expect(answer.tokens).toEqual(expectedReply(CHAT_MODEL, 'now?'));
-      expect(st.s.identity.audit.list({}).map((e) => `${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['miner.enroll:success', 'miner.confirm:failure', 'miner.confirm:success']));
+      expect(st.s.identity.audit.list({}).map((e) => `${e.action}:${e.outcome}`)).toEqual(
+        expect.arrayContaining(['miner.enroll:success', 'miner.confirm:failure', 'miner.confirm:success']),
+      );
     } finally {
       await ollama.close();
     }
   });
 
   it('refuses a wrong enrolment secret and a malformed request, with stable codes', async () => {
-    const post = (body: unknown) => fetch(`${st.url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${st.url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const wrong = await post({ workerId: 'w', secret: 'x'.repeat(43) });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
-    for (const body of [{ workerId: 'w' }, { workerId: 'w', secret: 's', registrationToken: 't', pairingKeyHash: 'a'.repeat(64) }, { workerId: 'bad id!', secret: 's' }, { workerId: 'w', registrationToken: 't' }]) {
+    for (const body of [
+      { workerId: 'w' },
+      { workerId: 'w', secret: 's', registrationToken: 't', pairingKeyHash: 'a'.repeat(64) },
+      { workerId: 'bad id!', secret: 's' },
+      { workerId: 'w', registrationToken: 't' },
+    ]) {
       const r = await post(body);
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(((await r.json()) as { error: { code: string } }).error.code).toBe('validation_failed');
@@ -109,13 +135,23 @@ describe('bundled miner: the enrolment secret', () => {
     for (const d of dirs) d();
   });
 
-  const enroll = (body: unknown) => fetch(`${st.url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const enroll = (body: unknown) =>
+    fetch(`${st.url}/api/miners/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   // The bundled miner started again on an empty state folder (as after `docker volume rm`), so it enrols again with the secret.
   const restartFresh = async () => {
     const state = tempDir('onsite-bundled-again-');
     dirs.push(state.cleanup);
     const m = await startMiner(
-      { SERVER_URL: st.url, OLLAMA_HOST: st.ollamas[0]!.url, MINER_ENROLLMENT_SECRET: st.s.config.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: state.dir, MINER_HEARTBEAT_INTERVAL: '1', WORKER_ID: 'worker-1', PORT: '0', HOST: '127.0.0.1' },
+      {
+        SERVER_URL: st.url,
+        OLLAMA_HOST: st.ollamas[0]!.url,
+        MINER_ENROLLMENT_SECRET: st.s.config.MINER_ENROLLMENT_SECRET,
+        MINER_STATE_DIR: state.dir,
+        MINER_HEARTBEAT_INTERVAL: '1',
+        WORKER_ID: 'worker-1',
+        PORT: '0',
+        HOST: '127.0.0.1',
+      },
       { log: createLogger({ level: 'silent', secrets: [] }), version: 'test', backoff: { reconnect: { baseMs: 50, maxMs: 500 } } },
     );
     started.push(m);
@@ -189,7 +225,10 @@ describe('ORCH_MODEL_BACKEND=openai', () => {
     const ollama = await startFakeOllama({ tokensPerSecond: 0 });
     let st: Stack | undefined;
     try {
-      st = await startStack({ miners: 0, env: { ORCH_MODEL_BACKEND: 'openai', OPENAI_BASE_URL: `${ollama.url}/v1`, OPENAI_API_KEY: 'ollama-local-key-not-checked', NO_EXTERNAL_EGRESS: '1' } }).catch((e: unknown) => {
+      st = await startStack({
+        miners: 0,
+        env: { ORCH_MODEL_BACKEND: 'openai', OPENAI_BASE_URL: `${ollama.url}/v1`, OPENAI_API_KEY: 'ollama-local-key-not-checked', NO_EXTERNAL_EGRESS: '1' },
+      }).catch((e: unknown) => {
         throw e;
       });
       const conv = await st.admin.post('/api/conversations', {});
@@ -209,7 +248,9 @@ describe('ORCH_MODEL_BACKEND=openai', () => {
   it('is refused with NO_EXTERNAL_EGRESS=1 when the endpoint is outside the local network (checked without connecting)', async () => {
     const dir = tempDir();
     try {
-      expect(() => loadConfig(validEnv(dir.dir, { ORCH_MODEL_BACKEND: 'openai', OPENAI_BASE_URL: 'https://203.0.113.7/v1', NO_EXTERNAL_EGRESS: '1' }))).toThrow(/NO_EXTERNAL_EGRESS=1 allows only loopback or private/);
+      expect(() => loadConfig(validEnv(dir.dir, { ORCH_MODEL_BACKEND: 'openai', OPENAI_BASE_URL: 'https://203.0.113.7/v1', NO_EXTERNAL_EGRESS: '1' }))).toThrow(
+        /NO_EXTERNAL_EGRESS=1 allows only loopback or private/,
+      );
       expect(() => loadConfig(validEnv(dir.dir, { ORCH_MODEL_BACKEND: 'openai' }))).toThrow(/OPENAI_BASE_URL: required/);
       // Host names are resolved; a fake resolver stands in for DNS so no packet leaves.
       await expect(assertLocalEndpoint('https://api.example.com/v1', async () => ['93.184.216.34'])).rejects.toMatchObject({ code: 'egress_refused' });

@@ -22,7 +22,12 @@ describe('token counts a miner reports are bounded by what the server sent and s
     await st?.close();
   });
 
-  const v1 = (path: string, body: unknown) => fetch(`${st.url}/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const v1 = (path: string, body: unknown) =>
+    fetch(`${st.url}/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   // Asks a question and answers the job it becomes with `deltas`, then a done frame claiming `claim`.
   const exchange = async (deltas: string[], claim: { promptTokens: number; completionTokens: number }) => {
     const pending = v1('/chat/completions', { model: CHAT_MODEL, messages: [{ role: 'user', content: 'How many tokens is this?' }] });
@@ -44,7 +49,12 @@ describe('token counts a miner reports are bounded by what the server sent and s
     expect(usage).toMatchObject({ prompt_tokens: charged.promptTokens, completion_tokens: charged.completionTokens });
     const audit = clamps();
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actorId: rogue.minerId, actorLabel: 'miner:bundled', outcome: 'failure', details: { model: CHAT_MODEL, kind: 'chat', reported: { promptTokens: 1_000_000_000_000, completionTokens: 1_000_000_000 }, charged } });
+    expect(audit[0]).toMatchObject({
+      actorId: rogue.minerId,
+      actorLabel: 'miner:bundled',
+      outcome: 'failure',
+      details: { model: CHAT_MODEL, kind: 'chat', reported: { promptTokens: 1_000_000_000_000, completionTokens: 1_000_000_000 }, charged },
+    });
     expect(st.s.logs.text()).toMatch(/a miner reported token counts beyond what the server sent and saw; charged the bound/);
     // The budget holds what was charged, not what was claimed: the user can still ask.
     expect(st.s.usage.status(row.userId).daily.used).toBe(charged.promptTokens + charged.completionTokens);
@@ -66,7 +76,13 @@ describe('token counts a miner reports are bounded by what the server sent and s
     const input = ['hello world', 'x'];
     const pending = v1('/embeddings', { model: EMBED_MODEL, input });
     const job = (await rogue.nextJob()) as JobOf<'embed'>;
-    rogue.send({ type: 'embeddings', jobId: job.jobId, embeddings: input.map(() => Array.from({ length: 768 }, () => 0.01)), promptTokens: 999_999_999, truncated: false });
+    rogue.send({
+      type: 'embeddings',
+      jobId: job.jobId,
+      embeddings: input.map(() => Array.from({ length: 768 }, () => 0.01)),
+      promptTokens: 999_999_999,
+      truncated: false,
+    });
     const res = await pending;
     expect(res.status).toBe(200);
     const bound = input.reduce((n, t) => n + Buffer.byteLength(t) + SILENT_TOKENS, 0);

@@ -21,8 +21,8 @@ async function open(dataDir: string, env: Env) {
   return { db, secrets: secretsFor(db.orm, config) };
 }
 
-
-const rows = (db: Db) => db.sqlite.prepare('SELECT name, value, key_id FROM sealed_secrets ORDER BY name').all() as Array<{ name: string; value: string; key_id: string }>;
+const rows = (db: Db) =>
+  db.sqlite.prepare('SELECT name, value, key_id FROM sealed_secrets ORDER BY name').all() as Array<{ name: string; value: string; key_id: string }>;
 
 describe('stored secrets (sealed_secrets, real SQLite file)', () => {
   it('stores a secret sealed, reads it back, and keeps no plaintext in the database file', async () => {
@@ -43,7 +43,9 @@ describe('stored secrets (sealed_secrets, real SQLite file)', () => {
     const { db, secrets } = await open(join(tmp.dir, `s${++n}`), {});
     secrets.put('oidc.a.client_secret', 'secret of A');
     secrets.put('oidc.b.client_secret', 'secret of B');
-    db.sqlite.prepare(`UPDATE sealed_secrets SET value = (SELECT value FROM sealed_secrets WHERE name = 'oidc.a.client_secret') WHERE name = 'oidc.b.client_secret'`).run();
+    db.sqlite
+      .prepare(`UPDATE sealed_secrets SET value = (SELECT value FROM sealed_secrets WHERE name = 'oidc.a.client_secret') WHERE name = 'oidc.b.client_secret'`)
+      .run();
     expect(codeOf(() => secrets.get('oidc.b.client_secret'))).toBe('seal_invalid');
     expect(secrets.get('oidc.a.client_secret')).toBe('secret of A');
     expect(codeOf(() => secrets.put('Bad Name', 'x'))).toBe('bad_request');

@@ -18,7 +18,8 @@ const LAST_ANSWER = '[data-testid="messages"] > article[data-role="assistant"]:l
 const pages: PageReader = {
   async fetchPage({ url }) {
     const base = { url, status: 200, textTruncated: false, links: [], blocked: [], bytes: 10, elapsedMs: 1 };
-    if (url === 'https://docs.test/guide') return { ...base, finalUrl: 'https://docs.test/guide/', title: 'The <b>Guide</b>', text: 'Onsite keeps data local.' };
+    if (url === 'https://docs.test/guide')
+      return { ...base, finalUrl: 'https://docs.test/guide/', title: 'The <b>Guide</b>', text: 'Onsite keeps data local.' };
     if (url === 'https://odd.test/') return { ...base, finalUrl: 'javascript:alert(1)', title: 'Click me', text: 'Odd page.' };
     throw new AppError('page_fetch_failed', `net::ERR_NAME_NOT_RESOLVED at ${url}`);
   },
@@ -43,7 +44,14 @@ const sourcesOfLastAnswer = () =>
   page.$$eval(`${LAST_ANSWER} [data-testid="source"]`, (items) =>
     items.map((li) => {
       const a = li.querySelector('a');
-      return { status: li.getAttribute('data-status'), text: li.textContent, href: a?.getAttribute('href') ?? null, rel: a?.getAttribute('rel') ?? null, target: a?.getAttribute('target') ?? null, bold: li.querySelectorAll('b').length };
+      return {
+        status: li.getAttribute('data-status'),
+        text: li.textContent,
+        href: a?.getAttribute('href') ?? null,
+        rel: a?.getAttribute('rel') ?? null,
+        target: a?.getAttribute('target') ?? null,
+        bold: li.querySelectorAll('b').length,
+      };
     }),
   );
 
@@ -51,7 +59,16 @@ beforeAll(async () => {
   fake = await startFakeOllama({ tokensPerSecond: 10 });
   minerState = tempDir('onsite-miner-');
   miner = await startMiner(
-    { SERVER_URL: fx.base, OLLAMA_HOST: fake.url, MINER_ENROLLMENT_SECRET: fx.server.config.MINER_ENROLLMENT_SECRET, MINER_STATE_DIR: minerState.dir, MINER_HEARTBEAT_INTERVAL: '1', WORKER_ID: 'ui-worker', PORT: '0', HOST: '127.0.0.1' },
+    {
+      SERVER_URL: fx.base,
+      OLLAMA_HOST: fake.url,
+      MINER_ENROLLMENT_SECRET: fx.server.config.MINER_ENROLLMENT_SECRET,
+      MINER_STATE_DIR: minerState.dir,
+      MINER_HEARTBEAT_INTERVAL: '1',
+      WORKER_ID: 'ui-worker',
+      PORT: '0',
+      HOST: '127.0.0.1',
+    },
     { log: createLogger({ level: 'silent', secrets: [] }), version: 'test' },
   );
   page = await fx.chromium.browser.newPage();
@@ -63,7 +80,11 @@ beforeAll(async () => {
     page.evaluate(
       async (method, path, body) => {
         const token = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
-        const r = await fetch(path, { method, headers: { 'content-type': 'application/json', 'x-csrf-token': token }, body: body === undefined ? null : JSON.stringify(body) });
+        const r = await fetch(path, {
+          method,
+          headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+          body: body === undefined ? null : JSON.stringify(body),
+        });
         return { status: r.status, body: (await r.json().catch(() => null)) as { miners?: Array<{ healthy: boolean }> } | null };
       },
       method,
@@ -87,7 +108,9 @@ describe('system page and web sources in real Chromium', () => {
     expect(new URL(page.url()).pathname).toBe('/admin/system');
     // No sidecar listens at the test address: degraded, not failing.
     expect(await page.$eval('[data-testid="system-status"]', (e) => e.textContent)).toBe('degraded');
-    const rows = await page.$$eval('[data-testid="check-row"]', (trs) => Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-name'), Array.from(tr.querySelectorAll('td'), (td) => td.textContent)])));
+    const rows = await page.$$eval('[data-testid="check-row"]', (trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-name'), Array.from(tr.querySelectorAll('td'), (td) => td.textContent)])),
+    );
     expect(rows.database?.[1]).toBe('ok');
     expect(rows.miners?.[1]).toBe('ok');
     expect(rows.browser?.slice(1, 3)).toEqual(['degraded', 'browser_unreachable']);
@@ -111,7 +134,14 @@ describe('system page and web sources in real Chromium', () => {
     await page.waitForSelector(`${LAST_ANSWER}[data-status="complete"]`, { timeout: 15_000 });
     const expected = [
       { status: 'ok', text: '[1] The <b>Guide</b>docs.test', href: 'https://docs.test/guide/', rel: 'noopener noreferrer', target: '_blank', bold: 0 },
-      { status: 'failed', text: '[2] could not read http://unreadable.test/x: net::ERR_NAME_NOT_RESOLVED at http://unreadable.test/x', href: 'http://unreadable.test/x', rel: 'noopener noreferrer', target: '_blank', bold: 0 },
+      {
+        status: 'failed',
+        text: '[2] could not read http://unreadable.test/x: net::ERR_NAME_NOT_RESOLVED at http://unreadable.test/x',
+        href: 'http://unreadable.test/x',
+        rel: 'noopener noreferrer',
+        target: '_blank',
+        bold: 0,
+      },
     ];
     expect(await sourcesOfLastAnswer()).toEqual(expected);
     await page.reload();

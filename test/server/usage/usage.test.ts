@@ -21,12 +21,20 @@ async function ledger(name: string) {
   const now = Date.UTC(2026, 10, 23, 12);
   createUsersStore(db.orm).insert({ id: 'u1', email: 'a@example.test', name: 'A', role: 'user', createdAt: new Date(now), updatedAt: new Date(now) });
   const clock = () => now;
-  const usage = createUsageService({ store: createUsageStore(db.orm), audit: createAuditService(createAuditStore(db.orm), clock), clock, defaults: { daily: 0, monthly: 0 } });
+  const usage = createUsageService({
+    store: createUsageStore(db.orm),
+    audit: createAuditService(createAuditStore(db.orm), clock),
+    clock,
+    defaults: { daily: 0, monthly: 0 },
+  });
   // What another process (a backup, the CLI) would see: only committed rows.
   const committed = () => {
     const other = openSqlite(path, { dataDir: dir, readonly: true });
     try {
-      return other.prepare('SELECT count(*) AS n, coalesce(sum(prompt_tokens + completion_tokens), 0) AS tokens FROM usage').get() as { n: number; tokens: number };
+      return other.prepare('SELECT count(*) AS n, coalesce(sum(prompt_tokens + completion_tokens), 0) AS tokens FROM usage').get() as {
+        n: number;
+        tokens: number;
+      };
     } finally {
       other.close();
     }
@@ -34,7 +42,17 @@ async function ledger(name: string) {
   return { db, usage, committed };
 }
 
-const entry = (i: number): UsageEntry => ({ userId: 'u1', apiKeyId: null, source: 'api', model: 'm', minerId: null, promptTokens: i, completionTokens: 1, durationMs: 5, outcome: 'ok' });
+const entry = (i: number): UsageEntry => ({
+  userId: 'u1',
+  apiKeyId: null,
+  source: 'api',
+  model: 'm',
+  minerId: null,
+  promptTokens: i,
+  completionTokens: 1,
+  durationMs: 5,
+  outcome: 'ok',
+});
 
 describe('usage ledger', () => {
   it('commits the rows of one turn together on the next, however many there are', async () => {

@@ -46,7 +46,9 @@ export function codeBits(spec: IvfSpec): number {
 export function createIvfIndex(db: Sqlite, spec: IvfSpec): void {
   const t = ivfTables(spec);
   const part = spec.partitioned ? ', part integer' : '';
-  db.exec(`create virtual table if not exists ${t.index} using vec0(cell integer partition key, embedding bit[${codeBits(spec)}]${part}, chunk_size=${IVF_CHUNK_SIZE})`);
+  db.exec(
+    `create virtual table if not exists ${t.index} using vec0(cell integer partition key, embedding bit[${codeBits(spec)}]${part}, chunk_size=${IVF_CHUNK_SIZE})`,
+  );
   db.exec(`create index if not exists ${t.index}_chunks_cell on ${t.index}_chunks(partition00)`);
 }
 
@@ -115,8 +117,9 @@ export function ivfState(db: Sqlite, spec: IvfSpec): IvfState {
 /** Rows in the given partitions (JSON list), or in the whole layout when `parts` is undefined. */
 export function ivfCount(db: Sqlite, spec: IvfSpec, parts?: string): number {
   const t = ivfTables(spec);
-  const row = parts === undefined
-    ? prepare(db, `select coalesce(sum(n), 0) as n from ${t.counts}`).get()
-    : prepare(db, `select coalesce(sum(n), 0) as n from ${t.counts} where part in (select value from json_each(?))`).get(parts);
+  const row =
+    parts === undefined
+      ? prepare(db, `select coalesce(sum(n), 0) as n from ${t.counts}`).get()
+      : prepare(db, `select coalesce(sum(n), 0) as n from ${t.counts} where part in (select value from json_each(?))`).get(parts);
   return (row as { n: number }).n;
 }

@@ -147,11 +147,20 @@ export function knnIvf(db: Sqlite, spec: IvfSpec, query: Float32Array, k: number
       hits = inCells('').all({ cells: JSON.stringify(ranked.slice(0, NEAR_CELLS)), k: candidates, code, ...withParts }) as Hit[];
       if (ranked.length > NEAR_CELLS) {
         const bound = hits.length >= candidates ? hits.map((h) => h.distance).sort((a, b) => a - b)[candidates - 1]! : codeBits(spec);
-        const far = inCells(' and t.distance <= @bound').all({ cells: JSON.stringify(ranked.slice(NEAR_CELLS)), k: Math.ceil(candidates * FAR_SHARE), code, bound, ...withParts }) as Hit[];
+        const far = inCells(' and t.distance <= @bound').all({
+          cells: JSON.stringify(ranked.slice(NEAR_CELLS)),
+          k: Math.ceil(candidates * FAR_SHARE),
+          code,
+          bound,
+          ...withParts,
+        }) as Hit[];
         hits = hits.concat(far);
       }
     }
-    const best = hits.sort((a, b) => a.distance - b.distance).slice(0, candidates).map((h) => h.rowid);
+    const best = hits
+      .sort((a, b) => a.distance - b.distance)
+      .slice(0, candidates)
+      .map((h) => h.rowid);
     const sql = `select v.rowid as rowid from json_each(@ids) j join ${t.floats} v on v.rowid = j.value order by vec_distance_l2(v.embedding, @q) limit @k`;
     return (prepare(db, sql).all({ ids: JSON.stringify(best), q, k }) as Array<{ rowid: number }>).map((r) => r.rowid);
   })();

@@ -96,7 +96,6 @@ export function tertiles(sample: readonly Float32Array[], dims: number): Levels 
   return { lo, hi };
 }
 
-
 /**
  * Spherical k-means (Lloyd's iterations, centroids renormalised, so cells
  * follow cosine similarity) over the sample rows, seeded from distinct rows.

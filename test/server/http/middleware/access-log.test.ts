@@ -28,7 +28,10 @@ function appFor() {
       .filter((l) => l.msg === 'request')
       .map(({ level: _level, time: _time, service: _service, ...fields }) => fields);
   const counted = async () => (await metrics.requests.get()).values.map((v) => ({ ...v.labels, n: v.value }));
-  const timed = async () => (await metrics.duration.get()).values.filter((v) => v.metricName === 'onsite_http_request_duration_seconds_count').map((v) => ({ ...v.labels, n: v.value }));
+  const timed = async () =>
+    (await metrics.duration.get()).values
+      .filter((v) => v.metricName === 'onsite_http_request_duration_seconds_count')
+      .map((v) => ({ ...v.labels, n: v.value }));
   return { app, lines, counted, timed };
 }
 

@@ -49,7 +49,10 @@ describe('body limit', () => {
     ['a declared length one past the limit', { method: 'POST', ...declared(x(MAX + 1)) }],
     ['a chunked body that grows past the limit', { method: 'POST', body: chunked(x(10), x(10)), duplex: 'half' }],
     // With Transfer-Encoding the declared length means nothing: the bytes are counted.
-    ['a small declared length beside Transfer-Encoding, on a larger body', { method: 'PATCH', body: chunked(x(MAX * 2)), duplex: 'half', headers: { 'content-length': '4', 'transfer-encoding': 'chunked' } }],
+    [
+      'a small declared length beside Transfer-Encoding, on a larger body',
+      { method: 'PATCH', body: chunked(x(MAX * 2)), duplex: 'half', headers: { 'content-length': '4', 'transfer-encoding': 'chunked' } },
+    ],
   ];
   it.each(refused)('refuses %s with 413 payload_too_large, before the route', async (_why, init) => {
     const { app, reached } = appFor();
@@ -61,14 +64,22 @@ describe('body limit', () => {
 
   it('judges a declared length before reading a byte of the body', async () => {
     let pulls = 0;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        pulls += 1;
-        controller.enqueue(new Uint8Array(1024));
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulls += 1;
+          controller.enqueue(new Uint8Array(1024));
+        },
       },
-    }, { highWaterMark: 0 }); // pulled only when read
+      { highWaterMark: 0 },
+    ); // pulled only when read
     const { app, reached } = appFor();
-    const res = await app.request('/api/thing', { method: 'PUT', body, duplex: 'half', headers: { 'content-length': String(10 * 1024 * 1024) } } as RequestInit);
+    const res = await app.request('/api/thing', {
+      method: 'PUT',
+      body,
+      duplex: 'half',
+      headers: { 'content-length': String(10 * 1024 * 1024) },
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(reached()).toBe(0);
     expect(pulls).toBe(0);

@@ -67,7 +67,13 @@ describe('csrf', () => {
     ['a session without its token', 'POST', session, { origin: ORIGIN }],
     ['a session with another session’s token', 'POST', session, { origin: ORIGIN, 'x-csrf-token': 'csrf-s-2' }],
     ['a session form post with a wrong _csrf field', 'POST', session, { origin: ORIGIN, ...FORM }, form({ _csrf: 'csrf-s-2' })],
-    ['a session JSON post with the token only in its body', 'POST', session, { origin: ORIGIN, 'content-type': 'application/json' }, JSON.stringify({ _csrf: 'csrf-s-1' })],
+    [
+      'a session JSON post with the token only in its body',
+      'POST',
+      session,
+      { origin: ORIGIN, 'content-type': 'application/json' },
+      JSON.stringify({ _csrf: 'csrf-s-1' }),
+    ],
   ];
   it.each(refused)('refuses %s with 403 csrf_failed, before the route', async (_why, method, caller, headers, body) => {
     const { app, reached } = appFor(caller);

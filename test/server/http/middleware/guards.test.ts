@@ -54,7 +54,9 @@ describe('route guards', () => {
   });
 
   it('callerOf refuses to run on an unguarded route', async () => {
-    const res = await tinyApp().get('/', (c) => c.json(callerOf(c))).request('/');
+    const res = await tinyApp()
+      .get('/', (c) => c.json(callerOf(c)))
+      .request('/');
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: { code: 'unexpected', message: 'Error: callerOf used on an unguarded route' } });
   });

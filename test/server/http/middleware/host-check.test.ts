@@ -9,7 +9,13 @@ import type { AppEnv } from '../../../../server/http/types.ts';
 import { loadConfig } from '../../../../server/config.ts';
 import { validEnv } from '../../../helpers/env.ts';
 
-const SETTINGS: HostSettings = { baseUrl: 'https://ai.corp.example', allowedHosts: ['onsite.lan', '10.0.0.5:8443', '[fd00::5]'], port: 8000, tlsPort: 8443, tls: true };
+const SETTINGS: HostSettings = {
+  baseUrl: 'https://ai.corp.example',
+  allowedHosts: ['onsite.lan', '10.0.0.5:8443', '[fd00::5]'],
+  port: 8000,
+  tlsPort: 8443,
+  tls: true,
+};
 
 function appFor(settings: HostSettings = SETTINGS) {
   return new Hono<AppEnv>().use(hostCheck(hostPolicy(settings))).get('/', (c) => c.text('ours'));
@@ -130,12 +136,14 @@ describe('the compose stack', () => {
   const value = (key: string) => new RegExp(`^\\s+${key}: (.+)$`, 'm').exec(compose)?.[1]?.trim() ?? '';
   // The server's environment as compose writes it, with .env's ALLOWED_HOSTS empty (the default) or set.
   const serverApp = (allowed: string) => {
-    const config = loadConfig(validEnv('/nonexistent', {
-      APP_BASE_URL: 'https://onsite.example.lan:8443',
-      ALLOWED_HOSTS: value('ALLOWED_HOSTS').replace('${ALLOWED_HOSTS:-}', allowed),
-      TLS_CERT_PATH: '/etc/onsite/tls/server.crt',
-      TLS_KEY_PATH: '/etc/onsite/tls/server.key',
-    }));
+    const config = loadConfig(
+      validEnv('/nonexistent', {
+        APP_BASE_URL: 'https://onsite.example.lan:8443',
+        ALLOWED_HOSTS: value('ALLOWED_HOSTS').replace('${ALLOWED_HOSTS:-}', allowed),
+        TLS_CERT_PATH: '/etc/onsite/tls/server.crt',
+        TLS_KEY_PATH: '/etc/onsite/tls/server.key',
+      }),
+    );
     return appFor({ baseUrl: config.APP_BASE_URL, allowedHosts: config.ALLOWED_HOSTS, port: config.PORT, tlsPort: config.TLS_PORT, tls: true });
   };
   const from = (app: Hono<AppEnv>, url: string, address: string) => app.request(url, { headers: { host: new URL(url).host } }, peer(address));

@@ -37,6 +37,7 @@ describe('the Caller a route or page sees', () => {
     const dump = JSON.stringify(seen);
     const row = s.db.sqlite.prepare('SELECT password_hash FROM users').get() as { password_hash: string };
     expect(dump).not.toContain(row.password_hash);
-    for (const { h } of s.db.sqlite.prepare('SELECT token_hash AS h FROM sessions UNION SELECT key_hash FROM api_keys').all() as Array<{ h: string }>) expect(dump).not.toContain(h);
+    for (const { h } of s.db.sqlite.prepare('SELECT token_hash AS h FROM sessions UNION SELECT key_hash FROM api_keys').all() as Array<{ h: string }>)
+      expect(dump).not.toContain(h);
   });
 });

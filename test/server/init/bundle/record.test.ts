@@ -20,7 +20,15 @@ async function setup() {
   const base = join(tmp.dir, `r${++n}`);
   const bundle = makeTestBundle(join(base, 'bundle'));
   const docker = await startFakeDocker(base);
-  const options: InitOptions = { bundleDir: bundle.dir, dockerSocket: docker.socketPath, skipImages: false, hosts: [], keyring: TEST_BUNDLE_KEYRING, version: '0.1.0', serverGid: process.getgid!() };
+  const options: InitOptions = {
+    bundleDir: bundle.dir,
+    dockerSocket: docker.socketPath,
+    skipImages: false,
+    hosts: [],
+    keyring: TEST_BUNDLE_KEYRING,
+    version: '0.1.0',
+    serverGid: process.getgid!(),
+  };
   const run = (o: Partial<InitOptions> = {}) => runInit({ ...options, ...o }, () => {});
   const loads = () => docker.requests.filter((r) => r.url.startsWith('/images/load')).length;
   return { bundle, docker, run, loads };
@@ -42,7 +50,9 @@ describe("init's record of what it wrote", () => {
 
     writeFileSync(join(bundle.dir, 'docker-compose.override.yml'), 'services: {server: {volumes: ["/:/host"]}}\n');
     const env = readFileSync(join(bundle.dir, '.env'), 'utf8');
-    await expect(run()).rejects.toSatisfy((e) => isAppError(e, 'bundle_invalid') && /docker-compose\.override\.yml is not listed in SHA256SUMS/.test((e as Error).message));
+    await expect(run()).rejects.toSatisfy(
+      (e) => isAppError(e, 'bundle_invalid') && /docker-compose\.override\.yml is not listed in SHA256SUMS/.test((e as Error).message),
+    );
     expect(loads()).toBe(4);
     expect(readFileSync(join(bundle.dir, '.env'), 'utf8')).toBe(env);
     await docker.close();
@@ -52,7 +62,9 @@ describe("init's record of what it wrote", () => {
     const { bundle, docker, run, loads } = await setup();
     writeFileSync(join(bundle.dir, '.env'), ATTACKER_ENV);
     writeFileSync(join(bundle.dir, RECORD_FILE), renderRecord({ token: randomBytes(32).toString('hex'), files: ['.env'] }));
-    await expect(run()).rejects.toSatisfy((e) => isAppError(e, 'bundle_invalid') && /\.onsite-init does not belong to an init on this Docker engine/.test((e as Error).message));
+    await expect(run()).rejects.toSatisfy(
+      (e) => isAppError(e, 'bundle_invalid') && /\.onsite-init does not belong to an init on this Docker engine/.test((e as Error).message),
+    );
     await docker.close();
     expect(loads()).toBe(0);
     expect(docker.requests.map((r) => r.method)).toEqual(['GET']); // the marker lookup, nothing else

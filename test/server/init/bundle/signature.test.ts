@@ -19,7 +19,10 @@ describe('SHA256SUMS.sig', () => {
 
   it('verifies and reports the key id and fingerprint; any changed byte fails', () => {
     const text = signBundleSums(sums, TEST_BUNDLE_JWK);
-    expect(verifyBundleSums(sums, text, TEST_BUNDLE_KEYRING)).toEqual({ kid: 'test-bundle-key', fingerprint: keyFingerprint(TEST_BUNDLE_KEYRING['test-bundle-key']!) });
+    expect(verifyBundleSums(sums, text, TEST_BUNDLE_KEYRING)).toEqual({
+      kid: 'test-bundle-key',
+      fingerprint: keyFingerprint(TEST_BUNDLE_KEYRING['test-bundle-key']!),
+    });
     const altered = Buffer.from(sums);
     altered[0] = 'c'.charCodeAt(0);
     expect(() => verifyBundleSums(altered, text, TEST_BUNDLE_KEYRING)).toThrow(/does not match SHA256SUMS/);
@@ -32,7 +35,11 @@ describe('SHA256SUMS.sig', () => {
 
   it('refuses extra fields, other algorithms and unknown keys with signature_invalid', () => {
     const good = JSON.parse(signBundleSums(sums, TEST_BUNDLE_JWK)) as Record<string, string>;
-    for (const bad of [{ ...good, extra: 1 }, { ...good, alg: 'RS256' }, { ...good, sig: good.sig!.slice(1) }]) {
+    for (const bad of [
+      { ...good, extra: 1 },
+      { ...good, alg: 'RS256' },
+      { ...good, sig: good.sig!.slice(1) },
+    ]) {
       expect(() => verifyBundleSums(sums, JSON.stringify(bad), TEST_BUNDLE_KEYRING)).toThrow(/not a bundle signature/);
     }
     // An inherited property name must not count as a key.

@@ -13,7 +13,10 @@ describe('compose/.env.example', () => {
   it('is exactly what init would describe (UPDATE_ENV_EXAMPLE=1 rewrites it)', () => {
     const expected = renderEnvExample(VERSION);
     if (process.env.UPDATE_ENV_EXAMPLE === '1') writeFileSync(FILE, expected);
-    expect(readFileSync(FILE, 'utf8'), `${FILE} is out of date: run UPDATE_ENV_EXAMPLE=1 npx vitest run --config test/vitest.config.ts test/server/init/env/write.test.ts`).toBe(expected);
+    expect(
+      readFileSync(FILE, 'utf8'),
+      `${FILE} is out of date: run UPDATE_ENV_EXAMPLE=1 npx vitest run --config test/vitest.config.ts test/server/init/env/write.test.ts`,
+    ).toBe(expected);
   });
 
   it('leaves every secret blank and every setting at its default', () => {

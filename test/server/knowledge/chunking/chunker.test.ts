@@ -13,9 +13,37 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['the', 'report', 'shows', 'that', 'revenue', 'grew', 'in', 'every', 'region', 'while', 'costs', 'fell',
-  'e.g.', 'Dr.', 'Mr.', '3.14', 'i.e.', 'approx.', 'https://example.com/a.b?c=1', 'getUserById', 'v2.0.1', '(see', 'note)',
-  'naïve', 'café', 'internationalization', '42', 'über', 'Ωmega'];
+const WORDS = [
+  'the',
+  'report',
+  'shows',
+  'that',
+  'revenue',
+  'grew',
+  'in',
+  'every',
+  'region',
+  'while',
+  'costs',
+  'fell',
+  'e.g.',
+  'Dr.',
+  'Mr.',
+  '3.14',
+  'i.e.',
+  'approx.',
+  'https://example.com/a.b?c=1',
+  'getUserById',
+  'v2.0.1',
+  '(see',
+  'note)',
+  'naïve',
+  'café',
+  'internationalization',
+  '42',
+  'über',
+  'Ωmega',
+];
 
 // Short words only: sentences of 3–7 of these stay under 32 tokens.
 const PLAIN = ['the', 'report', 'shows', 'that', 'revenue', 'grew', 'in', 'every', 'region', 'e.g.', 'Dr.', '3.14', 'i.e.'];
@@ -83,9 +111,7 @@ describe('chunkText', () => {
 
   it('returns short text as one trimmed chunk with exact offsets', () => {
     const text = '\n\n  Hello there, world.  \n';
-    expect(chunkText(text, { sizeTokens: 512, overlapTokens: 64 })).toEqual([
-      { index: 0, text: 'Hello there, world.', startChar: 4, endChar: 23, tokens: 5 },
-    ]);
+    expect(chunkText(text, { sizeTokens: 512, overlapTokens: 64 })).toEqual([{ index: 0, text: 'Hello there, world.', startChar: 4, endChar: 23, tokens: 5 }]);
   });
 
   it('rejects budgets it cannot honour', () => {
@@ -124,7 +150,11 @@ describe('chunkText', () => {
   it('splits CJK sentences without spaces and list items on their own lines', () => {
     const text = '日本語の文です。もう一つ！\n- apples\n- pears\n1. first';
     expect(sentenceRanges(text, 0, text.length).map(([s, e]) => text.slice(s, e))).toEqual([
-      '日本語の文です。', 'もう一つ！', '- apples', '- pears', '1. first',
+      '日本語の文です。',
+      'もう一つ！',
+      '- apples',
+      '- pears',
+      '1. first',
     ]);
   });
 

@@ -77,7 +77,7 @@ describe('docx', () => {
     expect(spy).not.toHaveBeenCalled();
   });
 
-  it('refuses the bug report\'s 20 MB of XML under the default limits, before inflating it', async () => {
+  it("refuses the bug report's 20 MB of XML under the default limits, before inflating it", async () => {
     const xml = `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${'<w:p><w:r><w:t>lorem ipsum dolor sit amet</w:t></w:r></w:p>'.repeat(350_000)}</w:body></w:document>`;
     const bytes = craftZip(withPart(await docxEntries(paragraphs), 'word/document.xml', xml));
     expect(bytes.length).toBeLessThan(100_000);
@@ -103,7 +103,14 @@ describe('docx', () => {
     const given = (spy.mock.calls[0]![0] as { buffer: Buffer }).buffer;
     expect(Buffer.compare(given, upload)).not.toBe(0);
     const entries = readZipDirectory(given);
-    expect(entries.map((e) => e.name).sort()).toEqual(['[Content_Types].xml', '_rels/.rels', 'docProps/core.xml', 'word/_rels/document.xml.rels', 'word/document.xml', 'word/styles.xml']);
+    expect(entries.map((e) => e.name).sort()).toEqual([
+      '[Content_Types].xml',
+      '_rels/.rels',
+      'docProps/core.xml',
+      'word/_rels/document.xml.rels',
+      'word/document.xml',
+      'word/styles.xml',
+    ]);
     expect(entries.every((e) => e.method === 0)).toBe(true); // stored: jszip inflates nothing
   });
 

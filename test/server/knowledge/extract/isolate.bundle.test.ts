@@ -31,7 +31,7 @@ const fs = require('node:fs');
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-describe('extraction in the binary\'s bundle', () => {
+describe("extraction in the binary's bundle", () => {
   it('bundles to one CJS file that reads a PDF and a Word document on Node 24', async () => {
     const result = await build({
       absWorkingDir: ROOT,

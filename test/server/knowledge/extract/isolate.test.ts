@@ -11,7 +11,11 @@ import { makeDocx, makeInflatingPdf, makePdf } from '../../../helpers/documents.
 import { tempDir } from '../../../helpers/env.ts';
 import { startTs } from '../../../helpers/processes.ts';
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as { code: string; message: string });
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as { code: string; message: string },
+  );
 const tmp = tempDir('onsite-isolate-');
 afterAll(() => tmp.cleanup());
 
@@ -27,7 +31,10 @@ function running(pid: number): boolean {
 async function bigXmlDocx(paragraphs: number): Promise<Uint8Array> {
   const zip = await JSZip.loadAsync(await makeDocx([{ text: 'x' }]));
   const p = '<w:p><w:r><w:t>lorem ipsum dolor sit amet consectetur adipiscing elit sed do</w:t></w:r></w:p>';
-  zip.file('word/document.xml', `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${p.repeat(paragraphs)}</w:body></w:document>`);
+  zip.file(
+    'word/document.xml',
+    `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${p.repeat(paragraphs)}</w:body></w:document>`,
+  );
   return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
 }
 
@@ -45,7 +52,9 @@ describe('extraction in a child process', () => {
   });
 
   it("passes the child's refusals on with their codes", async () => {
-    expect(await failure(extractIsolated(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]), {}, EXTRACT_LIMITS))).toMatchObject({ code: 'unsupported_type' });
+    expect(await failure(extractIsolated(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]), {}, EXTRACT_LIMITS))).toMatchObject({
+      code: 'unsupported_type',
+    });
     expect(await failure(extractIsolated(new TextEncoder().encode('word '.repeat(400)), {}, { ...EXTRACT_LIMITS, maxChars: 1_000 }))).toMatchObject({
       code: 'extract_too_large',
       message: "the document's text is longer than 1,000 characters (EXTRACT_MAX_CHARS)",

@@ -3,7 +3,11 @@ import { extractDocument } from '../../../../server/knowledge/extract/extract.ts
 import { extractPdf } from '../../../../server/knowledge/extract/pdf.ts';
 import { makeEncryptedLookingPdf, makeImageOnlyPdf, makePdf } from '../../../helpers/documents.ts';
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('pdf', () => {
   it('extracts the text of every page, in order, and the document title', async () => {

@@ -8,10 +8,15 @@ import { makeDocx, makePdf } from '../../../helpers/documents.ts';
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 // The first bytes of a real PNG: signature and IHDR chunk.
-const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89]);
+const PNG = new Uint8Array([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89,
+]);
 
 async function refusal(bytes: Uint8Array, hint = {}): Promise<{ code: string; message: string }> {
-  const error: unknown = await extractDocument(bytes, hint).then(() => undefined, (e: unknown) => e);
+  const error: unknown = await extractDocument(bytes, hint).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isAppError(error)) throw new Error(`expected an AppError, got ${String(error)}`);
   return { code: error.code, message: error.message };
 }
@@ -65,7 +70,10 @@ describe('refused uploads', () => {
     expect(r.message).toMatch(/^a ZIP archive that is not a Word document is not a supported document type/);
 
     const xlsx = new JSZip();
-    xlsx.file('[Content_Types].xml', '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>');
+    xlsx.file(
+      '[Content_Types].xml',
+      '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+    );
     xlsx.file('xl/workbook.xml', '<workbook/>');
     const s = await refusal(await xlsx.generateAsync({ type: 'uint8array' }), { filename: 'a.docx' });
     expect(s.code).toBe('unsupported_type');
@@ -86,7 +94,9 @@ describe('refused uploads', () => {
     expect((await refusal(new Uint8Array([0x48, 0x69, 0xc3, 0x28, 0x41]), { filename: 'a.txt' })).code).toBe('unsupported_type');
     const rtf = await refusal(utf8('{\\rtf1\\ansi Hello}'), { filename: 'a.txt' });
     expect(rtf).toEqual({ code: 'unsupported_type', message: 'an RTF document is not a supported document type; upload txt, md, html, pdf or docx' });
-    const svg = await refusal(utf8('<?xml version="1.0"?>\n<!-- logo -->\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>'), { filename: 'a.txt' });
+    const svg = await refusal(utf8('<?xml version="1.0"?>\n<!-- logo -->\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>'), {
+      filename: 'a.txt',
+    });
     expect(svg.message).toMatch(/^an SVG image is not a supported document type/);
   });
 

@@ -33,7 +33,10 @@ describe('recovery of jobs a dead process left running', () => {
     expect(queue.running()).toHaveLength(4);
 
     expect(recoverInterrupted({ queue, documents, clock: Date.now, log: s.logs.log, maxAttempts: MAX_ATTEMPTS })).toEqual({ requeued: 2, failed: 2 });
-    expect(documents.get(crashLooping)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^crashed_during_extraction: the server stopped 3 times while reading this document/) });
+    expect(documents.get(crashLooping)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^crashed_during_extraction: the server stopped 3 times while reading this document/),
+    });
     expect(queue.forDocument(crashLooping)).toMatchObject({ state: 'failed', attempts: 3 });
     expect(documents.get(worn)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the server stopped 8 times while ingesting this/) });
     for (const id of [once, embedding]) {

@@ -10,7 +10,10 @@ describe('knowledge base: embedding model changes', () => {
   let collection: number;
   const actor = { label: 'test' };
   const status = () => st.s.knowledge.status();
-  const tables = () => (st.s.db.sqlite.prepare(`select name from sqlite_master where type = 'table' and name like 'kb_space_%'`).all() as Array<{ name: string }>).map((t) => t.name);
+  const tables = () =>
+    (st.s.db.sqlite.prepare(`select name from sqlite_master where type = 'table' and name like 'kb_space_%'`).all() as Array<{ name: string }>).map(
+      (t) => t.name,
+    );
 
   beforeAll(async () => {
     st = await startStack({
@@ -25,8 +28,16 @@ describe('knowledge base: embedding model changes', () => {
     });
     st.s.knowledge.worker.start();
     collection = await makeCollection(st.admin, 'Manuals');
-    const text = (topic: string) => Array.from({ length: 12 }, (_, i) => `${topic} maintenance note ${i}: inspect the ${topic} filter and log the reading.`).join('\n\n');
-    expect((await upload(st.admin, collection, [{ name: 'pumps.txt', bytes: text('pump') }, { name: 'fans.txt', bytes: text('fan') }])).status).toBe(202);
+    const text = (topic: string) =>
+      Array.from({ length: 12 }, (_, i) => `${topic} maintenance note ${i}: inspect the ${topic} filter and log the reading.`).join('\n\n');
+    expect(
+      (
+        await upload(st.admin, collection, [
+          { name: 'pumps.txt', bytes: text('pump') },
+          { name: 'fans.txt', bytes: text('fan') },
+        ])
+      ).status,
+    ).toBe(202);
     await waitReady(st.admin, collection, 2);
   }, 60_000);
   afterAll(async () => {
