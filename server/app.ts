@@ -63,7 +63,7 @@ export interface ModelDeps {
   knowledge: {
     service: KnowledgeService;
     retrieval: Retrieval;
-    reader: Grounding;
+    grounding: Grounding;
     status: () => KnowledgeStatus;
   };
 }
@@ -164,7 +164,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/collections', collectionsRoutes(m.knowledge.service));
   app.route('/api/documents', documentsRoutes(m.knowledge.service));
   app.route('/api/search', searchRoutes(m.knowledge.retrieval));
-  app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock, m.knowledge.reader));
+  app.route('/v1', openaiRoutes(m.engine, m.catalog, deps.clock, m.knowledge.grounding));
   app.route(
     '/',
     uiRoutes({

@@ -157,4 +157,4 @@ export function createBrowserClient(o: BrowserClientOptions) {
 export type BrowserClient = ReturnType<typeof createBrowserClient>;
 
 /** The part of the client that reads pages, for code that only needs that (and for tests). */
-export type PageReader = Pick<BrowserClient, 'fetchPage'>;
+export type PageFetcher = Pick<BrowserClient, 'fetchPage'>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PageReader } from '../browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../browser-client/browser-client.service.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { AppError, isAppError } from '../kernel/errors.ts';
 import type { ChatMessage } from '../kernel/protocol/miner.ts';
@@ -37,17 +37,23 @@ export interface Reply {
  * Conversations and their messages. Sending, regenerating and editing all
  * write the question and an empty `streaming` answer in one transaction,
  * then fill the answer from the engine; a stop or a failure keeps the text
- * produced so far and says why. With a page reader (the browser sidecar),
+ * produced so far and says why. With a page fetcher (the browser sidecar),
  * web pages the question links are read first and cited as sources.
  */
-export function createChatService(deps: { store: ChatStore; engine: Engine; clock: Clock; pages?: PageReader | undefined; knowledge?: Grounding | undefined }) {
+export function createChatService(deps: {
+  store: ChatStore;
+  engine: Engine;
+  clock: Clock;
+  pages?: PageFetcher | undefined;
+  knowledge?: Grounding | undefined;
+}) {
   const { store, engine, clock } = deps;
 
   // What a conversation grounds in, checked against what the user may read now.
   function checkedKnowledge(userId: string, k: ConversationKnowledge | null | undefined): ConversationKnowledge | null {
     if (!k || (k.collectionIds.length === 0 && k.documentId === undefined)) return null;
-    const { reader, ids } = readableCollectionIds(deps.knowledge, userId, k.collectionIds);
-    if (k.documentId !== undefined) reader.wholeDocument(userId, k.documentId);
+    const { grounding, ids } = readableCollectionIds(deps.knowledge, userId, k.collectionIds);
+    if (k.documentId !== undefined) grounding.wholeDocument(userId, k.documentId);
     return { collectionIds: ids, ...(k.documentId !== undefined ? { documentId: k.documentId } : {}) };
   }
 

@@ -8,12 +8,12 @@ import { promptWithKnowledge, type GroundedPrompt, type Grounding } from './know
  * dropped): `unavailable` without a knowledge base, `not_found` naming the
  * ones they may not read. The one permission check of the chat UI and `/v1`.
  */
-export function readableCollectionIds(reader: Grounding | undefined, userId: string, asked: readonly number[]): { reader: Grounding; ids: number[] } {
-  if (!reader) throw new AppError('unavailable', 'the knowledge base is not available on this server');
+export function readableCollectionIds(grounding: Grounding | undefined, userId: string, asked: readonly number[]): { grounding: Grounding; ids: number[] } {
+  if (!grounding) throw new AppError('unavailable', 'the knowledge base is not available on this server');
   const ids = [...new Set(asked)];
-  const readable = reader.readableCollections(userId, ids);
+  const readable = grounding.readableCollections(userId, ids);
   if (readable.length !== ids.length) throw new AppError('not_found', `no such collection: ${ids.filter((id) => !readable.includes(id)).join(', ')}`);
-  return { reader, ids };
+  return { grounding, ids };
 }
 
 /**
@@ -29,9 +29,9 @@ export async function groundInCollections(
   messages: ChatMessage[],
   signal: AbortSignal,
 ): Promise<GroundedPrompt> {
-  const { reader, ids } = readableCollectionIds(deps.knowledge, userId, collections);
+  const { grounding, ids } = readableCollectionIds(deps.knowledge, userId, collections);
   const contextLength = deps.engine.precheck(userId, model).contextLength;
-  return promptWithKnowledge(reader, undefined, userId, { collectionIds: ids }, { messages, sources: [] }, messages, contextLength, signal);
+  return promptWithKnowledge(grounding, undefined, userId, { collectionIds: ids }, { messages, sources: [] }, messages, contextLength, signal);
 }
 
 export type { Grounding } from './knowledge-prompt.ts';

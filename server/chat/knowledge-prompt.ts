@@ -31,9 +31,9 @@ const CHARS_PER_TOKEN = 3;
  * document can be read and fits the model's window beside the
  * conversation; `document_too_long` says by how much it does not.
  */
-export function checkWholeDocument(reader: Grounding, userId: string, k: ConversationKnowledge | null, contextLength: number, history: ChatMessage[]): void {
+export function checkWholeDocument(grounding: Grounding, userId: string, k: ConversationKnowledge | null, contextLength: number, history: ChatMessage[]): void {
   if (k?.documentId === undefined) return;
-  const doc = reader.wholeDocument(userId, k.documentId);
+  const doc = grounding.wholeDocument(userId, k.documentId);
   const budget = Math.floor(pageBudgetChars(contextLength, history) / CHARS_PER_TOKEN);
   const tokens = estimateTokens(doc.text);
   if (tokens > budget) {
@@ -91,7 +91,7 @@ function contextMessage(blocks: string[], intro: string): ChatMessage {
  * question (or a whole document), numbered after the prompt's web sources.
  */
 export async function promptWithKnowledge(
-  reader: Grounding,
+  grounding: Grounding,
   rewrite: Rewriter | undefined,
   userId: string,
   k: ConversationKnowledge | null,
@@ -105,7 +105,7 @@ export async function promptWithKnowledge(
   // Web pages the question linked keep half of the room.
   const budget = Math.floor(pageBudgetChars(contextLength, history) / (prompt.sources.length > 0 ? 2 : 1));
   if (k.documentId !== undefined) {
-    const doc = reader.wholeDocument(userId, k.documentId);
+    const doc = grounding.wholeDocument(userId, k.documentId);
     const text = doc.text.length > budget ? doc.text.slice(0, budget) : doc.text;
     const source: DocumentSource = {
       kind: 'document',
@@ -120,10 +120,10 @@ export async function promptWithKnowledge(
     );
     return { messages: withPageContext(prompt.messages, context), sources: [...prompt.sources, source] };
   }
-  const collectionIds = reader.readableCollections(userId, k.collectionIds);
+  const collectionIds = grounding.readableCollections(userId, k.collectionIds);
   if (collectionIds.length === 0) return { ...prompt, notice: 'the collections this conversation searched are gone or no longer shared with you' };
   const queries = await retrievalQueries(history, rewrite, signal);
-  const found = await reader.search({ userId, queries, collectionIds }, signal);
+  const found = await grounding.search({ userId, queries, collectionIds }, signal);
   if (found.hits.length === 0) {
     const context = contextMessage(
       ['(no passage matched)'],

@@ -1,4 +1,4 @@
-import type { PageReader } from '../browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../browser-client/browser-client.service.ts';
 import { isAppError } from '../kernel/errors.ts';
 import { MAX_URL_LENGTH } from '../kernel/protocol/browser.ts';
 import type { ChatMessage } from '../kernel/protocol/miner.ts';
@@ -43,11 +43,11 @@ export function urlsIn(text: string, max = MAX_PAGES_PER_QUESTION): string[] {
  * how many run). A page that cannot be read does not fail the answer: its
  * source says why. Only the caller's abort (Stop) is thrown.
  */
-export async function readPages(reader: PageReader, urls: string[], signal: AbortSignal): Promise<PageRead[]> {
+export async function readPages(fetcher: PageFetcher, urls: string[], signal: AbortSignal): Promise<PageRead[]> {
   return Promise.all(
     urls.map(async (url): Promise<PageRead> => {
       try {
-        const page = await reader.fetchPage({ url }, { signal });
+        const page = await fetcher.fetchPage({ url }, { signal });
         const source: WebSource = { kind: 'web', url, finalUrl: page.finalUrl, title: page.title.trim().slice(0, 300) || undefined };
         // An error page's text would only mislead the model.
         if (page.status >= 400) return { source: { ...source, error: { code: 'page_fetch_failed', message: `the site answered HTTP ${page.status}` } } };
@@ -71,14 +71,19 @@ export interface PagePrompt {
 
 /**
  * Builds the prompt of an answer: the conversation and, when its last
- * question names http(s) URLs and a reader is configured, those pages
+ * question names http(s) URLs and a fetcher is configured, those pages
  * read now and trimmed to fit `contextLength` beside the conversation.
  */
-export async function promptWithPages(reader: PageReader | undefined, history: ChatMessage[], contextLength: number, signal: AbortSignal): Promise<PagePrompt> {
+export async function promptWithPages(
+  fetcher: PageFetcher | undefined,
+  history: ChatMessage[],
+  contextLength: number,
+  signal: AbortSignal,
+): Promise<PagePrompt> {
   const question = history.findLast((m) => m.role === 'user');
-  const urls = reader && question ? urlsIn(question.content) : [];
-  if (!reader || urls.length === 0) return { messages: history, sources: [] };
-  const pages = await readPages(reader, urls, signal);
+  const urls = fetcher && question ? urlsIn(question.content) : [];
+  if (!fetcher || urls.length === 0) return { messages: history, sources: [] };
+  const pages = await readPages(fetcher, urls, signal);
   const context = pageContextMessage(pages, pageBudgetChars(contextLength, history));
   return { messages: withPageContext(history, context), sources: pages.map((p) => p.source) };
 }

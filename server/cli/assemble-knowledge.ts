@@ -1,4 +1,4 @@
-import type { PageReader } from '../browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../browser-client/browser-client.service.ts';
 import type { Engine } from '../chat/engine.service.ts';
 import type { Db } from '../db/client.ts';
 import { isAppError } from '../kernel/errors.ts';
@@ -29,7 +29,7 @@ const INGEST_CONCURRENCY = 2;
  */
 export function buildKnowledge(
   { config, log, db, audit, clock }: Base & { db: Db },
-  deps: { engine: Engine; catalog: ModelService; pages?: PageReader | undefined },
+  deps: { engine: Engine; catalog: ModelService; pages?: PageFetcher | undefined },
 ) {
   const { engine } = deps;
   const collections = createCollectionsStore(db.orm);
@@ -73,7 +73,7 @@ export function buildKnowledge(
   return {
     service,
     retrieval,
-    reader: createGrounding({ collections, documents, retrieval }),
+    grounding: createGrounding({ collections, documents, retrieval }),
     worker,
     spaces,
     status: () => knowledgeStatus({ documents, vectors, queue }),

@@ -5,7 +5,7 @@ import { createProbation } from '../miners/probation.ts';
 import { usageClampReporter } from '../miners/usage-bounds.ts';
 import { createOpenAIBackend } from '../backend/openai-backend.service.ts';
 import type { ModelBackend } from '../backend/backend.types.ts';
-import type { PageReader } from '../browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../browser-client/browser-client.service.ts';
 import { createEngine, type Engine } from '../chat/engine.service.ts';
 import type { Grounding } from '../chat/knowledge-prompt.ts';
 import { createChatService } from '../chat/chat.service.ts';
@@ -126,7 +126,7 @@ export function buildEngine({ config, log, clock }: Base, d: { backend: ModelBac
  * `pages` and searching the knowledge base. Answers a crash left
  * half-written are marked failed here.
  */
-export function buildChat({ log, orm, clock }: Base, d: { engine: Engine; pages?: PageReader | undefined; knowledge: Grounding }) {
+export function buildChat({ log, orm, clock }: Base, d: { engine: Engine; pages?: PageFetcher | undefined; knowledge: Grounding }) {
   const chat = createChatService({ store: createChatStore(orm), engine: d.engine, clock, pages: d.pages, knowledge: d.knowledge });
   const interrupted = chat.recoverInterrupted();
   if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');

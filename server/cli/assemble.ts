@@ -5,7 +5,7 @@ import { createAuditService } from '../audit/audit.service.ts';
 import { createAuditStore } from '../audit/audit.store.ts';
 import { createIdentity, type Identity } from '../auth/identity.service.ts';
 import type { JobSilence } from '../miners/miners-backend.service.ts';
-import { createBrowserClient, type PageReader } from '../browser-client/browser-client.service.ts';
+import { createBrowserClient, type PageFetcher } from '../browser-client/browser-client.service.ts';
 import { createBrowserMonitor, type BrowserMonitor } from '../browser-client/browser-status.service.ts';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
@@ -41,7 +41,7 @@ export interface Assembled extends ModelDeps {
   secrets: SecretsService;
   /** Background jobs (daily backup); started by `serve`, not by one-shot commands. */
   jobs: Jobs;
-  /** The knowledge base: service, retrieval, reader, ingestion worker, vector spaces, status. */
+  /** The knowledge base: service, retrieval, grounding, ingestion worker, vector spaces, status. */
   knowledge: Knowledge;
   /** The browser sidecar as this server sees it (for `/health` and the system page). */
   browser: BrowserMonitor;
@@ -63,7 +63,7 @@ export interface AssembleOptions {
   /** Host-name resolver for the egress check (tests never ask real DNS). */
   resolve?: Resolver | undefined;
   /** Reads web pages for the chat instead of the browser sidecar's client (tests of the chat). */
-  pages?: PageReader | undefined;
+  pages?: PageFetcher | undefined;
   /** How long a miner job may stay silent before it is given up (tests shorten it). */
   silence?: Partial<JobSilence> | undefined;
 }
@@ -129,7 +129,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const usage = buildUsage(base);
   const engine = buildEngine(base, { backend, catalog, usage });
   const knowledge = buildKnowledge({ ...base, db }, { engine, catalog, pages });
-  const chat = buildChat(base, { engine, pages, knowledge: knowledge.reader });
+  const chat = buildChat(base, { engine, pages, knowledge: knowledge.grounding });
   const models = { miners: miners.service, registry: miners.registry, backend, catalog, usage, engine, chat, knowledge };
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register(

@@ -29,7 +29,7 @@ export interface WorkerControl {
   cancel(documentId: number): void;
 }
 
-/** Whether a reader may change a collection they can read: its owner for a private one, an admin for a shared one. */
+/** Whether a caller may change a collection they can read: its owner for a private one, an admin for a shared one. */
 export function mayWrite(r: Pick<KnowledgeCaller, 'id' | 'role'>, c: Pick<Collection, 'scope' | 'ownerId'>): boolean {
   return c.scope === 'private' ? c.ownerId === r.id : r.role === 'admin';
 }

@@ -27,7 +27,7 @@ export function createGrounding(deps: { collections: CollectionsStore; documents
   };
 }
 
-/** The knowledge reader. */
+/** The grounding service: what chat and /v1 read of the knowledge base. */
 export type GroundingService = ReturnType<typeof createGrounding>;
 
 // Chat budgets prompts and rewrites follow-up questions the way the knowledge base indexes and searches.

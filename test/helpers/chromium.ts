@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { QUIET_CHROMIUM_FLAGS } from '../../browser/chromium.ts';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import { createLogger } from '../../server/kernel/log.ts';
-import type { PageReader } from '../../server/browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../server/browser-client/browser-client.service.ts';
 import { startServer, type RunningServer } from '../../server/cli/serve.ts';
 import type { Env } from '../../server/config.ts';
 import { tempDir, validEnv } from './env.ts';
@@ -53,7 +53,7 @@ export interface BrowserFixture {
 /** Options of the browser fixture: more environment, and pages read in-process instead of by the sidecar. */
 export interface BrowserFixtureOptions {
   env?: Env;
-  pages?: PageReader;
+  pages?: PageFetcher;
 }
 
 /** Starts the server on a free loopback port (test license keys trusted) and launches Chromium. */

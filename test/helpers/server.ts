@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { JobSilence } from '../../server/miners/miners-backend.service.ts';
-import type { PageReader } from '../../server/browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../server/browser-client/browser-client.service.ts';
 import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
 import type { Clock } from '../../server/kernel/clock.ts';
@@ -55,7 +55,7 @@ export async function createTestServer(
     clock?: Clock | undefined;
     dataDir?: string | undefined;
     license?: number | false | undefined;
-    pages?: PageReader | undefined;
+    pages?: PageFetcher | undefined;
     silence?: Partial<JobSilence> | undefined;
   } = {},
 ): Promise<TestServer> {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { startMiner, type RunningMiner } from '../../miner/start.ts';
 import type { JobSilence } from '../../server/miners/miners-backend.service.ts';
-import type { PageReader } from '../../server/browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../server/browser-client/browser-client.service.ts';
 import type { Env } from '../../server/config.ts';
 import type { Clock } from '../../server/kernel/clock.ts';
 import { createLogger } from '../../server/kernel/log.ts';
@@ -47,7 +47,7 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
  * with its own fake Ollama.
  */
 export async function startStack(
-  o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageReader; silence?: Partial<JobSilence>; clock?: Clock } = {},
+  o: { miners?: number; env?: Env; ollama?: FakeOllamaOptions; minerEnv?: Env; pages?: PageFetcher; silence?: Partial<JobSilence>; clock?: Clock } = {},
 ): Promise<Stack> {
   const s = await createTestServer(
     { MINER_HEARTBEAT_INTERVAL: '1', RATE_LIMIT_PER_MINUTE: '100000', ...o.env },

@@ -1,4 +1,4 @@
-import type { PageReader } from '../../browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../browser-client/browser-client.service.ts';
 import type { Clock } from '../../kernel/clock.ts';
 import { AppError } from '../../kernel/errors.ts';
 import { chunkText } from '../chunking/chunker.ts';
@@ -16,7 +16,7 @@ export interface StepDeps {
   documents: DocumentsStore;
   vectors: VectorsStore;
   embed: Embedder;
-  pages?: PageReader | undefined;
+  pages?: PageFetcher | undefined;
   clock: Clock;
   chunking: { sizeTokens: number; overlapTokens: number };
   /** Bounds on reading one upload, which happens in a process of its own. */

@@ -6,7 +6,7 @@ import type { Collection, CollectionSummary } from '../knowledge.types.ts';
 // Who may read a collection, as SQL: shared ones, and the private ones the user owns.
 const readableBy = (userId: string) => or(eq(collections.scope, 'shared'), eq(collections.ownerId, userId));
 
-/** Collections: the only code touching their table. Every read takes the reader, so no query forgets permissions. */
+/** Collections: the only code touching their table. Every read takes the caller, so no query forgets permissions. */
 export function createCollectionsStore(orm: Orm) {
   // Spelled out: inside a subquery drizzle writes ${collections.id} as a bare "id", which would bind to the document's id.
   const counts = {

@@ -16,7 +16,7 @@ export interface ChunkHit {
 
 /**
  * Keyword search over chunks (FTS5, BM25) and loading chunks by id. Both
- * take the collections the reader may see and filter inside the SQL, so a
+ * take the collections the caller may see and filter inside the SQL, so a
  * chunk of another user's private collection is never read at all.
  */
 export function createKeywordStore(sqlite: Sqlite) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageReader } from '../../../server/browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../../server/browser-client/browser-client.service.ts';
 import { AppError } from '../../../server/kernel/errors.ts';
 import type { FetchRequest, FetchResult } from '../../../server/kernel/protocol/browser.ts';
 import { expectedReply, type SeenRequest } from '../../fixtures/ollama/server.ts';
@@ -17,7 +17,7 @@ const promptOf = (r: SeenRequest) => (r.body as Body).messages;
 /** Pages the test serves, by URL; a function may fail or wait. */
 type Site = Record<string, Partial<FetchResult> | ((req: FetchRequest, signal?: AbortSignal) => Promise<FetchResult>)>;
 
-function readerFor(site: Site, asked: string[]): PageReader {
+function readerFor(site: Site, asked: string[]): PageFetcher {
   return {
     async fetchPage(req, o) {
       asked.push(req.url);
@@ -172,7 +172,7 @@ describe('chat with web pages the question links', () => {
 describe('chat with web pages: sidecar down, no miner', () => {
   let st: Stack;
   beforeAll(async () => {
-    // No reader injected: the real client, pointed at a loopback port where no sidecar listens.
+    // No page fetcher injected: the real client, pointed at a loopback port where no sidecar listens.
     st = await startStack({ miners: 0, env: { MINER_QUEUE_SYNC_WAIT_S: '1' } });
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PageReader } from '../../../server/browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../../server/browser-client/browser-client.service.ts';
 import { answerReserve, pageBudgetChars, pageContextMessage, shareBudget, withPageContext } from '../../../server/chat/page-context.ts';
 import { promptWithPages, readPages, urlsIn } from '../../../server/chat/linked-pages.ts';
 import { AppError } from '../../../server/kernel/errors.ts';
@@ -84,7 +84,7 @@ describe('reading pages for a question', () => {
   const signal = new AbortController().signal;
 
   it('keeps going when a page fails, recording why; an error page or an empty one counts as unread', async () => {
-    const reader: PageReader = {
+    const fetcher: PageFetcher = {
       fetchPage: async ({ url }) => {
         if (url.includes('down')) throw new AppError('browser_unavailable', 'the browser service at http://browser:9020 cannot be reached (ENOTFOUND)');
         if (url.includes('missing')) return result(url, { status: 404, text: 'Not Found' });
@@ -92,7 +92,7 @@ describe('reading pages for a question', () => {
         return result(url, { finalUrl: `${url}final`, title: '  Spaced title ' });
       },
     };
-    const pages = await readPages(reader, ['https://ok.test/', 'https://down.test/'], signal);
+    const pages = await readPages(fetcher, ['https://ok.test/', 'https://down.test/'], signal);
     expect(pages).toEqual([
       { source: { kind: 'web', url: 'https://ok.test/', finalUrl: 'https://ok.test/final', title: 'Spaced title' }, text: 'Text' },
       {
@@ -103,22 +103,22 @@ describe('reading pages for a question', () => {
         },
       },
     ]);
-    const odd = await readPages(reader, ['https://missing.test/', 'https://blank.test/'], signal);
+    const odd = await readPages(fetcher, ['https://missing.test/', 'https://blank.test/'], signal);
     expect(odd.map((p) => p.source.error?.code)).toEqual(['page_fetch_failed', 'page_empty']);
     expect(odd.every((p) => p.text === undefined)).toBe(true);
   });
 
   it('throws only when the caller stops', async () => {
     const ac = new AbortController();
-    const reader: PageReader = { fetchPage: async (_req, o) => Promise.reject(o?.signal?.reason ?? new Error('x')) };
+    const fetcher: PageFetcher = { fetchPage: async (_req, o) => Promise.reject(o?.signal?.reason ?? new Error('x')) };
     ac.abort(new Error('stopped'));
-    await expect(readPages(reader, ['https://a.test/'], ac.signal)).rejects.toThrow('stopped');
+    await expect(readPages(fetcher, ['https://a.test/'], ac.signal)).rejects.toThrow('stopped');
   });
 
-  it('leaves a question without URLs, or a server without a reader, as it is', async () => {
+  it('leaves a question without URLs, or a server without a page fetcher, as it is', async () => {
     const history = [{ role: 'user' as const, content: 'no links here' }];
-    const reader: PageReader = { fetchPage: async () => Promise.reject(new Error('not called')) };
-    expect(await promptWithPages(reader, history, 4096, signal)).toEqual({ messages: history, sources: [] });
+    const fetcher: PageFetcher = { fetchPage: async () => Promise.reject(new Error('not called')) };
+    expect(await promptWithPages(fetcher, history, 4096, signal)).toEqual({ messages: history, sources: [] });
     const linked = [{ role: 'user' as const, content: 'read https://a.test/' }];
     expect(await promptWithPages(undefined, linked, 4096, signal)).toEqual({ messages: linked, sources: [] });
   });

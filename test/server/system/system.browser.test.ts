@@ -1,7 +1,7 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMiner, type RunningMiner } from '../../../miner/start.ts';
-import type { PageReader } from '../../../server/browser-client/browser-client.service.ts';
+import type { PageFetcher } from '../../../server/browser-client/browser-client.service.ts';
 import { AppError } from '../../../server/kernel/errors.ts';
 import { createLogger } from '../../../server/kernel/log.ts';
 import { VERSION } from '../../../server/version.ts';
@@ -15,7 +15,7 @@ const LAST_ANSWER = '[data-testid="messages"] > article[data-role="assistant"]:l
 
 // Pages are read in-process here: this file is about what the UI shows. The
 // real sidecar is exercised in test/e2e/browser-chat.e2e.test.ts.
-const pages: PageReader = {
+const pages: PageFetcher = {
   async fetchPage({ url }) {
     const base = { url, status: 200, textTruncated: false, links: [], blocked: [], bytes: 10, elapsedMs: 1 };
     if (url === 'https://docs.test/guide')
