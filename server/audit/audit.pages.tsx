@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { callerOf } from '../http/middleware/guards.ts';
 import type { AppEnv } from '../http/types.ts';
-import { AppError } from '../kernel/errors.ts';
+import { parseForm } from '../ui/forms.ts';
 import { pageAdmin } from '../ui/guards.ts';
 import { AuditPage } from './audit.page.tsx';
 import { auditForm } from './audit.schemas.ts';
@@ -12,9 +12,7 @@ import { publicAuditEntry } from './audit.views.ts';
 /** `/admin/audit`: the audit log with filters (admins only). */
 export function auditPages(audit: AuditService) {
   return new Hono<AppEnv>().use(pageAdmin).get('/', (c) => {
-    const r = auditForm.safeParse(c.req.query());
-    if (!r.success) throw new AppError('validation_failed', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const q = r.data;
+    const q = parseForm(auditForm, c.req.query());
     const entries = audit.list({
       action: q.action || undefined,
       outcome: q.outcome || undefined,

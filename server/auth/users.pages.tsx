@@ -3,12 +3,11 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { describeReset } from './account.service.ts';
 import type { Identity } from './identity.service.ts';
-import { statusOf } from '../http/errors.ts';
 import { actorOf, callerOf } from '../http/middleware/guards.ts';
 import { email, name, role } from './identity.schemas.ts';
 import type { AppEnv } from '../http/types.ts';
-import { AppError, isAppError } from '../kernel/errors.ts';
 import { UsersPage } from './users.page.tsx';
+import { formAction, parseForm } from '../ui/forms.ts';
 import { pageAdmin } from '../ui/guards.ts';
 
 const createForm = z.object({
@@ -29,26 +28,14 @@ type UsersExtra = { error?: string; info?: string; link?: { label: string; url: 
 export function usersPages(identity: Identity) {
   const users = (c: Context<AppEnv>, extra: UsersExtra = {}, status = 200) =>
     c.html(<UsersPage caller={callerOf(c)} users={identity.users.list()} {...extra} />, status as 200);
-  const attempt = async (c: Context<AppEnv>, action: () => Promise<UsersExtra> | UsersExtra) => {
-    try {
-      return users(c, await action());
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      return users(c, { error: err.message }, statusOf(err.code));
-    }
-  };
-  const parse = <S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> => {
-    const r = schema.safeParse(raw);
-    if (!r.success) throw new AppError('validation_failed', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    return r.data;
-  };
+  const attempt = formAction<Pick<UsersExtra, 'link'>>(users);
 
   return new Hono<AppEnv>()
     .use(pageAdmin)
     .get('/', (c) => users(c))
     .post('/', (c) =>
       attempt(c, async () => {
-        const form = parse(createForm, await c.req.parseBody());
+        const form = parseForm(createForm, await c.req.parseBody());
         const { user, inviteUrl } = await identity.users.create(form, actorOf(callerOf(c)), c.get('ip'));
         return inviteUrl
           ? { link: { label: `Invite link for ${user.email} (valid 72 hours, works once):`, url: inviteUrl } }
@@ -57,7 +44,7 @@ export function usersPages(identity: Identity) {
     )
     .post('/:id', (c) =>
       attempt(c, async () => {
-        const form = parse(updateForm, await c.req.parseBody());
+        const form = parseForm(updateForm, await c.req.parseBody());
         const user = identity.users.update(c.req.param('id'), form, actorOf(callerOf(c)), c.get('ip'));
         return { info: `Updated ${user.email}: ${user.role}, ${user.status}.` };
       }),
