@@ -35,6 +35,8 @@ export function fakeSession(id: string, userId = 'u-1'): Session {
     revokedAt: null,
     ip: null,
     userAgent: null,
+    method: 'password',
+    recheckAt: null,
   };
 }
 

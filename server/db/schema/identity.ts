@@ -55,6 +55,12 @@ export const sessions = sqliteTable(
     revokedAt: ms('revoked_at'),
     ip: text('ip'),
     userAgent: text('user_agent'),
+    /** How the session was signed in: a local or directory password, or OpenID Connect. */
+    method: text('method', { enum: ['password', 'ldap', 'oidc'] })
+      .notNull()
+      .default('password'),
+    /** Directory sessions end here so group rules are checked again (null: only the usual limits). */
+    recheckAt: ms('recheck_at'),
   },
   (t) => [index('sessions_user').on(t.userId)],
 );

@@ -1,6 +1,7 @@
 /** The drizzle schema of the whole database, one file per domain. */
 export * from './meta.ts';
 export * from './identity.ts';
+export * from './sign-in.ts';
 export * from './license.ts';
 export * from './miners.ts';
 export * from './chat.ts';
