@@ -17,7 +17,7 @@ export const REQUIRED_SECRETS = ['SESSION_SECRET', 'DB_ENCRYPTION_KEY', 'MINER_E
 export const OPTIONAL_SECRETS = ['ONSITE_BOOTSTRAP_TOKEN', 'METRICS_TOKEN'] as const;
 
 /** Credentials for other systems: never printed, but not ours to generate, so not held to our rules. */
-export const EXTERNAL_SECRETS = ['OPENAI_API_KEY'] as const;
+export const EXTERNAL_SECRETS = ['OPENAI_API_KEY', 'OIDC_CLIENT_SECRET', 'LDAP_BIND_PASSWORD'] as const;
 
 /**
  * Comma-separated lists of retired secrets, each held to the rules of a
@@ -92,6 +92,31 @@ const addressList = z
     }
   });
 
+// A comma-separated list of directory group names (OIDC group claims, LDAP group CNs or DNs); empty: none.
+const groupList = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(/[,\r\n]+/)
+      .map((g) => g.trim())
+      .filter(Boolean),
+  );
+const claimName = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .refine((v) => /^[A-Za-z0-9_:./-]{1,100}$/.test(v), 'must be a claim name (letters, digits and _ : . / -)');
+const attributeName = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .refine((v) => /^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(v), 'must be an LDAP attribute name');
+const ldapUrl = optionalString.refine(
+  (v) => v === undefined || (URL.canParse(v) && /^ldaps?:$/.test(new URL(v).protocol)),
+  'must be an ldap:// or ldaps:// URL',
+);
+
 // One schema per variable: each is checked on its own, so a start-up error
 // lists every bad key at once rather than stopping at the first.
 const fields = {
@@ -144,6 +169,43 @@ const fields = {
   ORCH_MODEL_BACKEND: z.enum(['miners', 'openai']).default('miners'),
   OPENAI_BASE_URL: optionalString.refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL'),
   OPENAI_API_KEY: optionalString,
+  // Enterprise sign-in (server/auth/sso-*, server/auth/ldap-*): OpenID Connect, LDAP, MFA and local sign-in.
+  OIDC_ISSUER_URL: optionalString.refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL'),
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_SCOPES: z.string().default('openid email profile'),
+  OIDC_DISPLAY_NAME: z.string().trim().min(1).max(60).default('single sign-on'),
+  OIDC_EMAIL_CLAIM: claimName('email'),
+  OIDC_NAME_CLAIM: claimName('name'),
+  OIDC_GROUPS_CLAIM: claimName('groups'),
+  OIDC_ADMIN_GROUPS: groupList,
+  OIDC_ALLOWED_GROUPS: groupList, // empty: everyone the provider signs in
+  OIDC_USERINFO: flag, // also read claims from the userinfo endpoint
+  OIDC_DISCOVERY_FILE: optionalString, // air-gapped: the provider's metadata, instead of discovery
+  OIDC_JWKS_FILE: optionalString, // air-gapped: the provider's signing keys, instead of its jwks_uri
+  OIDC_CLOCK_SKEW_S: int(30, 0, 300),
+  // Directory sessions (OIDC, LDAP) end after this so group rules are checked again at the next sign-in.
+  SSO_RECHECK_MINUTES: int(60, 5, 24 * 60),
+  LDAP_URL: ldapUrl,
+  LDAP_CA_FILE: optionalString,
+  LDAP_ALLOW_PLAINTEXT: flag,
+  LDAP_BIND_DN: optionalString,
+  LDAP_BIND_PASSWORD: optionalString,
+  LDAP_USER_BASE: optionalString,
+  LDAP_USER_FILTER: z.string().default('(|(uid={login})(mail={login})(sAMAccountName={login})(userPrincipalName={login}))'),
+  LDAP_EMAIL_ATTRIBUTE: attributeName('mail'),
+  LDAP_NAME_ATTRIBUTE: attributeName('cn'),
+  LDAP_GROUP_BASE: optionalString,
+  LDAP_GROUP_MEMBERSHIP: z.enum(['memberOf', 'search', 'nested']).default('memberOf'),
+  LDAP_GROUP_FILTER: z.string().default('(|(member={dn})(uniqueMember={dn}))'),
+  // An entry that matches this is a disabled account (AD's ACCOUNTDISABLE bit, OpenLDAP ppolicy's lock).
+  LDAP_DISABLED_FILTER: z.string().default('(|(userAccountControl:1.2.840.113556.1.4.803:=2)(pwdAccountLockedTime=*))'),
+  LDAP_ADMIN_GROUPS: groupList,
+  LDAP_ALLOWED_GROUPS: groupList,
+  LDAP_TIMEOUT_S: int(5, 1, 60),
+  LDAP_SYNC_MINUTES: int(60, 0, 7 * 24 * 60), // 0: no periodic sync (onsite admin ldap-sync still works)
+  MFA_REQUIRED: z.enum(['admins', 'all', 'off']).default('admins'),
+  LOCAL_LOGIN: z.enum(['all', 'admins', 'off']).default('all'),
 };
 
 type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
@@ -168,7 +230,28 @@ function crossFieldProblems(c: Partial<Fields>): string[] {
   if (c.NO_EXTERNAL_EGRESS && c.BROWSER_SERVICE_URL && isIP(urlHost(c.BROWSER_SERVICE_URL)) && !isLoopbackOrPrivate(urlHost(c.BROWSER_SERVICE_URL))) {
     problems.push('BROWSER_SERVICE_URL: NO_EXTERNAL_EGRESS=1 allows only loopback or private addresses');
   }
+  problems.push(...signInProblems(c));
   if (Boolean(c.TLS_CERT_PATH) !== Boolean(c.TLS_KEY_PATH)) problems.push('TLS_CERT_PATH: TLS_CERT_PATH and TLS_KEY_PATH must be set together');
+  return problems;
+}
+
+// OIDC and LDAP settings that only make sense together.
+function signInProblems(c: Partial<Fields>): string[] {
+  const problems: string[] = [];
+  const oidc = Boolean(c.OIDC_ISSUER_URL || c.OIDC_CLIENT_ID || c.OIDC_DISCOVERY_FILE);
+  if (oidc && !c.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID: required with OIDC_ISSUER_URL');
+  if (oidc && !c.OIDC_ISSUER_URL) problems.push('OIDC_ISSUER_URL: required with OIDC_CLIENT_ID');
+  if (c.OIDC_JWKS_FILE && !c.OIDC_DISCOVERY_FILE)
+    problems.push('OIDC_JWKS_FILE: needs OIDC_DISCOVERY_FILE (an air-gapped site has neither discovery nor key fetching)');
+  if (c.OIDC_SCOPES !== undefined && oidc && !c.OIDC_SCOPES.split(/\s+/).includes('openid')) problems.push('OIDC_SCOPES: must include openid');
+  if (c.LDAP_URL) {
+    for (const key of ['LDAP_USER_BASE'] as const) if (!c[key]) problems.push(`${key}: required with LDAP_URL`);
+    if (Boolean(c.LDAP_BIND_DN) !== Boolean(c.LDAP_BIND_PASSWORD)) problems.push('LDAP_BIND_DN: LDAP_BIND_DN and LDAP_BIND_PASSWORD must be set together');
+    if (!c.LDAP_USER_FILTER?.includes('{login}')) problems.push('LDAP_USER_FILTER: must contain {login}');
+    if (c.LDAP_GROUP_MEMBERSHIP !== 'memberOf' && !c.LDAP_GROUP_BASE) problems.push('LDAP_GROUP_BASE: required with LDAP_GROUP_MEMBERSHIP=search or nested');
+  }
+  if (c.LOCAL_LOGIN !== undefined && c.LOCAL_LOGIN !== 'all' && !oidc && !c.LDAP_URL)
+    problems.push('LOCAL_LOGIN: admins or off needs OIDC_ISSUER_URL or LDAP_URL (otherwise nobody could sign in)');
   return problems;
 }
 

@@ -51,6 +51,22 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   not_yet_valid: 400,
   superseded: 400,
   seats_exceeded: 409,
+  // Enterprise sign-in: no provider configured; a flow that failed its checks (state, nonce,
+  // signature, expiry); a directory user outside the allowed groups; an email that belongs to a
+  // local account no admin has linked; a directory that does not answer in time; local sign-in
+  // limited by LOCAL_LOGIN.
+  sso_not_configured: 404,
+  sso_failed: 401,
+  sso_not_allowed: 403,
+  identity_unlinked: 409,
+  directory_unreachable: 503,
+  local_login_disabled: 403,
+  // MFA: a password sign-in that now needs its second factor; a wrong or reused code; an account
+  // that must enrol before anything else; an enrolment step out of order.
+  mfa_required: 401,
+  mfa_invalid: 401,
+  mfa_enrolment_required: 403,
+  mfa_state: 409,
   license_read_only: 403,
   model_unknown: 404,
   model_disabled: 409,

@@ -68,7 +68,17 @@ export type ServerErrorCode =
   | 'no_embedding_model'
   | 'embedding_dimension_mismatch'
   | 'document_too_long'
-  | 'document_not_ready';
+  | 'document_not_ready'
+  | 'sso_not_configured'
+  | 'sso_failed'
+  | 'sso_not_allowed'
+  | 'identity_unlinked'
+  | 'directory_unreachable'
+  | 'local_login_disabled'
+  | 'mfa_required'
+  | 'mfa_invalid'
+  | 'mfa_enrolment_required'
+  | 'mfa_state';
 
 /** Why an activation code (licenses/activation-code.ts) or a request code (licenses/request-code.ts) was refused. */
 export const LICENSE_ERROR_CODES = [
