@@ -52,12 +52,25 @@ export function SetupPage({
 }
 
 /** The sign-in form. */
-export function LoginPage({ error, email, info, next }: { error?: string; email?: string; info?: string; next?: string }) {
+/** A single sign-on button on the sign-in page: the provider's name, and where it starts. */
+export interface SsoButton {
+  displayName: string;
+  href: string;
+}
+
+export function LoginPage({ error, email, info, next, sso }: { error?: string; email?: string; info?: string; next?: string; sso?: SsoButton | undefined }) {
   return (
     <Layout title="Sign in">
       <section class="card">
         <h1>Sign in</h1>
         <Notice error={error} info={info} />
+        {sso ? (
+          <p>
+            <a class="button" href={sso.href} data-testid="sso-login">
+              Sign in with {sso.displayName}
+            </a>
+          </p>
+        ) : null}
         <form method="post" action="/login" class="stack" data-testid="login-form">
           <input type="hidden" name="next" value={next ?? '/'} />
           <Field label="Email" name="email" type="email" value={email} autocomplete="username" />

@@ -4,6 +4,8 @@ import type { Clock } from '../kernel/clock.ts';
 import { createAccountService } from './account.service.ts';
 import { createDirectoryAccounts } from './directory-accounts.service.ts';
 import { createIdentitiesStore } from './identities.store.ts';
+import { createOidc, type OidcSettings, type OidcSettingsView } from './oidc.service.ts';
+import type { Log } from '../kernel/log.ts';
 import { createKeyService } from './keys.service.ts';
 import { createKeysStore } from './keys.store.ts';
 import { createLoginService } from './login.service.ts';
@@ -26,6 +28,23 @@ export interface IdentitySettings {
   baseUrl: string;
   /** Minutes a directory (OIDC, LDAP) session lasts before the directory is asked again. */
   recheckMinutes: number;
+  /** LOCAL_LOGIN: which local accounts may sign in with a local password once a directory is configured. */
+  localLogin: 'all' | 'admins' | 'off';
+  /** MFA_REQUIRED: who must have a second factor on a local account. */
+  mfaRequired: 'admins' | 'all' | 'off';
+  /** OpenID Connect, when OIDC_ISSUER_URL is set. */
+  oidc?: OidcSettings | undefined;
+  log?: Log | undefined;
+}
+
+/** The sign-in settings as admins see them. */
+export interface SignInSettingsView {
+  localLogin: IdentitySettings['localLogin'];
+  /** What LOCAL_LOGIN amounts to now (off acts as admins while no admin has a directory identity). */
+  localLoginEffective: IdentitySettings['localLogin'];
+  mfaRequired: IdentitySettings['mfaRequired'];
+  recheckMinutes: number;
+  oidc?: OidcSettingsView | undefined;
 }
 
 /** Builds the identity services (setup, sign-in, sessions, accounts, keys) from their stores; each records to the audit log. */
@@ -41,10 +60,21 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
   const login = createLoginService({ users, throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }), sessions, audit });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
   const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
+  const oidc = s.oidc ? createOidc({ settings: s.oidc, directory, audit, clock, log: s.log }) : undefined;
   return {
     audit,
     sessions,
     directory,
+    oidc,
+    /** How people sign in here, for the admin page: never a secret. */
+    signInSettings: (): SignInSettingsView => ({
+      localLogin: s.localLogin,
+      // LOCAL_LOGIN=off never locks everyone out: while no admin can sign in through a directory, local admins still can.
+      localLoginEffective: s.localLogin === 'off' && !directory.hasDirectoryAdmin() ? 'admins' : s.localLogin,
+      mfaRequired: s.mfaRequired,
+      recheckMinutes: s.recheckMinutes,
+      oidc: oidc?.describe(),
+    }),
     login,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
     users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),
