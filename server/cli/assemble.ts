@@ -88,8 +88,10 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
       maxHours: config.SESSION_MAX_HOURS,
       baseUrl: config.APP_BASE_URL,
+      mfaRequired: config.MFA_REQUIRED,
     },
     createSeatPolicy(licenseStore),
+    secrets,
   );
   const license = createLicenseService({
     store: licenseStore,
