@@ -74,12 +74,14 @@ describe('MFA_REQUIRED', () => {
     await expectRestricted(s, user);
     await enrolMfa(user, clock.now);
     await expectFree(user);
+    expect(s.identity.mfa.status(s.identity.users.list()[1]!).enabled).toBe(true);
   });
 
   it('off: nobody is held', async () => {
     s = await createTestServer({ MFA_REQUIRED: 'off' });
     const admin = await claimAdmin(s);
     await expectFree(admin);
+    expect((await admin.get('/api/users')).status).toBe(200);
   });
 
   it('API keys are not held, and a reset puts the admin back under the policy at the next sign-in', async () => {
