@@ -42,6 +42,9 @@ const RECOVERY_CODES = 10;
 const SECRET_BYTES = 20; // RFC 4226's recommended 160 bits, the HMAC-SHA-1 block it was made for
 
 const secretName = (userId: string) => `auth.totp:${userId}`;
+// Codes have a counter of their own in the sign-in throttle: a right password clears the
+// password's counter, and must not give whoever knows it fresh guesses at the code.
+const throttleAccount = (email: string) => `mfa:${email}`;
 // Recovery codes are typed by hand: case, spaces and dashes do not matter.
 const normalize = (code: string) => code.replace(/[\s-]/g, '').toLowerCase();
 const newRecoveryCode = () => {
@@ -119,7 +122,7 @@ export function createMfaService(deps: {
    * `too_many_attempts`. A recovery code used is audited.
    */
   const checkCode = (user: Pick<User, 'id' | 'email'>, code: string, ip: string | undefined, purpose: CodePurpose): 'totp' | 'recovery' => {
-    const attempt = throttle.begin(user.email, ip);
+    const attempt = throttle.begin(throttleAccount(user.email), ip);
     const kind = matches(user.id, code);
     if (!kind) {
       audit.record({ actor: actorOf(user), action: purpose, outcome: 'failure', ip, details: { reason: 'mfa_invalid' } });
@@ -235,6 +238,7 @@ export function createMfaService(deps: {
         if (!user) throw new AppError('not_found', 'no such user');
         if (!store.factor(userId)) throw new AppError('mfa_state', `${user.email} has no two-step sign-in to reset`);
         forget(userId);
+        throttle.unlock(throttleAccount(user.email));
         const sessionsRevoked = sessions.revokeAll(userId);
         audit.record({ actor, action: 'mfa.reset', target: userId, ip, details: { email: user.email, sessionsRevoked } });
         return { sessionsRevoked };

@@ -97,19 +97,26 @@ describe('TOTP enrolment and sign-in', () => {
     expect(codeOf(await c.post('/api/auth/login/mfa', { challenge: 'not-a-challenge', code: factor.code() }))).toBe('token_invalid');
   });
 
-  it('wrong codes count in the sign-in throttle', async () => {
+  it('wrong codes count in the sign-in throttle, and a right password does not clear them', async () => {
     const clock = testClock();
     s = await createTestServer({ MFA_REQUIRED: 'off' }, { clock: clock.now });
     const factor = await enrolMfa(await claimAdmin(s), clock.now);
     clock.advance(STEP);
     const c = new TestClient(s.app);
-    const challenge = (await c.post('/api/auth/login', { email: 'admin@example.test', password: PASSWORD })).body.challenge;
-    for (let i = 0; i < 3; i++) await c.post('/api/auth/login/mfa', { challenge, code: '000000' });
-    const held = await c.post('/api/auth/login/mfa', { challenge, code: factor.code() });
+    const challenge = async () => (await c.post('/api/auth/login', { email: 'admin@example.test', password: PASSWORD })).body.challenge;
+    const first = await challenge();
+    for (let i = 0; i < 3; i++) expect(codeOf(await c.post('/api/auth/login/mfa', { challenge: first, code: '000000' }))).toBe('mfa_invalid');
+    const held = await c.post('/api/auth/login/mfa', { challenge: first, code: factor.code() });
     expect(held.status).toBe(429);
     expect(codeOf(held)).toBe('too_many_attempts');
-    // The password sign-in of the same account from the same address waits too.
-    expect(codeOf(await c.post('/api/auth/login', { email: 'admin@example.test', password: PASSWORD }))).toBe('too_many_attempts');
+    expect(held.headers.get('retry-after')).toBe('5');
+    // The password is still right, but a fresh challenge gets no fresh guesses.
+    const second = await challenge();
+    expect(second).toEqual(expect.any(String));
+    expect(codeOf(await c.post('/api/auth/login/mfa', { challenge: second, code: factor.code() }))).toBe('too_many_attempts');
+    clock.advance(5_000);
+    expect((await c.post('/api/auth/login/mfa', { challenge: second, code: factor.code() })).status).toBe(200);
+    expect(audit(s, 'auth.lockout')).toHaveLength(1);
   });
 
   it('a recovery code signs in once, audited', async () => {
