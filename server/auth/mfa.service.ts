@@ -3,12 +3,12 @@ import QRCode from 'qrcode';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
-import { sha256Hex } from '../kernel/secrets.ts';
 import type { SecretsService } from '../secrets/secrets.service.ts';
 import type { CallerSession, CallerUser } from './caller.types.ts';
 import type { User } from './identity.types.ts';
 import type { MfaStore } from './mfa.store.ts';
 import type { MfaPolicy } from './mfa.types.ts';
+import { newRecoveryCodes, normalizeCode, recoveryCodeHash } from './recovery-codes.ts';
 import type { SessionService } from './sessions.service.ts';
 import type { SignInThrottle } from './sign-in-throttle.service.ts';
 import { base32Decode, base32Encode, otpauthUri, verifyTotp } from './totp.ts';
@@ -38,19 +38,12 @@ export interface MfaStatus {
 /** What a code was checked for: the audit action of a wrong one. */
 export type CodePurpose = 'auth.login' | 'mfa.disable' | 'mfa.recovery_codes';
 
-const RECOVERY_CODES = 10;
 const SECRET_BYTES = 20; // RFC 4226's recommended 160 bits, the HMAC-SHA-1 block it was made for
 
 const secretName = (userId: string) => `auth.totp:${userId}`;
 // Codes have a counter of their own in the sign-in throttle: a right password clears the
 // password's counter, and must not give whoever knows it fresh guesses at the code.
 const throttleAccount = (email: string) => `mfa:${email}`;
-// Recovery codes are typed by hand: case, spaces and dashes do not matter.
-const normalize = (code: string) => code.replace(/[\s-]/g, '').toLowerCase();
-const newRecoveryCode = () => {
-  const raw = base32Encode(randomBytes(7)).slice(0, 10).toLowerCase(); // 50 random bits
-  return `${raw.slice(0, 5)}-${raw.slice(5)}`;
-};
 
 /**
  * TOTP second factors of local accounts: enrolment with a confirmation
@@ -86,10 +79,10 @@ export function createMfaService(deps: {
 
   // New codes replace the old ones; only their hashes are kept, the codes are shown once.
   const issueRecoveryCodes = (userId: string): string[] => {
-    const codes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
+    const codes = newRecoveryCodes();
     store.replaceRecoveryCodes(
       userId,
-      codes.map((c) => ({ id: randomUUID(), codeHash: sha256Hex(normalize(c)) })),
+      codes.map((c) => ({ id: randomUUID(), codeHash: recoveryCodeHash(c) })),
       new Date(clock()),
     );
     return codes;
@@ -97,12 +90,12 @@ export function createMfaService(deps: {
 
   // A six-digit code is a TOTP (accepted once per step); anything else is tried as a recovery code.
   const matches = (userId: string, code: string): 'totp' | 'recovery' | undefined => {
-    const typed = normalize(code);
+    const typed = normalizeCode(code);
     if (/^\d{6}$/.test(typed)) {
       const step = verifyTotp(secretOf(userId), typed, clock());
       return step !== undefined && store.advanceStep(userId, step) ? 'totp' : undefined;
     }
-    return typed.length > 0 && typed.length <= 64 && store.useRecoveryCode(userId, sha256Hex(typed), new Date(clock())) ? 'recovery' : undefined;
+    return typed.length > 0 && typed.length <= 64 && store.useRecoveryCode(userId, recoveryCodeHash(typed), new Date(clock())) ? 'recovery' : undefined;
   };
 
   const mustBeEnabled = (userId: string) => {
@@ -193,7 +186,7 @@ export function createMfaService(deps: {
       return store.transaction(() => {
         const f = store.factor(user.id);
         if (!f || f.confirmedAt) throw new AppError('mfa_state', 'no enrolment is under way; start one first');
-        const step = verifyTotp(secretOf(user.id), normalize(code), clock());
+        const step = verifyTotp(secretOf(user.id), normalizeCode(code), clock());
         if (step === undefined) throw new AppError('mfa_invalid', 'that code is not right; check the time on your device and type the code the app shows now');
         // The confirming code's step counts as used: it cannot sign in afterwards.
         store.confirm(user.id, new Date(clock()), step);
