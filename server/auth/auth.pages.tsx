@@ -69,7 +69,10 @@ export function authPages(identity: Identity) {
       const form = loginForm.parse(await c.req.parseBody());
       try {
         const r = await identity.login.login(form.email, form.password, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
-        if (r.mfaRequired) return c.html(<MfaCodePage challenge={r.challenge} next={safeNext(form.next)} />);
+        if (r.mfaRequired) {
+          c.header('cache-control', 'no-store'); // the page holds the challenge
+          return c.html(<MfaCodePage challenge={r.challenge} next={safeNext(form.next)} />);
+        }
         writeSessionCookie(c, r.token, identity.sessions.cookieMaxAge(r.session));
         return c.redirect(safeNext(form.next), 303);
       } catch (err) {

@@ -15,7 +15,13 @@ async function form(server: TestServer, path: string, fields: Record<string, str
   const headers: Record<string, string> = { origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' };
   if (client?.cookie) headers.cookie = client.cookie;
   const res = await server.app.request(`${ORIGIN}${path}`, { method: 'POST', headers, body: body.toString(), redirect: 'manual' });
-  return { status: res.status, location: res.headers.get('location'), cookie: res.headers.get('set-cookie'), html: await res.text() };
+  return {
+    status: res.status,
+    location: res.headers.get('location'),
+    cookie: res.headers.get('set-cookie'),
+    cache: res.headers.get('cache-control'),
+    html: await res.text(),
+  };
 }
 
 const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
@@ -29,6 +35,7 @@ describe('MFA pages', () => {
     const step1 = await form(s, '/login', { email: 'admin@example.test', password: PASSWORD, next: '/profile' });
     expect(step1.status).toBe(200);
     expect(step1.cookie).toBeNull();
+    expect(step1.cache).toBe('no-store');
     expect(step1.html).toContain('autocomplete="one-time-code"');
     expect(step1.html).toContain('action="/login/mfa"');
     const challenge = hidden(step1.html, 'challenge')!;
