@@ -7,11 +7,21 @@ import { publicUser, type UserView } from './identity.views.ts';
 import type { SignInThrottle } from './sign-in-throttle.service.ts';
 import type { UsersStore } from './users.store.ts';
 import type { User } from './identity.types.ts';
+import type { PendingSignIn } from './mfa.types.ts';
 
 /** Where a sign-in comes from. */
 export interface LoginMeta {
   ip?: string | undefined;
   userAgent?: string | undefined;
+}
+
+/** A password sign-in: a session, or (with MFA) a challenge to finish with a code. */
+export type LoginResult = { mfaRequired?: undefined; user: UserView; token: string; session: CallerSession } | ({ mfaRequired: true } & PendingSignIn);
+
+/** The second factor as sign-in sees it: whether a user has one, and the challenge that awaits its code. */
+export interface SecondFactorPort {
+  enabled(userId: string): boolean;
+  issue(userId: string, meta: LoginMeta): PendingSignIn;
 }
 
 /** What a password is being checked for: the audit action of a wrong one. */
@@ -25,7 +35,14 @@ const INVALID = 'email or password is incorrect';
  * way); unknown emails are throttled the same way, so a wait says nothing
  * about whether an account exists.
  */
-export function createLoginService(deps: { users: UsersStore; throttle: SignInThrottle; sessions: SessionService; audit: AuditService }) {
+export function createLoginService(deps: {
+  users: UsersStore;
+  throttle: SignInThrottle;
+  sessions: SessionService;
+  audit: AuditService;
+  /** Accounts with a second factor get a challenge instead of a session; without it, none is asked. */
+  secondFactor?: SecondFactorPort;
+}) {
   const { users, throttle, sessions, audit } = deps;
 
   return {
@@ -53,12 +70,17 @@ export function createLoginService(deps: { users: UsersStore; throttle: SignInTh
       return user;
     },
 
-    async login(email: string, password: string, meta: LoginMeta): Promise<{ user: UserView; token: string; session: CallerSession }> {
+    /**
+     * Signs in with a password: a session, or, when the account has a
+     * second factor, a challenge to finish with a code (no session yet).
+     */
+    async login(email: string, password: string, meta: LoginMeta): Promise<LoginResult> {
       const user = await this.checkPassword(email, password, meta.ip, 'auth.login');
       if (user.status !== 'active') {
         audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', outcome: 'failure', ip: meta.ip, details: { reason: 'deactivated' } });
         throw new AppError('forbidden', 'this account is deactivated; ask an admin');
       }
+      if (deps.secondFactor?.enabled(user.id)) return { mfaRequired: true, ...deps.secondFactor.issue(user.id, meta) };
       const { token, session } = sessions.create(user.id, meta);
       audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', ip: meta.ip });
       return { user: publicUser(user), token, session };
