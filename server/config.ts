@@ -92,6 +92,9 @@ const addressList = z
     }
   });
 
+// Compose passes an unset variable as an empty string: for these, empty means the default.
+const emptyIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 // A comma-separated list of directory group names (OIDC group claims, LDAP group CNs or DNs); empty: none.
 const groupList = z
   .string()
@@ -103,15 +106,19 @@ const groupList = z
       .filter(Boolean),
   );
 const claimName = (def: string) =>
-  z
-    .string()
-    .default(def)
-    .refine((v) => /^[A-Za-z0-9_:./-]{1,100}$/.test(v), 'must be a claim name (letters, digits and _ : . / -)');
+  emptyIsUnset(
+    z
+      .string()
+      .default(def)
+      .refine((v) => /^[A-Za-z0-9_:./-]{1,100}$/.test(v), 'must be a claim name (letters, digits and _ : . / -)'),
+  );
 const attributeName = (def: string) =>
-  z
-    .string()
-    .default(def)
-    .refine((v) => /^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(v), 'must be an LDAP attribute name');
+  emptyIsUnset(
+    z
+      .string()
+      .default(def)
+      .refine((v) => /^[A-Za-z][A-Za-z0-9-]{0,63}$/.test(v), 'must be an LDAP attribute name'),
+  );
 const ldapUrl = optionalString.refine(
   (v) => v === undefined || (URL.canParse(v) && /^ldaps?:$/.test(new URL(v).protocol)),
   'must be an ldap:// or ldaps:// URL',
@@ -173,8 +180,8 @@ const fields = {
   OIDC_ISSUER_URL: optionalString.refine((v) => v === undefined || (URL.canParse(v) && /^https?:$/.test(new URL(v).protocol)), 'must be an http(s) URL'),
   OIDC_CLIENT_ID: optionalString,
   OIDC_CLIENT_SECRET: optionalString,
-  OIDC_SCOPES: z.string().default('openid email profile'),
-  OIDC_DISPLAY_NAME: z.string().trim().min(1).max(60).default('single sign-on'),
+  OIDC_SCOPES: emptyIsUnset(z.string().default('openid email profile')),
+  OIDC_DISPLAY_NAME: emptyIsUnset(z.string().trim().min(1).max(60).default('single sign-on')),
   OIDC_EMAIL_CLAIM: claimName('email'),
   OIDC_NAME_CLAIM: claimName('name'),
   OIDC_GROUPS_CLAIM: claimName('groups'),
@@ -192,20 +199,20 @@ const fields = {
   LDAP_BIND_DN: optionalString,
   LDAP_BIND_PASSWORD: optionalString,
   LDAP_USER_BASE: optionalString,
-  LDAP_USER_FILTER: z.string().default('(|(uid={login})(mail={login})(sAMAccountName={login})(userPrincipalName={login}))'),
+  LDAP_USER_FILTER: emptyIsUnset(z.string().default('(|(uid={login})(mail={login})(sAMAccountName={login})(userPrincipalName={login}))')),
   LDAP_EMAIL_ATTRIBUTE: attributeName('mail'),
   LDAP_NAME_ATTRIBUTE: attributeName('cn'),
   LDAP_GROUP_BASE: optionalString,
-  LDAP_GROUP_MEMBERSHIP: z.enum(['memberOf', 'search', 'nested']).default('memberOf'),
-  LDAP_GROUP_FILTER: z.string().default('(|(member={dn})(uniqueMember={dn}))'),
+  LDAP_GROUP_MEMBERSHIP: emptyIsUnset(z.enum(['memberOf', 'search', 'nested']).default('memberOf')),
+  LDAP_GROUP_FILTER: emptyIsUnset(z.string().default('(|(member={dn})(uniqueMember={dn}))')),
   // An entry that matches this is a disabled account (AD's ACCOUNTDISABLE bit, OpenLDAP ppolicy's lock).
-  LDAP_DISABLED_FILTER: z.string().default('(|(userAccountControl:1.2.840.113556.1.4.803:=2)(pwdAccountLockedTime=*))'),
+  LDAP_DISABLED_FILTER: emptyIsUnset(z.string().default('(|(userAccountControl:1.2.840.113556.1.4.803:=2)(pwdAccountLockedTime=*))')),
   LDAP_ADMIN_GROUPS: groupList,
   LDAP_ALLOWED_GROUPS: groupList,
   LDAP_TIMEOUT_S: int(5, 1, 60),
   LDAP_SYNC_MINUTES: int(60, 0, 7 * 24 * 60), // 0: no periodic sync (onsite admin ldap-sync still works)
-  MFA_REQUIRED: z.enum(['admins', 'all', 'off']).default('admins'),
-  LOCAL_LOGIN: z.enum(['all', 'admins', 'off']).default('all'),
+  MFA_REQUIRED: emptyIsUnset(z.enum(['admins', 'all', 'off']).default('admins')),
+  LOCAL_LOGIN: emptyIsUnset(z.enum(['all', 'admins', 'off']).default('all')),
 };
 
 type Fields = { [K in keyof typeof fields]: z.infer<(typeof fields)[K]> };
