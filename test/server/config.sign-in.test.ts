@@ -80,3 +80,24 @@ describe('sign-in configuration', () => {
     expect(printed).not.toContain('the-bind-password');
   });
 });
+
+describe('sign-in configuration from compose', () => {
+  it('reads the empty values compose passes for unset variables as the defaults', () => {
+    const empty = Object.fromEntries(
+      ['LOCAL_LOGIN', 'OIDC_ISSUER_URL', 'OIDC_SCOPES', 'OIDC_EMAIL_CLAIM', 'LDAP_URL', 'LDAP_USER_FILTER', 'LDAP_GROUP_MEMBERSHIP', 'OIDC_ADMIN_GROUPS'].map(
+        (k) => [k, ''],
+      ),
+    );
+    const c = loadConfig(validEnv(tmp.dir, empty));
+    expect([c.LOCAL_LOGIN, c.OIDC_ISSUER_URL, c.OIDC_SCOPES, c.OIDC_EMAIL_CLAIM, c.LDAP_URL, c.LDAP_GROUP_MEMBERSHIP]).toEqual([
+      'all',
+      undefined,
+      'openid email profile',
+      'email',
+      undefined,
+      'memberOf',
+    ]);
+    expect(c.LDAP_USER_FILTER).toContain('{login}');
+    expect(c.OIDC_ADMIN_GROUPS).toEqual([]);
+  });
+});
