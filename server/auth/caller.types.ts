@@ -17,6 +17,7 @@ export interface CallerSession {
   expiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  method: Session['method'];
 }
 
 /** Picks the caller-safe fields of a user row (field by field, so a new column never leaks by default). */
@@ -26,5 +27,5 @@ export function toCallerUser(u: User): CallerUser {
 
 /** Picks the caller-safe fields of a session row (no token hash). */
 export function toCallerSession(s: Session): CallerSession {
-  return { id: s.id, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, ip: s.ip, userAgent: s.userAgent };
+  return { id: s.id, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, ip: s.ip, userAgent: s.userAgent, method: s.method };
 }

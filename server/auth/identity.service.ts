@@ -2,6 +2,8 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Orm } from '../db/client.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { createAccountService } from './account.service.ts';
+import { createDirectoryAccounts } from './directory-accounts.service.ts';
+import { createIdentitiesStore } from './identities.store.ts';
 import { createKeyService } from './keys.service.ts';
 import { createKeysStore } from './keys.store.ts';
 import { createLoginService } from './login.service.ts';
@@ -22,6 +24,8 @@ export interface IdentitySettings {
   idleMinutes: number;
   maxHours: number;
   baseUrl: string;
+  /** Minutes a directory (OIDC, LDAP) session lasts before the directory is asked again. */
+  recheckMinutes: number;
 }
 
 /** Builds the identity services (setup, sign-in, sessions, accounts, keys) from their stores; each records to the audit log. */
@@ -36,9 +40,11 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
   const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
   const login = createLoginService({ users, throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }), sessions, audit });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
+  const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
   return {
     audit,
     sessions,
+    directory,
     login,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
     users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),

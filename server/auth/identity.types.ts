@@ -1,4 +1,4 @@
-import type { apiKeys, oneTimeTokens, sessions, setupClaim, users } from '../db/schema/index.ts';
+import type { apiKeys, oneTimeTokens, sessions, setupClaim, userIdentities, users } from '../db/schema/index.ts';
 
 /** A user row. */
 export type User = typeof users.$inferSelect;
@@ -17,3 +17,9 @@ export type Session = typeof sessions.$inferSelect;
 
 /** A one-time token row (invite or reset); only the hash is stored. */
 export type OneTimeToken = typeof oneTimeTokens.$inferSelect;
+
+/** A directory identity (OIDC issuer and subject, or LDAP directory and entry) linked to an account. */
+export type UserIdentity = typeof userIdentities.$inferSelect;
+
+/** Fields of a new directory identity. */
+export type NewUserIdentity = typeof userIdentities.$inferInsert;

@@ -33,5 +33,14 @@ export function publicKey(k: ApiKey): KeyView {
 
 /** A session as the API lists it, marked when it is the caller's own. */
 export function publicSession(s: CallerSession, currentId?: string) {
-  return { id: s.id, createdAt: s.createdAt, lastSeenAt: s.lastSeenAt, expiresAt: s.expiresAt, ip: s.ip, userAgent: s.userAgent, current: s.id === currentId };
+  return {
+    id: s.id,
+    createdAt: s.createdAt,
+    lastSeenAt: s.lastSeenAt,
+    expiresAt: s.expiresAt,
+    ip: s.ip,
+    userAgent: s.userAgent,
+    method: s.method,
+    current: s.id === currentId,
+  };
 }

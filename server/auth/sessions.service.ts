@@ -20,6 +20,16 @@ export interface SessionIdentity {
   session: CallerSession;
 }
 
+/**
+ * How a session was signed in. Directory sessions (OIDC, LDAP) end after
+ * `recheckMinutes`, so the directory's group rules are applied again at the
+ * next sign-in: a user removed from the allowed groups loses access then.
+ */
+export interface SignInHow {
+  method: Session['method'];
+  recheckMinutes?: number | undefined;
+}
+
 // Writing last-seen on every request would turn every read into a write.
 const TOUCH_EVERY_MS = 30_000;
 
@@ -36,18 +46,25 @@ export function createSessionService(deps: { sessions: SessionsStore; users: Use
 
   return {
     /** Starts a session; returns the cookie token (shown to nobody else, stored nowhere). */
-    create(userId: string, meta: { ip?: string | undefined; userAgent?: string | undefined }): { token: string; session: CallerSession } {
+    create(
+      userId: string,
+      meta: { ip?: string | undefined; userAgent?: string | undefined },
+      how: SignInHow = { method: 'password' },
+    ): { token: string; session: CallerSession } {
       const token = randomBytes(32).toString('base64url');
       const now = clock();
+      const recheckAt = how.recheckMinutes ? now + how.recheckMinutes * 60_000 : undefined;
       const session = sessions.insert({
         id: randomUUID(),
         tokenHash: sha256Hex(token),
         userId,
         createdAt: new Date(now),
         lastSeenAt: new Date(now),
-        expiresAt: new Date(now + policy.maxHours * 3_600_000),
+        expiresAt: new Date(Math.min(now + policy.maxHours * 3_600_000, recheckAt ?? Infinity)),
         ip: meta.ip ?? null,
         userAgent: meta.userAgent?.slice(0, 300) ?? null,
+        method: how.method,
+        recheckAt: recheckAt === undefined ? null : new Date(recheckAt),
       });
       return { token, session: toCallerSession(session) };
     },

@@ -88,6 +88,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       idleMinutes: config.AUTH_IDLE_TIMEOUT_MINUTES,
       maxHours: config.SESSION_MAX_HOURS,
       baseUrl: config.APP_BASE_URL,
+      recheckMinutes: config.SSO_RECHECK_MINUTES,
     },
     createSeatPolicy(licenseStore),
   );
