@@ -1,12 +1,17 @@
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Orm } from '../db/client.ts';
 import type { Clock } from '../kernel/clock.ts';
+import type { Log } from '../kernel/log.ts';
 import { createAccountService } from './account.service.ts';
 import { createDirectoryAccounts } from './directory-accounts.service.ts';
 import { createIdentitiesStore } from './identities.store.ts';
 import { createKeyService } from './keys.service.ts';
 import { createKeysStore } from './keys.store.ts';
-import { createLoginService } from './login.service.ts';
+import type { GroupRules } from './group-rules.ts';
+import { createLdapDirectory, type LdapSettings } from './ldap-directory.ts';
+import { createLdapLogin } from './ldap-login.service.ts';
+import { createLdapSync } from './ldap-sync.service.ts';
+import { createLoginService, type LocalLogin } from './login.service.ts';
 import { createOneTimeLinks } from './one-time-links.service.ts';
 import { createSessionService } from './sessions.service.ts';
 import { createSessionsStore } from './sessions.store.ts';
@@ -26,6 +31,11 @@ export interface IdentitySettings {
   baseUrl: string;
   /** Minutes a directory (OIDC, LDAP) session lasts before the directory is asked again. */
   recheckMinutes: number;
+  /** LDAP sign-in, when LDAP_URL is set: the directory and its group rules. */
+  ldap?: { settings: LdapSettings; rules: GroupRules } | undefined;
+  /** Which local accounts may sign in with a password (LOCAL_LOGIN; default all). */
+  localLogin?: LocalLogin | undefined;
+  log?: Log | undefined;
 }
 
 /** Builds the identity services (setup, sign-in, sessions, accounts, keys) from their stores; each records to the audit log. */
@@ -38,13 +48,24 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
     policy: { idleMinutes: s.idleMinutes, maxHours: s.maxHours, secret: s.sessionSecret },
   });
   const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
-  const login = createLoginService({ users, throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }), sessions, audit });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
   const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
+  const ldapDirectory = s.ldap ? createLdapDirectory(s.ldap.settings) : undefined;
+  const ldap = ldapDirectory && s.ldap ? createLdapLogin({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules, audit }) : undefined;
+  const login = createLoginService({
+    users,
+    throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }),
+    sessions,
+    audit,
+    directory: { ldap, localLogin: s.localLogin ?? 'all', hasDirectoryAdmin: directory.hasDirectoryAdmin, log: s.log },
+  });
   return {
     audit,
     sessions,
     directory,
+    /** LDAP sign-in and its sync; undefined without LDAP_URL. */
+    ldap:
+      ldap && ldapDirectory && s.ldap ? { ...ldap, sync: createLdapSync({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules }) } : undefined,
     login,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
     users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),

@@ -138,8 +138,8 @@ export function createLdapDirectory(s: LdapSettings) {
       });
     },
 
-    /** Connects, upgrades to TLS and binds the service account: what the health check asks. */
-    ping: (): Promise<void> => withDirectory(s, tls, serviceBind),
+    /** Connects, upgrades to TLS and binds the service account, within `maxS` seconds at most: what the health check asks. */
+    ping: (maxS = s.timeoutS): Promise<void> => withDirectory({ ...s, timeoutS: Math.min(maxS, s.timeoutS) }, tls, serviceBind),
   };
 }
 

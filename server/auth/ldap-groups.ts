@@ -53,17 +53,3 @@ export async function groupsOf(client: Client, s: GroupSettings, dn: string, mem
   }
   return [...seen.values()];
 }
-
-/** The CN of a group DN (its first RDN's value when that is a cn), unescaped; undefined otherwise. */
-export function cnOf(dn: string): string | undefined {
-  const m = /^\s*cn\s*=\s*((?:\\.|[^,+\\])*)/i.exec(dn);
-  if (!m) return undefined;
-  return m[1]!.trim().replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
-}
-
-/** Whether a group rule names one of `groups`: by CN or by full DN, case-insensitive. */
-export function groupMatches(rule: string, groups: string[]): boolean {
-  const r = rule.trim().toLowerCase();
-  const norm = (dn: string) => dn.replace(/\s*([,=])\s*/g, '$1').toLowerCase();
-  return groups.some((g) => norm(g) === norm(r) || cnOf(g)?.toLowerCase() === r);
-}

@@ -30,7 +30,15 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
       out(`Open it in a browser and choose a new password. ${describeReset(identity.keys.activeCount(user.id))} Its sign-in waits are lifted now.`);
       return 0;
     }
-    out('usage: onsite admin reset-password EMAIL | onsite admin list | onsite admin rotate-key [--forget-unreadable]');
+    if (sub === 'ldap-sync') {
+      if (!identity.ldap) throw new AppError('bad_request', 'LDAP is not configured (LDAP_URL)');
+      const r = await identity.ldap.sync.run(CLI_ACTOR);
+      for (const d of r.deactivated) out(`deactivated\t${d.label ?? ''}\t${d.reason}`);
+      for (const k of r.kept) out(`unchanged\t${k.label ?? ''}\t${k.reason} (already deactivated, or the last active admin)`);
+      out(`${r.checked} directory accounts checked, ${r.deactivated.length} deactivated`);
+      return 0;
+    }
+    out('usage: onsite admin reset-password EMAIL | onsite admin list | onsite admin ldap-sync | onsite admin rotate-key [--forget-unreadable]');
     return 2;
   } finally {
     close();
@@ -38,7 +46,7 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
 }
 
 /**
- * `onsite admin reset-password EMAIL | list | rotate-key`: operator commands
+ * `onsite admin reset-password EMAIL | list | ldap-sync | rotate-key`: operator commands
  * that need shell access to the host (lockout recovery, key rotation).
  * Every action is audited.
  */
@@ -47,6 +55,7 @@ export const adminCommand: Command = {
   usage: [
     { synopsis: 'admin reset-password EMAIL', summary: "print a one-time reset link and lift the account's lockout" },
     { synopsis: 'admin list', summary: 'list accounts' },
+    { synopsis: 'admin ldap-sync', summary: 'look up every LDAP account in the directory now; deactivate those removed or disabled there' },
     {
       synopsis: 'admin rotate-key [--forget-unreadable]',
       summary:

@@ -47,7 +47,12 @@ export const USERS = {
   eve: person('eve', TRICKY_CN, TRICKY_DN),
 } as const;
 
-const group = (cn: string, members: string[]): Entry => ({ dn: `cn=${cn},${GROUPS}`, attrs: { objectClass: 'groupOfNames', cn, member: members } });
+/** A member of every group that is nobody: groupOfNames needs one member, and tests empty groups of their people. */
+export const NOBODY_DN = `cn=nobody,${SUFFIX}`;
+const group = (cn: string, members: string[]): Entry => ({
+  dn: `cn=${cn},${GROUPS}`,
+  attrs: { objectClass: 'groupOfNames', cn, member: [...members, NOBODY_DN] },
+});
 const ou = (name: string): Entry => ({ dn: `ou=${name},${SUFFIX}`, attrs: { objectClass: 'organizationalUnit', ou: name } });
 
 /** Every entry, parents first. */
