@@ -51,8 +51,8 @@ export function SetupPage({
   );
 }
 
-/** The sign-in form. */
-export function LoginPage({ error, email, info, next }: { error?: string; email?: string; info?: string; next?: string }) {
+/** The sign-in form; with `directory` (LDAP), the first field also takes a directory user name. */
+export function LoginPage({ error, email, info, next, directory }: { error?: string; email?: string; info?: string; next?: string; directory?: boolean }) {
   return (
     <Layout title="Sign in">
       <section class="card">
@@ -60,7 +60,7 @@ export function LoginPage({ error, email, info, next }: { error?: string; email?
         <Notice error={error} info={info} />
         <form method="post" action="/login" class="stack" data-testid="login-form">
           <input type="hidden" name="next" value={next ?? '/'} />
-          <Field label="Email" name="email" type="email" value={email} autocomplete="username" />
+          <Field label={directory ? 'Email or user name' : 'Email'} name="email" type={directory ? 'text' : 'email'} value={email} autocomplete="username" />
           <Field label="Password" name="password" type="password" autocomplete="current-password" />
           <button type="submit">Sign in</button>
         </form>

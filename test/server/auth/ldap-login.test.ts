@@ -59,8 +59,12 @@ describe('LDAP sign-in', () => {
     expect(s!.logs.text()).not.toContain(SERVICE_PASSWORD);
   });
 
-  it('signs in through the HTML form', async () => {
+  it('signs in through the HTML form, which takes a directory user name', async () => {
     await serve();
+    await claimAdmin(s!); // before the first admin, /login sends to /setup
+    const page = await http!.from('127.0.0.1', 'GET', '/login');
+    expect(page.text).toMatch(/Email or user name/);
+    expect(page.text).not.toMatch(/type="email"/);
     const r = await formSignIn(http!, 'bob', USERS.bob.password);
     expect(r.status).toBe(303);
     expect((await me(r.cookie)).user).toMatchObject({ email: 'bob@example.test', role: 'user' });
