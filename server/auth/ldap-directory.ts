@@ -92,8 +92,12 @@ export function createLdapDirectory(s: LdapSettings) {
   };
 
   return {
-    /** Names this directory in `user_identities.issuer`: the URL and the user base. */
-    issuer: `${s.url.replace(/\/+$/, '')}/${s.userBase}`,
+    /**
+     * Names this directory in `user_identities.issuer`: its host and user
+     * base, without scheme or port, so moving from StartTLS to ldaps:// keeps
+     * every account linked.
+     */
+    issuer: `ldap://${new URL(s.url).hostname.toLowerCase()}/${s.userBase.replace(/\s*([,=])\s*/g, '$1').toLowerCase()}`,
 
     /**
      * Search-then-bind: the service account finds exactly one entry by the

@@ -111,6 +111,11 @@ describe('transport', () => {
     });
   });
 
+  it('names the directory by host and base, so a move from StartTLS to ldaps:// keeps accounts linked', () => {
+    expect(createLdapDirectory(settings({ url: slapd.ldapsUrl })).issuer).toBe(createLdapDirectory(settings()).issuer);
+    expect(createLdapDirectory(settings()).issuer).toBe(`ldap://127.0.0.1/${PEOPLE}`);
+  });
+
   it('never sends a password in plaintext unless LDAP_ALLOW_PLAINTEXT is set', async () => {
     const refused = createLdapDirectory(settings({ url: plain.url, caFile: undefined }));
     await expect(refused.signIn('bob', USERS.bob.password)).rejects.toMatchObject({ code: 'directory_unreachable', message: /StartTLS/ });
