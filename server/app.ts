@@ -39,6 +39,7 @@ import { keysRoutes } from './auth/keys.routes.ts';
 import { licenseRoutes } from './license/license.routes.ts';
 import { setupRoutes } from './auth/setup.routes.ts';
 import { usersRoutes } from './auth/users.routes.ts';
+import { identitiesRoutes } from './auth/identities.routes.ts';
 import { chatRoutes } from './chat/chat.routes.ts';
 import { minersRoutes } from './miners/miners.routes.ts';
 import { modelsRoutes } from './models/models.routes.ts';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps) {
   app.use(licenseGate(deps.license));
   app.route('/api/setup', setupRoutes(deps.identity));
   app.route('/api/auth', authRoutes(deps.identity));
+  app.route('/api/users', identitiesRoutes(deps.identity));
   app.route('/api/users', usersRoutes(deps.identity));
   app.route('/api/keys', keysRoutes(deps.identity));
   app.route('/api/audit', auditRoutes(deps.identity.audit));

@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { AppError } from './kernel/errors.ts';
 import { formatHost, parseHost } from './kernel/host-names.ts';
 import { addressRangeProblem } from './kernel/address-ranges.ts';
-import { isLoopbackOrPrivate } from './kernel/net-ranges.ts';
+import { isLoopbackHost, isLoopbackOrPrivate } from './kernel/net-ranges.ts';
 
 // URL hostnames keep IPv6 brackets; addresses checks need them off.
 const urlHost = (url: string) => new URL(url).hostname.replace(/^\[|\]$/g, '');
@@ -241,6 +241,8 @@ function signInProblems(c: Partial<Fields>): string[] {
   const oidc = Boolean(c.OIDC_ISSUER_URL || c.OIDC_CLIENT_ID || c.OIDC_DISCOVERY_FILE);
   if (oidc && !c.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID: required with OIDC_ISSUER_URL');
   if (oidc && !c.OIDC_ISSUER_URL) problems.push('OIDC_ISSUER_URL: required with OIDC_CLIENT_ID');
+  if (c.OIDC_ISSUER_URL && new URL(c.OIDC_ISSUER_URL).protocol === 'http:' && !isLoopbackHost(urlHost(c.OIDC_ISSUER_URL)))
+    problems.push('OIDC_ISSUER_URL: must be https:// (plain http only to a provider on this machine)');
   if (c.OIDC_JWKS_FILE && !c.OIDC_DISCOVERY_FILE)
     problems.push('OIDC_JWKS_FILE: needs OIDC_DISCOVERY_FILE (an air-gapped site has neither discovery nor key fetching)');
   if (c.OIDC_SCOPES !== undefined && oidc && !c.OIDC_SCOPES.split(/\s+/).includes('openid')) problems.push('OIDC_SCOPES: must include openid');

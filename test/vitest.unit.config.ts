@@ -15,6 +15,8 @@ const SLOW_FILES = [
   'test/browser/pool.test.ts',
   'test/browser/pool.load.test.ts',
   'test/browser/http.test.ts',
+  // A real OpenID provider on loopback.
+  'test/server/auth/oidc.test.ts',
   // Child processes: the CLI and onsite dev, bash running the scripts, the vendor CLI, drizzle-kit, openssl, the Ollama fixture, extraction workers.
   'test/fixtures/ollama.test.ts',
   'test/licenses/activation-code.test.ts',

@@ -51,13 +51,40 @@ export function SetupPage({
   );
 }
 
+/** A single sign-on button on the sign-in page: the provider's name, and where it starts. */
+export interface SsoButton {
+  displayName: string;
+  href: string;
+}
+
 /** The sign-in form; with `directory` (LDAP), the first field also takes a directory user name. */
-export function LoginPage({ error, email, info, next, directory }: { error?: string; email?: string; info?: string; next?: string; directory?: boolean }) {
+export function LoginPage({
+  error,
+  email,
+  info,
+  next,
+  sso,
+  directory,
+}: {
+  error?: string;
+  email?: string;
+  info?: string;
+  next?: string;
+  sso?: SsoButton | undefined;
+  directory?: boolean;
+}) {
   return (
     <Layout title="Sign in">
       <section class="card">
         <h1>Sign in</h1>
         <Notice error={error} info={info} />
+        {sso ? (
+          <p>
+            <a class="button" href={sso.href} data-testid="sso-login">
+              Sign in with {sso.displayName}
+            </a>
+          </p>
+        ) : null}
         <form method="post" action="/login" class="stack" data-testid="login-form">
           <input type="hidden" name="next" value={next ?? '/'} />
           <Field label={directory ? 'Email or user name' : 'Email'} name="email" type={directory ? 'text' : 'email'} value={email} autocomplete="username" />

@@ -8,7 +8,7 @@ import { setRetryAfter, statusOf } from '../http/errors.ts';
 import { claimBody } from './identity.schemas.ts';
 import type { AppEnv } from '../http/types.ts';
 import { isAppError } from '../kernel/errors.ts';
-import { LoginPage, MessagePage, SetPasswordPage, SetupPage } from './auth.page.tsx';
+import { LoginPage, MessagePage, SetPasswordPage, SetupPage, type SsoButton } from './auth.page.tsx';
 import { safeNext } from '../ui/safe-next.ts';
 
 const loginForm = z.object({ email: z.string().trim().max(254).default(''), password: z.string().max(256).default(''), next: z.string().max(500).optional() });
@@ -33,6 +33,9 @@ export function authPages(identity: Identity) {
     const { token, session } = identity.sessions.create(userId, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
     writeSessionCookie(c, token, identity.sessions.cookieMaxAge(session));
   };
+
+  const ssoButton = (next: string): SsoButton | undefined =>
+    identity.oidc ? { displayName: identity.oidc.displayName, href: `/auth/oidc/login${next === '/' ? '' : `?next=${encodeURIComponent(next)}`}` } : undefined;
 
   return new Hono<AppEnv>()
     .get('/setup', (c) => {
@@ -61,7 +64,7 @@ export function authPages(identity: Identity) {
     .get('/login', (c) => {
       if (!identity.setup.status().claimed) return c.redirect('/setup', 303);
       if (c.get('caller')) return c.redirect(safeNext(c.req.query('next')), 303);
-      return c.html(<LoginPage next={safeNext(c.req.query('next'))} directory={Boolean(identity.ldap)} />);
+      return c.html(<LoginPage next={safeNext(c.req.query('next'))} sso={ssoButton(safeNext(c.req.query('next')))} directory={Boolean(identity.ldap)} />);
     })
     .post('/login', async (c) => {
       const form = loginForm.parse(await c.req.parseBody());
@@ -71,17 +74,23 @@ export function authPages(identity: Identity) {
         return c.redirect(safeNext(form.next), 303);
       } catch (err) {
         const f = failure(c, err);
-        return c.html(<LoginPage error={f.message} email={form.email} next={safeNext(form.next)} directory={Boolean(identity.ldap)} />, f.status);
+        return c.html(
+          <LoginPage error={f.message} email={form.email} next={safeNext(form.next)} sso={ssoButton(safeNext(form.next))} directory={Boolean(identity.ldap)} />,
+          f.status,
+        );
       }
     })
-    .post('/logout', (c) => {
+    .post('/logout', async (c) => {
       const caller = c.get('caller');
+      let endSession: string | undefined;
       if (caller?.via === 'session') {
         identity.sessions.revoke(caller.session.id, caller.user.id);
         identity.audit.record({ actor: { id: caller.user.id, label: caller.user.email }, action: 'auth.logout', ip: c.get('ip') });
+        // Signed in at the provider: end that session too, or the next sign-in is silent.
+        if (caller.session.method === 'oidc') endSession = await identity.oidc?.endSessionUrl();
       }
       clearSessionCookie(c);
-      return c.redirect('/login', 303);
+      return c.redirect(endSession ?? '/login', 303);
     })
     .get('/:kind{invite|reset}/:token', (c) => {
       const kind = c.req.param('kind') as 'invite' | 'reset';

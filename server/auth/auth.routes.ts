@@ -24,14 +24,17 @@ export function authRoutes(identity: Identity) {
         return c.json({ user, sessionsRevoked, keysRevoked });
       })
       .use(requireUser)
-      .post('/logout', (c) => {
+      .post('/logout', async (c) => {
         const caller = callerOf(c);
+        let endSessionUrl: string | undefined;
         if (caller.via === 'session') {
           identity.sessions.revoke(caller.session.id, caller.user.id);
           identity.audit.record({ actor: { id: caller.user.id, label: caller.user.email }, action: 'auth.logout', ip: c.get('ip') });
+          // The provider's own sign-out, for the client to open: the local session is over either way.
+          if (caller.session.method === 'oidc') endSessionUrl = await identity.oidc?.endSessionUrl();
         }
         clearSessionCookie(c);
-        return c.json({ ok: true });
+        return c.json({ ok: true, ...(endSessionUrl ? { endSessionUrl } : {}) });
       })
       .get('/me', (c) => {
         const caller = callerOf(c);

@@ -25,3 +25,9 @@ export const updateUserBody = z
 export const createKeyBody = z.object({ name: z.string().trim().min(1).max(100) });
 /** Body redeeming an invite or reset link. */
 export const redeemBody = z.object({ kind: z.enum(['invite', 'reset']), token: z.string().min(1).max(200), password });
+/** Body linking an account to a directory identity (admin): the provider, its issuer, and the user's subject there. */
+export const linkIdentityBody = z.object({
+  provider: z.enum(['oidc', 'ldap']),
+  issuer: z.string().trim().min(1).max(1000),
+  subject: z.string().trim().min(1).max(500),
+});

@@ -5,13 +5,14 @@ import type { Log } from '../kernel/log.ts';
 import { createAccountService } from './account.service.ts';
 import { createDirectoryAccounts } from './directory-accounts.service.ts';
 import { createIdentitiesStore } from './identities.store.ts';
+import { createOidc, type OidcSettings, type OidcSettingsView } from './oidc.service.ts';
 import { createKeyService } from './keys.service.ts';
 import { createKeysStore } from './keys.store.ts';
 import type { GroupRules } from './group-rules.ts';
 import { createLdapDirectory, type LdapSettings } from './ldap-directory.ts';
 import { createLdapLogin } from './ldap-login.service.ts';
 import { createLdapSync } from './ldap-sync.service.ts';
-import { createLoginService, type LocalLogin } from './login.service.ts';
+import { createLoginService } from './login.service.ts';
 import { createOneTimeLinks } from './one-time-links.service.ts';
 import { createSessionService } from './sessions.service.ts';
 import { createSessionsStore } from './sessions.store.ts';
@@ -31,11 +32,25 @@ export interface IdentitySettings {
   baseUrl: string;
   /** Minutes a directory (OIDC, LDAP) session lasts before the directory is asked again. */
   recheckMinutes: number;
+  /** LOCAL_LOGIN: which local accounts may sign in with a local password once a directory is configured. */
+  localLogin: 'all' | 'admins' | 'off';
+  /** MFA_REQUIRED: who must have a second factor on a local account. */
+  mfaRequired: 'admins' | 'all' | 'off';
+  /** OpenID Connect, when OIDC_ISSUER_URL is set. */
+  oidc?: OidcSettings | undefined;
   /** LDAP sign-in, when LDAP_URL is set: the directory and its group rules. */
   ldap?: { settings: LdapSettings; rules: GroupRules } | undefined;
-  /** Which local accounts may sign in with a password (LOCAL_LOGIN; default all). */
-  localLogin?: LocalLogin | undefined;
   log?: Log | undefined;
+}
+
+/** The sign-in settings as admins see them. */
+export interface SignInSettingsView {
+  localLogin: IdentitySettings['localLogin'];
+  /** What LOCAL_LOGIN amounts to now (off acts as admins while no admin has a directory identity). */
+  localLoginEffective: IdentitySettings['localLogin'];
+  mfaRequired: IdentitySettings['mfaRequired'];
+  recheckMinutes: number;
+  oidc?: OidcSettingsView | undefined;
 }
 
 /** Builds the identity services (setup, sign-in, sessions, accounts, keys) from their stores; each records to the audit log. */
@@ -50,6 +65,7 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
   const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
   const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
+  const oidc = s.oidc ? createOidc({ settings: s.oidc, directory, audit, clock, log: s.log }) : undefined;
   const ldapDirectory = s.ldap ? createLdapDirectory(s.ldap.settings) : undefined;
   const ldap = ldapDirectory && s.ldap ? createLdapLogin({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules, audit }) : undefined;
   const login = createLoginService({
@@ -57,7 +73,7 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
     throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }),
     sessions,
     audit,
-    directory: { ldap, localLogin: s.localLogin ?? 'all', hasDirectoryAdmin: directory.hasDirectoryAdmin, log: s.log },
+    directory: { ldap, localLogin: s.localLogin, hasDirectoryAdmin: directory.hasDirectoryAdmin, log: s.log },
   });
   return {
     audit,
@@ -66,6 +82,16 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
     /** LDAP sign-in and its sync; undefined without LDAP_URL. */
     ldap:
       ldap && ldapDirectory && s.ldap ? { ...ldap, sync: createLdapSync({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules }) } : undefined,
+    oidc,
+    /** How people sign in here, for the admin page: never a secret. */
+    signInSettings: (): SignInSettingsView => ({
+      localLogin: s.localLogin,
+      // LOCAL_LOGIN=off never locks everyone out: while no admin can sign in through a directory, local admins still can.
+      localLoginEffective: s.localLogin === 'off' && !directory.hasDirectoryAdmin() ? 'admins' : s.localLogin,
+      mfaRequired: s.mfaRequired,
+      recheckMinutes: s.recheckMinutes,
+      oidc: oidc?.describe(),
+    }),
     login,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
     users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),

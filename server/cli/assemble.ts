@@ -29,6 +29,7 @@ import { REVISION, VERSION } from '../version.ts';
 import { buildKnowledge, type Knowledge } from './assemble-knowledge.ts';
 import { buildBackend, buildCatalog, buildChat, buildEngine, buildMiners, buildUsage, type Base } from './assemble-models.ts';
 import { openMigratedDatabase } from './database.ts';
+import { oidcSettingsOf } from './assemble-sign-in.ts';
 import { secretsFor } from './secrets.ts';
 
 /** The assembled server: the HTTP app and what it was built from, one field per feature. */
@@ -92,6 +93,8 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       recheckMinutes: config.SSO_RECHECK_MINUTES,
       ldap: ldapFromConfig(config),
       localLogin: config.LOCAL_LOGIN,
+      mfaRequired: config.MFA_REQUIRED,
+      oidc: oidcSettingsOf(config, options.resolve),
       log,
     },
     createSeatPolicy(licenseStore),

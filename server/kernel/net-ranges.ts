@@ -23,3 +23,16 @@ export function isLoopbackOrPrivate(address: string | undefined): boolean {
   if (family === 0) return false;
   return internal.check(a, family === 4 ? 'ipv4' : 'ipv6');
 }
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** Tells whether a URL host names this machine: `localhost` or a loopback address (IPv6 with or without brackets). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const a = unmapIPv4(h);
+  const family = isIP(a);
+  return family !== 0 && loopback.check(a, family === 4 ? 'ipv4' : 'ipv6');
+}

@@ -21,7 +21,9 @@ import { HomePage } from './home.page.tsx';
 import { accountPages } from '../auth/account.pages.tsx';
 import { auditPages } from '../audit/audit.pages.tsx';
 import { usersPages } from '../auth/users.pages.tsx';
+import { signInSettingsPages } from '../auth/sign-in-settings.pages.tsx';
 import { authPages } from '../auth/auth.pages.tsx';
+import { oidcPages } from '../auth/oidc.pages.tsx';
 import { chatPages } from '../chat/chat.pages.tsx';
 import { collectionsPages } from '../knowledge/collections.pages.tsx';
 import { documentsPages } from '../knowledge/documents.pages.tsx';
@@ -73,6 +75,7 @@ export function uiRoutes(deps: UiDeps) {
         return c.html(<HomePage version={deps.version} readiness={await deps.health.readiness()} caller={caller} />);
       })
       .route('/', authPages(deps.identity))
+      .route('/auth/oidc', oidcPages(deps.identity))
       .route('/profile', accountPages(deps.identity))
       .route('/chat', chatPages(deps))
       .route('/collections', collectionsPages(deps))
@@ -85,6 +88,7 @@ export function uiRoutes(deps: UiDeps) {
       .route('/admin/usage', usagePages(deps))
       .route('/admin/system', systemPages(deps))
       .route('/admin/users', usersPages(deps.identity))
+      .route('/admin/sign-in', signInSettingsPages(deps.identity))
       .route('/admin/audit', auditPages(deps.identity.audit))
   );
 }

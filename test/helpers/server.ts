@@ -4,6 +4,7 @@ import type { PageFetcher } from '../../server/browser-client/browser-client.ser
 import { assembleServer, type Assembled } from '../../server/cli/assemble.ts';
 import { loadConfig, secretValues, type Config, type Env } from '../../server/config.ts';
 import type { Clock } from '../../server/kernel/clock.ts';
+import type { Resolver } from '../../server/kernel/egress.ts';
 import { createLogger, type Log } from '../../server/kernel/log.ts';
 import { secret, tempDir, validEnv } from './env.ts';
 import { issueCode, TEST_KEYRING } from './license.ts';
@@ -57,13 +58,21 @@ export async function createTestServer(
     license?: number | false | undefined;
     pages?: PageFetcher | undefined;
     silence?: Partial<JobSilence> | undefined;
+    /** Host-name resolver for the egress checks (a test never asks real DNS). */
+    resolve?: Resolver | undefined;
   } = {},
 ): Promise<TestServer> {
   const tmp = options.dataDir ? { dir: options.dataDir, cleanup: () => undefined } : tempDir();
   const env = validEnv(tmp.dir, { LOG_LEVEL: 'trace', METRICS_TOKEN: secret(), ...extra });
   const config = loadConfig(env);
   const logs = captureLog(secretValues(config));
-  const assembled = await assembleServer(config, logs.log, { clock: options.clock, keyring: TEST_KEYRING, pages: options.pages, silence: options.silence });
+  const assembled = await assembleServer(config, logs.log, {
+    clock: options.clock,
+    keyring: TEST_KEYRING,
+    pages: options.pages,
+    silence: options.silence,
+    resolve: options.resolve,
+  });
   // Most tests need more than the evaluation seat; license ones opt out.
   if (options.license !== false) {
     const now = Math.floor((options.clock ?? Date.now)() / 1000);
