@@ -4,6 +4,7 @@
 // by LDAP_TIMEOUT_S, so a directory that stops answering fails a sign-in
 // with `directory_unreachable` instead of holding the request open.
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client, ResultCodeError } from 'ldapts';
 import { AppError } from '../kernel/errors.ts';
@@ -16,11 +17,18 @@ export interface LdapConnectionSettings {
   timeoutS: number;
 }
 
-/** The settings of a directory that are only read once: the CA file's contents. */
+/** The TLS options for the directory's URL, read once: the name its certificate must carry, and the CA file. */
 export function tlsOptionsFor(s: LdapConnectionSettings): ConnectionOptions {
-  const host = new URL(s.url).hostname;
-  // A CA file replaces the system's trust store: the directory's own CA is what signed it.
-  return { minVersion: 'TLSv1.2', servername: /^[\d.]+$|:/.test(host) ? undefined : host, ...(s.caFile ? { ca: readFileSync(s.caFile) } : {}) };
+  const host = new URL(s.url).hostname.replace(/^\[|\]$/g, '');
+  const ip = isIP(host) !== 0;
+  return {
+    minVersion: 'TLSv1.2',
+    // StartTLS upgrades an open socket: without `host`, Node would check the certificate against "localhost".
+    host,
+    ...(ip ? {} : { servername: host }), // SNI carries names, never addresses
+    // A CA file replaces the system's trust store: the directory's own CA is what signed it.
+    ...(s.caFile ? { ca: readFileSync(s.caFile) } : {}),
+  };
 }
 
 /** Thrown on a network failure, a timeout or a refused TLS upgrade; message for the admin, never a secret. */

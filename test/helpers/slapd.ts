@@ -45,8 +45,8 @@ export interface Slapd {
 }
 
 /** Throws a clear error naming the Debian packages when slapd or ldap-utils is not installed; never a silent skip. */
-export function requireSlapd(): void {
-  const missing = [SLAPD, LDAPMODIFY].filter((p) => !existsSync(p));
+export function requireSlapd(programs = [SLAPD, LDAPMODIFY]): void {
+  const missing = programs.filter((p) => !existsSync(p));
   if (missing.length > 0) {
     throw new Error(
       `the LDAP tests need a real OpenLDAP: ${missing.join(', ')} missing; install the Debian packages slapd and ldap-utils (test/run.sh does as root)`,

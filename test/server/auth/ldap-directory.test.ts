@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Client, InvalidCredentialsError } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tlsOptionsFor } from '../../../server/auth/ldap-client.ts';
 import { createLdapDirectory, type LdapSettings } from '../../../server/auth/ldap-directory.ts';
 import { inAnyGroup } from '../../../server/auth/group-rules.ts';
-import { GROUPS, PEOPLE, SERVICE_DN, SERVICE_PASSWORD, startSlapd, USERS, type Slapd } from '../../helpers/slapd.ts';
+import { GROUPS, PEOPLE, requireSlapd, SERVICE_DN, SERVICE_PASSWORD, startSlapd, USERS, type Slapd } from '../../helpers/slapd.ts';
 
 let slapd: Slapd;
 let plain: Slapd;
@@ -104,7 +105,11 @@ describe('LDAP injection', () => {
 });
 
 describe('transport', () => {
-  it('signs in over ldaps:// with the CA file, and refuses a certificate it cannot verify', async () => {
+  it('signs in over ldaps:// with the CA file, and refuses a certificate it cannot verify, ldaps:// and StartTLS alike', async () => {
+    await expect(createLdapDirectory(settings({ caFile: undefined })).signIn('bob', USERS.bob.password)).rejects.toMatchObject({
+      code: 'directory_unreachable',
+      message: /StartTLS/,
+    });
     expect((await createLdapDirectory(settings({ url: slapd.ldapsUrl })).signIn('bob', USERS.bob.password)).ok).toBe(true);
     await expect(createLdapDirectory(settings({ url: slapd.ldapsUrl, caFile: undefined })).signIn('bob', USERS.bob.password)).rejects.toMatchObject({
       code: 'directory_unreachable',
@@ -143,6 +148,16 @@ describe('transport', () => {
       slapd.thaw();
     }
     await createLdapDirectory(settings()).ping();
+  });
+
+  it('checks the certificate against the host of the URL, also after StartTLS', () => {
+    expect(tlsOptionsFor(settings({ url: 'ldap://dc1.corp.example:389' }))).toMatchObject({ host: 'dc1.corp.example', servername: 'dc1.corp.example' });
+    expect(tlsOptionsFor(settings({ url: 'ldap://127.0.0.1:389' }))).toMatchObject({ host: '127.0.0.1' });
+    expect(tlsOptionsFor(settings({ url: 'ldap://127.0.0.1:389' })).servername).toBeUndefined();
+  });
+
+  it('the test directory refuses to run without slapd, naming the Debian packages', () => {
+    expect(() => requireSlapd(['/nonexistent/slapd'])).toThrow(/slapd and ldap-utils/);
   });
 
   it('a closed port fails at once', async () => {
