@@ -141,7 +141,7 @@ describe('transport', () => {
         await expect(createLdapDirectory(settings({ url, timeoutS: 1 })).signIn('bob', USERS.bob.password)).rejects.toMatchObject({
           code: 'directory_unreachable',
         });
-        expect(Date.now() - started).toBeLessThan(1_800);
+        expect(Date.now() - started).toBeLessThan(3_000); // 1 s, and room for a loaded CI machine
         await expect(createLdapDirectory(settings({ url, timeoutS: 1 })).ping()).rejects.toMatchObject({ code: 'directory_unreachable' });
       }
     } finally {

@@ -118,7 +118,7 @@ describe('LDAP sign-in', () => {
       const started = Date.now();
       const r = await apiSignIn(http!, 'alice', USERS.alice.password);
       expect([r.status, r.code]).toEqual([503, 'directory_unreachable']);
-      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(Date.now() - started).toBeLessThan(4_000); // LDAP_TIMEOUT_S=1, and room for a loaded CI machine
       const ready = await observe(s!, '/health/ready');
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: 'degraded', checks: { directory: { ok: false, reason: 'directory_unreachable', critical: false } } });
