@@ -117,7 +117,8 @@ export function createApp(deps: AppDeps) {
   app.use(streamStart);
   app.use(
     secureHeaders({
-      contentSecurityPolicy: CSP,
+      // Signing out of an OpenID Connect session redirects the sign-out form to the provider's end-session endpoint.
+      contentSecurityPolicy: deps.identity.oidc ? { ...CSP, formAction: ["'self'", deps.identity.oidc.providerOrigin] } : CSP,
       xFrameOptions: 'DENY',
       // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on form posts,
       // which the CSRF check must refuse. Nothing leaks to other sites either way.

@@ -79,6 +79,8 @@ export function createOidc(deps: { settings: OidcSettings; directory: DirectoryA
   return {
     /** The provider's name on the sign-in page. */
     displayName: s.displayName,
+    /** The provider's origin: where sign-in and sign-out send the browser. */
+    providerOrigin: new URL(s.issuerUrl).origin,
 
     /**
      * Starts a sign-in: remembers state, nonce and PKCE verifier, and returns
