@@ -169,6 +169,10 @@ export async function startSlapd(options: { tls?: boolean; extra?: Entry[] } = {
   const ldapsUrl = `ldaps://127.0.0.1:${securePort}`;
   const listen = tls ? `${url}/ ${ldapsUrl}/` : `${url}/`;
   const child = spawn(SLAPD, ['-d', '0', '-f', conf, '-h', listen], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test process that dies without stop() must not leave a directory running.
+  const orphanGuard = () => void child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.removeListener('exit', orphanGuard));
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
