@@ -41,6 +41,14 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
         </p>
       </section>
       <section class="card">
+        <h2>Two-step sign-in</h2>
+        <p>
+          <a href="/profile/mfa" data-testid="mfa-link">
+            Set up or manage two-step sign-in
+          </a>
+        </p>
+      </section>
+      <section class="card">
         <h2>Sessions</h2>
         <table>
           <thead>

@@ -9,10 +9,12 @@ import { claimBody } from './identity.schemas.ts';
 import type { AppEnv } from '../http/types.ts';
 import { isAppError } from '../kernel/errors.ts';
 import { LoginPage, MessagePage, SetPasswordPage, SetupPage, type SsoButton } from './auth.page.tsx';
+import { MfaCodePage } from './mfa.page.tsx';
 import { safeNext } from '../ui/safe-next.ts';
 
 const loginForm = z.object({ email: z.string().trim().max(254).default(''), password: z.string().max(256).default(''), next: z.string().max(500).optional() });
 const passwordForm = z.object({ password: z.string().max(256).default('') });
+const mfaForm = z.object({ challenge: z.string().max(200).default(''), code: z.string().trim().max(64).default(''), next: z.string().max(500).optional() });
 
 // An expected error's status and message; a sign-in wait also sets Retry-After.
 function failure(c: Context<AppEnv>, err: unknown): { status: ReturnType<typeof statusOf>; message: string } {
@@ -69,8 +71,12 @@ export function authPages(identity: Identity) {
     .post('/login', async (c) => {
       const form = loginForm.parse(await c.req.parseBody());
       try {
-        const { token, session } = await identity.login.login(form.email, form.password, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
-        writeSessionCookie(c, token, identity.sessions.cookieMaxAge(session));
+        const r = await identity.login.login(form.email, form.password, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
+        if (r.mfaRequired) {
+          c.header('cache-control', 'no-store'); // the page holds the challenge
+          return c.html(<MfaCodePage challenge={r.challenge} next={safeNext(form.next)} />);
+        }
+        writeSessionCookie(c, r.token, identity.sessions.cookieMaxAge(r.session));
         return c.redirect(safeNext(form.next), 303);
       } catch (err) {
         const f = failure(c, err);
@@ -78,6 +84,20 @@ export function authPages(identity: Identity) {
           <LoginPage error={f.message} email={form.email} next={safeNext(form.next)} sso={ssoButton(safeNext(form.next))} directory={Boolean(identity.ldap)} />,
           f.status,
         );
+      }
+    })
+    .post('/login/mfa', async (c) => {
+      const form = mfaForm.parse(await c.req.parseBody());
+      const next = safeNext(form.next);
+      try {
+        const { token, session } = identity.challenges.finish(form.challenge, form.code, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
+        writeSessionCookie(c, token, identity.sessions.cookieMaxAge(session));
+        return c.redirect(next, 303);
+      } catch (err) {
+        const f = failure(c, err);
+        // A dead challenge (expired, used, out of tries) starts the sign-in over; a wrong code asks again.
+        if (isAppError(err, 'token_invalid')) return c.html(<LoginPage error={f.message} next={next} />, f.status);
+        return c.html(<MfaCodePage challenge={form.challenge} next={next} error={f.message} />, f.status);
       }
     })
     .post('/logout', async (c) => {

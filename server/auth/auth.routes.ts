@@ -5,6 +5,7 @@ import { AppError } from '../kernel/errors.ts';
 import { clearSessionCookie, writeSessionCookie } from '../http/cookies.ts';
 import { callerOf, requireSession, requireUser } from '../http/middleware/guards.ts';
 import { loginBody, passwordChangeBody, redeemBody } from './identity.schemas.ts';
+import { mfaLoginBody } from './mfa.schemas.ts';
 import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
 
@@ -14,7 +15,15 @@ export function authRoutes(identity: Identity) {
     new Hono<AppEnv>()
       .post('/login', async (c) => {
         const body = await jsonBody(c, loginBody);
-        const { user, token, session } = await identity.login.login(body.email, body.password, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
+        const r = await identity.login.login(body.email, body.password, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
+        // With MFA the password only earns a challenge: no session until `/login/mfa` gets the code.
+        if (r.mfaRequired) return c.json({ mfaRequired: true, challenge: r.challenge, expiresAt: r.expiresAt });
+        writeSessionCookie(c, r.token, identity.sessions.cookieMaxAge(r.session));
+        return c.json({ user: r.user, csrfToken: identity.sessions.csrfToken(r.session) });
+      })
+      .post('/login/mfa', async (c) => {
+        const body = await jsonBody(c, mfaLoginBody);
+        const { user, token, session } = identity.challenges.finish(body.challenge, body.code, { ip: c.get('ip'), userAgent: c.req.header('user-agent') });
         writeSessionCookie(c, token, identity.sessions.cookieMaxAge(session));
         return c.json({ user, csrfToken: identity.sessions.csrfToken(session) });
       })
@@ -38,7 +47,12 @@ export function authRoutes(identity: Identity) {
       })
       .get('/me', (c) => {
         const caller = callerOf(c);
-        return c.json({ user: identity.users.get(caller.user.id), via: caller.via, ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}) });
+        return c.json({
+          user: identity.users.get(caller.user.id),
+          via: caller.via,
+          ...(caller.via === 'session' ? { csrfToken: caller.csrfToken } : {}),
+          ...(caller.via === 'session' && caller.mfaEnrolmentRequired ? { mfaEnrolmentRequired: true } : {}),
+        });
       })
       // Sessions and the password are managed from a browser session only; an API key gets 403 session_required.
       .get('/sessions', requireSession, (c) => {

@@ -17,6 +17,7 @@ export interface CallerSession {
   expiresAt: Date;
   ip: string | null;
   userAgent: string | null;
+  /** How it was signed in (local password, LDAP, OIDC): MFA applies to local password sessions. */
   method: Session['method'];
 }
 

@@ -2,6 +2,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Orm } from '../db/client.ts';
 import type { Clock } from '../kernel/clock.ts';
 import type { Log } from '../kernel/log.ts';
+import type { SecretsService } from '../secrets/secrets.service.ts';
 import { createAccountService } from './account.service.ts';
 import { createDirectoryAccounts } from './directory-accounts.service.ts';
 import { createIdentitiesStore } from './identities.store.ts';
@@ -13,10 +14,15 @@ import { createLdapDirectory, type LdapSettings } from './ldap-directory.ts';
 import { createLdapLogin } from './ldap-login.service.ts';
 import { createLdapSync } from './ldap-sync.service.ts';
 import { createLoginService } from './login.service.ts';
+import { createMfaService } from './mfa.service.ts';
+import { createMfaStore } from './mfa.store.ts';
+import type { MfaPolicy } from './mfa.types.ts';
 import { createOneTimeLinks } from './one-time-links.service.ts';
 import { createSessionService } from './sessions.service.ts';
 import { createSessionsStore } from './sessions.store.ts';
 import { createSetupService } from './setup.service.ts';
+import { createSignInChallenges } from './sign-in-challenges.service.ts';
+import { createChallengesStore } from './sign-in-challenges.store.ts';
 import { createSignInThrottle } from './sign-in-throttle.service.ts';
 import { createThrottleStore } from './sign-in-throttle.store.ts';
 import { createTokensStore } from './one-time-links.store.ts';
@@ -34,8 +40,8 @@ export interface IdentitySettings {
   recheckMinutes: number;
   /** LOCAL_LOGIN: which local accounts may sign in with a local password once a directory is configured. */
   localLogin: 'all' | 'admins' | 'off';
-  /** MFA_REQUIRED: who must have a second factor on a local account. */
-  mfaRequired: 'admins' | 'all' | 'off';
+  /** Who must have a second factor on a local account (MFA_REQUIRED); 'admins' when not given, as in the configuration. */
+  mfaRequired?: MfaPolicy | undefined;
   /** OpenID Connect, when OIDC_ISSUER_URL is set. */
   oidc?: OidcSettings | undefined;
   /** LDAP sign-in, when LDAP_URL is set: the directory and its group rules. */
@@ -48,13 +54,33 @@ export interface SignInSettingsView {
   localLogin: IdentitySettings['localLogin'];
   /** What LOCAL_LOGIN amounts to now (off acts as admins while no admin has a directory identity). */
   localLoginEffective: IdentitySettings['localLogin'];
-  mfaRequired: IdentitySettings['mfaRequired'];
+  mfaRequired: MfaPolicy;
   recheckMinutes: number;
   oidc?: OidcSettingsView | undefined;
 }
 
-/** Builds the identity services (setup, sign-in, sessions, accounts, keys) from their stores; each records to the audit log. */
-export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: IdentitySettings, seats?: SeatPolicy) {
+// Without the stored-secrets service no authenticator secret can be kept: enrolment refuses.
+const NO_SECRETS: Pick<SecretsService, 'get' | 'put' | 'remove'> = {
+  get: () => undefined,
+  put: () => {
+    throw new Error('MFA enrolment needs the stored-secrets service (createIdentity without secrets)');
+  },
+  remove: () => false,
+};
+
+/**
+ * Builds the identity services (setup, sign-in, MFA, sessions, accounts,
+ * keys) from their stores; each records to the audit log. `secrets` seals
+ * the TOTP secrets (DB_ENCRYPTION_KEY).
+ */
+export function createIdentity(
+  orm: Orm,
+  clock: Clock,
+  audit: AuditService,
+  s: IdentitySettings,
+  seats?: SeatPolicy,
+  secrets: Pick<SecretsService, 'get' | 'put' | 'remove'> = NO_SECRETS,
+) {
   const users = createUsersStore(orm);
   const sessions = createSessionService({
     sessions: createSessionsStore(orm),
@@ -63,6 +89,10 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
     policy: { idleMinutes: s.idleMinutes, maxHours: s.maxHours, secret: s.sessionSecret },
   });
   const links = createOneTimeLinks({ tokens: createTokensStore(orm), clock, baseUrl: s.baseUrl });
+  const throttle = createSignInThrottle({ store: createThrottleStore(orm), clock });
+  const mfaStore = createMfaStore(orm);
+  const mfa = createMfaService({ store: mfaStore, users, secrets, sessions, throttle, audit, clock, policy: s.mfaRequired ?? 'admins' });
+  const challenges = createSignInChallenges({ store: createChallengesStore(orm), users, mfa, sessions, audit, clock });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
   const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
   const oidc = s.oidc ? createOidc({ settings: s.oidc, directory, audit, clock, log: s.log }) : undefined;
@@ -70,9 +100,10 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
   const ldap = ldapDirectory && s.ldap ? createLdapLogin({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules, audit }) : undefined;
   const login = createLoginService({
     users,
-    throttle: createSignInThrottle({ store: createThrottleStore(orm), clock }),
+    throttle,
     sessions,
     audit,
+    secondFactor: { enabled: mfa.enabled, issue: challenges.issue },
     directory: { ldap, localLogin: s.localLogin, hasDirectoryAdmin: directory.hasDirectoryAdmin, log: s.log },
   });
   return {
@@ -88,13 +119,15 @@ export function createIdentity(orm: Orm, clock: Clock, audit: AuditService, s: I
       localLogin: s.localLogin,
       // LOCAL_LOGIN=off never locks everyone out: while no admin can sign in through a directory, local admins still can.
       localLoginEffective: s.localLogin === 'off' && !directory.hasDirectoryAdmin() ? 'admins' : s.localLogin,
-      mfaRequired: s.mfaRequired,
+      mfaRequired: s.mfaRequired ?? 'admins',
       recheckMinutes: s.recheckMinutes,
       oidc: oidc?.describe(),
     }),
     login,
+    mfa,
+    challenges,
     setup: createSetupService({ users, audit, clock, bootstrapToken: s.bootstrapToken }),
-    users: createUserService({ users, sessions, links, audit, clock, ...(seats ? { seats } : {}) }),
+    users: createUserService({ users, sessions, links, audit, clock, mfaEnabled: mfa.enabledUserIds, ...(seats ? { seats } : {}) }),
     account: createAccountService({ users, sessions, keys, links, login, audit, clock }),
     keys,
   };

@@ -16,11 +16,22 @@ export interface UserView {
   status: User['status'];
   createdAt: Date;
   hasPassword: boolean;
+  /** Whether the account has a confirmed second factor; given where the caller looked it up (the user lists, `me`). */
+  mfa?: boolean;
 }
 
-/** The public view of an account (no hash). */
-export function publicUser(u: User): UserView {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, status: u.status, createdAt: u.createdAt, hasPassword: u.passwordHash !== null };
+/** The public view of an account (no hash), with `mfa` when it is known. */
+export function publicUser(u: User, mfa?: boolean): UserView {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    status: u.status,
+    createdAt: u.createdAt,
+    hasPassword: u.passwordHash !== null,
+    ...(mfa !== undefined ? { mfa } : {}),
+  };
 }
 
 /** A key as routes and pages see it: name, prefix and use, never the key or its hash. */

@@ -8,11 +8,21 @@ import { publicUser, type UserView } from './identity.views.ts';
 import type { Attempt, SignInThrottle } from './sign-in-throttle.service.ts';
 import type { UsersStore } from './users.store.ts';
 import type { User } from './identity.types.ts';
+import type { PendingSignIn } from './mfa.types.ts';
 
 /** Where a sign-in comes from. */
 export interface LoginMeta {
   ip?: string | undefined;
   userAgent?: string | undefined;
+}
+
+/** A password sign-in: a session, or (with MFA) a challenge to finish with a code. */
+export type LoginResult = { mfaRequired?: undefined; user: UserView; token: string; session: CallerSession } | ({ mfaRequired: true } & PendingSignIn);
+
+/** The second factor as sign-in sees it: whether a user has one, and the challenge that awaits its code. */
+export interface SecondFactorPort {
+  enabled(userId: string): boolean;
+  issue(userId: string, meta: LoginMeta): PendingSignIn;
 }
 
 /** What a password is being checked for: the audit action of a wrong one. */
@@ -52,6 +62,8 @@ export function createLoginService(deps: {
   sessions: SessionService;
   audit: AuditService;
   directory?: LoginDirectory | undefined;
+  /** Accounts with a second factor get a challenge instead of a session; without it, none is asked. */
+  secondFactor?: SecondFactorPort;
 }) {
   const { users, throttle, sessions, audit } = deps;
   const dir: LoginDirectory = deps.directory ?? { localLogin: 'all', hasDirectoryAdmin: () => false };
@@ -84,11 +96,12 @@ export function createLoginService(deps: {
     return new AppError('invalid_credentials', purpose === 'auth.login' ? `${INVALID}${wait}` : `the current password is not correct${wait}`);
   };
 
-  const localSession = (user: User, meta: LoginMeta) => {
+  const localSession = (user: User, meta: LoginMeta): LoginResult => {
     if (user.status !== 'active') {
       audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', outcome: 'failure', ip: meta.ip, details: { reason: 'deactivated' } });
       throw new AppError('forbidden', 'this account is deactivated; ask an admin');
     }
+    if (deps.secondFactor?.enabled(user.id)) return { mfaRequired: true, ...deps.secondFactor.issue(user.id, meta) };
     const { token, session } = sessions.create(user.id, meta);
     audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', ip: meta.ip });
     return { user: publicUser(user), token, session };
@@ -112,7 +125,9 @@ export function createLoginService(deps: {
     },
 
     /**
-     * Signs in with an email (or, with LDAP, a directory name) and password.
+     * Signs in with an email (or, with LDAP, a directory name) and password:
+     * a session, or, when a local account has a second factor, a challenge
+     * to finish with a code (no session yet).
      * A local account whose password matches comes first, so local admins
      * stay the break-glass path; otherwise the directory is asked. Either
      * way a wrong password is counted by the throttle. Throws
@@ -120,7 +135,7 @@ export function createLoginService(deps: {
      * `local_login_disabled`, `directory_unreachable` and the directory
      * accounts' refusals (`sso_not_allowed`, `identity_unlinked`, `seats_exceeded`).
      */
-    async login(email: string, password: string, meta: LoginMeta): Promise<{ user: UserView; token: string; session: CallerSession }> {
+    async login(email: string, password: string, meta: LoginMeta): Promise<LoginResult> {
       if (!dir.ldap && dir.localLogin === 'all') {
         const user = await this.checkPassword(email, password, meta.ip, 'auth.login');
         return localSession(user, meta);

@@ -37,6 +37,7 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
               <th>Email</th>
               <th>Role</th>
               <th>Status</th>
+              <th>MFA</th>
               <th>Created</th>
               <th>Actions</th>
             </tr>
@@ -51,6 +52,7 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
                   {u.status}
                   {u.hasPassword ? '' : ' (invited)'}
                 </td>
+                <td data-testid="mfa">{u.mfa ? 'on' : 'off'}</td>
                 <td>{when(u.createdAt)}</td>
                 <td class="row">
                   <PostButton
@@ -68,6 +70,15 @@ export function UsersPage({ caller, users, error, info, link }: UsersPageProps) 
                     kind={u.status === 'active' ? 'danger' : 'secondary'}
                   />
                   <PostButton caller={caller} action={`/admin/users/${u.id}/reset-link`} label="Reset link" kind="secondary" />
+                  {u.mfa ? (
+                    <PostButton
+                      caller={caller}
+                      action={`/admin/users/${u.id}/mfa/reset`}
+                      label="Reset MFA"
+                      kind="danger"
+                      confirm={`Remove the two-step sign-in of ${u.email} and sign out all their sessions?`}
+                    />
+                  ) : null}
                 </td>
               </tr>
             ))}

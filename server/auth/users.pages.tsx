@@ -49,6 +49,13 @@ export function usersPages(identity: Identity) {
         return { info: `Updated ${user.email}: ${user.role}, ${user.status}.` };
       }),
     )
+    .post('/:id/mfa/reset', (c) =>
+      attempt(c, () => {
+        const { sessionsRevoked } = identity.mfa.reset(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));
+        const user = identity.users.get(c.req.param('id'));
+        return { info: `Two-step sign-in of ${user.email} removed; ${sessionsRevoked} session(s) signed out. They set it up again at the next sign-in.` };
+      }),
+    )
     .post('/:id/reset-link', (c) =>
       attempt(c, () => {
         const link = identity.users.resetLink(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));

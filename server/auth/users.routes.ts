@@ -5,7 +5,7 @@ import { createUserBody, updateUserBody } from './identity.schemas.ts';
 import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
 
-/** `/api/users`: account administration (admins only). */
+/** `/api/users`: account administration (admins only), with `DELETE /:id/mfa` for a user who lost their authenticator. */
 export function usersRoutes(identity: Identity) {
   return new Hono<AppEnv>()
     .use(requireAdmin)
@@ -23,5 +23,9 @@ export function usersRoutes(identity: Identity) {
     .post('/:id/reset-link', (c) => {
       const link = identity.users.resetLink(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));
       return c.json(link, 201);
+    })
+    .delete('/:id/mfa', (c) => {
+      const { sessionsRevoked } = identity.mfa.reset(c.req.param('id'), actorOf(callerOf(c)), c.get('ip'));
+      return c.json({ ok: true, sessionsRevoked });
     });
 }

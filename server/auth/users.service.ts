@@ -44,8 +44,11 @@ export function createUserService(deps: {
   audit: AuditService;
   clock: Clock;
   seats?: SeatPolicy;
+  /** The ids of accounts with a confirmed second factor, for the views' `mfa`. */
+  mfaEnabled?: () => ReadonlySet<string>;
 }) {
   const { users, sessions, links, audit, clock } = deps;
+  const mfaOf = (id: string) => deps.mfaEnabled?.().has(id) ?? false;
   const seats = deps.seats ?? UNLIMITED_SEATS;
   const guard = () => seats.assertCanAddSeat(users.countActive());
 
@@ -56,10 +59,13 @@ export function createUserService(deps: {
   };
 
   return {
-    /** Every account, as views. */
-    list: (): UserView[] => users.list().map(publicUser),
-    /** One account, as a view; `not_found` when there is none. */
-    get: (id: string): UserView => publicUser(mustGet(id)),
+    /** Every account, as views (with whether each has MFA). */
+    list: (): UserView[] => {
+      const enabled = deps.mfaEnabled?.() ?? new Set<string>();
+      return users.list().map((u) => publicUser(u, enabled.has(u.id)));
+    },
+    /** One account, as a view (with whether it has MFA); `not_found` when there is none. */
+    get: (id: string): UserView => publicUser(mustGet(id), mfaOf(id)),
     /** Active accounts: the seats in use. */
     activeCount: () => users.countActive(),
 

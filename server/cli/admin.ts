@@ -30,6 +30,14 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
       out(`Open it in a browser and choose a new password. ${describeReset(identity.keys.activeCount(user.id))} Its sign-in waits are lifted now.`);
       return 0;
     }
+    if (sub === 'reset-mfa' && arg) {
+      const user = identity.users.list().find((u) => u.email === arg.trim().toLowerCase());
+      if (!user) throw new AppError('not_found', `no account with the email ${arg}`);
+      const { sessionsRevoked } = identity.mfa.reset(user.id, CLI_ACTOR);
+      out(`Two-step sign-in of ${user.email} removed; ${sessionsRevoked} session(s) signed out.`);
+      out('The next password sign-in goes without a code; where MFA_REQUIRED covers the account, it must set up a new authenticator first.');
+      return 0;
+    }
     if (sub === 'ldap-sync') {
       if (!identity.ldap) throw new AppError('bad_request', 'LDAP is not configured (LDAP_URL)');
       const r = await identity.ldap.sync.run(CLI_ACTOR);
@@ -38,7 +46,9 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
       out(`${r.checked} directory accounts checked, ${r.deactivated.length} deactivated`);
       return 0;
     }
-    out('usage: onsite admin reset-password EMAIL | onsite admin list | onsite admin ldap-sync | onsite admin rotate-key [--forget-unreadable]');
+    out(
+      'usage: onsite admin reset-password EMAIL | onsite admin reset-mfa EMAIL | onsite admin list | onsite admin ldap-sync | onsite admin rotate-key [--forget-unreadable]',
+    );
     return 2;
   } finally {
     close();
@@ -46,7 +56,7 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
 }
 
 /**
- * `onsite admin reset-password EMAIL | list | ldap-sync | rotate-key`: operator commands
+ * `onsite admin reset-password EMAIL | reset-mfa EMAIL | list | ldap-sync | rotate-key`: operator commands
  * that need shell access to the host (lockout recovery, key rotation).
  * Every action is audited.
  */
@@ -54,6 +64,7 @@ export const adminCommand: Command = {
   name: 'admin',
   usage: [
     { synopsis: 'admin reset-password EMAIL', summary: "print a one-time reset link and lift the account's lockout" },
+    { synopsis: 'admin reset-mfa EMAIL', summary: "remove an account's two-step sign-in (a lost device) and sign out its sessions" },
     { synopsis: 'admin list', summary: 'list accounts' },
     { synopsis: 'admin ldap-sync', summary: 'look up every LDAP account in the directory now; deactivate those removed or disabled there' },
     {

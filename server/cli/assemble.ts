@@ -98,6 +98,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       log,
     },
     createSeatPolicy(licenseStore),
+    secrets,
   );
   const license = createLicenseService({
     store: licenseStore,

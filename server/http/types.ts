@@ -7,7 +7,16 @@ import type { CallerSession, CallerUser } from '../auth/caller.types.ts';
  * password, token or key hash ever reaches a route or page. `csrfToken` is the
  * session's anti-forgery value that pages embed in forms; it authenticates nothing alone.
  */
-export type Caller = { via: 'session'; user: CallerUser; session: CallerSession; csrfToken: string } | { via: 'key'; user: CallerUser; keyId: string };
+export type Caller =
+  | {
+      via: 'session';
+      user: CallerUser;
+      session: CallerSession;
+      csrfToken: string;
+      /** The MFA policy holds this session to enrolment (server/http/middleware/mfa-enrolment.ts). */
+      mfaEnrolmentRequired?: boolean;
+    }
+  | { via: 'key'; user: CallerUser; keyId: string };
 
 /** Hono environment shared by every route: node bindings and per-request variables. */
 export type AppEnv = {

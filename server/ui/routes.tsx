@@ -19,6 +19,7 @@ import { pageAdmin } from './guards.ts';
 import { bannerMiddleware } from './banner.ts';
 import { HomePage } from './home.page.tsx';
 import { accountPages } from '../auth/account.pages.tsx';
+import { mfaPages } from '../auth/mfa.pages.tsx';
 import { auditPages } from '../audit/audit.pages.tsx';
 import { usersPages } from '../auth/users.pages.tsx';
 import { signInSettingsPages } from '../auth/sign-in-settings.pages.tsx';
@@ -76,6 +77,8 @@ export function uiRoutes(deps: UiDeps) {
       })
       .route('/', authPages(deps.identity))
       .route('/auth/oidc', oidcPages(deps.identity))
+      .route('/profile/mfa', mfaPages(deps.identity))
+      .get('/account/mfa', (c) => c.redirect('/profile/mfa', 303))
       .route('/profile', accountPages(deps.identity))
       .route('/chat', chatPages(deps))
       .route('/collections', collectionsPages(deps))

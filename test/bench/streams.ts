@@ -163,6 +163,7 @@ export async function benchStreams(rounds = 5): Promise<Record<string, string>> 
         BROWSER_SERVICE_AUTH_TOKEN: secret(),
         ONSITE_BOOTSTRAP_TOKEN: bootstrap,
         RATE_LIMIT_PER_MINUTE: '100000',
+        MFA_REQUIRED: 'off', // the admin goes on with a password alone
       },
     });
     children.push(server);

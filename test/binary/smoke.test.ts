@@ -158,6 +158,8 @@ beforeAll(async () => {
     APP_BASE_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'warn',
     SESSION_SECRET: secret(),
+    // The admin signs in with a password alone and goes on to the API (MFA is tested in test/server/auth/).
+    MFA_REQUIRED: 'off',
     DB_ENCRYPTION_KEY: secret(),
     MINER_ENROLLMENT_SECRET: secret(),
     BROWSER_SERVICE_AUTH_TOKEN: secret(),

@@ -7,6 +7,7 @@ import type { App } from '../../server/app.ts';
 import { buildTestkitImage } from '../docker/build-testkit.ts';
 import { expectedReply } from '../fixtures/ollama/server.ts';
 import { PASSWORD, TestClient } from '../helpers/client.ts';
+import { enrolMfa } from '../helpers/mfa.ts';
 import { readSse } from '../helpers/sse.ts';
 import { buildUpdateBundle, freePort, removeInitMarkers, sh, type Sh } from './bundle-kit.ts';
 
@@ -30,6 +31,9 @@ let base = '';
 let run: Sh;
 let compose: (...args: string[]) => string;
 let token = '';
+// The admin enrols TOTP (MFA_REQUIRED defaults to admins); later sign-ins each spend a recovery code,
+// so two in one 30-second step never meet the replay check.
+let recoveryCodes: string[] = [];
 const timings: Record<string, number> = {};
 
 const env = () =>
@@ -95,6 +99,9 @@ async function signIn(): Promise<TestClient> {
   const c = client();
   const r = await c.post('/api/auth/login', { email: 'ops@example.test', password: PASSWORD });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
+  expect(r.body.mfaRequired).toBe(true);
+  const done = await c.post('/api/auth/login/mfa', { challenge: r.body.challenge, code: recoveryCodes.shift() });
+  expect(done.status, JSON.stringify(done.body)).toBe(200);
   return c;
 }
 
@@ -284,6 +291,9 @@ describe('release bundle: air-gapped install, restart, rerun, tamper, update, ro
     const admin = client();
     const claim = await admin.post('/api/setup/claim', { token, name: 'Ops Admin', email: 'ops@example.test', password: PASSWORD });
     expect(claim.status, JSON.stringify(claim.body)).toBe(201);
+    // Under the default MFA_REQUIRED=admins the new admin may only enrol until it has a second factor.
+    expect((await admin.get('/api/auth/me')).body.mfaEnrolmentRequired).toBe(true);
+    recoveryCodes = (await enrolMfa(admin, Date.now)).recoveryCodes;
     const request = (await admin.post('/api/license/request', {})).body.code as string;
     const activation = execFileSync(
       process.execPath,

@@ -63,6 +63,7 @@ describe('end to end: server + two miners, each with its own test Ollama', () =>
       MINER_HEARTBEAT_INTERVAL: '1',
       RATE_LIMIT_PER_MINUTE: '100000',
       SESSION_SECRET: secret(),
+      MFA_REQUIRED: 'off', // the admin goes on with a password alone; MFA is tested in test/server/auth/
       DB_ENCRYPTION_KEY: secret(),
       MINER_ENROLLMENT_SECRET: enrollment,
       BROWSER_SERVICE_AUTH_TOKEN: secret(),

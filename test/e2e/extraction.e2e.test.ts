@@ -27,6 +27,7 @@ function serverOn(extra: Record<string, string>) {
   const data = tempDir('onsite-extract-e2e-');
   const secrets = {
     SESSION_SECRET: secret(),
+    MFA_REQUIRED: 'off', // the admin goes on with a password alone; MFA is tested in test/server/auth/
     DB_ENCRYPTION_KEY: secret(),
     MINER_ENROLLMENT_SECRET: secret(),
     BROWSER_SERVICE_AUTH_TOKEN: secret(),

@@ -23,6 +23,7 @@ describe('end to end: documents through real processes, and a crash during inges
   const minerDir = tempDir('onsite-kb-e2e-m-');
   const secrets = {
     SESSION_SECRET: secret(),
+    MFA_REQUIRED: 'off', // the admin goes on with a password alone; MFA is tested in test/server/auth/
     DB_ENCRYPTION_KEY: secret(),
     MINER_ENROLLMENT_SECRET: secret(),
     BROWSER_SERVICE_AUTH_TOKEN: secret(),

@@ -43,6 +43,7 @@ describe('npm start on a fresh data folder', () => {
           HOST: '127.0.0.1', // loopback only, for a test
           OLLAMA_HOST: ollamaUrl,
           MINER_HEARTBEAT_INTERVAL: '1',
+          MFA_REQUIRED: 'off', // the admin goes on with a password alone; MFA is tested in test/server/auth/
           npm_config_update_notifier: 'false', // npm asks nobody about its own updates
         },
         { group: true },

@@ -24,6 +24,8 @@ export function validEnv(dataDir: string, extra: Env = {}): Env {
     ONSITE_BOOTSTRAP_TOKEN: secret(),
     LOG_LEVEL: 'silent',
     BROWSER_SERVICE_URL: NO_SIDECAR_URL,
+    // Tests of other features sign in admins with a password alone; MFA tests set the policy they test.
+    MFA_REQUIRED: 'off',
     ...extra,
   };
 }

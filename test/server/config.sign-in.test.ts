@@ -20,7 +20,7 @@ function issues(env: Record<string, string | undefined>): string[] {
 
 describe('sign-in configuration', () => {
   it('defaults to local sign-in for all, MFA for admins, no directory', () => {
-    const c = loadConfig(validEnv(tmp.dir));
+    const c = loadConfig(validEnv(tmp.dir, { MFA_REQUIRED: undefined })); // the test env turns MFA off; the product's default is admins
     expect([c.LOCAL_LOGIN, c.MFA_REQUIRED, c.OIDC_ISSUER_URL, c.LDAP_URL]).toEqual(['all', 'admins', undefined, undefined]);
     expect(c.OIDC_SCOPES).toBe('openid email profile');
     expect(c.LDAP_USER_FILTER).toContain('{login}');

@@ -6,6 +6,7 @@ import type { AppEnv } from '../types.ts';
 /**
  * Works out who is calling: `Authorization: Bearer osk_…` (API key) or the
  * session cookie. Anonymous requests go on without a caller; routes decide.
+ * A session the MFA policy holds to enrolment is marked `mfaEnrolmentRequired`.
  */
 export function identify(identity: Identity): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -15,7 +16,16 @@ export function identify(identity: Identity): MiddlewareHandler<AppEnv> {
       if (found) c.set('caller', { via: 'key', ...found });
     } else {
       const found = identity.sessions.authenticate(readSessionCookie(c));
-      if (found) c.set('caller', { via: 'session', ...found, csrfToken: identity.sessions.csrfToken(found.session) });
+      if (found) {
+        // Worked out on every request, so enrolling (or an admin's reset) takes effect at once.
+        const restricted = identity.mfa.enrolmentRequired(found.user, found.session);
+        c.set('caller', {
+          via: 'session',
+          ...found,
+          csrfToken: identity.sessions.csrfToken(found.session),
+          ...(restricted ? { mfaEnrolmentRequired: true } : {}),
+        });
+      }
     }
     await next();
   };

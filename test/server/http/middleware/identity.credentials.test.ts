@@ -17,7 +17,9 @@ describe('the Caller a route or page sees', () => {
     s = await createTestServer();
     const admin = await claimAdmin(s);
     const key = (await admin.post('/api/keys', { name: 'ci' })).body.key as string;
-    const { token } = await s.identity.login.login('admin@example.test', PASSWORD, {});
+    const signedIn = await s.identity.login.login('admin@example.test', PASSWORD, {});
+    if (signedIn.mfaRequired) throw new Error('no MFA expected here');
+    const { token } = signedIn;
     const seen: Caller[] = [];
     const app = tinyApp()
       .use(identify(s.identity))

@@ -9,7 +9,11 @@ const bob = fakeUser({ id: 'u-bob', email: 'bob@example.test' });
 
 // Only what identify reads, typed by the real services: one good key, one good session token.
 const seen: string[] = [];
-const identity: { keys: Pick<Identity['keys'], 'authenticate'>; sessions: Pick<Identity['sessions'], 'authenticate' | 'csrfToken'> } = {
+const identity: {
+  keys: Pick<Identity['keys'], 'authenticate'>;
+  sessions: Pick<Identity['sessions'], 'authenticate' | 'csrfToken'>;
+  mfa: Pick<Identity['mfa'], 'enrolmentRequired'>;
+} = {
   keys: {
     authenticate: (presented) => {
       seen.push(`key:${presented}`);
@@ -23,6 +27,7 @@ const identity: { keys: Pick<Identity['keys'], 'authenticate'>; sessions: Pick<I
     },
     csrfToken: (session) => `csrf-of-${session.id}`,
   },
+  mfa: { enrolmentRequired: () => false },
 };
 
 const app = tinyApp()

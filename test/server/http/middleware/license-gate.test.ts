@@ -23,6 +23,12 @@ describe('license gate', () => {
   // What must keep working when the license has run out.
   const alwaysAllowed = [
     '/api/auth/login',
+    '/api/auth/login/mfa',
+    '/api/auth/mfa/enrol',
+    '/api/auth/mfa/confirm',
+    '/login/mfa',
+    '/profile/mfa/start',
+    '/profile/mfa/confirm',
     '/api/auth/logout',
     '/api/auth/accept',
     '/api/miners/enroll',
@@ -53,6 +59,9 @@ describe('license gate', () => {
     ['POST', '/api/miners/enroll/again'],
     ['POST', '/invite/abc/more'],
     ['POST', '/login/x'],
+    ['POST', '/login/mfa/x'],
+    ['POST', '/api/auth/mfax'],
+    ['POST', '/profile/password'],
   ];
   it.each(writes)('past the grace period, refuses %s %s with 403 license_read_only', async (method, path) => {
     const { app, asked } = appFor(true);
