@@ -5,6 +5,7 @@ import { SIGN_IN_THROTTLE } from '../../../server/auth/sign-in-throttle.service.
 import type { Env } from '../../../server/config.ts';
 import { PASSWORD } from '../../helpers/client.ts';
 import { addUser, claimAdmin } from '../../helpers/identity.ts';
+import { enrolMfa } from '../../helpers/mfa.ts';
 import { apiSignIn, formSignIn, ldapEnv } from '../../helpers/ldap.ts';
 import { serveOnLoopback, type LoopbackServer } from '../../helpers/loopback.ts';
 import { createTestServer, observe, type TestServer } from '../../helpers/server.ts';
@@ -140,6 +141,15 @@ describe('LOCAL_LOGIN', () => {
     expect((await apiSignIn(http!, 'admin@example.test', PASSWORD)).status).toBe(200);
     expect((await apiSignIn(http!, 'local@example.test', 'wrong-password')).code).toBe('invalid_credentials');
     expect((await apiSignIn(http!, 'bob', USERS.bob.password)).status).toBe(200);
+  });
+
+  it('a local admin with a second factor is still asked for the code when LDAP is on', async () => {
+    await serve({ LOCAL_LOGIN: 'admins' });
+    const admin = await claimAdmin(s!);
+    await enrolMfa(admin, Date.now);
+    const r = await apiSignIn(http!, 'admin@example.test', PASSWORD);
+    expect([r.status, r.body.mfaRequired, r.cookie]).toEqual([200, true, undefined]);
+    expect((await apiSignIn(http!, 'alice', USERS.alice.password)).cookie).toBeTruthy(); // directory sign-ins are not asked
   });
 
   it('off: local admins only while no admin can sign in through the directory (break-glass, logged)', async () => {
