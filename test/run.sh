@@ -15,9 +15,11 @@ need npm "install npm (comes with Node.js)"
 
 # Debian packages the tests drive for real: Chromium for the browser tests;
 # a Docker engine, docker-compose 1.29 and debootstrap for the bundle's
-# end-to-end test.
+# end-to-end test; OpenLDAP's slapd and ldap-utils for the LDAP sign-in tests.
 apt_packages=()
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+[ -x /usr/sbin/slapd ] || apt_packages+=(slapd)
+[ -x /usr/bin/ldapmodify ] || apt_packages+=(ldap-utils)
 command -v dockerd >/dev/null 2>&1 || apt_packages+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || apt_packages+=(docker-compose)
 command -v debootstrap >/dev/null 2>&1 || apt_packages+=(debootstrap)

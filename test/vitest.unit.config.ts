@@ -35,6 +35,10 @@ const SLOW_FILES = [
   'test/server/knowledge/extract/isolate.bundle.test.ts',
   'test/server/knowledge/extract/isolate.test.ts',
   'test/server/license/license.test.ts',
+  // A real OpenLDAP slapd (test/helpers/slapd.ts).
+  'test/server/auth/ldap-directory.test.ts',
+  'test/server/auth/ldap-login.test.ts',
+  'test/server/auth/ldap-sync.test.ts',
   // Real timers and volume: reconnect delays, probation probes, 24,000 vectors, hundreds of password hashes.
   'test/miner/connection.test.ts',
   'test/server/chat/chat.faults.test.ts',

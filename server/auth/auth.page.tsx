@@ -51,14 +51,28 @@ export function SetupPage({
   );
 }
 
-/** The sign-in form. */
 /** A single sign-on button on the sign-in page: the provider's name, and where it starts. */
 export interface SsoButton {
   displayName: string;
   href: string;
 }
 
-export function LoginPage({ error, email, info, next, sso }: { error?: string; email?: string; info?: string; next?: string; sso?: SsoButton | undefined }) {
+/** The sign-in form; with `directory` (LDAP), the first field also takes a directory user name. */
+export function LoginPage({
+  error,
+  email,
+  info,
+  next,
+  sso,
+  directory,
+}: {
+  error?: string;
+  email?: string;
+  info?: string;
+  next?: string;
+  sso?: SsoButton | undefined;
+  directory?: boolean;
+}) {
   return (
     <Layout title="Sign in">
       <section class="card">
@@ -73,7 +87,7 @@ export function LoginPage({ error, email, info, next, sso }: { error?: string; e
         ) : null}
         <form method="post" action="/login" class="stack" data-testid="login-form">
           <input type="hidden" name="next" value={next ?? '/'} />
-          <Field label="Email" name="email" type="email" value={email} autocomplete="username" />
+          <Field label={directory ? 'Email or user name' : 'Email'} name="email" type={directory ? 'text' : 'email'} value={email} autocomplete="username" />
           <Field label="Password" name="password" type="password" autocomplete="current-password" />
           <button type="submit">Sign in</button>
         </form>

@@ -66,7 +66,7 @@ export function authPages(identity: Identity) {
     .get('/login', (c) => {
       if (!identity.setup.status().claimed) return c.redirect('/setup', 303);
       if (c.get('caller')) return c.redirect(safeNext(c.req.query('next')), 303);
-      return c.html(<LoginPage next={safeNext(c.req.query('next'))} sso={ssoButton(safeNext(c.req.query('next')))} />);
+      return c.html(<LoginPage next={safeNext(c.req.query('next'))} sso={ssoButton(safeNext(c.req.query('next')))} directory={Boolean(identity.ldap)} />);
     })
     .post('/login', async (c) => {
       const form = loginForm.parse(await c.req.parseBody());
@@ -80,7 +80,10 @@ export function authPages(identity: Identity) {
         return c.redirect(safeNext(form.next), 303);
       } catch (err) {
         const f = failure(c, err);
-        return c.html(<LoginPage error={f.message} email={form.email} next={safeNext(form.next)} sso={ssoButton(safeNext(form.next))} />, f.status);
+        return c.html(
+          <LoginPage error={f.message} email={form.email} next={safeNext(form.next)} sso={ssoButton(safeNext(form.next))} directory={Boolean(identity.ldap)} />,
+          f.status,
+        );
       }
     })
     .post('/login/mfa', async (c) => {

@@ -1,14 +1,18 @@
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Orm } from '../db/client.ts';
 import type { Clock } from '../kernel/clock.ts';
+import type { Log } from '../kernel/log.ts';
 import type { SecretsService } from '../secrets/secrets.service.ts';
 import { createAccountService } from './account.service.ts';
 import { createDirectoryAccounts } from './directory-accounts.service.ts';
 import { createIdentitiesStore } from './identities.store.ts';
 import { createOidc, type OidcSettings, type OidcSettingsView } from './oidc.service.ts';
-import type { Log } from '../kernel/log.ts';
 import { createKeyService } from './keys.service.ts';
 import { createKeysStore } from './keys.store.ts';
+import type { GroupRules } from './group-rules.ts';
+import { createLdapDirectory, type LdapSettings } from './ldap-directory.ts';
+import { createLdapLogin } from './ldap-login.service.ts';
+import { createLdapSync } from './ldap-sync.service.ts';
 import { createLoginService } from './login.service.ts';
 import { createMfaService } from './mfa.service.ts';
 import { createMfaStore } from './mfa.store.ts';
@@ -40,6 +44,8 @@ export interface IdentitySettings {
   mfaRequired?: MfaPolicy | undefined;
   /** OpenID Connect, when OIDC_ISSUER_URL is set. */
   oidc?: OidcSettings | undefined;
+  /** LDAP sign-in, when LDAP_URL is set: the directory and its group rules. */
+  ldap?: { settings: LdapSettings; rules: GroupRules } | undefined;
   log?: Log | undefined;
 }
 
@@ -87,14 +93,26 @@ export function createIdentity(
   const mfaStore = createMfaStore(orm);
   const mfa = createMfaService({ store: mfaStore, users, secrets, sessions, throttle, audit, clock, policy: s.mfaRequired ?? 'admins' });
   const challenges = createSignInChallenges({ store: createChallengesStore(orm), users, mfa, sessions, audit, clock });
-  const login = createLoginService({ users, throttle, sessions, audit, secondFactor: { enabled: mfa.enabled, issue: challenges.issue } });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
   const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
   const oidc = s.oidc ? createOidc({ settings: s.oidc, directory, audit, clock, log: s.log }) : undefined;
+  const ldapDirectory = s.ldap ? createLdapDirectory(s.ldap.settings) : undefined;
+  const ldap = ldapDirectory && s.ldap ? createLdapLogin({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules, audit }) : undefined;
+  const login = createLoginService({
+    users,
+    throttle,
+    sessions,
+    audit,
+    secondFactor: { enabled: mfa.enabled, issue: challenges.issue },
+    directory: { ldap, localLogin: s.localLogin, hasDirectoryAdmin: directory.hasDirectoryAdmin, log: s.log },
+  });
   return {
     audit,
     sessions,
     directory,
+    /** LDAP sign-in and its sync; undefined without LDAP_URL. */
+    ldap:
+      ldap && ldapDirectory && s.ldap ? { ...ldap, sync: createLdapSync({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules }) } : undefined,
     oidc,
     /** How people sign in here, for the admin page: never a secret. */
     signInSettings: (): SignInSettingsView => ({

@@ -38,7 +38,17 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
       out('The next password sign-in goes without a code; where MFA_REQUIRED covers the account, it must set up a new authenticator first.');
       return 0;
     }
-    out('usage: onsite admin reset-password EMAIL | onsite admin reset-mfa EMAIL | onsite admin list | onsite admin rotate-key [--forget-unreadable]');
+    if (sub === 'ldap-sync') {
+      if (!identity.ldap) throw new AppError('bad_request', 'LDAP is not configured (LDAP_URL)');
+      const r = await identity.ldap.sync.run(CLI_ACTOR);
+      for (const d of r.deactivated) out(`deactivated\t${d.label ?? ''}\t${d.reason}`);
+      for (const k of r.kept) out(`unchanged\t${k.label ?? ''}\t${k.reason} (already deactivated, or the last active admin)`);
+      out(`${r.checked} directory accounts checked, ${r.deactivated.length} deactivated`);
+      return 0;
+    }
+    out(
+      'usage: onsite admin reset-password EMAIL | onsite admin reset-mfa EMAIL | onsite admin list | onsite admin ldap-sync | onsite admin rotate-key [--forget-unreadable]',
+    );
     return 2;
   } finally {
     close();
@@ -46,7 +56,7 @@ async function runAdmin(args: string[], env: Env, io: CommandIo): Promise<number
 }
 
 /**
- * `onsite admin reset-password EMAIL | reset-mfa EMAIL | list | rotate-key`: operator commands
+ * `onsite admin reset-password EMAIL | reset-mfa EMAIL | list | ldap-sync | rotate-key`: operator commands
  * that need shell access to the host (lockout recovery, key rotation).
  * Every action is audited.
  */
@@ -56,6 +66,7 @@ export const adminCommand: Command = {
     { synopsis: 'admin reset-password EMAIL', summary: "print a one-time reset link and lift the account's lockout" },
     { synopsis: 'admin reset-mfa EMAIL', summary: "remove an account's two-step sign-in (a lost device) and sign out its sessions" },
     { synopsis: 'admin list', summary: 'list accounts' },
+    { synopsis: 'admin ldap-sync', summary: 'look up every LDAP account in the directory now; deactivate those removed or disabled there' },
     {
       synopsis: 'admin rotate-key [--forget-unreadable]',
       summary:

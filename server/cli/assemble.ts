@@ -4,6 +4,7 @@ import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createAuditService } from '../audit/audit.service.ts';
 import { createAuditStore } from '../audit/audit.store.ts';
 import { createIdentity, type Identity } from '../auth/identity.service.ts';
+import { ldapFromConfig, ldapHealthCheck, ldapSyncJob } from './assemble-ldap.ts';
 import type { JobSilence } from '../miners/miners-backend.service.ts';
 import { createBrowserClient, type PageFetcher } from '../browser-client/browser-client.service.ts';
 import { createBrowserMonitor, type BrowserMonitor } from '../browser-client/browser-status.service.ts';
@@ -90,6 +91,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       maxHours: config.SESSION_MAX_HOURS,
       baseUrl: config.APP_BASE_URL,
       recheckMinutes: config.SSO_RECHECK_MINUTES,
+      ldap: ldapFromConfig(config),
       localLogin: config.LOCAL_LOGIN,
       mfaRequired: config.MFA_REQUIRED,
       oidc: oidcSettingsOf(config, options.resolve),
@@ -150,6 +152,8 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   }
   // Not critical, like the miners: without the sidecar chats still answer, only without web pages.
   health.register('browser', () => browser.check(), { critical: false });
+  // Not critical: local accounts still sign in while the directory is down.
+  if (identity.ldap) health.register('directory', ldapHealthCheck(identity.ldap), { critical: false });
   const metrics = createMetrics(
     { version: VERSION, revision: REVISION, node: process.version },
     () => databaseSizeBytes(db.sqlite),
@@ -193,6 +197,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
           if (r.created || r.removed.length) log.info({ created: r.created, removed: r.removed }, 'daily backup');
         },
       },
+      ...ldapSyncJob(config, identity, log),
     ],
     (job, err) => log.error({ job, err }, 'background job failed'),
   );
