@@ -57,6 +57,46 @@ export interface SignInSettingsView {
   mfaRequired: MfaPolicy;
   recheckMinutes: number;
   oidc?: OidcSettingsView | undefined;
+  ldap?: LdapSettingsView | undefined;
+}
+
+/** The LDAP settings as the admin page shows them: never the bind password. */
+export interface LdapSettingsView {
+  url: string;
+  /** How accounts name this directory (the issuer of their LDAP identities). */
+  issuer: string;
+  transport: 'ldaps' | 'starttls' | 'plaintext';
+  caFile: string | null;
+  bindDn: string | null;
+  bindPassword: 'set' | 'unset';
+  userBase: string;
+  userFilter: string;
+  attributes: { email: string; name: string };
+  groupMembership: LdapSettings['groupMembership'];
+  groupBase: string | null;
+  adminGroups: readonly string[];
+  allowedGroups: readonly string[];
+  timeoutS: number;
+}
+
+function ldapView(l: { settings: LdapSettings; rules: GroupRules }, issuer: string): LdapSettingsView {
+  const s = l.settings;
+  return {
+    url: s.url,
+    issuer,
+    transport: s.url.startsWith('ldaps:') ? 'ldaps' : s.allowPlaintext ? 'plaintext' : 'starttls',
+    caFile: s.caFile ?? null,
+    bindDn: s.bindDn ?? null,
+    bindPassword: s.bindPassword ? 'set' : 'unset',
+    userBase: s.userBase,
+    userFilter: s.userFilter,
+    attributes: { email: s.emailAttribute, name: s.nameAttribute },
+    groupMembership: s.groupMembership,
+    groupBase: s.groupBase ?? null,
+    adminGroups: l.rules.adminGroups,
+    allowedGroups: l.rules.allowedGroups,
+    timeoutS: s.timeoutS,
+  };
 }
 
 // Without the stored-secrets service no authenticator secret can be kept: enrolment refuses.
@@ -122,6 +162,7 @@ export function createIdentity(
       mfaRequired: s.mfaRequired ?? 'admins',
       recheckMinutes: s.recheckMinutes,
       oidc: oidc?.describe(),
+      ldap: s.ldap && ldapDirectory ? ldapView(s.ldap, ldapDirectory.issuer) : undefined,
     }),
     login,
     mfa,

@@ -31,6 +31,7 @@ function Row({ label, value }: { label: string; value: string }) {
 /** Admin: how people sign in (read-only: set in the environment), and the links between accounts and directory identities. */
 export function SignInSettingsPage({ caller, settings, users, identities, error, info }: SignInSettingsPageProps) {
   const o = settings.oidc;
+  const l = settings.ldap;
   return (
     <Layout title="Sign-in" caller={caller}>
       <Notice error={error} info={info} />
@@ -70,6 +71,33 @@ export function SignInSettingsPage({ caller, settings, users, identities, error,
           </table>
         ) : (
           <p class="muted">Not configured. Set OIDC_ISSUER_URL and OIDC_CLIENT_ID (see the README).</p>
+        )}
+      </section>
+      <section class="card" data-testid="ldap-settings">
+        <h2>LDAP / Active Directory</h2>
+        {l ? (
+          <table>
+            <tbody>
+              <Row label="Directory" value={l.url} />
+              <Row label="Issuer of its identities" value={l.issuer} />
+              <Row
+                label="Transport"
+                value={l.transport === 'ldaps' ? 'ldaps (TLS)' : l.transport === 'starttls' ? 'StartTLS' : 'plain LDAP (LDAP_ALLOW_PLAINTEXT=1)'}
+              />
+              <Row label="CA file" value={l.caFile ?? "(the system's CAs)"} />
+              <Row label="Service account" value={l.bindDn ?? '(anonymous search)'} />
+              <Row label="Service password" value={l.bindPassword} />
+              <Row label="User base" value={l.userBase} />
+              <Row label="User filter" value={l.userFilter} />
+              <Row label="Attributes (email, name)" value={`${l.attributes.email}, ${l.attributes.name}`} />
+              <Row label="Group membership" value={l.groupBase ? `${l.groupMembership} under ${l.groupBase}` : l.groupMembership} />
+              <Row label="Admin groups" value={list(l.adminGroups)} />
+              <Row label="Allowed groups" value={l.allowedGroups.length > 0 ? l.allowedGroups.join(', ') : '(everyone the directory signs in)'} />
+              <Row label="Timeout" value={`${l.timeoutS} s`} />
+            </tbody>
+          </table>
+        ) : (
+          <p class="muted">Not configured. Set LDAP_URL and LDAP_USER_BASE (see the README).</p>
         )}
       </section>
       <section class="card">
