@@ -64,4 +64,26 @@ describe('sign-in', () => {
       { action: 'user.password_reset', actor: 'admin@example.test' },
     ]);
   });
+
+  it(
+    'break-glass: with SSO and LOCAL_LOGIN=admins only local admins use a password, and onsite admin reset-password still lets one in',
+    { timeout: 60_000 },
+    async () => {
+      // No provider needs to answer: local sign-in never calls it. Port 9 on loopback: nothing listens.
+      s = await createTestServer({ OIDC_ISSUER_URL: 'http://127.0.0.1:9', OIDC_CLIENT_ID: 'onsite', LOCAL_LOGIN: 'admins' });
+      const admin = await claimAdmin(s);
+      await admin.post('/api/users', { email: 'user@example.test', name: 'User', role: 'user', password: PASSWORD });
+      const c = new TestClient(s.app);
+      expect(codeOf(await login(c, 'user@example.test', PASSWORD))).toBe('local_login_disabled');
+
+      const out = execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', 'admin', 'reset-password', 'admin@example.test'], {
+        env: { ...s.env, PATH: process.env.PATH },
+        encoding: 'utf8',
+      });
+      const token = /\/reset\/([\w-]+)$/m.exec(out)?.[1];
+      expect(token, out).toBeTruthy();
+      expect((await c.post('/api/auth/accept', { kind: 'reset', token, password: 'brand-New-password-42' })).status).toBe(200);
+      expect((await login(c, 'admin@example.test', 'brand-New-password-42')).status).toBe(200);
+    },
+  );
 });
