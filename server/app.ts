@@ -42,6 +42,8 @@ import { licenseRoutes } from './license/license.routes.ts';
 import { setupRoutes } from './auth/setup.routes.ts';
 import { usersRoutes } from './auth/users.routes.ts';
 import { identitiesRoutes } from './auth/identities.routes.ts';
+import { groupsRoutes } from './groups/groups.routes.ts';
+import type { GroupsService } from './groups/groups.service.ts';
 import { chatRoutes } from './chat/chat.routes.ts';
 import { minersRoutes } from './miners/miners.routes.ts';
 import { modelsRoutes } from './models/models.routes.ts';
@@ -63,6 +65,8 @@ export interface ModelDeps {
   chat: ChatService;
   usage: UsageService;
   engine: Engine;
+  /** Groups of users and who may use which model. */
+  groups: GroupsService;
   knowledge: {
     service: KnowledgeService;
     retrieval: Retrieval;
@@ -158,6 +162,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/setup', setupRoutes(deps.identity));
   app.route('/api/auth/mfa', mfaRoutes(deps.identity));
   app.route('/api/auth', authRoutes(deps.identity));
+  app.route('/api/groups', groupsRoutes(deps.groups));
   app.route('/api/users', identitiesRoutes(deps.identity));
   app.route('/api/users', usersRoutes(deps.identity));
   app.route('/api/keys', keysRoutes(deps.identity));

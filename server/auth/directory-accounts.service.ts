@@ -27,6 +27,11 @@ export interface ExternalProfile {
   label?: string | undefined;
 }
 
+/** Keeps the groups synced from a directory in line with what it reports for a user (the groups feature). */
+export interface GroupSync {
+  syncMemberships(userId: string, directory: UserIdentity['provider'], directoryGroups: readonly string[]): void;
+}
+
 /** A directory sign-in's result: the account, and a new session. */
 export interface DirectorySignIn {
   user: UserView;
@@ -79,8 +84,9 @@ export function createDirectoryAccounts(deps: {
   seats?: SeatPolicy | undefined;
   /** Minutes a directory session lasts before the directory is asked again (SSO_RECHECK_MINUTES). */
   recheckMinutes: number;
+  groupSync?: GroupSync | undefined;
 }) {
-  const { users, identities, sessions, audit, clock, recheckMinutes } = deps;
+  const { users, identities, sessions, audit, clock, recheckMinutes, groupSync } = deps;
   const seats = deps.seats ?? UNLIMITED_SEATS;
 
   const refuse = (p: ExternalProfile, meta: LoginMeta, reason: string, err: AppError, extra: Record<string, unknown> = {}): never => {
@@ -188,6 +194,7 @@ export function createDirectoryAccounts(deps: {
       const role = decision.allowed ? decision.role : 'user';
       const created = !linked;
       const user = linked ? returning(linked, p, groups, role, meta) : firstSignIn(p, groups, role, meta);
+      groupSync?.syncMemberships(user.id, p.provider, groups);
       const { token, session } = sessions.create(user.id, meta, { method: meta.method, recheckMinutes });
       audit.record({ actor: { id: user.id, label: user.email }, action: 'auth.login', ip: meta.ip, details: { method: meta.method } });
       return { user: publicUser(user), token, session, created };
@@ -263,7 +270,11 @@ export function createDirectoryAccounts(deps: {
     },
 
     /** Records that a sync found an identity still present, with its current groups. */
-    markSynced: (identityId: string, groups: readonly string[]) => identities.update(identityId, { groups: [...groups], lastSyncedAt: new Date(clock()) }),
+    markSynced(identityId: string, groups: readonly string[]): void {
+      identities.update(identityId, { groups: [...groups], lastSyncedAt: new Date(clock()) });
+      const row = identities.byId(identityId);
+      if (row) groupSync?.syncMemberships(row.userId, row.provider, groups);
+    },
   };
 }
 

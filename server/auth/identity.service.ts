@@ -4,7 +4,7 @@ import type { Clock } from '../kernel/clock.ts';
 import type { Log } from '../kernel/log.ts';
 import type { SecretsService } from '../secrets/secrets.service.ts';
 import { createAccountService } from './account.service.ts';
-import { createDirectoryAccounts } from './directory-accounts.service.ts';
+import { createDirectoryAccounts, type GroupSync } from './directory-accounts.service.ts';
 import { createIdentitiesStore } from './identities.store.ts';
 import { createOidc, type OidcSettings, type OidcSettingsView } from './oidc.service.ts';
 import { createKeyService } from './keys.service.ts';
@@ -42,6 +42,8 @@ export interface IdentitySettings {
   localLogin: 'all' | 'admins' | 'off';
   /** Who must have a second factor on a local account (MFA_REQUIRED); 'admins' when not given, as in the configuration. */
   mfaRequired?: MfaPolicy | undefined;
+  /** The groups synced from directories, kept up to date at each directory sign-in and sync. */
+  groupSync?: GroupSync | undefined;
   /** OpenID Connect, when OIDC_ISSUER_URL is set. */
   oidc?: OidcSettings | undefined;
   /** LDAP sign-in, when LDAP_URL is set: the directory and its group rules. */
@@ -134,7 +136,16 @@ export function createIdentity(
   const mfa = createMfaService({ store: mfaStore, users, secrets, sessions, throttle, audit, clock, policy: s.mfaRequired ?? 'admins' });
   const challenges = createSignInChallenges({ store: createChallengesStore(orm), users, mfa, sessions, audit, clock });
   const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
-  const directory = createDirectoryAccounts({ users, identities: createIdentitiesStore(orm), sessions, audit, clock, seats, recheckMinutes: s.recheckMinutes });
+  const directory = createDirectoryAccounts({
+    users,
+    identities: createIdentitiesStore(orm),
+    sessions,
+    audit,
+    clock,
+    seats,
+    recheckMinutes: s.recheckMinutes,
+    groupSync: s.groupSync,
+  });
   const oidc = s.oidc ? createOidc({ settings: s.oidc, directory, audit, clock, log: s.log }) : undefined;
   const ldapDirectory = s.ldap ? createLdapDirectory(s.ldap.settings) : undefined;
   const ldap = ldapDirectory && s.ldap ? createLdapLogin({ directory: ldapDirectory, accounts: directory, rules: s.ldap.rules, audit }) : undefined;

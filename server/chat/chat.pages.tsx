@@ -40,10 +40,7 @@ export function chatPages(deps: ChatPagesDeps) {
     const userId = callerOf(c).user.id;
     const open = id ? deps.chat.get(userId, id) : undefined;
     const current = open ? { conversation: publicConversation(open.conversation), messages: open.messages.map(publicMessage) } : undefined;
-    const models = deps.catalog
-      .list()
-      .filter((m) => m.kind === 'chat' && m.enabled)
-      .map(publicModel);
+    const models = deps.catalog.listFor(userId, 'chat').map(publicModel);
     const collections = deps.knowledge.service.list(knowledgeCallerOf(c));
     const document = wholeDocument(c, open?.conversation.knowledge?.documentId);
     return c.html(

@@ -172,7 +172,7 @@ export function createChatService(deps: {
 
   return {
     create(userId: string, input: { title?: string | undefined; model?: string | undefined; knowledge?: ConversationKnowledge | undefined }): Conversation {
-      const model = engine.resolveChatModel(input.model);
+      const model = engine.resolveChatModel(userId, input.model);
       const knowledge = checkedKnowledge(userId, input.knowledge);
       const now = new Date(clock());
       return store.insertConversation({

@@ -83,11 +83,11 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
 
   return {
     /** The catalog chat model a name (or the default) stands for. */
-    resolveChatModel: (name: string | undefined): CatalogModel => models.resolve(name, 'chat'),
+    resolveChatModel: (userId: string, name: string | undefined): CatalogModel => models.resolveFor(userId, name, 'chat'),
 
     /** Runs the checks `chat` runs, without starting anything (so callers write nothing on refusal). */
     precheck(userId: string, modelName: string | undefined): CatalogModel {
-      const model = models.resolve(modelName, 'chat');
+      const model = models.resolveFor(userId, modelName, 'chat');
       usage.assertWithinBudget(userId);
       if (streams >= deps.maxStreams)
         throw new AppError('streams_exhausted', `the server is answering ${streams} requests, its limit (MAX_CONCURRENT_STREAMS); try again shortly`);
@@ -112,7 +112,9 @@ export function createEngine(deps: { backend: ModelBackend; models: ModelService
      * out would be worse than either.
      */
     async embed(who: Requester, modelName: string | undefined, input: string[], signal?: AbortSignal): Promise<EmbedResult & { model: CatalogModel }> {
-      const model = models.resolve(modelName, 'embedding');
+      // The knowledge base embeds documents and searches with its collections' model, whoever asks;
+      // only /v1/embeddings callers are held to their groups' models.
+      const model = who.source === 'api' ? models.resolveFor(who.userId, modelName, 'embedding') : models.resolve(modelName, 'embedding');
       if (who.source !== 'ingest') usage.assertWithinBudget(who.userId);
       const started = clock();
       let result: EmbedResult | undefined;

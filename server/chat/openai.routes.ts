@@ -57,8 +57,7 @@ export function openaiRoutes(engine: Engine, models: ModelService, clock: () => 
     c.json({
       object: 'list',
       data: models
-        .list()
-        .filter((m) => m.enabled)
+        .listFor(c.get('caller')!.user.id)
         .map((m) => ({ id: m.name, object: 'model', created: Math.floor(m.createdAt.getTime() / 1000), owned_by: 'onsite' })),
     }),
   );

@@ -20,7 +20,7 @@ import { createRegistry } from '../miners/registry.service.ts';
 import { createScheduler } from '../miners/scheduler.ts';
 import { createMinerService } from '../miners/miners.service.ts';
 import { createMinersStore } from '../miners/miners.store.ts';
-import { createModelService, type ModelService } from '../models/models.service.ts';
+import { createModelService, type ModelGate, type ModelService } from '../models/models.service.ts';
 import { createModelsStore } from '../models/models.store.ts';
 import { createUsageService, type UsageService } from '../usage/usage.service.ts';
 import { createUsageStore } from '../usage/usage.store.ts';
@@ -95,8 +95,8 @@ export async function buildBackend(
 }
 
 /** The model catalog. */
-export function buildCatalog({ orm, audit, clock }: Base): ModelService {
-  return createModelService({ store: createModelsStore(orm), audit, clock });
+export function buildCatalog({ orm, audit, clock }: Base, gate?: ModelGate): ModelService {
+  return createModelService({ store: createModelsStore(orm), audit, clock, gate });
 }
 
 /** The usage ledger and budgets. */

@@ -4,6 +4,8 @@ import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createAuditService } from '../audit/audit.service.ts';
 import { createAuditStore } from '../audit/audit.store.ts';
 import { createIdentity, type Identity } from '../auth/identity.service.ts';
+import { createGroupsService, modelGateOf } from '../groups/groups.service.ts';
+import { createGroupsStore } from '../groups/groups.store.ts';
 import { ldapFromConfig, ldapHealthCheck, ldapSyncJob } from './assemble-ldap.ts';
 import type { JobSilence } from '../miners/miners-backend.service.ts';
 import { createBrowserClient, type PageFetcher } from '../browser-client/browser-client.service.ts';
@@ -80,6 +82,8 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   // count of active accounts: built in that order, with no forward reference.
   const licenseStore = createLicenseStore(db.orm);
   const audit = createAuditService(createAuditStore(db.orm), clock);
+  // Groups come first: identity keeps directory-synced groups up to date, the catalog asks them who may use a model.
+  const groups = createGroupsService({ store: createGroupsStore(db.orm), audit, clock });
   const identity = createIdentity(
     db.orm,
     clock,
@@ -92,6 +96,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       baseUrl: config.APP_BASE_URL,
       recheckMinutes: config.SSO_RECHECK_MINUTES,
       ldap: ldapFromConfig(config),
+      groupSync: groups,
       localLogin: config.LOCAL_LOGIN,
       mfaRequired: config.MFA_REQUIRED,
       oidc: oidcSettingsOf(config, options.resolve),
@@ -134,12 +139,12 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const pages = options.pages ?? browserClient;
   const miners = buildMiners(base);
   const backend = await buildBackend(base, miners, { resolve: options.resolve, silence: options.silence });
-  const catalog = buildCatalog(base);
+  const catalog = buildCatalog(base, modelGateOf(groups));
   const usage = buildUsage(base);
   const engine = buildEngine(base, { backend, catalog, usage });
   const knowledge = buildKnowledge({ ...base, db }, { engine, catalog, pages });
   const chat = buildChat(base, { engine, pages, knowledge: knowledge.grounding });
-  const models = { miners: miners.service, registry: miners.registry, backend, catalog, usage, engine, chat, knowledge };
+  const models = { miners: miners.service, registry: miners.registry, backend, catalog, usage, engine, chat, knowledge, groups };
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register(
       'miners',

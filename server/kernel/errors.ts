@@ -78,7 +78,9 @@ export type ServerErrorCode =
   | 'mfa_required'
   | 'mfa_invalid'
   | 'mfa_enrolment_required'
-  | 'mfa_state';
+  | 'mfa_state'
+  | 'model_not_allowed'
+  | 'group_read_only';
 
 /** Why an activation code (licenses/activation-code.ts) or a request code (licenses/request-code.ts) was refused. */
 export const LICENSE_ERROR_CODES = [

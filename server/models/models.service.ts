@@ -18,13 +18,51 @@ export interface ModelInput {
 export type ModelPatch = { [K in Exclude<keyof ModelInput, 'name' | 'kind'>]?: ModelInput[K] | undefined };
 
 /**
+ * Who may use which model: a port the groups feature implements (a model
+ * open to none of the caller's groups is refused). Absent, every model is
+ * open to every user.
+ */
+export interface ModelGate {
+  allowed(userId: string, model: string): boolean;
+}
+
+/**
  * The model catalog the admin keeps: only catalog models are ever run, at
  * the context length set here, and each kind has at most one default.
  */
-export function createModelService(deps: { store: ModelsStore; audit: AuditService; clock: Clock }) {
-  const { store, audit, clock } = deps;
+export function createModelService(deps: { store: ModelsStore; audit: AuditService; clock: Clock; gate?: ModelGate | undefined }) {
+  const { store, audit, clock, gate } = deps;
+  const allowed = (userId: string, model: string) => gate?.allowed(userId, model) ?? true;
   return {
     list: () => store.list(),
+
+    /** The enabled models a user may use (the chat picker, `GET /v1/models`), read fresh at every call. */
+    listFor: (userId: string, kind?: CatalogModel['kind']): CatalogModel[] =>
+      store.list().filter((m) => m.enabled && (!kind || m.kind === kind) && allowed(userId, m.name)),
+
+    /**
+     * The model a user's request may use: the named one when their groups may
+     * use it (`model_not_allowed` otherwise), or else the default of its kind
+     * if open to them, else the first such model open to them.
+     */
+    resolveFor(userId: string, name: string | undefined, kind: CatalogModel['kind']): CatalogModel {
+      if (name) {
+        const m = this.resolve(name, kind);
+        this.assertAllowed(userId, m);
+        return m;
+      }
+      const d = store.defaultOf(kind);
+      if (d?.enabled && allowed(userId, d.name)) return d;
+      const open = store.list().find((m) => m.kind === kind && m.enabled && allowed(userId, m.name));
+      if (open) return open;
+      const any = this.resolve(undefined, kind); // no model at all: the usual error
+      throw new AppError('model_not_allowed', `no ${kind} model is open to your groups (${any.name} is not); ask an admin for access`);
+    },
+
+    /** Refuses (`model_not_allowed`, 403) a model none of the user's groups may use. */
+    assertAllowed(userId: string, model: CatalogModel): void {
+      if (!allowed(userId, model.name)) throw new AppError('model_not_allowed', `your groups may not use ${model.name}; ask an admin for access`);
+    },
 
     /** Adds or replaces a model; making it the default takes that role from the previous one. */
     save(actor: Actor, input: ModelInput): CatalogModel {

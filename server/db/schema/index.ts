@@ -7,3 +7,4 @@ export * from './miners.ts';
 export * from './chat.ts';
 export * from './knowledge.ts';
 export * from './secrets.ts';
+export * from './groups.ts';

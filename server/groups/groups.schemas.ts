@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+const name = z.string().trim().min(1).max(100);
+const description = z.string().trim().max(500);
+const directoryGroup = z.string().trim().min(1).max(500);
+
+/** Body of a new group: local, or synced from a directory group. */
+export const createGroupBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local'), name, description: description.optional() }),
+  z.object({ kind: z.literal('synced'), name, description: description.optional(), directory: z.enum(['oidc', 'ldap']), directoryGroup }),
+]);
+
+/** Body of a group change. */
+export const updateGroupBody = z
+  .object({ name: name.optional(), description: description.optional(), directoryGroup: directoryGroup.optional() })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+/** Body of a membership (optional: whether the member manages the group, admins only). */
+export const memberBody = z.object({ manager: z.boolean().optional() }).default({});
+
+/** Body choosing the groups a model is open to; an empty list (or Everyone) opens it to all. */
+export const modelAccessBody = z.object({ groups: z.array(z.string().min(1).max(100)).max(500) });

@@ -1,0 +1,144 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { codeOf, type TestClient } from '../../helpers/client.ts';
+import { addUser, claimAdmin } from '../../helpers/identity.ts';
+import { createTestServer, type TestServer } from '../../helpers/server.ts';
+
+let s: TestServer | undefined;
+afterEach(() => s?.cleanup());
+
+const audit = (t: TestServer, action: string) => t.identity.audit.list({ action, limit: 50 });
+
+async function setup() {
+  s = await createTestServer();
+  const admin = await claimAdmin(s);
+  for (const m of [
+    { name: 'open-model', kind: 'chat', contextLength: 4096 },
+    { name: 'legal-model', kind: 'chat', contextLength: 4096 },
+    { name: 'embed-model', kind: 'embedding', contextLength: 2048, dimensions: 8 },
+  ])
+    expect((await admin.post('/api/models', m)).status).toBe(201);
+  const bob = await addUser(s, admin, 'bob@example.test');
+  const carol = await addUser(s, admin, 'carol@example.test');
+  return { t: s, admin, bob, carol };
+}
+
+// /v1 takes API keys, as integrators call it.
+async function keyOf(c: TestClient): Promise<string> {
+  return (await c.post('/api/keys', { name: 'test' })).body.key as string;
+}
+const v1 = (t: TestServer, key: string, path: string, body?: unknown) =>
+  Promise.resolve(
+    t.app.request(`http://localhost:8000${path}`, {
+      method: body ? 'POST' : 'GET',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    }),
+  );
+const visibleModels = async (t: TestServer, key: string) =>
+  ((await (await v1(t, key, '/v1/models')).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id);
+const v1Code = async (res: Response) => ((await res.json()) as { error?: { code?: string } }).error?.code;
+
+describe('groups', () => {
+  it('has a built-in Everyone that cannot be renamed, deleted or given members', async () => {
+    const { admin, bob } = await setup();
+    const list = (await admin.get('/api/groups')).body.groups as Array<{ id: string; kind: string; name: string }>;
+    expect(list[0]).toMatchObject({ id: 'everyone', kind: 'everyone', name: 'Everyone' });
+    expect(codeOf(await admin.delete('/api/groups/everyone'))).toBe('group_read_only');
+    expect(codeOf(await admin.patch('/api/groups/everyone', { name: 'All' }))).toBe('group_read_only');
+    expect(codeOf(await admin.request('PUT', `/api/groups/everyone/members/${bob.id}`))).toBe('group_read_only');
+    expect((await admin.patch('/api/groups/everyone', { description: 'All of us' })).status).toBe(200);
+  });
+
+  it('creates, renames and deletes local groups, audited with before and after', async () => {
+    const { t, admin, bob } = await setup();
+    const created = await admin.post('/api/groups', { kind: 'local', name: 'Legal', description: 'The legal team' });
+    expect(created.status).toBe(201);
+    const id = (created.body.group as { id: string }).id;
+    expect(codeOf(await admin.post('/api/groups', { kind: 'local', name: 'legal' }))).toBe('conflict');
+    expect(codeOf(await admin.post('/api/groups', { kind: 'local', name: '' }))).toBe('validation_failed');
+    expect(codeOf(await bob.client.post('/api/groups', { kind: 'local', name: 'Mine' }))).toBe('forbidden');
+    expect((await admin.patch(`/api/groups/${id}`, { name: 'Legal & Compliance' })).body.group).toMatchObject({ name: 'Legal & Compliance' });
+    expect(audit(t, 'group.update')[0]?.details).toMatchObject({ before: { name: 'Legal' }, after: { name: 'Legal & Compliance' } });
+    expect((await admin.delete(`/api/groups/${id}`)).status).toBe(200);
+    expect(audit(t, 'group.delete')[0]?.details).toMatchObject({ before: { name: 'Legal & Compliance' } });
+    expect(codeOf(await admin.get(`/api/groups/${id}`))).toBe('not_found');
+  });
+
+  it('lets a manager change a local group’s members and nothing else', async () => {
+    const { t, admin, bob, carol } = await setup();
+    const id = ((await admin.post('/api/groups', { kind: 'local', name: 'Legal' })).body.group as { id: string }).id;
+    expect(codeOf(await bob.client.request('PUT', `/api/groups/${id}/members/${carol.id}`))).toBe('forbidden');
+    expect((await admin.request('PUT', `/api/groups/${id}/members/${bob.id}`, { manager: true })).body.member).toMatchObject({ manager: true });
+    expect((await bob.client.get('/api/groups')).body.groups).toMatchObject([{ id, name: 'Legal' }]);
+    expect((await bob.client.request('PUT', `/api/groups/${id}/members/${carol.id}`)).status).toBe(200);
+    expect(codeOf(await bob.client.request('PUT', `/api/groups/${id}/members/${carol.id}`, { manager: true }))).toBe('forbidden');
+    expect(codeOf(await bob.client.patch(`/api/groups/${id}`, { name: 'Bob’s' }))).toBe('forbidden');
+    expect(codeOf(await bob.client.request('PUT', `/api/groups/models/legal-model`, { groups: [id] }))).toBe('forbidden');
+    expect(((await bob.client.get(`/api/groups/${id}`)).body.members as unknown[]).length).toBe(2);
+    expect((await bob.client.delete(`/api/groups/${id}/members/${carol.id}`)).status).toBe(200);
+    expect(codeOf(await carol.client.get(`/api/groups/${id}`))).toBe('forbidden');
+    expect(audit(t, 'group.member_put').map((e) => e.details?.userId)).toEqual([carol.id, bob.id]);
+    expect(audit(t, 'group.member_remove')).toHaveLength(1);
+    expect(codeOf(await admin.request('PUT', `/api/groups/${id}/members/no-such-user`))).toBe('not_found');
+  });
+
+  it('restricts a model to groups: hidden and refused (403 model_not_allowed) for others, at the next request after a change', async () => {
+    const { t, admin, bob, carol } = await setup();
+    const legal = ((await admin.post('/api/groups', { kind: 'local', name: 'Legal' })).body.group as { id: string }).id;
+    await admin.request('PUT', `/api/groups/${legal}/members/${bob.id}`);
+    const [bobKey, carolKey] = [await keyOf(bob.client), await keyOf(carol.client)];
+    expect((await visibleModels(t, carolKey)).sort()).toEqual(['embed-model', 'legal-model', 'open-model']); // open to everyone by default
+    expect((await admin.request('PUT', '/api/groups/models/legal-model', { groups: [legal] })).body.groups).toEqual([legal]);
+    expect(audit(t, 'model.access')[0]?.details).toEqual({ before: [], after: [legal] });
+
+    expect(await visibleModels(t, bobKey)).toContain('legal-model');
+    expect(await visibleModels(t, carolKey)).not.toContain('legal-model');
+    expect(await visibleModels(t, carolKey)).toContain('open-model');
+    const refused = await v1(t, carolKey, '/v1/chat/completions', { model: 'legal-model', messages: [{ role: 'user', content: 'hi' }] });
+    expect(refused.status).toBe(403);
+    expect(await v1Code(refused)).toBe('model_not_allowed');
+    expect(codeOf(await carol.client.post('/api/conversations', { model: 'legal-model' }))).toBe('model_not_allowed');
+    expect((await bob.client.post('/api/conversations', { model: 'legal-model' })).status).toBe(201);
+
+    // Membership is read at each request: removing Bob takes effect at once; adding Carol too.
+    await admin.delete(`/api/groups/${legal}/members/${bob.id}`);
+    expect(codeOf(await bob.client.post('/api/conversations', { model: 'legal-model' }))).toBe('model_not_allowed');
+    await admin.request('PUT', `/api/groups/${legal}/members/${carol.id}`);
+    expect((await carol.client.post('/api/conversations', { model: 'legal-model' })).status).toBe(201);
+
+    // Open to Everyone again: no restriction.
+    expect((await admin.request('PUT', '/api/groups/models/legal-model', { groups: ['everyone'] })).body.groups).toEqual([]);
+    expect(await visibleModels(t, bobKey)).toContain('legal-model');
+  });
+
+  it('holds /v1/embeddings to the groups, and never deletes a group a model is open to alone', async () => {
+    const { t, admin, bob } = await setup();
+    const ml = ((await admin.post('/api/groups', { kind: 'local', name: 'ML' })).body.group as { id: string }).id;
+    const other = ((await admin.post('/api/groups', { kind: 'local', name: 'Other' })).body.group as { id: string }).id;
+    await admin.request('PUT', '/api/groups/models/embed-model', { groups: [ml] });
+    expect(await v1Code(await v1(t, await keyOf(bob.client), '/v1/embeddings', { model: 'embed-model', input: 'hello' }))).toBe('model_not_allowed');
+    expect(codeOf(await admin.request('PUT', '/api/groups/models/embed-model', { groups: ['no-such-group'] }))).toBe('not_found');
+
+    const refused = await admin.delete(`/api/groups/${ml}`);
+    expect(codeOf(refused)).toBe('conflict');
+    expect((refused.body.error as { message: string }).message).toMatch(/embed-model is open only to ML/);
+    await admin.request('PUT', '/api/groups/models/embed-model', { groups: [ml, other] });
+    expect((await admin.delete(`/api/groups/${ml}`)).status).toBe(200);
+    expect(t.groups.modelGroupIds('embed-model')).toEqual([other]);
+  });
+
+  it('keeps synced groups in line with the directory at each sign-in, read-only in Onsite', async () => {
+    const { t, admin } = await setup();
+    const res = await admin.post('/api/groups', { kind: 'synced', name: 'Staff', directory: 'oidc', directoryGroup: 'staff' });
+    const staff = (res.body.group as { id: string }).id;
+    const profile = { provider: 'oidc' as const, issuer: 'https://idp.example.test', subject: 'dave', email: 'dave@example.test', name: 'Dave' };
+    const rules = { adminGroups: [], allowedGroups: [] };
+    const dave = t.identity.directory.signIn({ ...profile, groups: ['staff'] }, rules, { method: 'oidc' });
+    expect(((await admin.get(`/api/groups/${staff}`)).body.members as Array<{ email: string }>).map((m) => m.email)).toEqual(['dave@example.test']);
+    expect(codeOf(await admin.delete(`/api/groups/${staff}/members/${dave.user.id}`))).toBe('group_read_only');
+    t.identity.directory.signIn({ ...profile, groups: ['sales'] }, rules, { method: 'oidc' });
+    expect((await admin.get(`/api/groups/${staff}`)).body.members).toEqual([]);
+    expect(audit(t, 'group.member_remove')[0]).toMatchObject({ actorLabel: 'oidc-sync', details: { userId: dave.user.id, synced: true } });
+    expect(codeOf(await admin.post('/api/groups', { kind: 'synced', name: 'X', directory: 'ldap' }))).toBe('validation_failed');
+  });
+});
