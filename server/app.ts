@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/setup', setupRoutes(deps.identity));
   app.route('/api/auth/mfa', mfaRoutes(deps.identity));
   app.route('/api/auth', authRoutes(deps.identity));
-  app.route('/api/groups', groupsRoutes(deps.groups));
+  app.route('/api/groups', groupsRoutes(deps.groups, deps.catalog));
   app.route('/api/users', identitiesRoutes(deps.identity));
   app.route('/api/users', usersRoutes(deps.identity));
   app.route('/api/keys', keysRoutes(deps.identity));
@@ -191,6 +191,7 @@ export function createApp(deps: AppDeps) {
       registry: m.registry,
       usage: m.usage,
       backend: m.backend,
+      groups: m.groups,
       knowledge: m.knowledge,
       baseUrl: deps.baseUrl,
     }),

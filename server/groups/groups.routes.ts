@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
 import { createGroupBody, memberBody, modelAccessBody, updateGroupBody } from './groups.schemas.ts';
 import type { GroupCaller, GroupsService } from './groups.service.ts';
+import type { ModelService } from '../models/models.service.ts';
 
 const who = (c: Context<AppEnv>): GroupCaller => {
   const u = callerOf(c).user;
@@ -12,38 +13,55 @@ const who = (c: Context<AppEnv>): GroupCaller => {
 
 /**
  * `/api/groups`: groups and their members (admins; a group's managers may
- * read it and change its members), and `/api/groups/models/:name`: which
- * groups may use a catalog model (admins).
+ * read it and change its members), `/api/groups/models/:name`: which
+ * groups may use a catalog model, and `/api/groups/permissions/…`: what a
+ * user may use and who may use a model (admins).
  */
-export function groupsRoutes(groups: GroupsService) {
-  return new Hono<AppEnv>()
-    .use(requireUser)
-    .get('/', (c) => {
-      const me = who(c);
-      return c.json({ groups: me.role === 'admin' ? groups.list() : groups.managedBy(me.id) });
-    })
-    .post('/', requireAdmin, async (c) => c.json({ group: groups.create(who(c), await jsonBody(c, createGroupBody), c.get('ip')) }, 201))
-    .get('/models/:name{.+}', requireAdmin, (c) => c.json({ model: c.req.param('name'), groups: groups.modelGroupIds(c.req.param('name')) }))
-    .put('/models/:name{.+}', requireAdmin, async (c) => {
-      const body = await jsonBody(c, modelAccessBody);
-      return c.json({ model: c.req.param('name'), groups: groups.setModelGroups(who(c), c.req.param('name'), body.groups, c.get('ip')) });
-    })
-    .get('/:id', (c) => {
-      const id = c.req.param('id');
-      groups.assertCanRead(who(c), id);
-      return c.json({ group: groups.get(id), members: groups.members(id) });
-    })
-    .patch('/:id', requireAdmin, async (c) => c.json({ group: groups.update(who(c), c.req.param('id'), await jsonBody(c, updateGroupBody), c.get('ip')) }))
-    .delete('/:id', requireAdmin, (c) => {
-      groups.remove(who(c), c.req.param('id'), c.get('ip'));
-      return c.json({ ok: true });
-    })
-    .put('/:id/members/:userId', async (c) => {
-      const body = c.req.header('content-type')?.includes('json') ? await jsonBody(c, memberBody) : {};
-      return c.json({ member: groups.putMember(who(c), c.req.param('id'), c.req.param('userId'), body, c.get('ip')) });
-    })
-    .delete('/:id/members/:userId', (c) => {
-      groups.removeMember(who(c), c.req.param('id'), c.req.param('userId'), c.get('ip'));
-      return c.json({ ok: true });
-    });
+export function groupsRoutes(groups: GroupsService, catalog: Pick<ModelService, 'list'>) {
+  return (
+    new Hono<AppEnv>()
+      .use(requireUser)
+      // "What can Bob use, and through which group?" and "who can use this model?", from the code that enforces.
+      .get('/permissions/users/:userId', requireAdmin, (c) =>
+        c.json({
+          userId: c.req.param('userId'),
+          models: groups.permissionsOf(
+            c.req.param('userId'),
+            catalog
+              .list()
+              .filter((m) => m.enabled)
+              .map((m) => m.name),
+          ),
+        }),
+      )
+      .get('/permissions/models/:name{.+}', requireAdmin, (c) => c.json({ model: c.req.param('name'), users: groups.whoMayUse(c.req.param('name')) }))
+      .get('/', (c) => {
+        const me = who(c);
+        return c.json({ groups: me.role === 'admin' ? groups.list() : groups.managedBy(me.id) });
+      })
+      .post('/', requireAdmin, async (c) => c.json({ group: groups.create(who(c), await jsonBody(c, createGroupBody), c.get('ip')) }, 201))
+      .get('/models/:name{.+}', requireAdmin, (c) => c.json({ model: c.req.param('name'), groups: groups.modelGroupIds(c.req.param('name')) }))
+      .put('/models/:name{.+}', requireAdmin, async (c) => {
+        const body = await jsonBody(c, modelAccessBody);
+        return c.json({ model: c.req.param('name'), groups: groups.setModelGroups(who(c), c.req.param('name'), body.groups, c.get('ip')) });
+      })
+      .get('/:id', (c) => {
+        const id = c.req.param('id');
+        groups.assertCanRead(who(c), id);
+        return c.json({ group: groups.get(id), members: groups.members(id) });
+      })
+      .patch('/:id', requireAdmin, async (c) => c.json({ group: groups.update(who(c), c.req.param('id'), await jsonBody(c, updateGroupBody), c.get('ip')) }))
+      .delete('/:id', requireAdmin, (c) => {
+        groups.remove(who(c), c.req.param('id'), c.get('ip'));
+        return c.json({ ok: true });
+      })
+      .put('/:id/members/:userId', async (c) => {
+        const body = c.req.header('content-type')?.includes('json') ? await jsonBody(c, memberBody) : {};
+        return c.json({ member: groups.putMember(who(c), c.req.param('id'), c.req.param('userId'), body, c.get('ip')) });
+      })
+      .delete('/:id/members/:userId', (c) => {
+        groups.removeMember(who(c), c.req.param('id'), c.req.param('userId'), c.get('ip'));
+        return c.json({ ok: true });
+      })
+  );
 }

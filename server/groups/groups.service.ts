@@ -232,8 +232,67 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
       });
     },
 
+    /**
+     * Sets, in one transaction, which restricted models this group may use:
+     * each model in `models` gains the group, each other model loses it. A
+     * model that would be left with no group (and so open to everyone) is
+     * refused: open it to Everyone on purpose instead.
+     */
+    setGroupModels(c: GroupCaller, groupId: string, models: readonly string[], allModels: readonly string[], ip?: string): void {
+      assertAdmin(c);
+      const g = mustGet(groupId);
+      if (g.kind === 'everyone') throw new AppError('group_read_only', 'a model open to Everyone has no restriction: choose its groups instead');
+      store.transaction(() => {
+        const wanted = new Set(models);
+        const widened: string[] = [];
+        for (const model of allModels) {
+          const before = store.modelGroupIds(model);
+          const has = before.includes(groupId);
+          if (wanted.has(model) === has) continue;
+          const after = wanted.has(model) ? [...before, groupId] : before.filter((id) => id !== groupId);
+          if (after.length === 0) {
+            widened.push(model);
+            continue;
+          }
+          store.setModelGroups(model, after, new Date(clock()));
+          audit.record({ actor: actorOf(c), action: 'model.access', target: model, ip, details: { before, after } });
+        }
+        if (widened.length > 0)
+          throw new AppError(
+            'conflict',
+            `${widened.join(', ')} would be open to everyone without ${g.name}; nothing was changed. Open ${widened.length === 1 ? 'it' : 'them'} to Everyone on purpose instead`,
+          );
+      });
+    },
+
+    /** Adds and removes several members of a local group at once, in one transaction. */
+    changeMembers(c: GroupCaller, groupId: string, change: { add?: readonly string[]; remove?: readonly string[] }, ip?: string): void {
+      store.transaction(() => {
+        for (const userId of change.add ?? []) this.putMember(c, groupId, userId, {}, ip);
+        for (const userId of change.remove ?? []) this.removeMember(c, groupId, userId, ip);
+      });
+    },
+
     /** The groups a model is open to; empty: everyone. */
     modelGroupIds: (model: string): string[] => store.modelGroupIds(model),
+
+    /** What one user may use, and through which group: answered by {@link modelAllowedVia}, as enforcement is. */
+    permissionsOf(userId: string, models: readonly string[]): Array<{ model: string; via: { id: string; name: string } | null }> {
+      const names = new Map(store.list().map((g) => [g.id, g.name]));
+      return models.map((model) => {
+        const via = this.modelAllowedVia(userId, model);
+        return { model, via: via ? { id: via, name: names.get(via) ?? via } : null };
+      });
+    },
+
+    /** Who may use one model, and through which group. */
+    whoMayUse(model: string): Array<{ userId: string; email: string; via: { id: string; name: string } }> {
+      const names = new Map(store.list().map((g) => [g.id, g.name]));
+      return store.activeUsers().flatMap((u) => {
+        const via = this.modelAllowedVia(u.id, model);
+        return via ? [{ userId: u.id, email: u.email, via: { id: via, name: names.get(via) ?? via } }] : [];
+      });
+    },
 
     /**
      * The group through which a user may use a model (Everyone when it is

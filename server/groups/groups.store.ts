@@ -100,6 +100,9 @@ export function createGroupsStore(orm: Orm) {
             .where(and(inArray(users.id, ids), eq(users.status, 'active')))
             .all()
             .map((r) => r.id),
+    /** Every active user, for "who may use this?". */
+    activeUsers: (): Array<{ id: string; email: string }> =>
+      orm.select({ id: users.id, email: users.email }).from(users).where(eq(users.status, 'active')).orderBy(asc(users.email)).all(),
     /** Runs `fn` in one immediate (write-locking) transaction. */
     transaction: <T>(fn: () => T): T => orm.transaction(() => fn(), { behavior: 'immediate' }),
   };

@@ -32,6 +32,7 @@ function Nav({ caller }: { caller: Caller }) {
       {caller.user.role === 'admin' ? (
         <>
           <a href="/admin/users">Users</a>
+          <a href="/admin/groups">Groups</a>
           <a href="/admin/sign-in">Sign-in</a>
           <a href="/admin/miners">Miners</a>
           <a href="/admin/models">Models</a>

@@ -23,6 +23,8 @@ import { mfaPages } from '../auth/mfa.pages.tsx';
 import { auditPages } from '../audit/audit.pages.tsx';
 import { usersPages } from '../auth/users.pages.tsx';
 import { signInSettingsPages } from '../auth/sign-in-settings.pages.tsx';
+import { groupsPages } from '../groups/groups.pages.tsx';
+import type { GroupsService } from '../groups/groups.service.ts';
 import { authPages } from '../auth/auth.pages.tsx';
 import { oidcPages } from '../auth/oidc.pages.tsx';
 import { chatPages } from '../chat/chat.pages.tsx';
@@ -46,6 +48,8 @@ export interface UiDeps {
   registry: Registry;
   usage: UsageService;
   backend: ModelBackend;
+  /** Groups of users and the models they may use. */
+  groups: GroupsService;
   /** The knowledge base: collections and documents, search, and its status for admins. */
   knowledge: { service: KnowledgeService; retrieval: Retrieval; status: () => KnowledgeStatus };
   /** The browser sidecar's status (system page). */
@@ -92,6 +96,7 @@ export function uiRoutes(deps: UiDeps) {
       .route('/admin/system', systemPages(deps))
       .route('/admin/users', usersPages(deps.identity))
       .route('/admin/sign-in', signInSettingsPages(deps.identity))
+      .route('/admin/groups', groupsPages({ groups: deps.groups, users: deps.identity.users, catalog: deps.catalog }))
       .route('/admin/audit', auditPages(deps.identity.audit))
   );
 }

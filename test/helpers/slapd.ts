@@ -159,6 +159,18 @@ async function waitReady(child: ChildProcess, url: string, output: () => string)
  */
 export async function startSlapd(options: { tls?: boolean; extra?: Entry[] } = {}): Promise<Slapd> {
   requireSlapd();
+  // The ports are free when chosen, but another test process may take one before slapd binds
+  // it; slapd then exits at once. Such a start is tried again on new ports, a bounded few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/^slapd exited/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
+async function startOnce(options: { tls?: boolean; extra?: Entry[] }): Promise<Slapd> {
   const tmp = tempDir('onsite-slapd-');
   mkdirSync(join(tmp.dir, 'db'));
   const tls = options.tls === false ? undefined : makeTls(tmp.dir);

@@ -142,3 +142,36 @@ describe('groups', () => {
     expect(codeOf(await admin.post('/api/groups', { kind: 'synced', name: 'X', directory: 'ldap' }))).toBe('validation_failed');
   });
 });
+
+describe('permission views', () => {
+  it('say what each user may use and who may use each model, exactly as the API enforces it', async () => {
+    const { t, admin, bob, carol } = await setup();
+    const [legal, ml] = await Promise.all(
+      ['Legal', 'ML'].map(async (name) => ((await admin.post('/api/groups', { kind: 'local', name })).body.group as { id: string }).id),
+    );
+    await admin.request('PUT', `/api/groups/${legal}/members/${bob.id}`);
+    await admin.request('PUT', `/api/groups/${ml}/members/${carol.id}`);
+    await admin.request('PUT', '/api/groups/models/legal-model', { groups: [legal] });
+    await admin.request('PUT', '/api/groups/models/embed-model', { groups: [ml, legal] });
+
+    const bobView = (await admin.get(`/api/groups/permissions/users/${bob.id}`)).body.models as Array<{ model: string; via: { name: string } | null }>;
+    expect(Object.fromEntries(bobView.map((p) => [p.model, p.via?.name ?? null]))).toEqual({
+      'open-model': 'Everyone',
+      'legal-model': 'Legal',
+      'embed-model': 'Legal',
+    });
+    const who = (await admin.get('/api/groups/permissions/models/legal-model')).body.users as Array<{ email: string; via: { name: string } }>;
+    expect(who.map((w) => [w.email, w.via.name])).toEqual([['bob@example.test', 'Legal']]);
+    expect(codeOf(await bob.client.get(`/api/groups/permissions/users/${bob.id}`))).toBe('forbidden');
+
+    // The view and the API agree for every user and chat model.
+    for (const user of [bob, carol]) {
+      const view = (await admin.get(`/api/groups/permissions/users/${user.id}`)).body.models as Array<{ model: string; via: unknown }>;
+      for (const p of view.filter((v) => v.model !== 'embed-model')) {
+        const res = await user.client.post('/api/conversations', { model: p.model });
+        expect(res.status === 201, `${p.model}`).toBe(p.via !== null);
+      }
+    }
+    expect(t.groups.whoMayUse('open-model').map((w) => w.via.name)).toEqual(['Everyone', 'Everyone', 'Everyone']);
+  });
+});
