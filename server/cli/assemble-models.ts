@@ -22,7 +22,7 @@ import { createMinerService } from '../miners/miners.service.ts';
 import { createMinersStore } from '../miners/miners.store.ts';
 import { createModelService, type ModelGate, type ModelService } from '../models/models.service.ts';
 import { createModelsStore } from '../models/models.store.ts';
-import { createUsageService, type UsageService } from '../usage/usage.service.ts';
+import { createUsageService, type GroupBudgets, type UsageService } from '../usage/usage.service.ts';
 import { createUsageStore } from '../usage/usage.store.ts';
 
 /*
@@ -100,12 +100,13 @@ export function buildCatalog({ orm, audit, clock }: Base, gate?: ModelGate): Mod
 }
 
 /** The usage ledger and budgets. */
-export function buildUsage({ config, orm, audit, clock }: Base): UsageService {
+export function buildUsage({ config, orm, audit, clock }: Base, groups?: GroupBudgets): UsageService {
   return createUsageService({
     store: createUsageStore(orm),
     audit,
     clock,
     defaults: { daily: config.TOKEN_BUDGET_DAILY, monthly: config.TOKEN_BUDGET_MONTHLY },
+    groups,
   });
 }
 

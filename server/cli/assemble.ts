@@ -140,7 +140,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const miners = buildMiners(base);
   const backend = await buildBackend(base, miners, { resolve: options.resolve, silence: options.silence });
   const catalog = buildCatalog(base, modelGateOf(groups));
-  const usage = buildUsage(base);
+  const usage = buildUsage(base, groups);
   const engine = buildEngine(base, { backend, catalog, usage });
   const knowledge = buildKnowledge({ ...base, db }, { engine, catalog, pages });
   const chat = buildChat(base, { engine, pages, knowledge: knowledge.grounding });

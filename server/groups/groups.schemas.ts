@@ -10,9 +10,11 @@ export const createGroupBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('synced'), name, description: description.optional(), directory: z.enum(['oidc', 'ldap']), directoryGroup }),
 ]);
 
-/** Body of a group change. */
+const budget = z.number().int().min(0).max(1_000_000_000_000).nullable().optional();
+
+/** Body of a group change; a budget of null removes it, 0 is unlimited. */
 export const updateGroupBody = z
-  .object({ name: name.optional(), description: description.optional(), directoryGroup: directoryGroup.optional() })
+  .object({ name: name.optional(), description: description.optional(), directoryGroup: directoryGroup.optional(), budgetDaily: budget, budgetMonthly: budget })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
 /** Body of a membership (optional: whether the member manages the group, admins only). */

@@ -103,7 +103,13 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
     update(
       c: GroupCaller,
       id: string,
-      patch: { name?: string | undefined; description?: string | undefined; directoryGroup?: string | undefined },
+      patch: {
+        name?: string | undefined;
+        description?: string | undefined;
+        directoryGroup?: string | undefined;
+        budgetDaily?: number | null | undefined;
+        budgetMonthly?: number | null | undefined;
+      },
       ip?: string,
     ): GroupView {
       assertAdmin(c);
@@ -117,9 +123,17 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.directoryGroup !== undefined ? { directoryGroup: patch.directoryGroup } : {}),
+        ...(patch.budgetDaily !== undefined ? { budgetDaily: patch.budgetDaily } : {}),
+        ...(patch.budgetMonthly !== undefined ? { budgetMonthly: patch.budgetMonthly } : {}),
         updatedAt: new Date(clock()),
       })!;
-      const pick = (g: Group) => ({ name: g.name, description: g.description, directoryGroup: g.directoryGroup });
+      const pick = (g: Group) => ({
+        name: g.name,
+        description: g.description,
+        directoryGroup: g.directoryGroup,
+        budgetDaily: g.budgetDaily,
+        budgetMonthly: g.budgetMonthly,
+      });
       audit.record({ actor: actorOf(c), action: 'group.update', target: id, ip, details: { before: pick(before), after: pick(after) } });
       return view(after);
     },
@@ -210,6 +224,15 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
             });
         }
       });
+    },
+
+    /** The token budgets of a user's groups, Everyone's included (the usage service's GroupBudgets). */
+    budgetsOf(userId: string): Array<{ daily: number | null; monthly: number | null }> {
+      const mine = new Set([EVERYONE_GROUP_ID, ...store.groupIdsOf(userId)]);
+      return store
+        .list()
+        .filter((g) => mine.has(g.id))
+        .map((g) => ({ daily: g.budgetDaily, monthly: g.budgetMonthly }));
     },
 
     /** The groups a user is in: Everyone and their memberships. */

@@ -26,8 +26,10 @@ export function createGroupsStore(orm: Orm) {
         .where(sql`lower(${groups.name}) = lower(${name})`)
         .get(),
     insert: (row: typeof groups.$inferInsert): Group => orm.insert(groups).values(row).returning().get(),
-    update: (id: string, patch: Partial<Pick<Group, 'name' | 'description' | 'directoryGroup'>> & { updatedAt: Date }): Group | undefined =>
-      orm.update(groups).set(patch).where(eq(groups.id, id)).returning().get(),
+    update: (
+      id: string,
+      patch: Partial<Pick<Group, 'name' | 'description' | 'directoryGroup' | 'budgetDaily' | 'budgetMonthly'>> & { updatedAt: Date },
+    ): Group | undefined => orm.update(groups).set(patch).where(eq(groups.id, id)).returning().get(),
     remove: (id: string): boolean => orm.delete(groups).where(eq(groups.id, id)).run().changes > 0,
     synced: (directory: 'oidc' | 'ldap'): Group[] =>
       orm

@@ -8,6 +8,9 @@ export interface GroupView {
   kind: Group['kind'];
   directory: Group['directory'];
   directoryGroup: string | null;
+  /** Token budgets of the members (null: none set here; 0: unlimited). */
+  budgetDaily: number | null;
+  budgetMonthly: number | null;
   /** Members with a row (Everyone: null, it holds every active user). */
   memberCount: number | null;
   /** The models open to this group among others (restricted models only). */
@@ -34,6 +37,8 @@ export function groupView(g: Group, memberCount: number | undefined, models: str
     kind: g.kind,
     directory: g.directory,
     directoryGroup: g.directoryGroup,
+    budgetDaily: g.budgetDaily,
+    budgetMonthly: g.budgetMonthly,
     memberCount: memberCount ?? null,
     models,
     createdAt: g.createdAt,

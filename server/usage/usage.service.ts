@@ -16,9 +16,24 @@ export function budgetWindows(now: number): { day: Date; month: Date } {
 /**
  * The usage ledger (one row per model request: who, which model and miner,
  * tokens in and out, duration, outcome) and the token budgets it enforces.
- * A user's own budget overrides the configured default; 0 means unlimited.
+ * A user's own budget overrides the most generous of their groups' budgets,
+ * which overrides the configured default; 0 means unlimited.
  */
-export function createUsageService(deps: { store: UsageStore; audit: AuditService; clock: Clock; defaults: { daily: number; monthly: number } }) {
+/** Budgets a user's groups set (the groups feature); null: that group sets none. */
+export interface GroupBudgets {
+  budgetsOf(userId: string): Array<{ daily: number | null; monthly: number | null }>;
+}
+
+// The most generous of several budgets: 0 is unlimited, else the largest.
+const generous = (values: number[]): number | undefined => (values.length === 0 ? undefined : values.includes(0) ? 0 : Math.max(...values));
+
+export function createUsageService(deps: {
+  store: UsageStore;
+  audit: AuditService;
+  clock: Clock;
+  defaults: { daily: number; monthly: number };
+  groups?: GroupBudgets | undefined;
+}) {
   const { store, clock } = deps;
   // Rows recorded in one turn of the event loop are committed together on the next: when fifty
   // streams end at once that is one disk sync instead of fifty, each of which would block the
@@ -34,9 +49,15 @@ export function createUsageService(deps: { store: UsageStore; audit: AuditServic
     store.append(rows);
   }
 
+  // A user's own override, else the most generous of their groups' budgets, else the default.
   function limits(userId: string) {
     const own = store.budget(userId);
-    return { daily: own?.daily ?? deps.defaults.daily, monthly: own?.monthly ?? deps.defaults.monthly };
+    const fromGroups = deps.groups?.budgetsOf(userId) ?? [];
+    const group = (k: 'daily' | 'monthly') => generous(fromGroups.flatMap((b) => (b[k] === null ? [] : [b[k]])));
+    return {
+      daily: own?.daily ?? group('daily') ?? deps.defaults.daily,
+      monthly: own?.monthly ?? group('monthly') ?? deps.defaults.monthly,
+    };
   }
 
   return {

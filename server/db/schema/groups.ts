@@ -24,6 +24,9 @@ export const groups = sqliteTable(
     /** Synced groups: which directory, and its group's name or DN. */
     directory: text('directory', { enum: ['oidc', 'ldap'] }),
     directoryGroup: text('directory_group'),
+    /** Token budgets of the group's members (null: the group sets none; 0: unlimited). */
+    budgetDaily: integer('budget_daily'),
+    budgetMonthly: integer('budget_monthly'),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },

@@ -175,3 +175,34 @@ describe('permission views', () => {
     expect(t.groups.whoMayUse('open-model').map((w) => w.via.name)).toEqual(['Everyone', 'Everyone', 'Everyone']);
   });
 });
+
+describe('group budgets', () => {
+  it("gives a user their own override, else their groups' most generous budget, else the default", async () => {
+    s = await createTestServer({ TOKEN_BUDGET_DAILY: '1000' });
+    const admin = await claimAdmin(s);
+    const bob = await addUser(s, admin, 'bob@example.test');
+    const carol = await addUser(s, admin, 'carol@example.test');
+    const t = s;
+    const daily = (id: string) => t.usage.status(id).daily.limit;
+    expect(daily(bob.id)).toBe(1000);
+    const [small, big] = await Promise.all(
+      ['Small', 'Big'].map(async (name) => ((await admin.post('/api/groups', { kind: 'local', name })).body.group as { id: string }).id),
+    );
+    await admin.patch(`/api/groups/${small}`, { budgetDaily: 5000 });
+    await admin.patch(`/api/groups/${big}`, { budgetDaily: 20000, budgetMonthly: 0 });
+    await admin.request('PUT', `/api/groups/${small}/members/${bob.id}`);
+    expect(daily(bob.id)).toBe(5000);
+    await admin.request('PUT', `/api/groups/${big}/members/${bob.id}`);
+    expect(daily(bob.id)).toBe(20000);
+    expect(t.usage.status(bob.id).monthly.limit).toBe(0); // unlimited is the most generous
+    expect(daily(carol.id)).toBe(1000);
+    expect(audit(t, 'group.update')[0]?.details).toMatchObject({ before: { budgetDaily: null }, after: { budgetDaily: 20000, budgetMonthly: 0 } });
+    // Everyone's budget applies to all, below any larger group budget.
+    await admin.patch('/api/groups/everyone', { budgetDaily: 2000 });
+    expect(daily(carol.id)).toBe(2000);
+    expect(daily(bob.id)).toBe(20000);
+    expect(codeOf(await admin.patch(`/api/groups/${big}`, { budgetDaily: -1 }))).toBe('validation_failed');
+    t.usage.setBudget({ label: 'admin' }, bob.id, { daily: 10, monthly: null }); // the user's own override wins
+    expect(daily(bob.id)).toBe(10);
+  });
+});
