@@ -2,6 +2,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import type { Orm } from '../db/client.ts';
 import type { Clock } from '../kernel/clock.ts';
 import type { Log } from '../kernel/log.ts';
+import type { FeatureGate } from '../kernel/features.ts';
 import type { SecretsService } from '../secrets/secrets.service.ts';
 import { createAccountService } from './account.service.ts';
 import { createDirectoryAccounts, type GroupSync } from './directory-accounts.service.ts';
@@ -42,6 +43,8 @@ export interface IdentitySettings {
   localLogin: 'all' | 'admins' | 'off';
   /** Who must have a second factor on a local account (MFA_REQUIRED); 'admins' when not given, as in the configuration. */
   mfaRequired?: MfaPolicy | undefined;
+  /** Which groups may use API keys (the groups feature); absent: everyone. */
+  features?: FeatureGate | undefined;
   /** The groups synced from directories, kept up to date at each directory sign-in and sync. */
   groupSync?: GroupSync | undefined;
   /** OpenID Connect, when OIDC_ISSUER_URL is set. */
@@ -135,7 +138,7 @@ export function createIdentity(
   const mfaStore = createMfaStore(orm);
   const mfa = createMfaService({ store: mfaStore, users, secrets, sessions, throttle, audit, clock, policy: s.mfaRequired ?? 'admins' });
   const challenges = createSignInChallenges({ store: createChallengesStore(orm), users, mfa, sessions, audit, clock });
-  const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock });
+  const keys = createKeyService({ keys: createKeysStore(orm), users, audit, clock, features: s.features });
   const directory = createDirectoryAccounts({
     users,
     identities: createIdentitiesStore(orm),

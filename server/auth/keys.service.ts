@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditService } from '../audit/audit.service.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
+import { OPEN_FEATURES, type FeatureGate } from '../kernel/features.ts';
 import { digestMatches, sha256Hex } from '../kernel/secrets.ts';
 import type { KeysStore } from './keys.store.ts';
 import { toCallerUser, type CallerUser } from './caller.types.ts';
@@ -21,10 +22,15 @@ const alnum = (n: number) => {
  * Per-user API keys `osk_<prefix>_<secret>`: 256 random bits, shown once;
  * the database keeps the visible prefix and a SHA-256 of the whole key.
  */
-export function createKeyService(deps: { keys: KeysStore; users: UsersStore; audit: AuditService; clock: Clock }) {
+export function createKeyService(deps: { keys: KeysStore; users: UsersStore; audit: AuditService; clock: Clock; features?: FeatureGate | undefined }) {
   const { keys, users, audit, clock } = deps;
+  const features = deps.features ?? OPEN_FEATURES;
   return {
+    /** Whether a user's groups may use API keys at all. */
+    allowed: (userId: string): boolean => features.allows(userId, 'api_keys'),
+
     create(user: Pick<User, 'id' | 'email'>, name: string, ip?: string): { key: string; record: KeyView } {
+      if (!features.allows(user.id, 'api_keys')) throw new AppError('feature_not_allowed', 'your groups may not use API keys; ask an admin');
       const prefix = `osk_${alnum(12)}`;
       const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
       const record = keys.insert({ id: randomUUID(), userId: user.id, name, prefix, keyHash: sha256Hex(key), createdAt: new Date(clock()) });
@@ -54,6 +60,8 @@ export function createKeyService(deps: { keys: KeysStore; users: UsersStore; aud
       if (!record || record.revokedAt || !digestMatches(presented!, record.keyHash)) return undefined;
       const user = users.byId(record.userId);
       if (!user || user.status !== 'active') return undefined;
+      // A user taken out of the groups that may use keys: their keys stop working at the next request.
+      if (!features.allows(user.id, 'api_keys')) return undefined;
       const now = clock();
       if (!record.lastUsedAt || now - record.lastUsedAt.getTime() >= TOUCH_EVERY_MS) keys.touch(record.id, new Date(now));
       return { user: toCallerUser(user), keyId: record.id };

@@ -10,6 +10,7 @@ import type { ChatStore } from './chat.store.ts';
 import type { Conversation, ConversationKnowledge, Message, MessageSource } from './chat.types.ts';
 import { publicMessage, type PublicMessage } from './chat.views.ts';
 import { promptWithPages } from './linked-pages.ts';
+import { OPEN_FEATURES, type FeatureGate } from '../kernel/features.ts';
 
 /**
  * What the streaming endpoint sends, in order: start, `sources` when the
@@ -46,8 +47,11 @@ export function createChatService(deps: {
   clock: Clock;
   pages?: PageFetcher | undefined;
   knowledge?: Grounding | undefined;
+  /** Which groups may have linked web pages read (web_pages); absent: everyone. */
+  features?: FeatureGate | undefined;
 }) {
   const { store, engine, clock } = deps;
+  const features = deps.features ?? OPEN_FEATURES;
 
   // What a conversation grounds in, checked against what the user may read now.
   function checkedKnowledge(userId: string, k: ConversationKnowledge | null | undefined): ConversationKnowledge | null {
@@ -120,7 +124,9 @@ export function createChatService(deps: {
     async function* events(): AsyncGenerator<ChatStreamEvent> {
       let text = '';
       try {
-        const pages = await promptWithPages(deps.pages, msgs, chatModel.contextLength, controller.signal);
+        // Without web_pages for this user's groups, links stay text: the page is never fetched.
+        const fetcher = features.allows(userId, 'web_pages') ? deps.pages : undefined;
+        const pages = await promptWithPages(fetcher, msgs, chatModel.contextLength, controller.signal);
         const prompt = deps.knowledge
           ? await promptWithKnowledge(
               deps.knowledge,

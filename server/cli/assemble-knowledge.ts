@@ -12,6 +12,7 @@ import { knowledgeStatus } from '../knowledge/status.service.ts';
 import { createCollectionsStore } from '../knowledge/store/collections.store.ts';
 import { createDocumentsStore } from '../knowledge/store/documents.store.ts';
 import { createKeywordStore } from '../knowledge/store/keyword.store.ts';
+import type { FeatureGate } from '../kernel/features.ts';
 import { createQueueStore } from '../knowledge/store/queue.store.ts';
 import { createVectorsStore } from '../knowledge/store/vectors.store.ts';
 import type { ModelService } from '../models/models.service.ts';
@@ -29,7 +30,7 @@ const INGEST_CONCURRENCY = 2;
  */
 export function buildKnowledge(
   { config, log, db, audit, clock }: Base & { db: Db },
-  deps: { engine: Engine; catalog: ModelService; pages?: PageFetcher | undefined },
+  deps: { engine: Engine; catalog: ModelService; pages?: PageFetcher | undefined; features?: FeatureGate | undefined },
 ) {
   const { engine } = deps;
   const collections = createCollectionsStore(db.orm);
@@ -69,7 +70,17 @@ export function buildKnowledge(
     log: klog,
     embed: async (userId, model, texts, signal) => (await engine.embed({ userId, source: 'embedding' }, model, texts, signal)).embeddings,
   });
-  const service = createKnowledgeService({ collections, documents, vectors, queue, worker, audit, clock, maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024 });
+  const service = createKnowledgeService({
+    collections,
+    documents,
+    vectors,
+    queue,
+    worker,
+    audit,
+    clock,
+    maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
+    features: deps.features,
+  });
   return {
     service,
     retrieval,

@@ -23,6 +23,7 @@ import { createMinersStore } from '../miners/miners.store.ts';
 import { createModelService, type ModelGate, type ModelService } from '../models/models.service.ts';
 import { createModelsStore } from '../models/models.store.ts';
 import { createUsageService, type GroupBudgets, type UsageService } from '../usage/usage.service.ts';
+import type { FeatureGate } from '../kernel/features.ts';
 import { createUsageStore } from '../usage/usage.store.ts';
 
 /*
@@ -127,8 +128,11 @@ export function buildEngine({ config, log, clock }: Base, d: { backend: ModelBac
  * `pages` and searching the knowledge base. Answers a crash left
  * half-written are marked failed here.
  */
-export function buildChat({ log, orm, clock }: Base, d: { engine: Engine; pages?: PageFetcher | undefined; knowledge: Grounding }) {
-  const chat = createChatService({ store: createChatStore(orm), engine: d.engine, clock, pages: d.pages, knowledge: d.knowledge });
+export function buildChat(
+  { log, orm, clock }: Base,
+  d: { engine: Engine; pages?: PageFetcher | undefined; knowledge: Grounding; features?: FeatureGate | undefined },
+) {
+  const chat = createChatService({ store: createChatStore(orm), engine: d.engine, clock, pages: d.pages, knowledge: d.knowledge, features: d.features });
   const interrupted = chat.recoverInterrupted();
   if (interrupted > 0) log.warn({ interrupted }, 'answers interrupted by the previous stop were marked failed');
   return chat;

@@ -4,7 +4,7 @@ import { compiledKeyring } from '../../licenses/keyring.ts';
 import { createAuditService } from '../audit/audit.service.ts';
 import { createAuditStore } from '../audit/audit.store.ts';
 import { createIdentity, type Identity } from '../auth/identity.service.ts';
-import { createGroupsService, modelGateOf } from '../groups/groups.service.ts';
+import { createGroupsService, featureGateOf, modelGateOf } from '../groups/groups.service.ts';
 import { createGroupsStore } from '../groups/groups.store.ts';
 import { ldapFromConfig, ldapHealthCheck, ldapSyncJob } from './assemble-ldap.ts';
 import type { JobSilence } from '../miners/miners-backend.service.ts';
@@ -97,6 +97,7 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
       recheckMinutes: config.SSO_RECHECK_MINUTES,
       ldap: ldapFromConfig(config),
       groupSync: groups,
+      features: featureGateOf(groups),
       localLogin: config.LOCAL_LOGIN,
       mfaRequired: config.MFA_REQUIRED,
       oidc: oidcSettingsOf(config, options.resolve),
@@ -142,8 +143,9 @@ export async function assembleServer(config: Config, log: Log, options: Assemble
   const catalog = buildCatalog(base, modelGateOf(groups));
   const usage = buildUsage(base, groups);
   const engine = buildEngine(base, { backend, catalog, usage });
-  const knowledge = buildKnowledge({ ...base, db }, { engine, catalog, pages });
-  const chat = buildChat(base, { engine, pages, knowledge: knowledge.grounding });
+  const features = featureGateOf(groups);
+  const knowledge = buildKnowledge({ ...base, db }, { engine, catalog, pages, features });
+  const chat = buildChat(base, { engine, pages, knowledge: knowledge.grounding, features });
   const models = { miners: miners.service, registry: miners.registry, backend, catalog, usage, engine, chat, knowledge, groups };
   if (config.ORCH_MODEL_BACKEND === 'miners') {
     health.register(

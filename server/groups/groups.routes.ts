@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono';
 import { callerOf, requireAdmin, requireUser } from '../http/middleware/guards.ts';
 import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
-import { createGroupBody, memberBody, modelAccessBody, updateGroupBody } from './groups.schemas.ts';
+import { createGroupBody, featureName, memberBody, modelAccessBody, updateGroupBody } from './groups.schemas.ts';
+import { parsePath } from '../http/validate.ts';
 import type { GroupCaller, GroupsService } from './groups.service.ts';
 import type { ModelService } from '../models/models.service.ts';
 
@@ -32,6 +33,7 @@ export function groupsRoutes(groups: GroupsService, catalog: Pick<ModelService, 
               .filter((m) => m.enabled)
               .map((m) => m.name),
           ),
+          features: groups.featurePermissionsOf(c.req.param('userId')),
         }),
       )
       .get('/permissions/models/:name{.+}', requireAdmin, (c) => c.json({ model: c.req.param('name'), users: groups.whoMayUse(c.req.param('name')) }))
@@ -40,6 +42,15 @@ export function groupsRoutes(groups: GroupsService, catalog: Pick<ModelService, 
         return c.json({ groups: me.role === 'admin' ? groups.list() : groups.managedBy(me.id) });
       })
       .post('/', requireAdmin, async (c) => c.json({ group: groups.create(who(c), await jsonBody(c, createGroupBody), c.get('ip')) }, 201))
+      .get('/features/:feature', requireAdmin, (c) => {
+        const feature = parsePath(c.req.param('feature'), featureName);
+        return c.json({ feature, groups: groups.featureGroupIds(feature) });
+      })
+      .put('/features/:feature', requireAdmin, async (c) => {
+        const feature = parsePath(c.req.param('feature'), featureName);
+        const body = await jsonBody(c, modelAccessBody);
+        return c.json({ feature, groups: groups.setFeatureGroups(who(c), feature, body.groups, c.get('ip')) });
+      })
       .get('/models/:name{.+}', requireAdmin, (c) => c.json({ model: c.req.param('name'), groups: groups.modelGroupIds(c.req.param('name')) }))
       .put('/models/:name{.+}', requireAdmin, async (c) => {
         const body = await jsonBody(c, modelAccessBody);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FEATURES } from '../kernel/features.ts';
 
 const name = z.string().trim().min(1).max(100);
 const description = z.string().trim().max(500);
@@ -22,3 +23,6 @@ export const memberBody = z.object({ manager: z.boolean().optional() }).default(
 
 /** Body choosing the groups a model is open to; an empty list (or Everyone) opens it to all. */
 export const modelAccessBody = z.object({ groups: z.array(z.string().min(1).max(100)).max(500) });
+
+/** A feature's name in a path (`web_pages`, `uploads`, `api_keys`). */
+export const featureName = z.enum(FEATURES, { error: 'feature' });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
+import { FEATURES, type Feature, type FeatureGate } from '../kernel/features.ts';
 import { inAnyGroup } from '../kernel/group-names.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { AppError } from '../kernel/errors.ts';
@@ -226,6 +227,41 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
       });
     },
 
+    /** The groups a feature is open to; empty: everyone. */
+    featureGroupIds: (feature: Feature): string[] => store.featureGroupIds(feature),
+
+    /** Opens a feature to these groups only (none, or Everyone: to all), audited. */
+    setFeatureGroups(c: GroupCaller, feature: Feature, groupIds: readonly string[], ip?: string): string[] {
+      assertAdmin(c);
+      const wanted = [...new Set(groupIds)];
+      return store.transaction(() => {
+        const unknown = wanted.filter((id) => !store.existingIds(wanted).includes(id));
+        if (unknown.length > 0) throw new AppError('not_found', `no such group: ${unknown.join(', ')}`);
+        const before = store.featureGroupIds(feature);
+        const after = wanted.includes(EVERYONE_GROUP_ID) ? [] : wanted;
+        store.setFeatureGroups(feature, after, new Date(clock()));
+        audit.record({ actor: actorOf(c), action: 'feature.access', target: feature, ip, details: { before, after } });
+        return after;
+      });
+    },
+
+    /** Every feature a user may use or not, and through which group (the permission view). */
+    featurePermissionsOf(userId: string): Array<{ feature: Feature; via: { id: string; name: string } | null }> {
+      const names = new Map(store.list().map((g) => [g.id, g.name]));
+      return FEATURES.map((feature) => {
+        const via = this.featureAllowedVia(userId, feature);
+        return { feature, via: via ? { id: via, name: names.get(via) ?? via } : null };
+      });
+    },
+
+    /** The group through which a user may use a feature, or undefined (read fresh each time, as for models). */
+    featureAllowedVia(userId: string, feature: Feature): string | undefined {
+      const open = store.featureGroupIds(feature);
+      if (open.length === 0) return EVERYONE_GROUP_ID;
+      const mine = new Set(store.groupIdsOf(userId));
+      return open.find((id) => mine.has(id));
+    },
+
     /** The token budgets of a user's groups, Everyone's included (the usage service's GroupBudgets). */
     budgetsOf(userId: string): Array<{ daily: number | null; monthly: number | null }> {
       const mine = new Set([EVERYONE_GROUP_ID, ...store.groupIdsOf(userId)]);
@@ -330,6 +366,11 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
       return open.find((id) => mine.has(id));
     },
   };
+}
+
+/** The features' gate (kernel/features.ts), answered by the groups. */
+export function featureGateOf(groups: Pick<GroupsService, 'featureAllowedVia'>): FeatureGate {
+  return { allows: (userId, feature) => groups.featureAllowedVia(userId, feature) !== undefined };
 }
 
 /** The models catalog's gate (models.service.ts's ModelGate), answered by the groups. */

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Orm } from '../db/client.ts';
-import { groupMembers, groups, modelAccess, users } from '../db/schema/index.ts';
+import { featureAccess, groupMembers, groups, modelAccess, users } from '../db/schema/index.ts';
+import type { Feature } from '../kernel/features.ts';
 import type { Group, GroupMember } from './groups.types.ts';
 
 /** Groups, memberships and model access: the only code touching those tables. */
@@ -102,6 +103,22 @@ export function createGroupsStore(orm: Orm) {
             .where(and(inArray(users.id, ids), eq(users.status, 'active')))
             .all()
             .map((r) => r.id),
+    featureGroupIds: (feature: Feature): string[] =>
+      orm
+        .select({ groupId: featureAccess.groupId })
+        .from(featureAccess)
+        .where(eq(featureAccess.feature, feature))
+        .all()
+        .map((r) => r.groupId),
+    /** Replaces the groups a feature is open to (none: everyone). */
+    setFeatureGroups(feature: Feature, groupIds: string[], at: Date): void {
+      orm.delete(featureAccess).where(eq(featureAccess.feature, feature)).run();
+      if (groupIds.length > 0)
+        orm
+          .insert(featureAccess)
+          .values(groupIds.map((groupId) => ({ feature, groupId, addedAt: at })))
+          .run();
+    },
     /** Every active user, for "who may use this?". */
     activeUsers: (): Array<{ id: string; email: string }> =>
       orm.select({ id: users.id, email: users.email }).from(users).where(eq(users.status, 'active')).orderBy(asc(users.email)).all(),

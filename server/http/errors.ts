@@ -70,6 +70,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   // Groups: a model the caller's groups may not use (403, not 404, so integrators know why); a
   // change to a group Onsite does not manage (Everyone, or a group synced from a directory).
   model_not_allowed: 403,
+  feature_not_allowed: 403,
   group_read_only: 409,
   license_read_only: 403,
   model_unknown: 404,

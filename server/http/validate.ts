@@ -32,3 +32,10 @@ export function queryParams<S extends z.ZodType>(c: Context, schema: S): z.infer
   if (!r.success) throw new AppError('validation_failed', explain(r.error));
   return r.data;
 }
+
+/** Parses one path parameter against a schema (`not_found` when it names nothing the schema knows). */
+export function parsePath<S extends z.ZodType>(value: string | undefined, schema: S): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError('not_found', `no such ${explain(r.error)}`);
+  return r.data;
+}

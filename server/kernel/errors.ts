@@ -80,6 +80,7 @@ export type ServerErrorCode =
   | 'mfa_enrolment_required'
   | 'mfa_state'
   | 'model_not_allowed'
+  | 'feature_not_allowed'
   | 'group_read_only';
 
 /** Why an activation code (licenses/activation-code.ts) or a request code (licenses/request-code.ts) was refused. */

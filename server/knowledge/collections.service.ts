@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor, AuditService } from '../audit/audit.service.ts';
 import type { Clock } from '../kernel/clock.ts';
+import { OPEN_FEATURES, type FeatureGate } from '../kernel/features.ts';
 import { AppError } from '../kernel/errors.ts';
 import { sniffFormat } from './extract/extract.ts';
 import type { CollectionsStore } from './store/collections.store.ts';
@@ -52,8 +53,11 @@ export function createKnowledgeService(deps: {
   audit: AuditService;
   clock: Clock;
   maxUploadBytes: number;
+  /** Which groups may upload documents (uploads); absent: everyone. */
+  features?: FeatureGate | undefined;
 }) {
   const { collections, documents, vectors, queue, worker, audit, clock } = deps;
+  const features = deps.features ?? OPEN_FEATURES;
   const actor = (r: KnowledgeCaller): Actor => ({ id: r.id, label: r.label });
   const now = () => new Date(clock());
 
@@ -146,6 +150,7 @@ export function createKnowledgeService(deps: {
      * request): one bad file refuses the whole request and nothing is added.
      */
     async upload(r: KnowledgeCaller, collectionId: number, files: Upload[]): Promise<DocumentRow[]> {
+      if (!features.allows(r.id, 'uploads')) throw new AppError('feature_not_allowed', 'your groups may not upload documents; ask an admin');
       const c = writable(r, collectionId);
       const checked: Array<{ file: Upload; format: string; sha256: string; name: string }> = [];
       for (const file of files) {

@@ -70,3 +70,19 @@ export const modelAccess = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.modelName, t.groupId] }), index('model_access_group').on(t.groupId)],
 );
+
+/**
+ * Which groups may use a feature (web page reading in chat, document
+ * uploads, API keys). A feature with no row here is open to everyone.
+ */
+export const featureAccess = sqliteTable(
+  'feature_access',
+  {
+    feature: text('feature', { enum: ['web_pages', 'uploads', 'api_keys'] }).notNull(),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    addedAt: ms('added_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.feature, t.groupId] }), check('feature_access_feature', sql`${t.feature} IN ('web_pages', 'uploads', 'api_keys')`)],
+);

@@ -84,6 +84,22 @@ describe('chat with web pages the question links', () => {
 
   const lastChat = () => st.ollamas[0]!.requests.filter((r) => r.path === '/api/chat').at(-1)!;
 
+  it('reads no linked page for a user whose groups may not (web_pages), and again once they may', async () => {
+    const web = ((await st.admin.post('/api/groups', { kind: 'local', name: 'Web readers' })).body.group as { id: string }).id;
+    expect((await st.admin.request('PUT', '/api/groups/features/web_pages', { groups: [web] })).status).toBe(200);
+    const before = asked.length;
+    const denied = await events((await send(st, 'Summarise https://docs.test/guide please')).res);
+    expect(asked.length).toBe(before); // never fetched
+    expect(denied.sources).toBeUndefined();
+    expect(denied.final).toMatchObject({ status: 'complete', sources: [] });
+    expect(promptOf(lastChat()).map((m) => m.role)).toEqual(['user']);
+
+    await st.admin.request('PUT', '/api/groups/features/web_pages', { groups: ['everyone'] });
+    const allowed = await events((await send(st, 'Summarise https://docs.test/guide please')).res);
+    expect(asked.length).toBe(before + 1);
+    expect(allowed.sources).toHaveLength(1);
+  });
+
   it('reads the page before answering, puts its text in the prompt with citation rules, and keeps the source', async () => {
     const question = 'Summarise https://docs.test/guide please';
     const { id, res } = await send(st, question);

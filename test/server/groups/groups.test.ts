@@ -206,3 +206,36 @@ describe('group budgets', () => {
     expect(daily(bob.id)).toBe(10);
   });
 });
+
+describe('features per group', () => {
+  it('API keys: refused to create (403 feature_not_allowed), and existing keys stop at the next request', async () => {
+    const { t, admin, bob, carol } = await setup();
+    const dev = ((await admin.post('/api/groups', { kind: 'local', name: 'Developers' })).body.group as { id: string }).id;
+    await admin.request('PUT', `/api/groups/${dev}/members/${bob.id}`);
+    const carolKey = await keyOf(carol.client);
+    expect((await v1(t, carolKey, '/v1/models')).status).toBe(200);
+    expect((await admin.request('PUT', '/api/groups/features/api_keys', { groups: [dev] })).body.groups).toEqual([dev]);
+    expect(audit(t, 'feature.access')[0]?.details).toEqual({ before: [], after: [dev] });
+    expect(codeOf(await carol.client.post('/api/keys', { name: 'x' }))).toBe('feature_not_allowed');
+    expect((await v1(t, carolKey, '/v1/models')).status).toBe(401);
+    expect((await bob.client.post('/api/keys', { name: 'ok' })).status).toBe(201);
+    expect(codeOf(await admin.request('PUT', '/api/groups/features/teleport', { groups: [] }))).toBe('not_found');
+
+    const view = (await admin.get(`/api/groups/permissions/users/${carol.id}`)).body.features as Array<{ feature: string; via: { name: string } | null }>;
+    expect(Object.fromEntries(view.map((f) => [f.feature, f.via?.name ?? null]))).toEqual({ web_pages: 'Everyone', uploads: 'Everyone', api_keys: null });
+  });
+
+  it('uploads: refused with 403 feature_not_allowed for users outside the allowed groups', async () => {
+    const { t, admin, carol } = await setup();
+    const editors = ((await admin.post('/api/groups', { kind: 'local', name: 'Editors' })).body.group as { id: string }).id;
+    await admin.request('PUT', '/api/groups/features/uploads', { groups: [editors] });
+    const collection = (await carol.client.post('/api/collections', { name: 'Notes' })).body as { id?: number; collection?: { id: number } };
+    const id = collection.id ?? collection.collection!.id;
+    const form = new FormData();
+    form.append('file', new Blob(['hello'], { type: 'text/plain' }), 'a.txt');
+    const res = await carol.client.raw('POST', `/api/collections/${id}/documents`, undefined, { body: form });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('feature_not_allowed');
+    void t;
+  });
+});
