@@ -10,6 +10,8 @@ export interface ProfileProps {
   caller: Caller;
   sessions: CallerSession[];
   keys: KeyView[];
+  /** Whether the caller's groups may use API keys (feature `api_keys`). */
+  keysAllowed: boolean;
   error?: string | undefined;
   info?: string | undefined;
   /** A key just created: shown this once. */
@@ -17,7 +19,7 @@ export interface ProfileProps {
 }
 
 /** The signed-in user's page: password, sessions, API keys. */
-export function ProfilePage({ caller, sessions, keys, error, info, newKey }: ProfileProps) {
+export function ProfilePage({ caller, sessions, keys, keysAllowed, error, info, newKey }: ProfileProps) {
   const current = caller.via === 'session' ? caller.session.id : undefined;
   return (
     <Layout title="Profile" caller={caller}>
@@ -89,11 +91,15 @@ export function ProfilePage({ caller, sessions, keys, error, info, newKey }: Pro
             </p>
           </div>
         ) : null}
-        <form method="post" action="/profile/keys" class="row">
-          <CsrfField caller={caller} />
-          <Field label="Key name" name="name" />
-          <button type="submit">Create key</button>
-        </form>
+        {keysAllowed ? (
+          <form method="post" action="/profile/keys" class="row" data-testid="new-key-form">
+            <CsrfField caller={caller} />
+            <Field label="Key name" name="name" />
+            <button type="submit">Create key</button>
+          </form>
+        ) : (
+          <p class="muted">Your groups may not use API keys; ask an admin.</p>
+        )}
         <table>
           <thead>
             <tr>

@@ -18,7 +18,13 @@ export function accountPages(identity: Identity) {
   const render = (c: Context<AppEnv>, extra: { error?: string; info?: string; newKey?: string } = {}, status: 200 | 400 | 401 | 404 | 409 = 200) => {
     const caller = callerOf(c);
     return c.html(
-      <ProfilePage caller={caller} sessions={identity.sessions.list(caller.user.id)} keys={identity.keys.list(caller.user.id)} {...extra} />,
+      <ProfilePage
+        caller={caller}
+        sessions={identity.sessions.list(caller.user.id)}
+        keys={identity.keys.list(caller.user.id)}
+        keysAllowed={identity.keys.allowed(caller.user.id)}
+        {...extra}
+      />,
       status,
     );
   };

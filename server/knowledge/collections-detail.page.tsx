@@ -10,15 +10,25 @@ export interface CollectionPageProps {
   caller: Caller;
   collection: CollectionView;
   documents: DocumentView[];
+  /** Whether the caller's groups may upload files (feature `uploads`). */
+  uploads: boolean;
   error?: string | undefined;
   info?: string | undefined;
 }
 
-function AddDocuments({ caller, c }: { caller: Caller; c: CollectionView }) {
+function AddDocuments({ caller, c, uploads }: { caller: Caller; c: CollectionView; uploads: boolean }) {
   return (
     <section class="card">
       <h2>Add documents</h2>
-      <form method="post" action={`/api/collections/${c.id}/documents`} enctype="multipart/form-data" class="stack needs-js" data-testid="upload-form">
+      {uploads ? null : <p class="muted">Your groups may not upload files; importing a web page below still works.</p>}
+      <form
+        hidden={!uploads}
+        method="post"
+        action={`/api/collections/${c.id}/documents`}
+        enctype="multipart/form-data"
+        class="stack needs-js"
+        data-testid="upload-form"
+      >
         <label class="field">
           <span>Files (PDF, Word, Markdown, text, HTML)</span>
           <input type="file" name="file" multiple required data-testid="upload-input" />
@@ -81,7 +91,7 @@ function Manage({ caller, c }: { caller: Caller; c: CollectionView }) {
  * (knowledge.js sends each file with a progress bar, then polls the
  * statuses), web page imports, and a conversation grounded in it.
  */
-export function CollectionPage({ caller, collection: c, documents, error, info }: CollectionPageProps) {
+export function CollectionPage({ caller, collection: c, documents, uploads, error, info }: CollectionPageProps) {
   const writable = canWrite(caller, c);
   return (
     <Layout title={c.name} caller={caller} scripts={['chat-api.js', 'knowledge-view.js', 'knowledge.js']}>
@@ -122,7 +132,7 @@ export function CollectionPage({ caller, collection: c, documents, error, info }
         </p>
       </section>
       {writable ? (
-        <AddDocuments caller={caller} c={c} />
+        <AddDocuments caller={caller} c={c} uploads={uploads} />
       ) : (
         <p class="muted">Only {c.scope === 'shared' ? 'an admin' : 'its owner'} adds documents to this collection.</p>
       )}

@@ -59,7 +59,16 @@ export function knowledgeRenderers(deps: KnowledgePagesDeps) {
     try {
       const collection = service.readable(r, id);
       const documents = service.documents(r, id).map((d) => publicDocument(d, service.job(d.id)));
-      return c.html(<CollectionPage caller={callerOf(c)} collection={publicCollection(collection)} documents={documents} {...outcome} />, status as 200);
+      return c.html(
+        <CollectionPage
+          caller={callerOf(c)}
+          collection={publicCollection(collection)}
+          documents={documents}
+          uploads={deps.knowledge.service.uploadsAllowed(callerOf(c).user.id)}
+          {...outcome}
+        />,
+        status as 200,
+      );
     } catch (err) {
       if (!isAppError(err)) throw err;
       return list(c, { error: err.message }, statusOf(err.code));

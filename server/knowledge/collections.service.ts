@@ -149,6 +149,9 @@ export function createKnowledgeService(deps: {
      * sniffing, the same bytes already in the collection or twice in this
      * request): one bad file refuses the whole request and nothing is added.
      */
+    /** Whether a user's groups may upload documents (the page hides the form otherwise). */
+    uploadsAllowed: (userId: string): boolean => features.allows(userId, 'uploads'),
+
     async upload(r: KnowledgeCaller, collectionId: number, files: Upload[]): Promise<DocumentRow[]> {
       if (!features.allows(r.id, 'uploads')) throw new AppError('feature_not_allowed', 'your groups may not upload documents; ask an admin');
       const c = writable(r, collectionId);

@@ -219,6 +219,9 @@ describe('features per group', () => {
     expect(codeOf(await carol.client.post('/api/keys', { name: 'x' }))).toBe('feature_not_allowed');
     expect((await v1(t, carolKey, '/v1/models')).status).toBe(401);
     expect((await bob.client.post('/api/keys', { name: 'ok' })).status).toBe(201);
+    // Hidden in the UI too: no key form on Carol's profile page, Bob keeps his.
+    expect((await carol.client.get('/profile')).body.text).not.toContain('data-testid="new-key-form"');
+    expect((await bob.client.get('/profile')).body.text).toContain('data-testid="new-key-form"');
     expect(codeOf(await admin.request('PUT', '/api/groups/features/teleport', { groups: [] }))).toBe('not_found');
 
     const view = (await admin.get(`/api/groups/permissions/users/${carol.id}`)).body.features as Array<{ feature: string; via: { name: string } | null }>;
@@ -236,6 +239,7 @@ describe('features per group', () => {
     const res = await carol.client.raw('POST', `/api/collections/${id}/documents`, undefined, { body: form });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('feature_not_allowed');
+    expect((await carol.client.get(`/collections/${id}`)).body.text).toMatch(/<form hidden="" method="post" action="\/api\/collections\/\d+\/documents"/);
     void t;
   });
 });
