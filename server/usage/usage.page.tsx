@@ -16,6 +16,8 @@ export interface UsagePageProps {
   days: number;
   lines: UsageLine[];
   users: Array<{ user: UserView; status: BudgetStatus }>;
+  /** Each group's members today (Everyone: every user), to total their usage by group. */
+  groups: Array<{ name: string; userIds: Set<string> | 'all' }>;
   error?: string | undefined;
   info?: string | undefined;
 }
@@ -64,7 +66,20 @@ function Totals({ title, rows, testid }: { title: string; rows: ReturnType<typeo
 }
 
 /** Admin: token usage per user and model over a period, CSV export, and per-user budgets. */
-export function UsagePage({ caller, days, lines, users, error, info }: UsagePageProps) {
+export function UsagePage({ caller, days, lines, users, groups, error, info }: UsagePageProps) {
+  // A user in several groups counts in each: these are the groups' totals, not shares of one sum.
+  const byGroup = groups
+    .map(
+      (g) =>
+        [
+          g.name,
+          totalsBy(
+            lines.filter((l) => g.userIds === 'all' || g.userIds.has(l.userId)),
+            () => g.name,
+          )[0]?.[1] ?? { requests: 0, tokensIn: 0, tokensOut: 0 },
+        ] as const,
+    )
+    .sort((a, b) => b[1].tokensIn + b[1].tokensOut - (a[1].tokensIn + a[1].tokensOut));
   return (
     <Layout title="Usage" caller={caller}>
       <Notice error={error} info={info} />
@@ -80,6 +95,8 @@ export function UsagePage({ caller, days, lines, users, error, info }: UsagePage
         {lines.length === 0 ? <p class="muted">No model requests in this period.</p> : null}
         <h2>Per user</h2>
         <Totals title="User" rows={totalsBy(lines, (l) => l.email)} testid="usage-users" />
+        <h2>Per group</h2>
+        <Totals title="Group" rows={byGroup as ReturnType<typeof totalsBy>} testid="usage-by-group" />
         <h2>Per model</h2>
         <Totals title="Model" rows={totalsBy(lines, (l) => l.model)} testid="usage-models" />
         <h2>Per user and model</h2>

@@ -5,6 +5,7 @@ import type { Identity } from '../auth/identity.service.ts';
 import { actorOf, callerOf } from '../http/middleware/guards.ts';
 import type { AppEnv } from '../http/types.ts';
 import type { UsageService } from './usage.service.ts';
+import type { GroupsService } from '../groups/groups.service.ts';
 import { USAGE_PERIODS, UsagePage } from './usage.page.tsx';
 import { formAction, optionalNumber, parseForm, type FormOutcome } from '../ui/forms.ts';
 import { pageAdmin } from '../ui/guards.ts';
@@ -16,6 +17,7 @@ const budgetForm = z.object({ daily: budget, monthly: budget });
 export interface UsagePagesDeps {
   usage: UsageService;
   identity: Identity;
+  groups: GroupsService;
 }
 
 function periodOf(c: Context<AppEnv>): number {
@@ -28,7 +30,11 @@ export function usagePages(deps: UsagePagesDeps) {
   const render = (c: Context<AppEnv>, outcome: FormOutcome<object> = {}, status = 200) => {
     const days = periodOf(c);
     const users = deps.identity.users.list().map((user) => ({ user, status: deps.usage.status(user.id) }));
-    return c.html(<UsagePage caller={callerOf(c)} days={days} lines={deps.usage.summary(days)} users={users} {...outcome} />, status as 200);
+    const groups = deps.groups.list().map((g) => ({
+      name: g.name,
+      userIds: g.kind === 'everyone' ? ('all' as const) : new Set(deps.groups.members(g.id).map((m) => m.userId)),
+    }));
+    return c.html(<UsagePage caller={callerOf(c)} days={days} lines={deps.usage.summary(days)} users={users} groups={groups} {...outcome} />, status as 200);
   };
   const attempt = formAction<object>(render);
 

@@ -207,6 +207,21 @@ describe('group budgets', () => {
   });
 });
 
+describe('usage by group', () => {
+  it('the usage page totals each group’s members, Everyone all of them', async () => {
+    const { t, admin, bob, carol } = await setup();
+    const legal = ((await admin.post('/api/groups', { kind: 'local', name: 'Legal' })).body.group as { id: string }).id;
+    await admin.request('PUT', `/api/groups/${legal}/members/${bob.id}`);
+    const entry = { apiKeyId: null, source: 'api' as const, model: 'open-model', minerId: null, completionTokens: 0, durationMs: 5, outcome: 'ok' as const };
+    t.usage.record({ ...entry, userId: bob.id, promptTokens: 1200 });
+    t.usage.record({ ...entry, userId: carol.id, promptTokens: 34 });
+    const html = (await admin.get('/admin/usage')).body.text as string;
+    const table = html.slice(html.indexOf('data-testid="usage-by-group"'), html.indexOf('data-testid="usage-models"'));
+    expect(table).toMatch(/<td>Everyone<\/td><td>2<\/td><td>1,234<\/td>/);
+    expect(table).toMatch(/<td>Legal<\/td><td>1<\/td><td>1,200<\/td>/);
+  });
+});
+
 describe('features per group', () => {
   it('API keys: refused to create (403 feature_not_allowed), and existing keys stop at the next request', async () => {
     const { t, admin, bob, carol } = await setup();
