@@ -12,6 +12,8 @@ export interface CollectionPageProps {
   documents: DocumentView[];
   /** Whether the caller's groups may upload files (feature `uploads`). */
   uploads: boolean;
+  /** Whether the caller may change it (owner, admin, or a read-write group share); from the role and owner when absent. */
+  writable?: boolean | undefined;
   error?: string | undefined;
   info?: string | undefined;
 }
@@ -91,8 +93,8 @@ function Manage({ caller, c }: { caller: Caller; c: CollectionView }) {
  * (knowledge.js sends each file with a progress bar, then polls the
  * statuses), web page imports, and a conversation grounded in it.
  */
-export function CollectionPage({ caller, collection: c, documents, uploads, error, info }: CollectionPageProps) {
-  const writable = canWrite(caller, c);
+export function CollectionPage({ caller, collection: c, documents, uploads, writable: mayChange, error, info }: CollectionPageProps) {
+  const writable = mayChange ?? canWrite(caller, c);
   return (
     <Layout title={c.name} caller={caller} scripts={['chat-api.js', 'knowledge-view.js', 'knowledge.js']}>
       <Notice error={error} info={info} />

@@ -65,6 +65,7 @@ export function knowledgeRenderers(deps: KnowledgePagesDeps) {
           collection={publicCollection(collection)}
           documents={documents}
           uploads={deps.knowledge.service.uploadsAllowed(callerOf(c).user.id)}
+          writable={deps.knowledge.service.mayChange(knowledgeCallerOf(c), collection)}
           {...outcome}
         />,
         status as 200,

@@ -3,7 +3,7 @@ import { AppError } from '../kernel/errors.ts';
 import type { KnowledgeService } from './collections.service.ts';
 import { publicCollection, publicDocument } from './collections.views.ts';
 import { pathId, knowledgeCallerOf } from './collections.schemas.ts';
-import { collectionBody, collectionPatchBody, importUrlBody } from './collections.schemas.ts';
+import { collectionBody, collectionPatchBody, collectionSharesBody, importUrlBody } from './collections.schemas.ts';
 import { requireUser } from '../http/middleware/guards.ts';
 import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
@@ -41,6 +41,8 @@ export function collectionsRoutes(knowledge: KnowledgeService) {
       knowledge.remove(knowledgeCallerOf(c), pathId(c));
       return c.body(null, 204);
     })
+    .get('/:id/shares', (c) => c.json({ shares: knowledge.shares(knowledgeCallerOf(c), pathId(c)) }))
+    .put('/:id/shares', async (c) => c.json({ shares: knowledge.share(knowledgeCallerOf(c), pathId(c), (await jsonBody(c, collectionSharesBody)).shares) }))
     .post('/:id/documents', async (c) => {
       const r = knowledgeCallerOf(c);
       const id = pathId(c);

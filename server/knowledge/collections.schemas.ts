@@ -22,6 +22,12 @@ export const collectionPatchBody = z
   .object({ name: z.string().trim().min(1).max(200).optional(), description: z.string().max(2000).optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+/** Body sharing a collection with groups (replacing its shares; an empty list shares it with none). */
+export const collectionSharesBody = z
+  .object({
+    shares: z.array(z.object({ groupId: z.string().min(1).max(100), access: z.enum(['read', 'write']) }).strict()).max(500),
+  })
+  .strict();
 /** Body importing a web page into a collection. */
 export const importUrlBody = z
   .object({

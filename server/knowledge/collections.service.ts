@@ -66,9 +66,20 @@ export function createKnowledgeService(deps: {
     if (!c) throw new AppError('not_found', `no such collection: ${id}`);
     return c;
   }
+  // Writing (documents, name): the owner or an admin as before, or a group the collection is shared with read-write.
   function writable(r: KnowledgeCaller, id: number): Collection {
     const c = readable(r, id);
-    if (!mayWrite(r, c)) throw new AppError('forbidden', 'only an admin changes a shared collection');
+    if (!mayWrite(r, c) && !collections.groupWritable(r.id, id)) throw new AppError('forbidden', 'you may read this collection but not change it');
+    return c;
+  }
+  // Deleting and sharing: only its owner (private) or an admin (org-wide).
+  function manageable(r: KnowledgeCaller, id: number): Collection {
+    const c = readable(r, id);
+    if (!mayWrite(r, c))
+      throw new AppError(
+        'forbidden',
+        c.scope === 'shared' ? 'only an admin changes an org-wide collection' : 'only its owner shares or deletes this collection',
+      );
     return c;
   }
   function readableDocument(r: KnowledgeCaller, id: number): { doc: DocumentRow; collection: Collection } {
@@ -135,8 +146,38 @@ export function createKnowledgeService(deps: {
       });
       return readable(r, id);
     },
+    /** Whether the caller may change the collection (the page shows its upload and import forms). */
+    mayChange: (r: KnowledgeCaller, c: Collection): boolean => mayWrite(r, c) || collections.groupWritable(r.id, c.id),
+
+    /** The groups a readable collection is shared with. */
+    shares: (r: KnowledgeCaller, id: number) => collections.shares(readable(r, id).id),
+
+    /**
+     * Shares a collection with groups, read-only or read-write (replacing
+     * the previous shares): its owner, or an admin for an org-wide one.
+     * Audited with before and after.
+     */
+    share(
+      r: KnowledgeCaller,
+      id: number,
+      shares: ReadonlyArray<{ groupId: string; access: 'read' | 'write' }>,
+    ): Array<{ groupId: string; access: 'read' | 'write' }> {
+      manageable(r, id);
+      const before = collections.shares(id);
+      const unique = [...new Map(shares.map((x) => [x.groupId, x])).values()];
+      try {
+        collections.setShares(id, unique, now());
+      } catch (err) {
+        if (/FOREIGN KEY/.test((err as Error).message)) throw new AppError('not_found', 'no such group among the shares');
+        throw err;
+      }
+      const after = collections.shares(id);
+      audit.record({ actor: actor(r), action: 'collection.share', target: String(id), details: { before, after } });
+      return after;
+    },
+
     remove(r: KnowledgeCaller, id: number): void {
-      const c = writable(r, id);
+      const c = manageable(r, id);
       const docs = documents.inCollection(id).map((d) => d.id);
       purge(docs, documents.chunkIdsOfCollection(id), () => collections.remove(id));
       audit.record({ actor: actor(r), action: 'collection.delete', target: String(id), details: { name: c.name, documents: docs.length } });

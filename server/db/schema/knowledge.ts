@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { blob, check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { groups } from './groups.ts';
 import { users } from './identity.ts';
 
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
@@ -183,5 +184,28 @@ export const ingestionJobs = sqliteTable(
     uniqueIndex('ingestion_jobs_space')
       .on(t.spaceId)
       .where(sql`${t.spaceId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * Collections shared with groups, read-only or read-write, besides private
+ * and org-wide. Every read of a collection checks these rows in its SQL.
+ */
+export const collectionShares = sqliteTable(
+  'collection_shares',
+  {
+    collectionId: integer('collection_id')
+      .notNull()
+      .references(() => collections.id, { onDelete: 'cascade' }),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    access: text('access', { enum: ['read', 'write'] }).notNull(),
+    addedAt: ms('added_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.collectionId, t.groupId] }),
+    index('collection_shares_group').on(t.groupId),
+    check('collection_shares_access', sql`${t.access} IN ('read', 'write')`),
   ],
 );

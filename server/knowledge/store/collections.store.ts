@@ -1,10 +1,17 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Orm } from '../../db/client.ts';
-import { collections, documents } from '../../db/schema/index.ts';
+import { collectionShares, collections, documents, EVERYONE_GROUP_ID, groupMembers } from '../../db/schema/index.ts';
 import type { Collection, CollectionSummary } from '../knowledge.types.ts';
 
-// Who may read a collection, as SQL: shared ones, and the private ones the user owns.
-const readableBy = (userId: string) => or(eq(collections.scope, 'shared'), eq(collections.ownerId, userId));
+// The groups a user is in, as SQL: Everyone and their memberships (group_members is read at
+// every query, so a removed member loses access at their next request).
+const groupsOf = (userId: string) => sql`(select ${EVERYONE_GROUP_ID} union all select gm.group_id from ${groupMembers} gm where gm.user_id = ${userId})`;
+// Spelled out: inside a subquery drizzle writes ${collections.id} as a bare "id".
+const sharedWith = (userId: string, access: 'read' | 'write') =>
+  sql`exists (select 1 from ${collectionShares} cs where cs.collection_id = "collections"."id"${access === 'write' ? sql` and cs.access = 'write'` : sql``} and cs.group_id in ${groupsOf(userId)})`;
+
+// Who may read a collection, as SQL: org-wide ones, the private ones the user owns, and the ones shared with a group of theirs.
+const readableBy = (userId: string) => or(eq(collections.scope, 'shared'), eq(collections.ownerId, userId), sharedWith(userId, 'read'));
 
 /** Collections: the only code touching their table. Every read takes the caller, so no query forgets permissions. */
 export function createCollectionsStore(orm: Orm) {
@@ -48,6 +55,32 @@ export function createCollectionsStore(orm: Orm) {
         .where(readableBy(userId))
         .all()
         .map((r) => r.id),
+    /** Whether a group share lets `userId` write to the collection (add and remove documents, rename). */
+    groupWritable: (userId: string, id: number): boolean =>
+      orm
+        .select({ id: collections.id })
+        .from(collections)
+        .where(and(eq(collections.id, id), sharedWith(userId, 'write')))
+        .get() !== undefined,
+    /** The groups a collection is shared with. */
+    shares: (id: number): Array<{ groupId: string; access: 'read' | 'write' }> =>
+      orm
+        .select({ groupId: collectionShares.groupId, access: collectionShares.access })
+        .from(collectionShares)
+        .where(eq(collectionShares.collectionId, id))
+        .orderBy(asc(collectionShares.groupId))
+        .all(),
+    /** Replaces the groups a collection is shared with, in one transaction. */
+    setShares(id: number, shares: ReadonlyArray<{ groupId: string; access: 'read' | 'write' }>, at: Date): void {
+      orm.transaction(() => {
+        orm.delete(collectionShares).where(eq(collectionShares.collectionId, id)).run();
+        if (shares.length > 0)
+          orm
+            .insert(collectionShares)
+            .values(shares.map((x) => ({ collectionId: id, ...x, addedAt: at })))
+            .run();
+      });
+    },
     update: (id: number, set: Partial<typeof collections.$inferInsert>): void => {
       orm.update(collections).set(set).where(eq(collections.id, id)).run();
     },

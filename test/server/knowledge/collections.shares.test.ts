@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { codeOf } from '../../helpers/client.ts';
+import { addUser, claimAdmin } from '../../helpers/identity.ts';
+import { createTestServer, type TestServer } from '../../helpers/server.ts';
+
+let s: TestServer | undefined;
+afterEach(() => s?.cleanup());
+
+async function setup() {
+  s = await createTestServer();
+  const admin = await claimAdmin(s);
+  await admin.post('/api/models', { name: 'chat-model', kind: 'chat', contextLength: 4096 });
+  const [carol, bob, dan] = [
+    await addUser(s, admin, 'carol@example.test'),
+    await addUser(s, admin, 'bob@example.test'),
+    await addUser(s, admin, 'dan@example.test'),
+  ];
+  const legal = ((await admin.post('/api/groups', { kind: 'local', name: 'Legal' })).body.group as { id: string }).id;
+  await admin.request('PUT', `/api/groups/${legal}/members/${bob.id}`);
+  const id = (await carol.client.post('/api/collections', { name: 'Contracts' })).body.id as number;
+  return { t: s, admin, carol, bob, dan, legal, id };
+}
+
+const listed = async (c: { get: (p: string) => Promise<{ body: Record<string, unknown> }> }) =>
+  ((await c.get('/api/collections')).body.collections as Array<{ name: string }>).map((x) => x.name);
+
+describe('collections shared with groups', () => {
+  it('a read share lets the group read — list, open, ground a chat, search — and nobody else', async () => {
+    const { admin, carol, bob, dan, legal, id } = await setup();
+    expect(codeOf(await bob.client.get(`/api/collections/${id}`))).toBe('not_found');
+    const shared = await carol.client.request('PUT', `/api/collections/${id}/shares`, { shares: [{ groupId: legal, access: 'read' }] });
+    expect(shared.body).toEqual({ shares: [{ groupId: legal, access: 'read' }] });
+
+    expect(await listed(bob.client)).toEqual(['Contracts']);
+    expect((await bob.client.get(`/api/collections/${id}`)).status).toBe(200);
+    expect(codeOf(await bob.client.post('/api/search', { query: 'term', collectionIds: [id] }))).not.toBe('not_found');
+    expect(await listed(dan.client)).toEqual([]);
+    expect(codeOf(await dan.client.get(`/api/collections/${id}`))).toBe('not_found');
+    expect(codeOf(await dan.client.post('/api/search', { query: 'term', collectionIds: [id] }))).toBe('not_found');
+    expect(codeOf(await dan.client.post('/api/conversations', { knowledge: { collectionIds: [id] } }))).toBe('not_found');
+    expect((await bob.client.post('/api/conversations', { knowledge: { collectionIds: [id] } })).status).toBe(201);
+
+    // Read-only: Bob cannot change it or share it.
+    expect(codeOf(await bob.client.patch(`/api/collections/${id}`, { name: 'Mine' }))).toBe('forbidden');
+    expect(codeOf(await bob.client.request('PUT', `/api/collections/${id}/shares`, { shares: [] }))).toBe('forbidden');
+
+    // Out of the group: not readable at the next request.
+    await admin.delete(`/api/groups/${legal}/members/${bob.id}`);
+    expect(codeOf(await bob.client.get(`/api/collections/${id}`))).toBe('not_found');
+  });
+
+  it('a write share lets the group change documents and the name, not delete or share; audited; Everyone is every user', async () => {
+    const { t, admin, carol, bob, dan, legal, id } = await setup();
+    await carol.client.request('PUT', `/api/collections/${id}/shares`, { shares: [{ groupId: legal, access: 'write' }] });
+    expect((await bob.client.patch(`/api/collections/${id}`, { name: 'Contracts 2026' })).status).toBe(200);
+    expect(codeOf(await bob.client.delete(`/api/collections/${id}`))).toBe('forbidden');
+    expect(codeOf(await carol.client.request('PUT', `/api/collections/${id}/shares`, { shares: [{ groupId: 'no-such', access: 'read' }] }))).toBe('not_found');
+
+    await carol.client.request('PUT', `/api/collections/${id}/shares`, { shares: [{ groupId: 'everyone', access: 'read' }] });
+    expect(await listed(dan.client)).toEqual(['Contracts 2026']);
+    expect(codeOf(await dan.client.patch(`/api/collections/${id}`, { name: 'x' }))).toBe('forbidden');
+    const entries = t.identity.audit.list({ action: 'collection.share', limit: 10 });
+    expect(entries.at(-1)?.details).toEqual({ before: [], after: [{ groupId: legal, access: 'write' }] });
+    expect(entries[0]?.details).toEqual({ before: [{ groupId: legal, access: 'write' }], after: [{ groupId: 'everyone', access: 'read' }] });
+
+    // Deleting a group removes its shares, never the collection.
+    await carol.client.request('PUT', `/api/collections/${id}/shares`, { shares: [{ groupId: legal, access: 'read' }] });
+    expect((await admin.delete(`/api/groups/${legal}`)).status).toBe(200);
+    expect((await carol.client.get(`/api/collections/${id}`)).status).toBe(200);
+    expect((await carol.client.get(`/api/collections/${id}/shares`)).body.shares).toEqual([]);
+  });
+});
