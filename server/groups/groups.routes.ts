@@ -4,6 +4,7 @@ import type { AppEnv } from '../http/types.ts';
 import { jsonBody } from '../http/validate.ts';
 import { createGroupBody, featureName, memberBody, modelAccessBody, updateGroupBody } from './groups.schemas.ts';
 import { parsePath } from '../http/validate.ts';
+import { FEATURES } from '../kernel/features.ts';
 import type { GroupCaller, GroupsService } from './groups.service.ts';
 import type { ModelService } from '../models/models.service.ts';
 
@@ -60,6 +61,11 @@ export function groupsRoutes(groups: GroupsService, catalog: Pick<ModelService, 
         const id = c.req.param('id');
         groups.assertCanRead(who(c), id);
         return c.json({ group: groups.get(id), members: groups.members(id) });
+      })
+      // What a group grants: the restricted models and the features opened to it.
+      .get('/:id/permissions', requireAdmin, (c) => {
+        const g = groups.get(c.req.param('id'));
+        return c.json({ group: g.id, models: g.models, features: FEATURES.filter((f) => groups.featureGroupIds(f).includes(g.id)) });
       })
       .patch('/:id', requireAdmin, async (c) => c.json({ group: groups.update(who(c), c.req.param('id'), await jsonBody(c, updateGroupBody), c.get('ip')) }))
       .delete('/:id', requireAdmin, (c) => {

@@ -238,6 +238,7 @@ describe('features per group', () => {
     expect((await carol.client.get('/profile')).body.text).not.toContain('data-testid="new-key-form"');
     expect((await bob.client.get('/profile')).body.text).toContain('data-testid="new-key-form"');
     expect(codeOf(await admin.request('PUT', '/api/groups/features/teleport', { groups: [] }))).toBe('not_found');
+    expect((await admin.get(`/api/groups/${dev}/permissions`)).body).toEqual({ group: dev, models: [], features: ['api_keys'] });
 
     const view = (await admin.get(`/api/groups/permissions/users/${carol.id}`)).body.features as Array<{ feature: string; via: { name: string } | null }>;
     expect(Object.fromEntries(view.map((f) => [f.feature, f.via?.name ?? null]))).toEqual({ web_pages: 'Everyone', uploads: 'Everyone', api_keys: null });
