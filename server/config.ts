@@ -211,6 +211,8 @@ const fields = {
   LDAP_ALLOWED_GROUPS: groupList,
   LDAP_TIMEOUT_S: int(5, 1, 60),
   LDAP_SYNC_MINUTES: int(60, 0, 7 * 24 * 60), // 0: no periodic sync (onsite admin ldap-sync still works)
+  // Who may make org-wide collections: admins, or every user (who may then change the ones they made).
+  ORG_COLLECTIONS_BY: emptyIsUnset(z.enum(['admins', 'users']).default('admins')),
   MFA_REQUIRED: emptyIsUnset(z.enum(['admins', 'all', 'off']).default('admins')),
   LOCAL_LOGIN: emptyIsUnset(z.enum(['all', 'admins', 'off']).default('all')),
 };

@@ -80,6 +80,7 @@ export function buildKnowledge(
     clock,
     maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
     features: deps.features,
+    orgCollectionsBy: config.ORG_COLLECTIONS_BY,
   });
   return {
     service,

@@ -41,6 +41,7 @@ export function collectionsRoutes(knowledge: KnowledgeService) {
       knowledge.remove(knowledgeCallerOf(c), pathId(c));
       return c.body(null, 204);
     })
+    .get('/:id/access', (c) => c.json({ readers: knowledge.readers(knowledgeCallerOf(c), pathId(c)) }))
     .get('/:id/shares', (c) => c.json({ shares: knowledge.shares(knowledgeCallerOf(c), pathId(c)) }))
     .put('/:id/shares', async (c) => c.json({ shares: knowledge.share(knowledgeCallerOf(c), pathId(c), (await jsonBody(c, collectionSharesBody)).shares) }))
     .post('/:id/documents', async (c) => {

@@ -30,9 +30,23 @@ export interface WorkerControl {
   cancel(documentId: number): void;
 }
 
-/** Whether a caller may change a collection they can read: its owner for a private one, an admin for a shared one. */
-export function mayWrite(r: Pick<KnowledgeCaller, 'id' | 'role'>, c: Pick<Collection, 'scope' | 'ownerId'>): boolean {
-  return c.scope === 'private' ? c.ownerId === r.id : r.role === 'admin';
+/**
+ * Whether a caller may change a collection they can read: its owner for a
+ * private one; for an org-wide one an admin, or the user who made it (where
+ * ORG_COLLECTIONS_BY lets users make them).
+ */
+export function mayWrite(
+  r: Pick<KnowledgeCaller, 'id' | 'role'>,
+  c: Pick<Collection, 'scope' | 'ownerId'> & { createdBy?: string | null | undefined },
+): boolean {
+  return c.scope === 'private' ? c.ownerId === r.id : r.role === 'admin' || (c.createdBy != null && c.createdBy === r.id);
+}
+
+/** One user who may read a collection, and why. */
+export interface CollectionReader {
+  userId: string;
+  email: string;
+  via: 'owner' | 'org-wide' | { groupId: string };
 }
 
 const NAME_MAX = 200;
@@ -55,6 +69,8 @@ export function createKnowledgeService(deps: {
   maxUploadBytes: number;
   /** Which groups may upload documents (uploads); absent: everyone. */
   features?: FeatureGate | undefined;
+  /** Which roles may make org-wide collections (ORG_COLLECTIONS_BY); admins when absent. */
+  orgCollectionsBy?: 'admins' | 'users' | undefined;
 }) {
   const { collections, documents, vectors, queue, worker, audit, clock } = deps;
   const features = deps.features ?? OPEN_FEATURES;
@@ -123,7 +139,8 @@ export function createKnowledgeService(deps: {
 
     create(r: KnowledgeCaller, input: { name: string; description?: string | undefined; scope?: 'private' | 'shared' | undefined }): Collection {
       const scope = input.scope ?? 'private';
-      if (scope === 'shared' && r.role !== 'admin') throw new AppError('forbidden', 'only an admin makes a shared collection');
+      if (scope === 'shared' && r.role !== 'admin' && deps.orgCollectionsBy !== 'users')
+        throw new AppError('forbidden', 'only an admin makes an org-wide collection here (ORG_COLLECTIONS_BY)');
       const at = now();
       const c = collections.insert({
         name: input.name.trim().slice(0, NAME_MAX),
@@ -148,6 +165,21 @@ export function createKnowledgeService(deps: {
     },
     /** Whether the caller may change the collection (the page shows its upload and import forms). */
     mayChange: (r: KnowledgeCaller, c: Collection): boolean => mayWrite(r, c) || collections.groupWritable(r.id, c.id),
+
+    /**
+     * Who may read a collection, and why (owner, org-wide, or the group share):
+     * each user checked by the same SQL every read of the collection runs.
+     * For its owner, or an admin.
+     */
+    readers(r: KnowledgeCaller, id: number): CollectionReader[] {
+      const c = r.role === 'admin' ? readable(r, id) : manageable(r, id);
+      return collections.activeUsers().flatMap((u): CollectionReader[] => {
+        if (!collections.readableOne(u.id, id)) return [];
+        if (c.scope === 'shared') return [{ userId: u.id, email: u.email, via: 'org-wide' as const }];
+        if (c.ownerId === u.id) return [{ userId: u.id, email: u.email, via: 'owner' as const }];
+        return [{ userId: u.id, email: u.email, via: { groupId: collections.shareVia(u.id, id)! } }];
+      });
+    },
 
     /** The groups a readable collection is shared with. */
     shares: (r: KnowledgeCaller, id: number) => collections.shares(readable(r, id).id),

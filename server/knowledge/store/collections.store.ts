@@ -1,6 +1,6 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Orm } from '../../db/client.ts';
-import { collectionShares, collections, documents, EVERYONE_GROUP_ID, groupMembers } from '../../db/schema/index.ts';
+import { collectionShares, collections, documents, EVERYONE_GROUP_ID, groupMembers, users } from '../../db/schema/index.ts';
 import type { Collection, CollectionSummary } from '../knowledge.types.ts';
 
 // The groups a user is in, as SQL: Everyone and their memberships (group_members is read at
@@ -62,6 +62,17 @@ export function createCollectionsStore(orm: Orm) {
         .from(collections)
         .where(and(eq(collections.id, id), sharedWith(userId, 'write')))
         .get() !== undefined,
+    /** The group share through which `userId` reads a collection, if any. */
+    shareVia: (userId: string, id: number): string | undefined =>
+      orm
+        .select({ groupId: collectionShares.groupId })
+        .from(collectionShares)
+        .where(and(eq(collectionShares.collectionId, id), sql`${collectionShares.groupId} in ${groupsOf(userId)}`))
+        .orderBy(asc(collectionShares.groupId))
+        .get()?.groupId,
+    /** Every active user (for "who may read this collection?"). */
+    activeUsers: (): Array<{ id: string; email: string }> =>
+      orm.select({ id: users.id, email: users.email }).from(users).where(eq(users.status, 'active')).orderBy(asc(users.email)).all(),
     /** The groups a collection is shared with. */
     shares: (id: number): Array<{ groupId: string; access: 'read' | 'write' }> =>
       orm

@@ -69,4 +69,33 @@ describe('collections shared with groups', () => {
     expect((await carol.client.get(`/api/collections/${id}`)).status).toBe(200);
     expect((await carol.client.get(`/api/collections/${id}/shares`)).body.shares).toEqual([]);
   });
+
+  it('answers "who may read this?" from the same SQL, for its owner or an admin', async () => {
+    const { admin, carol, bob, dan, legal, id } = await setup();
+    await carol.client.request('PUT', `/api/collections/${id}/shares`, { shares: [{ groupId: legal, access: 'read' }] });
+    const readers = (await carol.client.get(`/api/collections/${id}/access`)).body.readers as Array<{ email: string; via: unknown }>;
+    expect(readers.map((r) => [r.email, r.via])).toEqual([
+      ['bob@example.test', { groupId: legal }],
+      ['carol@example.test', 'owner'],
+    ]);
+    expect((await admin.get(`/api/collections/${id}/access`)).status).toBe(404); // a private collection is not the admin's to read
+    expect(codeOf(await bob.client.get(`/api/collections/${id}/access`))).toBe('forbidden');
+    for (const u of [bob, dan])
+      expect((await u.client.get(`/api/collections/${id}`)).status === 200).toBe(readers.some((r) => r.email.startsWith(u === bob ? 'bob' : 'dan')));
+  });
+
+  it('lets users make org-wide collections only when ORG_COLLECTIONS_BY=users, and then change the ones they made', async () => {
+    const { carol } = await setup();
+    expect(codeOf(await carol.client.post('/api/collections', { name: 'Handbook', scope: 'shared' }))).toBe('forbidden');
+    s!.cleanup();
+    s = await createTestServer({ ORG_COLLECTIONS_BY: 'users' });
+    const admin = await claimAdmin(s);
+    const [ann, ben] = [await addUser(s, admin, 'ann@example.test'), await addUser(s, admin, 'ben@example.test')];
+    const made = await ann.client.post('/api/collections', { name: 'Handbook', scope: 'shared' });
+    expect(made.status).toBe(201);
+    const id = made.body.id as number;
+    expect((await ann.client.patch(`/api/collections/${id}`, { name: 'Staff handbook' })).status).toBe(200);
+    expect((await ben.client.get(`/api/collections/${id}`)).status).toBe(200);
+    expect(codeOf(await ben.client.patch(`/api/collections/${id}`, { name: 'x' }))).toBe('forbidden');
+  });
 });
