@@ -84,4 +84,21 @@ describe('LDAP sync', () => {
     expect(statusOf('alice@example.test')).toBe('active');
     expect(deactivations()).toMatchObject([{ reason: 'last_admin', directory: 'removed' }]);
   });
+
+  it('keeps groups synced from LDAP in line at each sign-in and at each sync', async () => {
+    s = await createTestServer(ldapEnv(slapd, { LDAP_ALLOWED_GROUPS: 'staff,admins', LDAP_SYNC_MINUTES: '30' }));
+    http = await serveOnLoopback(s.app);
+    await claimAdmin(s);
+    const actor = { id: 'admin', email: 'admin@example.test', role: 'admin' as const };
+    const admins = s.groups.create(actor, { kind: 'synced', name: 'Directory admins', directory: 'ldap', directoryGroup: 'admins' });
+    const members = () => s!.groups.members(admins.id).map((m) => m.email);
+    expect((await apiSignIn(http, 'bob', USERS.bob.password)).status).toBe(200);
+    expect(members()).toEqual([]);
+    await slapd.addToGroup('admins', USERS.bob.dn);
+    await s.jobs.runNow('ldap-sync');
+    expect(members()).toEqual(['bob@example.test']); // by the sync, without a sign-in
+    await slapd.removeFromGroup('admins', USERS.bob.dn);
+    expect((await apiSignIn(http, 'bob', USERS.bob.password)).status).toBe(200);
+    expect(members()).toEqual([]); // by the sign-in
+  });
 });

@@ -7,7 +7,7 @@ let s: TestServer | undefined;
 afterEach(() => s?.cleanup());
 
 async function setup() {
-  s = await createTestServer();
+  s = await createTestServer({ MINER_QUEUE_SYNC_WAIT_S: '1' }); // no miner here: a generation that gets that far fails fast
   const admin = await claimAdmin(s);
   await admin.post('/api/models', { name: 'chat-model', kind: 'chat', contextLength: 4096 });
   const [carol, bob, dan] = [
@@ -39,6 +39,26 @@ describe('collections shared with groups', () => {
     expect(codeOf(await dan.client.post('/api/search', { query: 'term', collectionIds: [id] }))).toBe('not_found');
     expect(codeOf(await dan.client.post('/api/conversations', { knowledge: { collectionIds: [id] } }))).toBe('not_found');
     expect((await bob.client.post('/api/conversations', { knowledge: { collectionIds: [id] } })).status).toBe(201);
+
+    // A document page, and the /v1 onsite.collections extension, check the same shares.
+    const form = new FormData();
+    form.append('file', new Blob(['The notice period is ninety days.'], { type: 'text/plain' }), 'terms.txt');
+    const uploaded = await carol.client.raw('POST', `/api/collections/${id}/documents`, undefined, { body: form });
+    expect(uploaded.status).toBe(202);
+    const docId = ((await uploaded.json()) as { documents: Array<{ id: number }> }).documents[0]!.id;
+    expect((await bob.client.get(`/api/documents/${docId}`)).status).toBe(200);
+    expect(codeOf(await dan.client.get(`/api/documents/${docId}`))).toBe('not_found');
+    const v1 = async (u: typeof bob) => {
+      const key = (await u.client.post('/api/keys', { name: 'k' })).body.key as string;
+      const res = await s!.app.request('http://localhost:8000/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat-model', messages: [{ role: 'user', content: 'notice?' }], onsite: { collections: [id] } }),
+      });
+      return ((await res.json()) as { error?: { code?: string } }).error?.code;
+    };
+    expect(await v1(dan)).toBe('not_found');
+    expect(await v1(bob)).not.toBe('not_found');
 
     // Read-only: Bob cannot change it or share it.
     expect(codeOf(await bob.client.patch(`/api/collections/${id}`, { name: 'Mine' }))).toBe('forbidden');

@@ -6,7 +6,7 @@ import { makeDocx, makePdf } from '../../helpers/documents.ts';
 import { addUser } from '../../helpers/identity.ts';
 import { type ApiDocument, knowledgeStores, makeCollection, upload, waitReady } from '../../helpers/knowledge.ts';
 import { readSse } from '../../helpers/sse.ts';
-import { startStack, until, type Stack } from '../../helpers/stack.ts';
+import { EMBED_MODEL, startStack, until, type Stack } from '../../helpers/stack.ts';
 
 type Body = { messages?: Array<{ role: string; content: string }> };
 // Requests without a body (a health probe's /api/tags) carry no prompt.
@@ -227,6 +227,28 @@ describe('knowledge base permissions: a private collection stays private through
   afterAll(async () => {
     await st?.s.knowledge.worker.stop();
     await st?.close();
+  });
+
+  it('an embedding model restricted to other groups still ingests and searches everyone’s documents; only /v1/embeddings is held to the groups', async () => {
+    const few = ((await st.admin.post('/api/groups', { kind: 'local', name: 'Embedding users' })).body.group as { id: string }).id;
+    expect((await st.admin.request('PUT', `/api/groups/models/${EMBED_MODEL}`, { groups: [few] })).status).toBe(200);
+    try {
+      const notes = await makeCollection(alice.client, 'Alice notes');
+      expect((await upload(alice.client, notes, [{ name: 'n.md', bytes: '# Notes\n\nThe quince harvest starts in October.' }])).status).toBe(202);
+      await waitReady(alice.client, notes, 1);
+      const found = await alice.client.post('/api/search', { query: 'quince harvest', collectionIds: [notes] });
+      expect((found.body.results as Array<{ text: string }>)[0]?.text).toContain('quince');
+      const key = (await alice.client.post('/api/keys', { name: 'k' })).body.key as string;
+      const res = await fetch(`${st.url}/v1/embeddings`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: EMBED_MODEL, input: 'quince' }),
+      });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
+    } finally {
+      await st.admin.request('PUT', `/api/groups/models/${EMBED_MODEL}`, { groups: [] });
+    }
   });
 
   it('the owner finds her private passage', async () => {
