@@ -116,6 +116,30 @@ describe('chat over SSE through a real miner', () => {
     ]);
   });
 
+  it('holds sending and regenerating to the model’s groups: 403 model_not_allowed, nothing written, at the next request', async () => {
+    const id = await newConversation();
+    await collectReply(await st.admin.raw('POST', `/api/conversations/${id}/messages`, { content: 'first question' }));
+    const few = ((await st.admin.post('/api/groups', { kind: 'local', name: 'Chat few' })).body.group as { id: string }).id;
+    await st.admin.request('PUT', `/api/groups/models/${CHAT_MODEL}`, { groups: [few] });
+    try {
+      for (const [method, path, body] of [
+        ['POST', `/api/conversations/${id}/messages`, { content: 'second question' }],
+        ['POST', `/api/conversations/${id}/regenerate`, {}],
+      ] as const) {
+        const res = await st.admin.raw(method, path, body);
+        expect(res.status, path).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe('model_not_allowed');
+      }
+      expect(((await st.admin.get(`/api/conversations/${id}`)).body.messages as unknown[]).length).toBe(2);
+      const me = (await st.admin.get('/api/auth/me')).body.user as { id: string };
+      await st.admin.request('PUT', `/api/groups/${few}/members/${me.id}`);
+      const regen = await collectReply(await st.admin.raw('POST', `/api/conversations/${id}/regenerate`, {}));
+      expect(regen.tokens.join('')).toBe(expectedReply(CHAT_MODEL, 'first question').join(''));
+    } finally {
+      await st.admin.request('PUT', `/api/groups/models/${CHAT_MODEL}`, { groups: [] });
+    }
+  });
+
   it('flags a prompt cut to fit the context window, never silently', async () => {
     st.s.catalog.save({ label: 'test' }, { name: CHAT_MODEL, kind: 'chat', contextLength: 256, isDefault: true });
     try {
