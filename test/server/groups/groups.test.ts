@@ -123,7 +123,14 @@ describe('groups', () => {
     expect(codeOf(refused)).toBe('conflict');
     expect((refused.body.error as { message: string }).message).toMatch(/embed-model is open only to ML/);
     await admin.request('PUT', '/api/groups/models/embed-model', { groups: [ml, other] });
+    await admin.request('PUT', `/api/groups/${ml}/members/${bob.id}`);
+    const conversation = (await bob.client.post('/api/conversations', { model: 'open-model' })).body.id as string;
+    const collection = (await bob.client.post('/api/collections', { name: 'ML notes' })).body.id as number;
+    await bob.client.request('PUT', `/api/collections/${collection}/shares`, { shares: [{ groupId: ml, access: 'read' }] });
     expect((await admin.delete(`/api/groups/${ml}`)).status).toBe(200);
+    // Deleting a group deletes no conversation or collection of its members.
+    expect((await bob.client.get(`/api/conversations/${conversation}`)).status).toBe(200);
+    expect((await bob.client.get(`/api/collections/${collection}`)).status).toBe(200);
     expect(t.groups.modelGroupIds('embed-model')).toEqual([other]);
   });
 
