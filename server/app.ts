@@ -21,6 +21,7 @@ import type { Grounding } from './chat/knowledge-prompt.ts';
 import type { KnowledgeStatus } from './knowledge/status.service.ts';
 import type { Log } from './kernel/log.ts';
 import { uiRoutes } from './ui/routes.tsx';
+import { notFoundPage, wantsPage } from './ui/error.page.tsx';
 import { clientAddresses } from './http/client-address.ts';
 import { errorBody, errorResponse, setRetryAfter, statusOf } from './http/errors.ts';
 import type { HostPolicy } from './http/hosts.ts';
@@ -197,7 +198,8 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A browser gets a page with the site's layout; programs keep the JSON error.
+  app.notFound((c) => (wantsPage(c) ? notFoundPage(c) : c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)));
   app.onError((err, c) => {
     if (isAppError(err)) {
       const retryAfter = setRetryAfter(c, err);

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/types.ts';
+import { forbiddenPage } from './error.page.tsx';
 import { safeNext } from './safe-next.ts';
 
 // Back to this page after signing in; the target goes through the same check as any other `next`.
@@ -18,6 +19,6 @@ export const pageUser: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const pageAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   const caller = c.get('caller');
   if (!caller) return toLogin(c);
-  if (caller.user.role !== 'admin') return c.text('This page needs an admin.', 403);
+  if (caller.user.role !== 'admin') return forbiddenPage(c);
   return next();
 };
