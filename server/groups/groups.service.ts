@@ -118,8 +118,8 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
       if (before.kind === 'everyone' && patch.name !== undefined && patch.name !== before.name)
         throw new AppError('group_read_only', 'Everyone keeps its name');
       if (patch.directoryGroup !== undefined && before.kind !== 'synced') throw new AppError('validation_failed', 'only a synced group has a directory group');
-      if (patch.name !== undefined && store.byName(patch.name) && store.byName(patch.name)!.id !== id)
-        throw new AppError('conflict', `a group named ${patch.name} already exists`);
+      const sameName = patch.name !== undefined ? store.byName(patch.name) : undefined;
+      if (sameName && sameName.id !== id) throw new AppError('conflict', `a group named ${patch.name} already exists`);
       const after = store.update(id, {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
@@ -235,7 +235,8 @@ export function createGroupsService(deps: { store: GroupsStore; audit: AuditServ
       assertAdmin(c);
       const wanted = [...new Set(groupIds)];
       return store.transaction(() => {
-        const unknown = wanted.filter((id) => !store.existingIds(wanted).includes(id));
+        const known = store.existingIds(wanted);
+        const unknown = wanted.filter((id) => !known.includes(id));
         if (unknown.length > 0) throw new AppError('not_found', `no such group: ${unknown.join(', ')}`);
         const before = store.featureGroupIds(feature);
         const after = wanted.includes(EVERYONE_GROUP_ID) ? [] : wanted;
